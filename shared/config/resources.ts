@@ -1,0 +1,125 @@
+/**
+ * One definition of every resource (architecture invariant 6).
+ *
+ * The CDK stack (`infra/stack.ts`), the local stack (`infra/local/`) and the tests all read
+ * table schemas, bucket layout, key specs, limits and environment variable names from here,
+ * so the cloud and the laptop cannot drift apart.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeySchemaAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: KeySchemaAttribute;
+  readonly sortKey?: KeySchemaAttribute;
+}
+
+export interface TableDefinition {
+  /** CDK construct id and the suffix of the local table name. */
+  readonly id: string;
+  /** Environment variable through which functions learn the table name. */
+  readonly env: string;
+  readonly partitionKey: KeySchemaAttribute;
+  readonly sortKey?: KeySchemaAttribute;
+  readonly globalIndexes: readonly IndexDefinition[];
+  /** Attribute holding an epoch-seconds expiry, when retention applies. */
+  readonly ttlAttribute?: string;
+  readonly purpose: string;
+}
+
+const S = (name: string): KeySchemaAttribute => ({ name, type: 'S' });
+
+export const TABLES = {
+  /** Students (by pseudonym), their ledger entries, and the ruling register. */
+  ledger: {
+    id: 'Ledger',
+    env: 'LEDGER_TABLE',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalIndexes: [],
+    ttlAttribute: 'expiresAt',
+    purpose: 'learning-credit balances, ledger entries, ruling claims (20-year retention)',
+  },
+  /** Append-only access log: who did what, when, about whom (pseudonym), why, outcome. */
+  audit: {
+    id: 'Audit',
+    env: 'AUDIT_TABLE',
+    partitionKey: S('id'),
+    globalIndexes: [{ name: 'byDay', partitionKey: S('day'), sortKey: S('at') }],
+    purpose: 'append-only audit trail',
+  },
+  /** What became of each uploaded extract, for the clerk. */
+  intake: {
+    id: 'Intake',
+    env: 'INTAKE_TABLE',
+    partitionKey: S('intakeId'),
+    globalIndexes: [{ name: 'byUploader', partitionKey: S('uploader'), sortKey: S('receivedAt') }],
+    purpose: 'intake status per uploaded extract',
+  },
+  /** Operational switches (intake pause). */
+  control: {
+    id: 'Control',
+    env: 'CONTROL_TABLE',
+    partitionKey: S('pk'),
+    globalIndexes: [],
+    purpose: 'operational switches',
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableName = keyof typeof TABLES;
+
+export const EXTRACTS_BUCKET = {
+  id: 'Extracts',
+  env: 'EXTRACTS_BUCKET',
+  /** Clerks may only put objects under this prefix. Keys carry no personal data. */
+  uploadPrefix: 'incoming/',
+  /** Tag set on kept extracts; the lifecycle rule expires tagged objects. */
+  outcomeTag: 'intake-outcome',
+  keptOutcomes: ['rejected', 'held'] as const,
+  keptDays: 30,
+  noncurrentVersionDays: 1,
+} as const;
+
+/** Object key of an upload: `incoming/<uploader>/<intakeId>.pdf`. */
+export function extractKey(uploader: string, intakeId: string): string {
+  return `${EXTRACTS_BUCKET.uploadPrefix}${uploader}/${intakeId}.pdf`;
+}
+
+export const KEYS = {
+  data: { id: 'DataKey', alias: 'ruling-intake/data', spec: 'SYMMETRIC_DEFAULT', usage: 'ENCRYPT_DECRYPT', rotation: true, env: 'DATA_KEY_ARN' },
+  hmac: { id: 'HmacKey', alias: 'ruling-intake/hmac', spec: 'HMAC_256', usage: 'GENERATE_VERIFY_MAC', rotation: false, env: 'HMAC_KEY_ID' },
+  signing: { id: 'SigningKey', alias: 'ruling-intake/signing', spec: 'ECC_NIST_P256', usage: 'SIGN_VERIFY', rotation: false, env: 'SIGNING_KEY_ID' },
+} as const;
+
+export const LIMITS = {
+  maxExtractBytes: 10 * 1024 * 1024,
+  maxPages: 5,
+  maxCreditLines: 10,
+  /** A message is received this many times before it goes to the dead-letter queue. */
+  maxReceives: 3,
+  /** Visibility timeout of the intake queue (must exceed the function timeout). */
+  visibilityTimeoutSeconds: 180,
+  intakeFunctionTimeoutSeconds: 60,
+  intakeBatchSize: 5,
+  /** A student's learning credit when nothing was imported for them. */
+  startingCredit: 140,
+  ledgerRetentionYears: 20,
+  /** Per-extract parse time limit, so a hostile PDF cannot hang the function. */
+  parseTimeoutMs: 20_000,
+} as const;
+
+/** Environment variables shared by functions, the local stack and the CDK stack. */
+export const ENV = {
+  intakeQueueUrl: 'INTAKE_QUEUE_URL',
+  intakeMappingUuid: 'INTAKE_EVENT_SOURCE_MAPPING',
+  awsEndpoint: 'RULING_INTAKE_AWS_ENDPOINT',
+  localKeyDir: 'RULING_INTAKE_LOCAL_KEYS',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+export const SERVICE_NAME = 'ruling-intake';

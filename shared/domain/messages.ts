@@ -1,0 +1,148 @@
+/**
+ * The one place that turns reason codes into messages a clerk can act on, in Dutch and English.
+ * A message names the field (by its label on the extract) and the value found, but never a
+ * national register number in full: callers pass it masked.
+ */
+import { ExtractHeldError, ExtractRejectedError } from './errors.js';
+import type { ExtractField, HoldCode, Message, RejectionCode } from './types.js';
+
+/** The label of each field as printed on the extract (Dutch) and its English name. */
+export const FIELD_LABELS: Record<ExtractField, Message> = {
+  rulingNumber: { nl: 'Arrest nr.', en: 'ruling number (Arrest nr.)' },
+  docket: { nl: 'Rolnummer', en: 'docket number (Rolnummer)' },
+  rulingDate: { nl: 'Datum van het arrest', en: 'ruling date (Datum van het arrest)' },
+  decision: { nl: 'Beslissing', en: 'decision (Beslissing)' },
+  surname: { nl: 'Naam', en: 'surname (Naam)' },
+  givenNames: { nl: 'Voornamen', en: 'given names (Voornamen)' },
+  address: { nl: 'Adres', en: 'address (Adres)' },
+  nationalNumber: { nl: 'Rijksregisternummer', en: 'national register number (Rijksregisternummer)' },
+  lines: { nl: 'Aanpassing leerkrediet', en: 'credit lines (Aanpassing leerkrediet)' },
+  academicYear: { nl: 'Academiejaar', en: 'academic year (Academiejaar)' },
+  institution: { nl: 'Instelling', en: 'institution (Instelling)' },
+  programme: { nl: 'Opleiding', en: 'programme (Opleiding)' },
+  requested: { nl: 'Studiepunten teruggevraagd', en: 'credits requested (Studiepunten teruggevraagd)' },
+  returned: { nl: 'Studiepunten teruggegeven', en: 'credits returned (Studiepunten teruggegeven)' },
+  totalRequested: { nl: 'Totaal studiepunten teruggevraagd', en: 'total credits requested' },
+  totalReturned: { nl: 'Totaal studiepunten teruggegeven', en: 'total credits returned' },
+  file: { nl: 'bestand', en: 'file' },
+};
+
+export interface MessageDetails {
+  /** The value found, already masked when it is a national number; quoted in the message. */
+  readonly value?: string;
+  /** The rule the value breaks, in both languages. */
+  readonly rule?: Message;
+  /** Which credit line (1-based), when the field belongs to one. */
+  readonly line?: number;
+  readonly size?: number;
+  readonly pages?: number;
+}
+
+const REUPLOAD: Message = {
+  nl: 'Verbeter het uittreksel en laad het opnieuw op.',
+  en: 'Correct the extract and upload it again.',
+};
+
+function where(field: ExtractField, d: MessageDetails): Message {
+  const label = FIELD_LABELS[field];
+  const line = d.line ? { nl: ` (kredietlijn ${d.line})`, en: ` (credit line ${d.line})` } : { nl: '', en: '' };
+  return { nl: `«${label.nl}»${line.nl}`, en: `${label.en}${line.en}` };
+}
+
+function quoted(d: MessageDetails): Message {
+  if (d.value === undefined) return { nl: '', en: '' };
+  const v = d.value.length > 80 ? `${d.value.slice(0, 77)}…` : d.value;
+  return { nl: ` Gevonden: «${v}».`, en: ` Found: "${v}".` };
+}
+
+/** Builds the bilingual message for a rejection code. */
+export function rejectionMessage(code: RejectionCode, field: ExtractField, d: MessageDetails = {}): Message {
+  const w = where(field, d);
+  const q = quoted(d);
+  const rule = d.rule ? { nl: ` Regel: ${d.rule.nl}.`, en: ` Rule: ${d.rule.en}.` } : { nl: '', en: '' };
+  switch (code) {
+    case 'NOT_A_PDF':
+      return {
+        nl: 'Het bestand is geen PDF. Laad het uittreksel op als PDF-bestand.',
+        en: 'The file is not a PDF. Upload the extract as a PDF file.',
+      };
+    case 'PDF_ENCRYPTED':
+      return {
+        nl: 'De PDF is beveiligd met een wachtwoord. Sla het uittreksel op zonder beveiliging en laad het opnieuw op.',
+        en: 'The PDF is password-protected. Save the extract without protection and upload it again.',
+      };
+    case 'PDF_DAMAGED':
+      return {
+        nl: 'De PDF is beschadigd en kan niet geopend worden. Maak het uittreksel opnieuw aan en laad het opnieuw op.',
+        en: 'The PDF is damaged and cannot be opened. Create the extract again and upload it again.',
+      };
+    case 'NO_TEXT_LAYER':
+      return {
+        nl: 'De PDF bevat geen tekst (een scan?). Maak het uittreksel aan vanuit het sjabloon, niet met een scanner.',
+        en: 'The PDF holds no text (a scan?). Create the extract from the template, not with a scanner.',
+      };
+    case 'TOO_LARGE':
+      return d.pages !== undefined
+        ? {
+            nl: `Het uittreksel telt ${d.pages} pagina's; het maximum is 5. ${REUPLOAD.nl}`,
+            en: `The extract has ${d.pages} pages; the maximum is 5. ${REUPLOAD.en}`,
+          }
+        : {
+            nl: `Het bestand is groter dan 10 MiB${d.size ? ` (${(d.size / 1048576).toFixed(1)} MiB)` : ''}. ${REUPLOAD.nl}`,
+            en: `The file is larger than 10 MiB${d.size ? ` (${(d.size / 1048576).toFixed(1)} MiB)` : ''}. ${REUPLOAD.en}`,
+          };
+    case 'MISSING_FIELD':
+      return {
+        nl: `Het veld ${w.nl} ontbreekt of is leeg.${rule.nl} ${REUPLOAD.nl}`,
+        en: `The field ${w.en} is missing or empty.${rule.en} ${REUPLOAD.en}`,
+      };
+    case 'INVALID_FIELD':
+      return {
+        nl: `Het veld ${w.nl} is ongeldig.${q.nl}${rule.nl} ${REUPLOAD.nl}`,
+        en: `The field ${w.en} is invalid.${q.en}${rule.en} ${REUPLOAD.en}`,
+      };
+    case 'INVALID_RRN':
+      return {
+        nl: `Het rijksregisternummer is ongeldig.${q.nl}${rule.nl} Controleer het nummer in het dossier. ${REUPLOAD.nl}`,
+        en: `The national register number is invalid.${q.en}${rule.en} Check the number in the case file. ${REUPLOAD.en}`,
+      };
+    case 'TOTALS_MISMATCH':
+      return {
+        nl: `Het totaal ${w.nl} is niet gelijk aan de som van de kredietlijnen.${q.nl} ${REUPLOAD.nl}`,
+        en: `The ${w.en} does not equal the sum of the credit lines.${q.en} ${REUPLOAD.en}`,
+      };
+    case 'NOT_GRANTED':
+      return {
+        nl: `De beslissing willigt het beroep niet in; er wordt geen leerkrediet aangepast.${q.nl} Alleen uittreksels van ingewilligde beroepen worden verwerkt.`,
+        en: `The decision does not grant the appeal; no learning credit is changed.${q.en} Only extracts of granted appeals are processed.`,
+      };
+    case 'UNKNOWN_INSTITUTION':
+      return {
+        nl: `De instelling${d.line ? ` in kredietlijn ${d.line}` : ''} staat niet in het instellingenregister.${q.nl} Gebruik de officiële naam van de instelling. ${REUPLOAD.nl}`,
+        en: `The institution${d.line ? ` in credit line ${d.line}` : ''} is not in the institution register.${q.en} Use the institution's official name. ${REUPLOAD.en}`,
+      };
+  }
+}
+
+export function rejection(code: RejectionCode, field: ExtractField, d: MessageDetails = {}): ExtractRejectedError {
+  return new ExtractRejectedError(code, rejectionMessage(code, field, d), field);
+}
+
+export function holdMessage(code: HoldCode, d: { rulingNumber?: string } = {}): Message {
+  switch (code) {
+    case 'IDENTITY_MISMATCH':
+      return {
+        nl: 'De naam op het uittreksel komt niet overeen met de naam die bij dit rijksregisternummer geregistreerd is. Het uittreksel wacht op controle door AHOVOKS; DBRC wordt gevraagd de identificatie na te gaan (binnen 48 uur).',
+        en: 'The name on the extract does not match the name registered for this national register number. The extract awaits review by AHOVOKS; DBRC is asked to check the identification (within 48 hours).',
+      };
+    case 'CONFLICTING_DUPLICATE':
+      return {
+        nl: `Arrest nr. ${d.rulingNumber ?? ''} werd al verwerkt met een andere inhoud. Het uittreksel wacht op controle door AHOVOKS; er werd niets aangepast.`,
+        en: `Ruling ${d.rulingNumber ?? ''} was already applied with different content. The extract awaits review by AHOVOKS; nothing was changed.`,
+      };
+  }
+}
+
+export function hold(code: HoldCode, d: { rulingNumber?: string } = {}): ExtractHeldError {
+  return new ExtractHeldError(code, holdMessage(code, d));
+}

@@ -1,0 +1,635 @@
+/**
+ * The extract parser: from positioned PDF text to a validated `Extract`, or a rejection with
+ * a reason code naming the field (see docs: extract-format).
+ *
+ * It relies on the labels and nothing else, accepts every variation of the format (label case,
+ * missing colons, values on the next line, wrapped values, page headers and footers, fields in
+ * any order, the labelled-block and the table form) and never guesses: text that admits more
+ * than one reading is rejected.
+ */
+import { ExtractRejectedError } from './errors.js';
+import { defaultRegister, type InstitutionRegister } from './institutions.js';
+import { rejection } from './messages.js';
+import { checkNationalNumber, maskNationalNumber } from './national-number.js';
+import { readPdfText, type Cell, type Line } from './pdf-text.js';
+import { collapseSpaces, normaliseText } from './text.js';
+import type { CreditLine, Extract, ExtractField } from './types.js';
+import { LIMITS } from '../config/resources.js';
+
+export interface ParseOptions {
+  /** "Today", for the rule that a ruling date is not in the future. */
+  readonly now?: Date;
+  readonly register?: InstitutionRegister;
+}
+
+type IdField = 'rulingNumber' | 'docket' | 'rulingDate' | 'decision' | 'surname' | 'givenNames' | 'address' | 'nationalNumber';
+type LineField = 'academicYear' | 'institution' | 'programme' | 'requested' | 'returned';
+type TotalField = 'totalRequested' | 'totalReturned';
+type AnyField = IdField | LineField | TotalField;
+
+interface LabelDef {
+  readonly field: AnyField;
+  readonly pattern: RegExp;
+  /** Whether a value may continue on the following lines. */
+  readonly wraps: boolean;
+}
+
+// Longest labels first, so `Totaal studiepunten teruggevraagd` is not read as `Studiepunten teruggevraagd`.
+// Each pattern matches at the start of a lower-cased line and must end at a word boundary.
+const END = String.raw`(?=[\s:]|$)`;
+const LABELS: readonly LabelDef[] = [
+  { field: 'totalRequested', pattern: new RegExp(`^totaal\\s+studiepunten\\s+teruggevraagd${END}`), wraps: false },
+  { field: 'totalReturned', pattern: new RegExp(`^totaal\\s+studiepunten\\s+teruggegeven${END}`), wraps: false },
+  { field: 'requested', pattern: new RegExp(`^studiepunten\\s+teruggevraagd${END}`), wraps: false },
+  { field: 'returned', pattern: new RegExp(`^studiepunten\\s+teruggegeven${END}`), wraps: false },
+  { field: 'rulingDate', pattern: new RegExp(`^datum\\s+van\\s+het\\s+arrest${END}`), wraps: false },
+  { field: 'rulingNumber', pattern: /^arrest\s*nr\.?(?=[\s:]|$|\d)/, wraps: false },
+  { field: 'docket', pattern: new RegExp(`^rolnummer${END}`), wraps: false },
+  { field: 'decision', pattern: new RegExp(`^beslissing${END}`), wraps: true },
+  { field: 'givenNames', pattern: new RegExp(`^voorna(?:men|am)${END}`), wraps: true },
+  { field: 'surname', pattern: new RegExp(`^naam${END}`), wraps: true },
+  { field: 'address', pattern: new RegExp(`^adres${END}`), wraps: true },
+  {
+    field: 'nationalNumber',
+    pattern: /^(?:rijksregisternummer|rijksregisternr\.?|insz(?:-nummer)?)(?=[\s:]|$|\d)/,
+    wraps: false,
+  },
+  { field: 'academicYear', pattern: new RegExp(`^academiejaar${END}`), wraps: false },
+  { field: 'institution', pattern: new RegExp(`^instelling${END}`), wraps: true },
+  { field: 'programme', pattern: new RegExp(`^opleiding${END}`), wraps: true },
+];
+
+const LINE_FIELDS: ReadonlySet<AnyField> = new Set<AnyField>([
+  'academicYear',
+  'institution',
+  'programme',
+  'requested',
+  'returned',
+]);
+
+/** Headings and closing formulas: they end a wrapped value and carry none. */
+const TERMINATORS: readonly RegExp[] = [
+  /^verzoekende\s+partij\b/,
+  /^aanpassing\s+(?:van\s+het\s+)?leerkrediet\b/,
+  /^voor\s+eensluidend\b/,
+  /^uittreksel\s+uit\s+het\s+arrest\b/,
+  /^raad\s+voor\s+betwistingen\b/,
+  /^mededeling\s+aan\s+ahovoks\b/,
+  /^de\s+griffier\b/,
+];
+
+/** Page furniture recognised wherever it stands. */
+const FURNITURE: readonly RegExp[] = [
+  /^(?:pagina|page|blz\.?|p\.)\s*\d+\s*(?:(?:van|of|\/)\s*\d+)?$/,
+  /^-*\s*\d+\s*(?:\/|van|of)\s*\d+\s*-*$/,
+  /^arrest\s*nr\.?\s*:?\s*[\d.]+\s*[-–—]\s*uittreksel$/,
+];
+
+const MONTHS: Record<string, number> = {
+  januari: 1, jan: 1, februari: 2, feb: 2, febr: 2, maart: 3, mrt: 3, maa: 3, april: 4, apr: 4, mei: 5,
+  juni: 6, jun: 6, juli: 7, jul: 7, augustus: 8, aug: 8, september: 9, sep: 9, sept: 9, oktober: 10,
+  okt: 10, november: 11, nov: 11, december: 12, dec: 12,
+};
+
+const DATE_ONLY = new RegExp(
+  String.raw`^(?:[\p{L} '-]+,\s*)?(?:\d{1,2}\s+(?:${Object.keys(MONTHS).join('|')})\.?\s+\d{4}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{2}-\d{2})$`,
+  'u',
+);
+
+interface RawValue {
+  readonly parts: string[];
+  readonly wraps: boolean;
+}
+
+interface RawLine {
+  readonly values: Map<LineField, RawValue>;
+  readonly index: number;
+}
+
+interface RawExtract {
+  /** Every occurrence of each identification field or total, in document order. */
+  readonly id: Map<IdField | TotalField, RawValue[]>;
+  readonly lines: RawLine[];
+}
+
+function lower(text: string): string {
+  return collapseSpaces(normaliseText(text)).toLocaleLowerCase('nl');
+}
+
+function matchLabel(line: string): { def: LabelDef; rest: string } | undefined {
+  const l = lower(line);
+  for (const def of LABELS) {
+    const m = def.pattern.exec(l);
+    if (m) {
+      // Cut the label off the original (case-preserving) text: same length after normalisation.
+      const original = collapseSpaces(normaliseText(line));
+      const rest = original.slice(m[0].length).replace(/^\s*:\s*/, '').trim();
+      return { def, rest };
+    }
+  }
+  return undefined;
+}
+
+function isTerminator(line: string): boolean {
+  const l = lower(line);
+  return TERMINATORS.some((t) => t.test(l));
+}
+
+function isFurniture(line: string): boolean {
+  const l = lower(line);
+  return l.length === 0 || FURNITURE.some((t) => t.test(l));
+}
+
+function furnitureKey(line: Line): string {
+  return lower(line.text).replace(/\d+/g, '#');
+}
+
+/**
+ * Removes page headers and footers: explicit patterns anywhere, and — in a document of two or
+ * more pages — any line that stands among the first or last three lines of every page.
+ */
+export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] {
+  const zone = 3;
+  const repeated = new Set<string>();
+  if (pages.length >= 2) {
+    const counts = new Map<string, number>();
+    for (const page of pages) {
+      const keys = new Set<string>();
+      page.slice(0, zone).forEach((l) => keys.add(furnitureKey(l)));
+      page.slice(-zone).forEach((l) => keys.add(furnitureKey(l)));
+      for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    for (const [k, n] of counts) if (n === pages.length && k.length > 0) repeated.add(k);
+  }
+  const out: Line[] = [];
+  for (const page of pages) {
+    page.forEach((line, i) => {
+      const inZone = i < zone || i >= page.length - zone;
+      if (isFurniture(line.text)) return;
+      if (inZone && repeated.has(furnitureKey(line))) return;
+      out.push(line);
+    });
+  }
+  return out;
+}
+
+const TABLE_HEADERS: readonly { field: LineField; word: RegExp }[] = [
+  { field: 'academicYear', word: /academiejaar/ },
+  { field: 'institution', word: /instelling/ },
+  { field: 'programme', word: /opleiding/ },
+  { field: 'requested', word: /teruggevraagd/ },
+  { field: 'returned', word: /teruggegeven/ },
+];
+
+function isTableHeader(line: Line): boolean {
+  const l = lower(line.text);
+  return TABLE_HEADERS.every((h) => h.word.test(l)) && !/^totaal/.test(l);
+}
+
+interface Column {
+  readonly field: LineField;
+  /** Items starting at or right of `from` (and left of the next column's `from`) belong here. */
+  readonly from: number;
+}
+
+/** Column boundaries from the header row's positions: halfway between neighbouring headers. */
+function tableColumns(header: Line): Column[] | undefined {
+  const items = header.items ?? header.cells;
+  const found: { field: LineField; x: number; xEnd: number }[] = [];
+  for (const h of TABLE_HEADERS) {
+    const item = items.find((i) => h.word.test(lower(i.text)));
+    if (!item) return undefined;
+    // An item may hold several header words when the producer wrote them in one run.
+    if (found.some((f) => f.x === item.x)) return undefined;
+    found.push({ field: h.field, x: item.x, xEnd: item.xEnd });
+  }
+  found.sort((a, b) => a.x - b.x);
+  if (found.map((f) => f.field).join() !== TABLE_HEADERS.map((h) => h.field).join()) return undefined;
+  return found.map((f, i) => {
+    const prev = found[i - 1];
+    return { field: f.field, from: prev ? (prev.xEnd + f.x) / 2 : -Infinity };
+  });
+}
+
+function columnOf(columns: readonly Column[], item: Cell): LineField {
+  let field = columns[0]!.field;
+  for (const c of columns) if (item.x >= c.from - 0.5) field = c.field;
+  return field;
+}
+
+const YEAR_START = /^\d{4}\s*[-–—/]\s*\d{4}\b/;
+
+function newRawLine(lines: RawLine[]): RawLine {
+  const raw: RawLine = { values: new Map(), index: lines.length + 1 };
+  lines.push(raw);
+  return raw;
+}
+
+function setLineValue(raw: RawLine, field: LineField, value: string, wraps: boolean): RawValue {
+  if (raw.values.has(field)) {
+    throw rejection('INVALID_FIELD', field, {
+      line: raw.index,
+      rule: { nl: 'het label staat twee keer in dezelfde kredietlijn', en: 'the label appears twice in one credit line' },
+    });
+  }
+  const v: RawValue = { parts: value ? [value] : [], wraps };
+  raw.values.set(field, v);
+  return v;
+}
+
+/**
+ * Reads table rows (header already seen) from `lines[start]` on; returns the index of the first
+ * line after the table.
+ */
+function readTable(lines: readonly Line[], start: number, header: Line, raw: RawExtract): number {
+  const columns = tableColumns(header);
+  let row: RawLine | undefined;
+  let i = start;
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (matchLabel(line.text) || isTerminator(line.text)) break;
+    if (isTableHeader(line)) continue; // repeated on the next page
+    if (columns && line.items) {
+      const byColumn = new Map<LineField, string[]>();
+      for (const item of line.items) {
+        const f = columnOf(columns, item);
+        byColumn.set(f, [...(byColumn.get(f) ?? []), item.text]);
+      }
+      const year = byColumn.get('academicYear')?.join(' ') ?? '';
+      if (YEAR_START.test(year)) {
+        row = newRawLine(raw.lines);
+        for (const c of columns) {
+          setLineValue(row, c.field, byColumn.get(c.field)?.join(' ') ?? '', c.field === 'institution' || c.field === 'programme');
+        }
+      } else if (row) {
+        for (const [f, texts] of byColumn) row.values.get(f)!.parts.push(texts.join(' '));
+      } else if (byColumn.size > 0) {
+        throw rejection('INVALID_FIELD', 'lines', {
+          value: line.text.replace(/\t/g, ' '),
+          rule: { nl: 'een tabelrij moet met het academiejaar beginnen', en: 'a table row must start with the academic year' },
+        });
+      }
+    } else {
+      row = readTableRowFromText(line, raw, row);
+    }
+  }
+  return i;
+}
+
+/**
+ * A table row from text alone (no usable positions): `year institution programme n n`, where the
+ * institution is the longest register name the text after the year starts with.
+ */
+function readTableRowFromText(line: Line, raw: RawExtract, row: RawLine | undefined): RawLine | undefined {
+  const text = collapseSpaces(normaliseText(line.text));
+  const m = /^(\d{4}\s*[-–—/]\s*\d{4})\s+(.+?)\s+(\d+)\s+(\d+)$/.exec(text);
+  if (!m) {
+    if (YEAR_START.test(text) || !row) {
+      throw rejection('INVALID_FIELD', 'lines', {
+        value: text,
+        rule: {
+          nl: 'een tabelrij bevat academiejaar, instelling, opleiding en twee aantallen studiepunten',
+          en: 'a table row holds academic year, institution, programme and two credit counts',
+        },
+      });
+    }
+    // A wrapped cell without positions: we cannot tell which column it continues.
+    throw rejection('INVALID_FIELD', 'lines', {
+      value: text,
+      rule: { nl: 'een tabelcel loopt over meerdere regels zonder leesbare kolommen', en: 'a table cell wraps without readable columns' },
+    });
+  }
+  const middle = m[2]!;
+  const words = middle.split(' ');
+  let institution: string | undefined;
+  let programme = '';
+  for (let n = words.length - 1; n >= 1; n--) {
+    const candidate = words.slice(0, n).join(' ');
+    if (defaultRegister.match(candidate)) {
+      institution = candidate;
+      programme = words.slice(n).join(' ');
+      break;
+    }
+  }
+  const next = newRawLine(raw.lines);
+  setLineValue(next, 'academicYear', m[1]!, false);
+  setLineValue(next, 'institution', institution ?? middle, false);
+  setLineValue(next, 'programme', programme, false);
+  setLineValue(next, 'requested', m[3]!, false);
+  setLineValue(next, 'returned', m[4]!, false);
+  return next;
+}
+
+/** First pass: labels and their raw values, in document order. */
+export function collectFields(lines: readonly Line[]): RawExtract {
+  const raw: RawExtract = { id: new Map(), lines: [] };
+  let current: RawValue | undefined;
+  let awaiting = false;
+  let currentLine: RawLine | undefined;
+
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (isTableHeader(line)) {
+      current = undefined;
+      awaiting = false;
+      i = readTable(lines, i + 1, line, raw) - 1;
+      currentLine = undefined;
+      continue;
+    }
+    const label = matchLabel(line.text);
+    if (label) {
+      const { def, rest } = label;
+      const field = def.field;
+      if (field === 'academicYear') currentLine = newRawLine(raw.lines);
+      if (LINE_FIELDS.has(field)) {
+        if (!currentLine) {
+          throw rejection('MISSING_FIELD', 'academicYear', {
+            line: raw.lines.length + 1,
+            rule: { nl: 'elke kredietlijn begint met «Academiejaar»', en: 'every credit line starts with "Academiejaar"' },
+          });
+        }
+        current = setLineValue(currentLine, field as LineField, rest, def.wraps);
+      } else {
+        const idField = field as IdField | TotalField;
+        current = { parts: rest ? [rest] : [], wraps: def.wraps };
+        raw.id.set(idField, [...(raw.id.get(idField) ?? []), current]);
+      }
+      awaiting = rest.length === 0;
+      continue;
+    }
+    if (isTerminator(line.text)) {
+      current = undefined;
+      awaiting = false;
+      continue;
+    }
+    if (!current) continue; // title lines and other text outside the fields
+    const text = collapseSpaces(normaliseText(line.text));
+    if (awaiting) {
+      current.parts.push(text);
+      awaiting = false;
+    } else if (current.wraps && !DATE_ONLY.test(text)) {
+      current.parts.push(text);
+    } else {
+      // Text after a value that cannot wrap (or a dated footer line): not part of any field.
+      current = undefined;
+    }
+  }
+  return raw;
+}
+
+function occurrences(raw: RawExtract, field: IdField | TotalField): string[] {
+  return (raw.id.get(field) ?? []).map((v) => collapseSpaces(v.parts.join(' ')));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Second pass: rules and normalisation.
+
+function single(raw: RawExtract, field: IdField, rule: { nl: string; en: string }): string {
+  const values = occurrences(raw, field).filter((v) => v.length > 0);
+  if (values.length === 0) throw rejection('MISSING_FIELD', field, { rule });
+  const distinct = new Set(values.map((v) => lower(v)));
+  if (distinct.size > 1) {
+    throw rejection('INVALID_FIELD', field, {
+      rule: { nl: 'het veld staat meer dan eens op het uittreksel met verschillende waarden', en: 'the field appears more than once with different values' },
+    });
+  }
+  return values[0]!;
+}
+
+function brusselsToday(now: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels' }).format(now);
+}
+
+function isoDate(y: number, m: number, d: number): string | undefined {
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined;
+  return date.toISOString().slice(0, 10);
+}
+
+const DATE_RULE = {
+  nl: 'een datum zoals 12 maart 2024, 12/03/2024 of 2024-03-12, niet in de toekomst en niet vóór 1 september 2008',
+  en: 'a date such as 12 maart 2024, 12/03/2024 or 2024-03-12, not in the future and not before 1 September 2008',
+};
+
+export function parseRulingDate(text: string, now: Date): string {
+  const t = lower(text);
+  let iso: string | undefined;
+  let m: RegExpExecArray | null;
+  if ((m = /^(\d{1,2})\s+(\p{L}+)\.?\s+(\d{4})$/u.exec(t))) {
+    const month = MONTHS[m[2]!];
+    if (month) iso = isoDate(Number(m[3]), month, Number(m[1]));
+  } else if ((m = /^(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})$/.exec(t))) {
+    iso = isoDate(Number(m[4]), Number(m[3]), Number(m[1]));
+  } else if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t))) {
+    iso = isoDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  }
+  if (!iso || iso < '2008-09-01' || iso > brusselsToday(now)) {
+    throw rejection('INVALID_FIELD', 'rulingDate', { value: text, rule: DATE_RULE });
+  }
+  return iso;
+}
+
+const NAME = /^[\p{L}\p{M}](?:[\p{L}\p{M}'’. -]*[\p{L}\p{M}.])?$/u;
+
+function name(field: 'surname' | 'givenNames', value: string): string {
+  const v = value.normalize('NFC');
+  if (!NAME.test(v) || /[-'’]{2,}/.test(v)) {
+    throw rejection('INVALID_FIELD', field, {
+      rule: {
+        nl: 'letters (elk schrift), spaties, koppeltekens en apostrofs',
+        en: 'letters of any script, spaces, hyphens and apostrophes',
+      },
+    });
+  }
+  return v;
+}
+
+function decision(value: string): string {
+  const l = lower(value);
+  const granted = /\bingewilligd\b/.test(l) && !/\bniet\s+ingewilligd\b/.test(l);
+  const partly = /\bgedeeltelijk\s+ingewilligd\b/.test(l);
+  const refused = /\b(?:verworpen|onontvankelijk|zonder\s+voorwerp|afgewezen)\b/.test(l);
+  if (granted && (!refused || partly)) return value;
+  if (granted && refused) {
+    throw rejection('INVALID_FIELD', 'decision', {
+      value,
+      rule: {
+        nl: 'de beslissing moet ondubbelzinnig zeggen dat het beroep (gedeeltelijk) ingewilligd wordt',
+        en: 'the decision must say unambiguously that the appeal is (partly) granted',
+      },
+    });
+  }
+  throw rejection('NOT_GRANTED', 'decision', { value });
+}
+
+function wholeNumber(field: LineField | TotalField, value: string, line?: number): number {
+  const m = /^(\d{1,4})(?:\s*(?:sp|studiepunten))?$/i.exec(collapseSpaces(value));
+  if (!m) {
+    throw rejection(value ? 'INVALID_FIELD' : 'MISSING_FIELD', field, {
+      line,
+      value: value || undefined,
+      rule: { nl: 'een geheel getal', en: 'a whole number' },
+    });
+  }
+  return Number(m[1]);
+}
+
+function academicYear(value: string, line: number, now: Date): string {
+  const m = /^(\d{4})\s*[-–—/]\s*(\d{4})$/.exec(collapseSpaces(value));
+  const first = Number(m?.[1]);
+  const currentYear = Number(brusselsToday(now).slice(0, 4));
+  if (!m || Number(m[2]) !== first + 1 || first < 2008 || first > currentYear) {
+    throw rejection(value ? 'INVALID_FIELD' : 'MISSING_FIELD', 'academicYear', {
+      line,
+      value: value || undefined,
+      rule: {
+        nl: `JJJJ-JJJJ, het tweede jaar volgt op het eerste, van 2008-2009 tot ${currentYear}-${currentYear + 1}`,
+        en: `YYYY-YYYY, the second year following the first, from 2008-2009 to ${currentYear}-${currentYear + 1}`,
+      },
+    });
+  }
+  return `${m[1]}-${m[2]}`;
+}
+
+function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): CreditLine {
+  const text = (f: LineField): string => collapseSpaces((raw.values.get(f)?.parts ?? []).join(' '));
+  const n = raw.index;
+  const year = academicYear(text('academicYear'), n, now);
+  const instText = text('institution');
+  if (!instText) throw rejection('MISSING_FIELD', 'institution', { line: n });
+  const institution = register.match(instText);
+  if (!institution) throw rejection('UNKNOWN_INSTITUTION', 'institution', { line: n, value: instText });
+  const programme = text('programme');
+  if (!programme) throw rejection('MISSING_FIELD', 'programme', { line: n });
+  if (!raw.values.has('requested')) throw rejection('MISSING_FIELD', 'requested', { line: n });
+  if (!raw.values.has('returned')) throw rejection('MISSING_FIELD', 'returned', { line: n });
+  const requested = wholeNumber('requested', text('requested'), n);
+  const returned = wholeNumber('returned', text('returned'), n);
+  if (requested < 1 || requested > 180) {
+    throw rejection('INVALID_FIELD', 'requested', {
+      line: n,
+      value: String(requested),
+      rule: { nl: 'een geheel getal van 1 tot 180', en: 'a whole number from 1 to 180' },
+    });
+  }
+  if (returned > requested) {
+    throw rejection('INVALID_FIELD', 'returned', {
+      line: n,
+      value: String(returned),
+      rule: { nl: `een geheel getal van 0 tot het aantal teruggevraagde studiepunten (${requested})`, en: `a whole number from 0 to the credits requested (${requested})` },
+    });
+  }
+  return { academicYear: year, institution: institution.code, programme, requested, returned };
+}
+
+/** Validates and normalises the raw fields into an `Extract`. */
+export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract {
+  const now = options.now ?? new Date();
+  const register = options.register ?? defaultRegister;
+
+  const rulingText = single(raw, 'rulingNumber', { nl: 'cijfers, bv. 9.412', en: 'digits, e.g. 9.412' });
+  if (!/^(?:\d{1,3}(?:\.\d{3})+|\d{1,9})$/.test(rulingText)) {
+    throw rejection('INVALID_FIELD', 'rulingNumber', {
+      value: rulingText,
+      rule: { nl: 'cijfers met eventueel een punt als duizendtalscheiding, bv. 9.412', en: 'digits with an optional thousands dot, e.g. 9.412' },
+    });
+  }
+  const docketText = single(raw, 'docket', { nl: 'JJJJ/NNNN', en: 'YYYY/NNNN' }).replace(/\s+/g, '');
+  if (!/^\d{4}\/\d{1,5}$/.test(docketText)) {
+    throw rejection('INVALID_FIELD', 'docket', {
+      value: docketText,
+      rule: { nl: 'JJJJ/NNNN: 4 cijfers, een schuine streep, 1 tot 5 cijfers', en: 'YYYY/NNNN: 4 digits, a slash, 1 to 5 digits' },
+    });
+  }
+  const rulingDate = parseRulingDate(single(raw, 'rulingDate', DATE_RULE), now);
+  const decisionText = decision(single(raw, 'decision', { nl: 'het beroep wordt ingewilligd', en: 'the appeal is granted' }));
+  const surname = name('surname', single(raw, 'surname', { nl: 'de familienaam', en: 'the surname' }));
+  const givenNames = name('givenNames', single(raw, 'givenNames', { nl: 'een of meer voornamen', en: 'one or more given names' }));
+  const address = single(raw, 'address', { nl: 'het adres van de verzoekende partij', en: "the applicant's address" });
+  const rrnText = single(raw, 'nationalNumber', { nl: '11 cijfers', en: '11 digits' });
+  const rrn = checkNationalNumber(rrnText);
+  if (!rrn.valid || !rrn.digits) {
+    const rules = {
+      FORMAT: { nl: '11 cijfers (scheidingstekens . - en spatie toegestaan)', en: '11 digits (separators . - and space allowed)' },
+      CHECK_DIGITS: { nl: 'de controlecijfers kloppen niet', en: 'the check digits do not match' },
+      BIRTH_DATE: { nl: 'de eerste 6 cijfers vormen geen geldige geboortedatum', en: 'the first 6 digits are not a valid birth date' },
+      SEQUENCE: { nl: 'het volgnummer is ongeldig', en: 'the sequence number is invalid' },
+    } as const;
+    throw rejection('INVALID_RRN', 'nationalNumber', {
+      value: maskNationalNumber(rrnText),
+      rule: rules[rrn.problem ?? 'FORMAT'],
+    });
+  }
+
+  if (raw.lines.length === 0) {
+    throw rejection('MISSING_FIELD', 'lines', {
+      rule: { nl: 'minstens één kredietlijn (Academiejaar, Instelling, Opleiding, Studiepunten)', en: 'at least one credit line' },
+    });
+  }
+  if (raw.lines.length > LIMITS.maxCreditLines) {
+    throw rejection('INVALID_FIELD', 'lines', {
+      value: String(raw.lines.length),
+      rule: { nl: `hoogstens ${LIMITS.maxCreditLines} kredietlijnen`, en: `at most ${LIMITS.maxCreditLines} credit lines` },
+    });
+  }
+  const lines = raw.lines.map((l) => creditLine(l, now, register));
+
+  for (const [field, key] of [
+    ['totalRequested', 'requested'],
+    ['totalReturned', 'returned'],
+  ] as const) {
+    const values = occurrences(raw, field);
+    if (values.length === 0) continue;
+    const sum = lines.reduce((s, l) => s + l[key], 0);
+    for (const v of values) {
+      const total = wholeNumber(field, v);
+      if (total !== sum) throw rejection('TOTALS_MISMATCH', field, { value: `${total} ≠ ${sum}` });
+    }
+  }
+
+  return {
+    rulingNumber: rulingText.replace(/\./g, ''),
+    docket: docketText,
+    rulingDate,
+    decision: decisionText,
+    surname,
+    givenNames,
+    address,
+    nationalNumber: rrn.digits,
+    lines,
+  };
+}
+
+/** Parses positioned lines (pages of lines) into an extract. */
+export function parseLines(pages: readonly (readonly Line[])[], options: ParseOptions = {}): Extract {
+  return interpret(collectFields(stripPageFurniture(pages)), options);
+}
+
+/** Parses plain text (one page per string) — for tools and tests that start from text. */
+export function parseText(pages: readonly string[], options: ParseOptions = {}): Extract {
+  return parseLines(
+    pages.map((p, n) =>
+      normaliseText(p)
+        .split('\n')
+        .map((text) => ({ text, cells: [{ x: 0, xEnd: 0, text }], page: n + 1 })),
+    ),
+    options,
+  );
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly extract: Extract }
+  | { readonly ok: false; readonly error: ExtractRejectedError };
+
+/** Parses the bytes of an extract PDF. Never throws for bad input: returns the rejection. */
+export async function parseExtract(bytes: Uint8Array, options: ParseOptions = {}): Promise<ParseResult> {
+  try {
+    const text = await readPdfText(bytes);
+    return { ok: true, extract: parseLines(text.pages, options) };
+  } catch (error) {
+    if (error instanceof ExtractRejectedError) return { ok: false, error };
+    throw error;
+  }
+}
+
+export type { ExtractField };

@@ -1,0 +1,33 @@
+/** Text normalisation shared by the parser and the register look-ups. */
+
+/**
+ * Compatibility-normalise text as PDF libraries return it: NFKC (ligatures, full-width
+ * digits, non-breaking spaces), soft hyphens and zero-width characters removed, dashes unified
+ * where they separate numbers, tabs and runs of spaces kept as one space.
+ */
+export function normaliseText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\u00ad\u200b\u200c\u200d\u2060\ufeff]/g, '')
+    .replace(/[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]/g, ' ')
+    .replace(/\r\n?/g, '\n');
+}
+
+/** Collapse runs of white space into one space and trim. */
+export function collapseSpaces(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A matching key: case-, accent- and whitespace-insensitive (used for institution names and
+ * identity comparison). `Universiteit  GENT` and `universiteitgent` give the same key.
+ */
+export function matchKey(text: string): string {
+  return normaliseText(text)
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLocaleLowerCase('nl')
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/[’‘`´]/g, "'")
+    .replace(/\s+/g, '');
+}
