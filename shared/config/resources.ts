@@ -111,13 +111,17 @@ export const LIMITS = {
   ledgerRetentionYears: 20,
   /** Per-extract parse time limit, so a hostile PDF cannot hang the function. */
   parseTimeoutMs: 20_000,
+  /** Retention of the functions' CloudWatch log groups (must be a value CloudWatch accepts). */
+  logRetentionDays: 90,
 } as const;
 
 /** Environment variables shared by functions, the local stack and the CDK stack. */
 export const ENV = {
   intakeQueueUrl: 'INTAKE_QUEUE_URL',
   intakeMappingUuid: 'INTAKE_EVENT_SOURCE_MAPPING',
-  awsEndpoint: 'RULING_INTAKE_AWS_ENDPOINT',
+  /** Local stack only: where the S3 and DynamoDB APIs listen (s3rver, dynalite). */
+  s3Endpoint: 'RULING_INTAKE_S3_ENDPOINT',
+  dynamoEndpoint: 'RULING_INTAKE_DYNAMODB_ENDPOINT',
   localKeyDir: 'RULING_INTAKE_LOCAL_KEYS',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
 } as const;

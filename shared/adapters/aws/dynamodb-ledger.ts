@@ -1,0 +1,179 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { LIMITS } from '../../config/resources.js';
+import type { LedgerEntry, LedgerStore, RulingClaim, Student } from '../../ports/index.js';
+
+const studentKey = (pseudonym: string) => ({ pk: `S#${pseudonym}`, sk: 'PROFILE' });
+const claimKey = (rulingNumber: string) => ({ pk: `RULING#${rulingNumber}`, sk: 'CLAIM' });
+const entryKey = (e: Pick<LedgerEntry, 'pseudonym' | 'rulingNumber' | 'lineNumber'>) => ({
+  pk: `S#${e.pseudonym}`,
+  sk: `R#${e.rulingNumber}#${String(e.lineNumber).padStart(2, '0')}`,
+});
+
+/** Epoch seconds at which ledger data may expire (the protocol's 20-year retention). */
+function retentionExpiry(now: Date): number {
+  const d = new Date(now);
+  d.setUTCFullYear(d.getUTCFullYear() + LIMITS.ledgerRetentionYears);
+  return Math.floor(d.getTime() / 1000);
+}
+
+function toStudent(item: Record<string, unknown>): Student {
+  const rulings = item.appliedRulings;
+  return {
+    pseudonym: String(item.pseudonym),
+    balance: Number(item.balance),
+    openingBalance: Number(item.openingBalance),
+    ...(typeof item.identityTag === 'string' ? { identityTag: item.identityTag } : {}),
+    ...(typeof item.nameCiphertext === 'string' ? { nameCiphertext: item.nameCiphertext } : {}),
+    appliedRulings: rulings instanceof Set ? [...(rulings as Set<string>)].sort() : [],
+  };
+}
+
+const isConditionFailure = (e: unknown): boolean =>
+  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/**
+ * The ledger on DynamoDB, written only with single-item conditional writes (dynalite, the local
+ * emulator, has no transactions — and none are needed):
+ *  - the student item holds the balance and the set of applied ruling numbers, so "add the
+ *    credits unless this ruling is in the set" is one atomic conditional update;
+ *  - the ruling claim is a put-if-absent keyed by ruling number;
+ *  - ledger entries are put-if-absent, so a retry never rewrites history.
+ */
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async getStudent(pseudonym: string): Promise<Student | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: studentKey(pseudonym), ConsistentRead: true }));
+    return r.Item ? toStudent(r.Item) : undefined;
+  }
+
+  async ensureStudent(pseudonym: string, identityTag: string, nameCiphertext: () => Promise<string>): Promise<Student> {
+    const existing = await this.getStudent(pseudonym);
+    if (existing?.identityTag) return existing;
+    const r = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: studentKey(pseudonym),
+        UpdateExpression:
+          'SET pseudonym = :p, identityTag = if_not_exists(identityTag, :t), nameCiphertext = if_not_exists(nameCiphertext, :n), ' +
+          'openingBalance = if_not_exists(openingBalance, :start), balance = if_not_exists(balance, :start), ' +
+          'createdAt = if_not_exists(createdAt, :now), expiresAt = :exp',
+        ExpressionAttributeValues: {
+          ':p': pseudonym,
+          ':t': identityTag,
+          ':n': await nameCiphertext(),
+          ':start': LIMITS.startingCredit,
+          ':now': this.now().toISOString(),
+          ':exp': retentionExpiry(this.now()),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toStudent(r.Attributes ?? {});
+  }
+
+  async claimRuling(claim: RulingClaim): Promise<{ claimed: true } | { claimed: false; existing: RulingClaim }> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...claimKey(claim.rulingNumber), ...claim, expiresAt: retentionExpiry(this.now()) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { claimed: true };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: claimKey(claim.rulingNumber), ConsistentRead: true }),
+    );
+    const item = r.Item ?? {};
+    return {
+      claimed: false,
+      existing: {
+        rulingNumber: String(item.rulingNumber),
+        contentHash: String(item.contentHash),
+        pseudonym: String(item.pseudonym),
+        intakeId: String(item.intakeId),
+        claimedAt: String(item.claimedAt),
+      },
+    };
+  }
+
+  async putEntries(entries: readonly LedgerEntry[]): Promise<void> {
+    await Promise.all(
+      entries.map(async (e) => {
+        try {
+          await this.db.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: { ...entryKey(e), type: 'ENTRY', ...e, expiresAt: retentionExpiry(this.now()) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+        }
+      }),
+    );
+  }
+
+  async applyRuling(pseudonym: string, rulingNumber: string, delta: number): Promise<'applied' | 'already-applied'> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: studentKey(pseudonym),
+          UpdateExpression: 'SET balance = balance + :d, updatedAt = :now ADD appliedRulings :r',
+          ConditionExpression: 'attribute_exists(balance) AND NOT contains(appliedRulings, :rn)',
+          ExpressionAttributeValues: {
+            ':d': delta,
+            ':r': new Set([rulingNumber]),
+            ':rn': rulingNumber,
+            ':now': this.now().toISOString(),
+          },
+        }),
+      );
+      return 'applied';
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      const student = await this.getStudent(pseudonym);
+      if (!student) throw new Error('ledger: student vanished between identity check and balance write');
+      return 'already-applied';
+    }
+  }
+
+  async listEntries(pseudonym: string): Promise<LedgerEntry[]> {
+    const out: LedgerEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+          ExpressionAttributeValues: { ':pk': `S#${pseudonym}`, ':r': 'R#' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of r.Items ?? []) {
+        const { pk: _pk, sk: _sk, type: _t, expiresAt: _e, ...entry } = item;
+        out.push(entry as LedgerEntry);
+      }
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { EXTRACTS_BUCKET } from '../../config/resources.js';
+import type { ExtractStore, StoredExtract } from '../../ports/index.js';
+
+const notFound = (e: unknown): boolean => {
+  const name = (e as { name?: string })?.name;
+  const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
+};
+
+const notImplemented = (e: unknown): boolean => {
+  const name = (e as { name?: string })?.name;
+  const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return name === 'NotImplemented' || status === 501;
+};
+
+/** The extracts bucket through the S3 API (AWS, or s3rver on loopback). */
+export class S3ExtractStore implements ExtractStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly kmsKeyId?: string,
+  ) {}
+
+  async get(key: string, maxBytes: number): Promise<StoredExtract | { size: number; tooLarge: true } | undefined> {
+    try {
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const size = head.ContentLength ?? 0;
+      if (size > maxBytes) return { size, tooLarge: true };
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const bytes = await r.Body!.transformToByteArray();
+      if (bytes.byteLength > maxBytes) return { size: bytes.byteLength, tooLarge: true };
+      return { bytes, size: bytes.byteLength, ...(r.VersionId ? { versionId: r.VersionId } : {}) };
+    } catch (e) {
+      if (notFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async put(key: string, bytes: Uint8Array, metadata: Record<string, string> = {}): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: bytes,
+        ContentType: 'application/pdf',
+        Metadata: metadata,
+        ...(this.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.kmsKeyId } : {}),
+      }),
+    );
+  }
+
+  async deleteAllVersions(key: string): Promise<number> {
+    let removed = 0;
+    try {
+      let keyMarker: string | undefined;
+      let versionMarker: string | undefined;
+      do {
+        const r = await this.s3.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.bucket,
+            Prefix: key,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionMarker,
+          }),
+        );
+        const versions = [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].filter((v) => v.Key === key);
+        for (const v of versions) {
+          await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: v.VersionId }));
+          removed++;
+        }
+        keyMarker = r.IsTruncated ? r.NextKeyMarker : undefined;
+        versionMarker = r.IsTruncated ? r.NextVersionIdMarker : undefined;
+      } while (keyMarker);
+    } catch (e) {
+      // An S3 API without versioning (s3rver locally) has one version: delete it plainly.
+      if (!notImplemented(e)) throw e;
+      if (await this.exists(key)) {
+        await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async tagOutcome(key: string, outcome: 'rejected' | 'held'): Promise<void> {
+    try {
+      await this.s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Tagging: { TagSet: [{ Key: EXTRACTS_BUCKET.outcomeTag, Value: outcome }] },
+        }),
+      );
+    } catch (e) {
+      if (notFound(e)) return;
+      if (!notImplemented(e)) throw e;
+      // s3rver has no object tagging; locally the intake status records the outcome instead.
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (e) {
+      if (notFound(e)) return false;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Pure ledger rules: what a ruling does to a student's learning credit, what makes two extracts
+ * "the same ruling", and how a person's identity is compared without keeping names in clear.
+ */
+import { createHash } from 'node:crypto';
+import { matchKey } from './text.js';
+import type { Extract } from './types.js';
+import type { LedgerEntry } from '../ports/index.js';
+
+/** The credits a granted ruling gives back: the sum of its lines' returned credits. */
+export function creditsReturned(extract: Pick<Extract, 'lines'>): number {
+  return extract.lines.reduce((sum, l) => sum + l.returned, 0);
+}
+
+/** Canonical JSON: keys sorted, so equal content always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * What makes two uploads the same ruling: every field that matters to the ledger, read the same,
+ * whatever tool produced the PDF. The address (never stored) and the clear national number
+ * (replaced by its pseudonym) are left out; names count through their matching keys.
+ */
+export function contentHash(extract: Extract, pseudonym: string): string {
+  return createHash('sha256')
+    .update(
+      canonical({
+        rulingNumber: extract.rulingNumber,
+        docket: extract.docket,
+        rulingDate: extract.rulingDate,
+        granted: true,
+        pseudonym,
+        surname: matchKey(extract.surname),
+        givenNames: matchKey(extract.givenNames),
+        lines: extract.lines.map((l) => ({ ...l, programme: matchKey(l.programme) })),
+      }),
+    )
+    .digest('hex');
+}
+
+/**
+ * The identity compared at intake: the surname after normalisation and the first given name
+ * (case-, accent- and whitespace-insensitive). It is hashed with a secret key before storage.
+ */
+export function identityKey(surname: string, givenNames: string): string {
+  const first = givenNames.trim().split(/\s+/)[0] ?? '';
+  return `${matchKey(surname)}|${matchKey(first)}`;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The ledger entries of a ruling: one per credit line. */
+export function entriesFor(
+  extract: Extract,
+  ids: { pseudonym: string; intakeId: string; extractSha256: string; appliedAt: string },
+): LedgerEntry[] {
+  return extract.lines.map((line, i) => ({
+    ...line,
+    pseudonym: ids.pseudonym,
+    rulingNumber: extract.rulingNumber,
+    docket: extract.docket,
+    rulingDate: extract.rulingDate,
+    lineNumber: i + 1,
+    extractSha256: ids.extractSha256,
+    intakeId: ids.intakeId,
+    appliedAt: ids.appliedAt,
+  }));
+}
+
+const INTAKE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
+const UPLOADER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * The intake id and uploader of an object key. Keys written by the upload API/CLI are
+ * `incoming/<uploader>/<intakeId>.pdf`; anything else gets an id derived from the key, so a stray
+ * object is still accounted for (and its key, which may be anything, is never logged).
+ */
+export function intakeIdentity(key: string, uploadPrefix: string): { intakeId: string; uploader: string } {
+  const rest = key.startsWith(uploadPrefix) ? key.slice(uploadPrefix.length) : key;
+  const m = /^([^/]+)\/([^/]+)\.pdf$/i.exec(rest);
+  if (m && UPLOADER.test(m[1]!) && INTAKE_ID.test(m[2]!)) return { uploader: m[1]!, intakeId: m[2]! };
+  return { uploader: 'unknown', intakeId: `k${createHash('sha256').update(key).digest('hex').slice(0, 31)}` };
+}
+
+/** A new intake id: time-ordered (so listings sort by upload time) and unguessable. */
+export function newIntakeId(now: Date = new Date(), random: () => Uint8Array = defaultRandom): string {
+  const time = now.getTime().toString(36).padStart(9, '0');
+  const rand = Buffer.from(random()).toString('hex').slice(0, 16);
+  return `${time}-${rand}`;
+}
+
+function defaultRandom(): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(8));
+}

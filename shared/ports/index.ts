@@ -1,0 +1,147 @@
+/**
+ * Ports: what the domain needs from the outside world. Adapters in `shared/adapters/` implement
+ * them for AWS (and, where AWS has no local emulator, for the laptop). Use cases take ports as
+ * arguments, so tests pass real local adapters instead of module mocks.
+ */
+import type { CreditLine, IntakeOutcome, Message, ReasonCode } from '../domain/types.js';
+
+/** Keyed hashing with a key the caller never sees (KMS HMAC key on AWS, a local key file locally). */
+export interface KeyService {
+  /** Hex HMAC-SHA-256 of `message`; `purpose` separates domains (pseudonyms vs identity tags). */
+  mac(purpose: 'pseudonym' | 'identity', message: string): Promise<string>;
+}
+
+export interface PersonName {
+  readonly surname: string;
+  readonly givenNames: string;
+}
+
+/** Envelope encryption of names (AWS Encryption SDK; KMS keyring on AWS, raw AES keyring locally). */
+export interface NameCipher {
+  encrypt(name: PersonName, context: Record<string, string>): Promise<string>;
+  decrypt(ciphertext: string, context: Record<string, string>): Promise<PersonName>;
+}
+
+export interface StoredExtract {
+  readonly bytes: Uint8Array;
+  readonly size: number;
+  readonly versionId?: string;
+}
+
+/** The extracts bucket. */
+export interface ExtractStore {
+  /** The object's bytes, or `undefined` when it no longer exists. Refuses to read more than `maxBytes`. */
+  get(key: string, maxBytes: number): Promise<StoredExtract | { readonly size: number; readonly tooLarge: true } | undefined>;
+  put(key: string, bytes: Uint8Array, metadata?: Record<string, string>): Promise<void>;
+  /** Deletes every version (and delete marker) of the object; returns how many were removed. */
+  deleteAllVersions(key: string): Promise<number>;
+  /** Marks a kept object with its outcome, for the expiry lifecycle rule. */
+  tagOutcome(key: string, outcome: 'rejected' | 'held'): Promise<void>;
+  /** Whether any version of the object still exists. */
+  exists(key: string): Promise<boolean>;
+}
+
+export interface Student {
+  readonly pseudonym: string;
+  readonly balance: number;
+  readonly openingBalance: number;
+  readonly identityTag?: string;
+  readonly nameCiphertext?: string;
+  readonly appliedRulings: readonly string[];
+}
+
+export interface LedgerEntry extends CreditLine {
+  readonly pseudonym: string;
+  readonly rulingNumber: string;
+  readonly docket: string;
+  readonly rulingDate: string;
+  readonly lineNumber: number;
+  readonly extractSha256: string;
+  readonly intakeId: string;
+  readonly appliedAt: string;
+}
+
+export interface RulingClaim {
+  readonly rulingNumber: string;
+  readonly contentHash: string;
+  readonly pseudonym: string;
+  readonly intakeId: string;
+  readonly claimedAt: string;
+}
+
+/** The learning-credit ledger. Every write is a single-item conditional write (no transactions). */
+export interface LedgerStore {
+  getStudent(pseudonym: string): Promise<Student | undefined>;
+  /**
+   * Creates the student if absent (balance = opening balance) and records the identity tag and
+   * encrypted name if none is recorded yet; returns the student as stored afterwards.
+   */
+  ensureStudent(pseudonym: string, identityTag: string, nameCiphertext: () => Promise<string>): Promise<Student>;
+  /** Claims a ruling number for one content; returns the existing claim when someone was first. */
+  claimRuling(claim: RulingClaim): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly existing: RulingClaim }>;
+  /** Writes ledger entries; entries already written are kept as they are. */
+  putEntries(entries: readonly LedgerEntry[]): Promise<void>;
+  /** Adds `delta` to the balance unless this ruling was already applied to this student. */
+  applyRuling(pseudonym: string, rulingNumber: string, delta: number): Promise<'applied' | 'already-applied'>;
+  listEntries(pseudonym: string): Promise<LedgerEntry[]>;
+}
+
+export interface AuditActor {
+  readonly id: string;
+  readonly role: 'clerk' | 'institution' | 'auditor' | 'operator' | 'service';
+  readonly institution?: string;
+}
+
+/** One access record: who, what, when, about whom (pseudonym), why, outcome. */
+export interface AuditRecord {
+  /** Deterministic for idempotent writers (a retry writes the same id once). */
+  readonly id: string;
+  readonly at: string;
+  readonly actor: AuditActor;
+  readonly onBehalfOf?: string;
+  readonly action: string;
+  readonly subject?: string;
+  readonly purpose: string;
+  readonly outcome: string;
+  readonly requestId: string;
+  readonly details?: Record<string, string | number>;
+}
+
+/** Append-only audit trail. */
+export interface AuditLog {
+  /** Appends the record; appending the same id twice keeps the first. Throws when it cannot write. */
+  append(record: AuditRecord): Promise<void>;
+  list(options?: { day?: string; limit?: number }): Promise<AuditRecord[]>;
+}
+
+export type IntakeState = 'RECEIVED' | IntakeOutcome;
+
+export interface IntakeStatus {
+  readonly intakeId: string;
+  readonly uploader: string;
+  readonly key: string;
+  readonly receivedAt: string;
+  readonly updatedAt: string;
+  readonly status: IntakeState;
+  readonly code?: ReasonCode;
+  readonly field?: string;
+  readonly message?: Message;
+  readonly rulingNumber?: string;
+  /** True once every version of the extract is gone (applied and duplicate extracts). */
+  readonly extractDeleted?: boolean;
+  readonly size?: number;
+}
+
+export interface IntakeStatusStore {
+  get(intakeId: string): Promise<IntakeStatus | undefined>;
+  /** Records `RECEIVED` unless a status already exists. */
+  received(status: IntakeStatus): Promise<void>;
+  put(status: IntakeStatus): Promise<void>;
+  list(options?: { uploader?: string; limit?: number }): Promise<IntakeStatus[]>;
+}
+
+/** The intake pause switch (protocol art. 8). */
+export interface IntakeControl {
+  isPaused(): Promise<boolean>;
+  setPaused(paused: boolean, by: string): Promise<void>;
+}
