@@ -6,17 +6,15 @@
 import middy from '@middy/core';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { intakeDeps } from '../../shared/adapters/compose.js';
-import { logger, metrics } from '../../shared/observability/index.js';
 import { objectKeysOf } from '../../shared/domain/s3-event.js';
+import { logger, metrics } from '../../shared/observability/index.js';
 import { processExtract, type IntakeDeps } from '../../shared/use-cases/process-extract.js';
 
-const processor = new BatchProcessor(EventType.SQS);
-
-/** Processes one SQS record with the given ports; exported for tests and the local stack. */
+/** Processes one SQS record with the given ports. */
 export async function processRecord(record: SQSRecord, deps: IntakeDeps): Promise<void> {
   for (const object of objectKeysOf(record.body)) {
     const result = await processExtract({ key: object.key, size: object.size, requestId: record.messageId }, deps);
@@ -25,12 +23,17 @@ export async function processRecord(record: SQSRecord, deps: IntakeDeps): Promis
   }
 }
 
-export async function rawHandler(event: SQSEvent, context: Context) {
-  const deps = await intakeDeps();
-  return processPartialResponse(event, (record: SQSRecord) => processRecord(record, deps), processor, {
-    context,
-    processInParallel: true,
-  });
+/** The handler over any source of ports: Lambda uses the environment, the local stack and tests may add hooks. */
+export function createHandler(getDeps: () => Promise<IntakeDeps>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const raw = async (event: SQSEvent, context: Context) => {
+    const deps = await getDeps();
+    return processPartialResponse(event, (record: SQSRecord) => processRecord(record, deps), processor, {
+      context,
+      processInParallel: true,
+    });
+  };
+  return middy(raw).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
-export const handler = middy(rawHandler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = createHandler(intakeDeps);

@@ -38,7 +38,14 @@ export function awsClients(): Clients {
   const s3Endpoint = optional(ENV.s3Endpoint);
   const dynamoEndpoint = optional(ENV.dynamoEndpoint);
   const local = { region: process.env.AWS_REGION ?? 'eu-west-1', credentials: LOCAL_CREDENTIALS };
-  const s3 = s3Endpoint ? new S3Client({ ...local, endpoint: s3Endpoint, forcePathStyle: true }) : new S3Client({});
+  const s3 = s3Endpoint ? new S3Client({
+        ...local,
+        endpoint: s3Endpoint,
+        forcePathStyle: true,
+        // s3rver stores aws-chunked framing as object bytes: send plain bodies.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }) : new S3Client({});
   const dynamo = dynamoEndpoint ? new DynamoDBClient({ ...local, endpoint: dynamoEndpoint }) : new DynamoDBClient({});
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   clients = { s3, db, ...(optional(KEYS.hmac.env) ? { kms: new KMSClient({}) } : {}) };

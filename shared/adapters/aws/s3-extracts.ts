@@ -16,10 +16,11 @@ const notFound = (e: unknown): boolean => {
   return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
 };
 
+/** An S3 API without the feature (s3rver: ListObjectVersions → 405, DeleteObjectTagging → 501). */
 const notImplemented = (e: unknown): boolean => {
   const name = (e as { name?: string })?.name;
   const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return name === 'NotImplemented' || status === 501;
+  return name === 'NotImplemented' || name === 'MethodNotAllowed' || status === 501 || status === 405;
 };
 
 /** The extracts bucket through the S3 API (AWS, or s3rver on loopback). */
