@@ -17,7 +17,10 @@ import { processExtract, type IntakeDeps } from '../../shared/use-cases/process-
 /** Processes one SQS record with the given ports. */
 export async function processRecord(record: SQSRecord, deps: IntakeDeps): Promise<void> {
   for (const object of objectKeysOf(record.body)) {
-    const result = await processExtract({ key: object.key, size: object.size, requestId: record.messageId }, deps);
+    const result = await processExtract(
+      { key: object.key, size: object.size, requestId: record.messageId },
+      deps,
+    );
     logger.info('intake processed', { intakeId: result.intakeId, status: result.status, code: result.code });
     metrics.addMetric(`Intake${result.status}`, MetricUnit.Count, 1);
   }

@@ -21,7 +21,8 @@ import { kmsNameCipher, localNameCipher } from './name-cipher.js';
 import type { IntakeControl, KeyService, NameCipher } from '../ports/index.js';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-const env = (name: string): string => getStringFromEnv({ key: name, errorMessage: `environment variable ${name} is not set` });
+const env = (name: string): string =>
+  getStringFromEnv({ key: name, errorMessage: `environment variable ${name} is not set` });
 const optional = (name: string): string | undefined => process.env[name] || undefined;
 
 export interface Clients {
@@ -38,15 +39,19 @@ export function awsClients(): Clients {
   const s3Endpoint = optional(ENV.s3Endpoint);
   const dynamoEndpoint = optional(ENV.dynamoEndpoint);
   const local = { region: process.env.AWS_REGION ?? 'eu-west-1', credentials: LOCAL_CREDENTIALS };
-  const s3 = s3Endpoint ? new S3Client({
+  const s3 = s3Endpoint
+    ? new S3Client({
         ...local,
         endpoint: s3Endpoint,
         forcePathStyle: true,
         // s3rver stores aws-chunked framing as object bytes: send plain bodies.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
-      }) : new S3Client({});
-  const dynamo = dynamoEndpoint ? new DynamoDBClient({ ...local, endpoint: dynamoEndpoint }) : new DynamoDBClient({});
+      })
+    : new S3Client({});
+  const dynamo = dynamoEndpoint
+    ? new DynamoDBClient({ ...local, endpoint: dynamoEndpoint })
+    : new DynamoDBClient({});
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   clients = { s3, db, ...(optional(KEYS.hmac.env) ? { kms: new KMSClient({}) } : {}) };
   return clients;
@@ -60,7 +65,10 @@ export function keyPorts(): Promise<{ keys: KeyService; names: NameCipher }> {
     const hmacKeyId = optional(KEYS.hmac.env);
     const dataKeyArn = optional(KEYS.data.env);
     if (hmacKeyId && dataKeyArn) {
-      return { keys: new KmsKeyService(awsClients().kms ?? new KMSClient({}), hmacKeyId), names: kmsNameCipher(dataKeyArn) };
+      return {
+        keys: new KmsKeyService(awsClients().kms ?? new KMSClient({}), hmacKeyId),
+        names: kmsNameCipher(dataKeyArn),
+      };
     }
     const local = await loadLocalKeys(env(ENV.localKeyDir));
     return { keys: new LocalKeyService(local.hmac), names: localNameCipher(local.data) };

@@ -25,7 +25,8 @@ export class EsdkNameCipher implements NameCipher {
   async decrypt(ciphertext: string, context: Record<string, string>): Promise<PersonName> {
     const { plaintext, messageHeader } = await decrypt(this.keyring, Buffer.from(ciphertext, 'base64'));
     for (const [k, v] of Object.entries(context)) {
-      if (messageHeader.encryptionContext[k] !== v) throw new Error('name ciphertext: encryption context mismatch');
+      if (messageHeader.encryptionContext[k] !== v)
+        throw new Error('name ciphertext: encryption context mismatch');
     }
     return JSON.parse(plaintext.toString('utf8')) as PersonName;
   }

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
-import { ExtractRejectedError } from '../domain/errors.js';
+import type { ExtractRejectedError } from '../domain/errors.js';
 import { newIntakeId } from '../domain/ledger.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
 import { parseExtract } from '../domain/parser.js';
@@ -56,7 +56,12 @@ async function cmdParse(file: string, opts: Out): Promise<number> {
   try {
     bytes = await readFile(file);
   } catch {
-    const error = { ok: false, code: 'FILE_NOT_READABLE', field: 'file', message: { nl: `Kan ${file} niet lezen.`, en: `Cannot read ${file}.` } };
+    const error = {
+      ok: false,
+      code: 'FILE_NOT_READABLE',
+      field: 'file',
+      message: { nl: `Kan ${file} niet lezen.`, en: `Cannot read ${file}.` },
+    };
     if (opts.json) printJson(error);
     else process.stderr.write(`${error.message.en}\n`);
     return 1;
@@ -68,14 +73,20 @@ async function cmdParse(file: string, opts: Out): Promise<number> {
       const e = result.extract;
       print(`accepted: ruling ${e.rulingNumber} (${e.docket}) of ${e.rulingDate}`);
       print(`student:  ${e.surname}, ${e.givenNames} — ${e.nationalNumber}`);
-      for (const l of e.lines) print(`  ${l.academicYear} ${l.institution.padEnd(10)} ${String(l.returned).padStart(3)}/${String(l.requested).padEnd(3)} ${l.programme}`);
+      for (const l of e.lines)
+        print(
+          `  ${l.academicYear} ${l.institution.padEnd(10)} ${String(l.returned).padStart(3)}/${String(l.requested).padEnd(3)} ${l.programme}`,
+        );
     }
     return 0;
   }
   const err: ExtractRejectedError = result.error;
   const body = { ok: false, code: err.code, field: err.field ?? 'file', message: err.messages };
   if (opts.json) printJson(body);
-  else print(`rejected: ${err.code}${err.field ? ` (${err.field})` : ''}\n  nl: ${err.messages.nl}\n  en: ${err.messages.en}`);
+  else
+    print(
+      `rejected: ${err.code}${err.field ? ` (${err.field})` : ''}\n  nl: ${err.messages.nl}\n  en: ${err.messages.en}`,
+    );
   return 2;
 }
 
@@ -86,7 +97,10 @@ function statusLine(s: IntakeStatus, lang: 'nl' | 'en'): string {
 
 const FINAL = new Set(['APPLIED', 'DUPLICATE', 'REJECTED', 'HELD']);
 
-async function cmdUpload(files: string[], opts: Out & { as: string; wait?: boolean; lang: 'nl' | 'en' }): Promise<number> {
+async function cmdUpload(
+  files: string[],
+  opts: Out & { as: string; wait?: boolean; lang: 'nl' | 'en' },
+): Promise<number> {
   const compose = await localStack();
   const deps = await compose.intakeDeps();
   const uploaded: { file: string; intakeId: string }[] = [];
@@ -95,7 +109,15 @@ async function cmdUpload(files: string[], opts: Out & { as: string; wait?: boole
     const intakeId = newIntakeId();
     const key = extractKey(opts.as, intakeId);
     const now = new Date().toISOString();
-    await deps.statuses.received({ intakeId, uploader: opts.as, key, receivedAt: now, updatedAt: now, status: 'RECEIVED', size: bytes.byteLength });
+    await deps.statuses.received({
+      intakeId,
+      uploader: opts.as,
+      key,
+      receivedAt: now,
+      updatedAt: now,
+      status: 'RECEIVED',
+      size: bytes.byteLength,
+    });
     await deps.extracts.put(key, bytes, { 'original-name': encodeURIComponent(basename(file)) });
     uploaded.push({ file, intakeId });
     if (!opts.json) print(`uploaded ${basename(file)} → intake ${intakeId}`);
@@ -115,12 +137,25 @@ async function cmdUpload(files: string[], opts: Out & { as: string; wait?: boole
     }
     if (results.size < uploaded.length) await new Promise((r) => setTimeout(r, 250));
   }
-  if (opts.json) printJson(uploaded.map((u) => ({ file: u.file, ...(results.get(u.intakeId) ?? { intakeId: u.intakeId, status: 'RECEIVED' }) })));
-  else for (const u of uploaded) print(`${basename(u.file)}: ${results.get(u.intakeId) ? statusLine(results.get(u.intakeId)!, opts.lang) : `${u.intakeId} still RECEIVED (is intake paused?)`}`);
+  if (opts.json)
+    printJson(
+      uploaded.map((u) => ({
+        file: u.file,
+        ...(results.get(u.intakeId) ?? { intakeId: u.intakeId, status: 'RECEIVED' }),
+      })),
+    );
+  else
+    for (const u of uploaded)
+      print(
+        `${basename(u.file)}: ${results.get(u.intakeId) ? statusLine(results.get(u.intakeId)!, opts.lang) : `${u.intakeId} still RECEIVED (is intake paused?)`}`,
+      );
   return results.size === uploaded.length ? 0 : 3;
 }
 
-async function cmdStatus(intakeId: string | undefined, opts: Out & { lang: 'nl' | 'en'; as?: string }): Promise<number> {
+async function cmdStatus(
+  intakeId: string | undefined,
+  opts: Out & { lang: 'nl' | 'en'; as?: string },
+): Promise<number> {
   const compose = await localStack();
   const deps = await compose.intakeDeps();
   if (intakeId) {
@@ -139,7 +174,11 @@ async function cmdStatus(intakeId: string | undefined, opts: Out & { lang: 'nl' 
 
 async function cmdBalance(nationalNumber: string, opts: Out): Promise<number> {
   const check = checkNationalNumber(nationalNumber);
-  if (!check.valid || !check.digits) throw new CliError(`Invalid national register number ${maskNationalNumber(nationalNumber)} (${check.problem}).`, 2);
+  if (!check.valid || !check.digits)
+    throw new CliError(
+      `Invalid national register number ${maskNationalNumber(nationalNumber)} (${check.problem}).`,
+      2,
+    );
   const compose = await localStack();
   const deps = await compose.intakeDeps();
   const pseudonym = await deps.keys.mac('pseudonym', check.digits);
@@ -175,8 +214,13 @@ async function cmdBalance(nationalNumber: string, opts: Out): Promise<number> {
   };
   if (opts.json) printJson(view);
   else {
-    print(`${view.nationalNumber}: learning credit ${view.balance}${view.known ? '' : ' (no rulings or imports for this number: the starting credit)'}`);
-    for (const c of view.corrections) print(`  + ${String(c.returned).padStart(3)}  ruling ${c.rulingNumber} of ${c.rulingDate}, ${c.academicYear} ${c.institution} — ${c.programme}`);
+    print(
+      `${view.nationalNumber}: learning credit ${view.balance}${view.known ? '' : ' (no rulings or imports for this number: the starting credit)'}`,
+    );
+    for (const c of view.corrections)
+      print(
+        `  + ${String(c.returned).padStart(3)}  ruling ${c.rulingNumber} of ${c.rulingDate}, ${c.academicYear} ${c.institution} — ${c.programme}`,
+      );
   }
   return 0;
 }
@@ -184,10 +228,16 @@ async function cmdBalance(nationalNumber: string, opts: Out): Promise<number> {
 async function cmdIntake(action: 'pause' | 'resume' | 'status', opts: Out): Promise<number> {
   const compose = await localStack();
   const control = compose.intakeControl();
-  if (action !== 'status') await control.setPaused(action === 'pause', `operator:${process.env.USER ?? 'local'}`);
+  if (action !== 'status')
+    await control.setPaused(action === 'pause', `operator:${process.env.USER ?? 'local'}`);
   const paused = await control.isPaused();
   if (opts.json) printJson({ intake: paused ? 'paused' : 'running' });
-  else print(paused ? 'Intake is paused: uploads keep queueing; resume with: npx ruling-intake intake resume' : 'Intake is running.');
+  else
+    print(
+      paused
+        ? 'Intake is paused: uploads keep queueing; resume with: npx ruling-intake intake resume'
+        : 'Intake is running.',
+    );
   return 0;
 }
 
@@ -195,14 +245,18 @@ export function program(): Command {
   const json = new Option('--json', 'print JSON');
   const lang = new Option('--lang <lang>', 'language of messages').choices(['nl', 'en']).default('nl');
   const p = new Command('ruling-intake')
-    .description('Court-ruling intake for the learning-credit registry (DBRC → AHOVOKS). Works against the local stack (npm start).')
+    .description(
+      'Court-ruling intake for the learning-credit registry (DBRC → AHOVOKS). Works against the local stack (npm start).',
+    )
     .showHelpAfterError();
   let code = 0;
   const run = (fn: () => Promise<number>) => async () => {
     code = await fn();
   };
   p.command('parse')
-    .description('Read an extract PDF and show what the intake would read (or why it would reject it). Shows the national number in full: for files you already hold.')
+    .description(
+      'Read an extract PDF and show what the intake would read (or why it would reject it). Shows the national number in full: for files you already hold.',
+    )
     .argument('<file>', 'the extract PDF')
     .addOption(json)
     .action((file: string, o: Out) => run(() => cmdParse(file, o))());
@@ -213,16 +267,22 @@ export function program(): Command {
     .option('--wait', 'wait until each extract is processed and show the outcome')
     .addOption(lang)
     .addOption(json)
-    .action((files: string[], o: Out & { as: string; wait?: boolean; lang: 'nl' | 'en' }) => run(() => cmdUpload(files, o))());
+    .action((files: string[], o: Out & { as: string; wait?: boolean; lang: 'nl' | 'en' }) =>
+      run(() => cmdUpload(files, o))(),
+    );
   p.command('status')
     .description('Show what became of uploads: one intake, or the newest 200.')
     .argument('[intakeId]')
     .option('--as <clerk>', 'only this clerk’s uploads')
     .addOption(lang)
     .addOption(json)
-    .action((id: string | undefined, o: Out & { lang: 'nl' | 'en'; as?: string }) => run(() => cmdStatus(id, o))());
+    .action((id: string | undefined, o: Out & { lang: 'nl' | 'en'; as?: string }) =>
+      run(() => cmdStatus(id, o))(),
+    );
   p.command('balance')
-    .description('Operator view of a student’s learning credit and ruling-based corrections (the read is audited).')
+    .description(
+      'Operator view of a student’s learning credit and ruling-based corrections (the read is audited).',
+    )
     .argument('<nationalNumber>')
     .addOption(json)
     .action((n: string, o: Out) => run(() => cmdBalance(n, o))());
@@ -231,7 +291,8 @@ export function program(): Command {
     .argument('<action>', 'pause | resume | status')
     .addOption(json)
     .action((a: string, o: Out) => {
-      if (!['pause', 'resume', 'status'].includes(a)) throw new CliError(`Unknown intake action ${a}: use pause, resume or status.`);
+      if (!['pause', 'resume', 'status'].includes(a))
+        throw new CliError(`Unknown intake action ${a}: use pause, resume or status.`);
       return run(() => cmdIntake(a as 'pause' | 'resume' | 'status', o))();
     });
   p.hook('postAction', () => {

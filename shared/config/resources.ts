@@ -91,9 +91,30 @@ export function extractKey(uploader: string, intakeId: string): string {
 }
 
 export const KEYS = {
-  data: { id: 'DataKey', alias: 'ruling-intake/data', spec: 'SYMMETRIC_DEFAULT', usage: 'ENCRYPT_DECRYPT', rotation: true, env: 'DATA_KEY_ARN' },
-  hmac: { id: 'HmacKey', alias: 'ruling-intake/hmac', spec: 'HMAC_256', usage: 'GENERATE_VERIFY_MAC', rotation: false, env: 'HMAC_KEY_ID' },
-  signing: { id: 'SigningKey', alias: 'ruling-intake/signing', spec: 'ECC_NIST_P256', usage: 'SIGN_VERIFY', rotation: false, env: 'SIGNING_KEY_ID' },
+  data: {
+    id: 'DataKey',
+    alias: 'ruling-intake/data',
+    spec: 'SYMMETRIC_DEFAULT',
+    usage: 'ENCRYPT_DECRYPT',
+    rotation: true,
+    env: 'DATA_KEY_ARN',
+  },
+  hmac: {
+    id: 'HmacKey',
+    alias: 'ruling-intake/hmac',
+    spec: 'HMAC_256',
+    usage: 'GENERATE_VERIFY_MAC',
+    rotation: false,
+    env: 'HMAC_KEY_ID',
+  },
+  signing: {
+    id: 'SigningKey',
+    alias: 'ruling-intake/signing',
+    spec: 'ECC_NIST_P256',
+    usage: 'SIGN_VERIFY',
+    rotation: false,
+    env: 'SIGNING_KEY_ID',
+  },
 } as const;
 
 export const LIMITS = {

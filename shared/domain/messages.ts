@@ -45,7 +45,9 @@ const REUPLOAD: Message = {
 
 function where(field: ExtractField, d: MessageDetails): Message {
   const label = FIELD_LABELS[field];
-  const line = d.line ? { nl: ` (kredietlijn ${d.line})`, en: ` (credit line ${d.line})` } : { nl: '', en: '' };
+  const line = d.line
+    ? { nl: ` (kredietlijn ${d.line})`, en: ` (credit line ${d.line})` }
+    : { nl: '', en: '' };
   return { nl: `«${label.nl}»${line.nl}`, en: `${label.en}${line.en}` };
 }
 
@@ -124,7 +126,11 @@ export function rejectionMessage(code: RejectionCode, field: ExtractField, d: Me
   }
 }
 
-export function rejection(code: RejectionCode, field: ExtractField, d: MessageDetails = {}): ExtractRejectedError {
+export function rejection(
+  code: RejectionCode,
+  field: ExtractField,
+  d: MessageDetails = {},
+): ExtractRejectedError {
   return new ExtractRejectedError(code, rejectionMessage(code, field, d), field);
 }
 

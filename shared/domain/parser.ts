@@ -22,7 +22,15 @@ export interface ParseOptions {
   readonly register?: InstitutionRegister;
 }
 
-type IdField = 'rulingNumber' | 'docket' | 'rulingDate' | 'decision' | 'surname' | 'givenNames' | 'address' | 'nationalNumber';
+type IdField =
+  | 'rulingNumber'
+  | 'docket'
+  | 'rulingDate'
+  | 'decision'
+  | 'surname'
+  | 'givenNames'
+  | 'address'
+  | 'nationalNumber';
 type LineField = 'academicYear' | 'institution' | 'programme' | 'requested' | 'returned';
 type TotalField = 'totalRequested' | 'totalReturned';
 type AnyField = IdField | LineField | TotalField;
@@ -38,8 +46,16 @@ interface LabelDef {
 // Each pattern matches at the start of a lower-cased line and must end at a word boundary.
 const END = String.raw`(?=[\s:]|$)`;
 const LABELS: readonly LabelDef[] = [
-  { field: 'totalRequested', pattern: new RegExp(`^totaal\\s+studiepunten\\s+teruggevraagd${END}`), wraps: false },
-  { field: 'totalReturned', pattern: new RegExp(`^totaal\\s+studiepunten\\s+teruggegeven${END}`), wraps: false },
+  {
+    field: 'totalRequested',
+    pattern: new RegExp(`^totaal\\s+studiepunten\\s+teruggevraagd${END}`),
+    wraps: false,
+  },
+  {
+    field: 'totalReturned',
+    pattern: new RegExp(`^totaal\\s+studiepunten\\s+teruggegeven${END}`),
+    wraps: false,
+  },
   { field: 'requested', pattern: new RegExp(`^studiepunten\\s+teruggevraagd${END}`), wraps: false },
   { field: 'returned', pattern: new RegExp(`^studiepunten\\s+teruggegeven${END}`), wraps: false },
   { field: 'rulingDate', pattern: new RegExp(`^datum\\s+van\\s+het\\s+arrest${END}`), wraps: false },
@@ -86,9 +102,32 @@ const FURNITURE: readonly RegExp[] = [
 ];
 
 const MONTHS: Record<string, number> = {
-  januari: 1, jan: 1, februari: 2, feb: 2, febr: 2, maart: 3, mrt: 3, maa: 3, april: 4, apr: 4, mei: 5,
-  juni: 6, jun: 6, juli: 7, jul: 7, augustus: 8, aug: 8, september: 9, sep: 9, sept: 9, oktober: 10,
-  okt: 10, november: 11, nov: 11, december: 12, dec: 12,
+  januari: 1,
+  jan: 1,
+  februari: 2,
+  feb: 2,
+  febr: 2,
+  maart: 3,
+  mrt: 3,
+  maa: 3,
+  april: 4,
+  apr: 4,
+  mei: 5,
+  juni: 6,
+  jun: 6,
+  juli: 7,
+  jul: 7,
+  augustus: 8,
+  aug: 8,
+  september: 9,
+  sep: 9,
+  sept: 9,
+  oktober: 10,
+  okt: 10,
+  november: 11,
+  nov: 11,
+  december: 12,
+  dec: 12,
 };
 
 const DATE_ONLY = new RegExp(
@@ -123,7 +162,10 @@ function matchLabel(line: string): { def: LabelDef; rest: string } | undefined {
     if (m) {
       // Cut the label off the original (case-preserving) text: same length after normalisation.
       const original = collapseSpaces(normaliseText(line));
-      const rest = original.slice(m[0].length).replace(/^\s*:\s*/, '').trim();
+      const rest = original
+        .slice(m[0].length)
+        .replace(/^\s*:\s*/, '')
+        .trim();
       return { def, rest };
     }
   }
@@ -229,7 +271,10 @@ function setLineValue(raw: RawLine, field: LineField, value: string, wraps: bool
   if (raw.values.has(field)) {
     throw rejection('INVALID_FIELD', field, {
       line: raw.index,
-      rule: { nl: 'het label staat twee keer in dezelfde kredietlijn', en: 'the label appears twice in one credit line' },
+      rule: {
+        nl: 'het label staat twee keer in dezelfde kredietlijn',
+        en: 'the label appears twice in one credit line',
+      },
     });
   }
   const v: RawValue = { parts: value ? [value] : [], wraps };
@@ -259,14 +304,22 @@ function readTable(lines: readonly Line[], start: number, header: Line, raw: Raw
       if (YEAR_START.test(year)) {
         row = newRawLine(raw.lines);
         for (const c of columns) {
-          setLineValue(row, c.field, byColumn.get(c.field)?.join(' ') ?? '', c.field === 'institution' || c.field === 'programme');
+          setLineValue(
+            row,
+            c.field,
+            byColumn.get(c.field)?.join(' ') ?? '',
+            c.field === 'institution' || c.field === 'programme',
+          );
         }
       } else if (row) {
         for (const [f, texts] of byColumn) row.values.get(f)!.parts.push(texts.join(' '));
       } else if (byColumn.size > 0) {
         throw rejection('INVALID_FIELD', 'lines', {
           value: line.text.replace(/\t/g, ' '),
-          rule: { nl: 'een tabelrij moet met het academiejaar beginnen', en: 'a table row must start with the academic year' },
+          rule: {
+            nl: 'een tabelrij moet met het academiejaar beginnen',
+            en: 'a table row must start with the academic year',
+          },
         });
       }
     } else {
@@ -296,7 +349,10 @@ function readTableRowFromText(line: Line, raw: RawExtract, row: RawLine | undefi
     // A wrapped cell without positions: we cannot tell which column it continues.
     throw rejection('INVALID_FIELD', 'lines', {
       value: text,
-      rule: { nl: 'een tabelcel loopt over meerdere regels zonder leesbare kolommen', en: 'a table cell wraps without readable columns' },
+      rule: {
+        nl: 'een tabelcel loopt over meerdere regels zonder leesbare kolommen',
+        en: 'a table cell wraps without readable columns',
+      },
     });
   }
   const middle = m[2]!;
@@ -345,7 +401,10 @@ export function collectFields(lines: readonly Line[]): RawExtract {
         if (!currentLine) {
           throw rejection('MISSING_FIELD', 'academicYear', {
             line: raw.lines.length + 1,
-            rule: { nl: 'elke kredietlijn begint met «Academiejaar»', en: 'every credit line starts with "Academiejaar"' },
+            rule: {
+              nl: 'elke kredietlijn begint met «Academiejaar»',
+              en: 'every credit line starts with "Academiejaar"',
+            },
           });
         }
         current = setLineValue(currentLine, field as LineField, rest, def.wraps);
@@ -390,7 +449,10 @@ function single(raw: RawExtract, field: IdField, rule: { nl: string; en: string 
   const distinct = new Set(values.map((v) => lower(v)));
   if (distinct.size > 1) {
     throw rejection('INVALID_FIELD', field, {
-      rule: { nl: 'het veld staat meer dan eens op het uittreksel met verschillende waarden', en: 'the field appears more than once with different values' },
+      rule: {
+        nl: 'het veld staat meer dan eens op het uittreksel met verschillende waarden',
+        en: 'the field appears more than once with different values',
+      },
     });
   }
   return values[0]!;
@@ -402,7 +464,8 @@ function brusselsToday(now: Date): string {
 
 function isoDate(y: number, m: number, d: number): string | undefined {
   const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined;
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
+    return undefined;
   return date.toISOString().slice(0, 10);
 }
 
@@ -516,7 +579,10 @@ function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): Cre
     throw rejection('INVALID_FIELD', 'returned', {
       line: n,
       value: String(returned),
-      rule: { nl: `een geheel getal van 0 tot het aantal teruggevraagde studiepunten (${requested})`, en: `a whole number from 0 to the credits requested (${requested})` },
+      rule: {
+        nl: `een geheel getal van 0 tot het aantal teruggevraagde studiepunten (${requested})`,
+        en: `a whole number from 0 to the credits requested (${requested})`,
+      },
     });
   }
   return { academicYear: year, institution: institution.code, programme, requested, returned };
@@ -531,28 +597,48 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
   if (!/^(?:\d{1,3}(?:\.\d{3})+|\d{1,9})$/.test(rulingText)) {
     throw rejection('INVALID_FIELD', 'rulingNumber', {
       value: rulingText,
-      rule: { nl: 'cijfers met eventueel een punt als duizendtalscheiding, bv. 9.412', en: 'digits with an optional thousands dot, e.g. 9.412' },
+      rule: {
+        nl: 'cijfers met eventueel een punt als duizendtalscheiding, bv. 9.412',
+        en: 'digits with an optional thousands dot, e.g. 9.412',
+      },
     });
   }
   const docketText = single(raw, 'docket', { nl: 'JJJJ/NNNN', en: 'YYYY/NNNN' }).replace(/\s+/g, '');
   if (!/^\d{4}\/\d{1,5}$/.test(docketText)) {
     throw rejection('INVALID_FIELD', 'docket', {
       value: docketText,
-      rule: { nl: 'JJJJ/NNNN: 4 cijfers, een schuine streep, 1 tot 5 cijfers', en: 'YYYY/NNNN: 4 digits, a slash, 1 to 5 digits' },
+      rule: {
+        nl: 'JJJJ/NNNN: 4 cijfers, een schuine streep, 1 tot 5 cijfers',
+        en: 'YYYY/NNNN: 4 digits, a slash, 1 to 5 digits',
+      },
     });
   }
   const rulingDate = parseRulingDate(single(raw, 'rulingDate', DATE_RULE), now);
-  const decisionText = decision(single(raw, 'decision', { nl: 'het beroep wordt ingewilligd', en: 'the appeal is granted' }));
+  const decisionText = decision(
+    single(raw, 'decision', { nl: 'het beroep wordt ingewilligd', en: 'the appeal is granted' }),
+  );
   const surname = name('surname', single(raw, 'surname', { nl: 'de familienaam', en: 'the surname' }));
-  const givenNames = name('givenNames', single(raw, 'givenNames', { nl: 'een of meer voornamen', en: 'one or more given names' }));
-  const address = single(raw, 'address', { nl: 'het adres van de verzoekende partij', en: "the applicant's address" });
+  const givenNames = name(
+    'givenNames',
+    single(raw, 'givenNames', { nl: 'een of meer voornamen', en: 'one or more given names' }),
+  );
+  const address = single(raw, 'address', {
+    nl: 'het adres van de verzoekende partij',
+    en: "the applicant's address",
+  });
   const rrnText = single(raw, 'nationalNumber', { nl: '11 cijfers', en: '11 digits' });
   const rrn = checkNationalNumber(rrnText);
   if (!rrn.valid || !rrn.digits) {
     const rules = {
-      FORMAT: { nl: '11 cijfers (scheidingstekens . - en spatie toegestaan)', en: '11 digits (separators . - and space allowed)' },
+      FORMAT: {
+        nl: '11 cijfers (scheidingstekens . - en spatie toegestaan)',
+        en: '11 digits (separators . - and space allowed)',
+      },
       CHECK_DIGITS: { nl: 'de controlecijfers kloppen niet', en: 'the check digits do not match' },
-      BIRTH_DATE: { nl: 'de eerste 6 cijfers vormen geen geldige geboortedatum', en: 'the first 6 digits are not a valid birth date' },
+      BIRTH_DATE: {
+        nl: 'de eerste 6 cijfers vormen geen geldige geboortedatum',
+        en: 'the first 6 digits are not a valid birth date',
+      },
       SEQUENCE: { nl: 'het volgnummer is ongeldig', en: 'the sequence number is invalid' },
     } as const;
     throw rejection('INVALID_RRN', 'nationalNumber', {
@@ -563,13 +649,19 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
 
   if (raw.lines.length === 0) {
     throw rejection('MISSING_FIELD', 'lines', {
-      rule: { nl: 'minstens één kredietlijn (Academiejaar, Instelling, Opleiding, Studiepunten)', en: 'at least one credit line' },
+      rule: {
+        nl: 'minstens één kredietlijn (Academiejaar, Instelling, Opleiding, Studiepunten)',
+        en: 'at least one credit line',
+      },
     });
   }
   if (raw.lines.length > LIMITS.maxCreditLines) {
     throw rejection('INVALID_FIELD', 'lines', {
       value: String(raw.lines.length),
-      rule: { nl: `hoogstens ${LIMITS.maxCreditLines} kredietlijnen`, en: `at most ${LIMITS.maxCreditLines} credit lines` },
+      rule: {
+        nl: `hoogstens ${LIMITS.maxCreditLines} kredietlijnen`,
+        en: `at most ${LIMITS.maxCreditLines} credit lines`,
+      },
     });
   }
   const lines = raw.lines.map((l) => creditLine(l, now, register));

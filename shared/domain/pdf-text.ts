@@ -93,7 +93,8 @@ export function buildLines(items: readonly Positioned[], page: number): Line[] {
       const gap = last ? item.x - last.xEnd : Infinity;
       if (last && gap < item.size * 1.2) {
         // Same cell: a small gap is a word space unless the item already carries one.
-        const space = gap > item.size * 0.15 && !last.text.endsWith(' ') && !item.text.startsWith(' ') ? ' ' : '';
+        const space =
+          gap > item.size * 0.15 && !last.text.endsWith(' ') && !item.text.startsWith(' ') ? ' ' : '';
         last.text += space + item.text;
         last.xEnd = Math.max(last.xEnd, item.xEnd);
       } else {
@@ -121,7 +122,8 @@ function pdfError(error: unknown): ExtractRejectedError {
  * `PDF_ENCRYPTED`, `PDF_DAMAGED` or `NO_TEXT_LAYER`.
  */
 export async function readPdfText(bytes: Uint8Array): Promise<PdfText> {
-  if (bytes.byteLength > LIMITS.maxExtractBytes) throw rejection('TOO_LARGE', 'file', { size: bytes.byteLength });
+  if (bytes.byteLength > LIMITS.maxExtractBytes)
+    throw rejection('TOO_LARGE', 'file', { size: bytes.byteLength });
   if (!looksLikePdf(bytes)) throw rejection('NOT_A_PDF', 'file');
   // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false });

@@ -8,7 +8,7 @@
 export function normaliseText(text: string): string {
   return text
     .normalize('NFKC')
-    .replace(/[\u00ad\u200b\u200c\u200d\u2060\ufeff]/g, '')
+    .replace(/\u00ad|\u200b|\u200c|\u200d|\u2060|\ufeff/g, '')
     .replace(/[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]/g, ' ')
     .replace(/\r\n?/g, '\n');
 }

@@ -31,7 +31,10 @@ export interface StoredExtract {
 /** The extracts bucket. */
 export interface ExtractStore {
   /** The object's bytes, or `undefined` when it no longer exists. Refuses to read more than `maxBytes`. */
-  get(key: string, maxBytes: number): Promise<StoredExtract | { readonly size: number; readonly tooLarge: true } | undefined>;
+  get(
+    key: string,
+    maxBytes: number,
+  ): Promise<StoredExtract | { readonly size: number; readonly tooLarge: true } | undefined>;
   put(key: string, bytes: Uint8Array, metadata?: Record<string, string>): Promise<void>;
   /** Deletes every version (and delete marker) of the object; returns how many were removed. */
   deleteAllVersions(key: string): Promise<number>;
@@ -76,9 +79,15 @@ export interface LedgerStore {
    * Creates the student if absent (balance = opening balance) and records the identity tag and
    * encrypted name if none is recorded yet; returns the student as stored afterwards.
    */
-  ensureStudent(pseudonym: string, identityTag: string, nameCiphertext: () => Promise<string>): Promise<Student>;
+  ensureStudent(
+    pseudonym: string,
+    identityTag: string,
+    nameCiphertext: () => Promise<string>,
+  ): Promise<Student>;
   /** Claims a ruling number for one content; returns the existing claim when someone was first. */
-  claimRuling(claim: RulingClaim): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly existing: RulingClaim }>;
+  claimRuling(
+    claim: RulingClaim,
+  ): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly existing: RulingClaim }>;
   /** Writes ledger entries; entries already written are kept as they are. */
   putEntries(entries: readonly LedgerEntry[]): Promise<void>;
   /** Adds `delta` to the balance unless this ruling was already applied to this student. */

@@ -1,6 +1,13 @@
 import { EXTRACTS_BUCKET, LIMITS } from '../config/resources.js';
 import { ExtractHeldError, ExtractRejectedError } from '../domain/errors.js';
-import { contentHash, creditsReturned, entriesFor, identityKey, intakeIdentity, sha256Hex } from '../domain/ledger.js';
+import {
+  contentHash,
+  creditsReturned,
+  entriesFor,
+  identityKey,
+  intakeIdentity,
+  sha256Hex,
+} from '../domain/ledger.js';
 import { hold, rejection } from '../domain/messages.js';
 import { parseExtract, type ParseOptions } from '../domain/parser.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
@@ -157,13 +164,19 @@ async function applyExtract(
   if (!claim.claimed && claim.existing.contentHash !== hash) {
     throw hold('CONFLICTING_DUPLICATE', { rulingNumber: extract.rulingNumber });
   }
-  const outcome: IntakeOutcome = claim.claimed || claim.existing.intakeId === intakeId ? 'APPLIED' : 'DUPLICATE';
+  const outcome: IntakeOutcome =
+    claim.claimed || claim.existing.intakeId === intakeId ? 'APPLIED' : 'DUPLICATE';
   // The first intake of this ruling may have crashed before its balance write: roll it forward.
   const firstIntake = claim.claimed ? intakeId : claim.existing.intakeId;
   await step('claim');
 
   await deps.ledger.putEntries(
-    entriesFor(extract, { pseudonym, intakeId: firstIntake, extractSha256: sha256Hex(bytes), appliedAt: now().toISOString() }),
+    entriesFor(extract, {
+      pseudonym,
+      intakeId: firstIntake,
+      extractSha256: sha256Hex(bytes),
+      appliedAt: now().toISOString(),
+    }),
   );
   await step('ledger-entries');
   const applied = await deps.ledger.applyRuling(pseudonym, extract.rulingNumber, creditsReturned(extract));
@@ -179,7 +192,12 @@ async function applyExtract(
     purpose: PURPOSE,
     outcome,
     requestId: event.requestId,
-    details: { intakeId, rulingNumber: extract.rulingNumber, credits: creditsReturned(extract), balanceWrite: applied },
+    details: {
+      intakeId,
+      rulingNumber: extract.rulingNumber,
+      credits: creditsReturned(extract),
+      balanceWrite: applied,
+    },
   });
   await step('audit');
 

@@ -13,7 +13,13 @@ export async function withStack(
   options: Omit<LocalStackOptions, 'dataDir'> = {},
 ): Promise<LocalStack & { dataDir: string; dispose(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ruling-intake-it-'));
-  const stack = await startLocalStack({ retryDelayMs: 20, pauseCheckIntervalMs: 50, publish: false, ...options, dataDir });
+  const stack = await startLocalStack({
+    retryDelayMs: 20,
+    pauseCheckIntervalMs: 50,
+    publish: false,
+    ...options,
+    dataDir,
+  });
   return {
     ...stack,
     dataDir,
@@ -45,7 +51,14 @@ export async function upload(bytes: Uint8Array, uploader = 'griffie-test'): Prom
   const intakeId = newIntakeId();
   const key = extractKey(uploader, intakeId);
   const now = new Date().toISOString();
-  await deps.statuses.received({ intakeId, uploader, key, receivedAt: now, updatedAt: now, status: 'RECEIVED' });
+  await deps.statuses.received({
+    intakeId,
+    uploader,
+    key,
+    receivedAt: now,
+    updatedAt: now,
+    status: 'RECEIVED',
+  });
   await deps.extracts.put(key, bytes);
   return intakeId;
 }
@@ -55,8 +68,9 @@ export async function waitForStatus(intakeId: string, timeoutMs = 30_000): Promi
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await deps.statuses.get(intakeId);
-    if (s && s.status !== 'RECEIVED' && (s.extractDeleted !== false)) return s;
-    if (Date.now() > deadline) throw new Error(`intake ${intakeId} not final after ${timeoutMs} ms: ${s?.status}`);
+    if (s && s.status !== 'RECEIVED' && s.extractDeleted !== false) return s;
+    if (Date.now() > deadline)
+      throw new Error(`intake ${intakeId} not final after ${timeoutMs} ms: ${s?.status}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -69,17 +83,31 @@ export function nationalNumber(yymmdd: string, seq: number, bornFrom2000 = false
 }
 
 /** The example extract of the format, with overridable fields. */
-export function extractText(o: {
-  ruling?: string;
-  rrn?: string;
-  surname?: string;
-  givenNames?: string;
-  decision?: string;
-  lines?: { year: string; inst: string; prog: string; req: number; ret: number }[];
-} = {}): string {
+export function extractText(
+  o: {
+    ruling?: string;
+    rrn?: string;
+    surname?: string;
+    givenNames?: string;
+    decision?: string;
+    lines?: { year: string; inst: string; prog: string; req: number; ret: number }[];
+  } = {},
+): string {
   const lines = o.lines ?? [
-    { year: '2022-2023', inst: 'Universiteit Gent', prog: 'Bachelor of Science in de informatica', req: 27, ret: 27 },
-    { year: '2023-2024', inst: 'Universiteit Gent', prog: 'Bachelor of Science in de informatica', req: 15, ret: 12 },
+    {
+      year: '2022-2023',
+      inst: 'Universiteit Gent',
+      prog: 'Bachelor of Science in de informatica',
+      req: 27,
+      ret: 27,
+    },
+    {
+      year: '2023-2024',
+      inst: 'Universiteit Gent',
+      prog: 'Bachelor of Science in de informatica',
+      req: 15,
+      ret: 12,
+    },
   ];
   return [
     'Raad voor betwistingen inzake studievoortgangsbeslissingen',

@@ -96,7 +96,9 @@ describe('intake on the local stack', () => {
 
   it('counts the same extract uploaded three times once: one APPLIED, two DUPLICATE', async () => {
     const p = student();
-    const pdf = await pdfFromText(extractText({ ruling: '7.001', rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }));
+    const pdf = await pdfFromText(
+      extractText({ ruling: '7.001', rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }),
+    );
     const ids = [await upload(pdf), await upload(pdf), await upload(pdf)];
     const statuses = await Promise.all(ids.map((id) => waitForStatus(id)));
     assert.deepEqual(statuses.map((s) => s.status).sort(), ['APPLIED', 'DUPLICATE', 'DUPLICATE']);
@@ -108,7 +110,9 @@ describe('intake on the local stack', () => {
     it(`reaches the same final state when the function crashes after "${step}" and the message is redelivered`, async () => {
       const p = student();
       const ruling = String(8000 + INTAKE_STEPS.indexOf(step));
-      const bytes = await pdfFromText(extractText({ ruling, rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }));
+      const bytes = await pdfFromText(
+        extractText({ ruling, rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }),
+      );
       // The crash plan must be in place before the object event fires: reserve the id first.
       const deps = await intakeDeps();
       const { newIntakeId } = await import('../../shared/domain/ledger.js');
@@ -116,7 +120,14 @@ describe('intake on the local stack', () => {
       crashes.set(id, step);
       const key = extractKey('griffie-test', id);
       const now = new Date().toISOString();
-      await deps.statuses.received({ intakeId: id, uploader: 'griffie-test', key, receivedAt: now, updatedAt: now, status: 'RECEIVED' });
+      await deps.statuses.received({
+        intakeId: id,
+        uploader: 'griffie-test',
+        key,
+        receivedAt: now,
+        updatedAt: now,
+        status: 'RECEIVED',
+      });
       await deps.extracts.put(key, bytes);
       const s = await waitForStatus(id);
       assert.equal(crashes.has(id), false, 'the crash happened');
@@ -127,7 +138,10 @@ describe('intake on the local stack', () => {
       const pseudonym = await deps.keys.mac('pseudonym', p.rrn);
       assert.equal((await deps.ledger.listEntries(pseudonym)).length, 2);
       const records = (await deps.audit.list()).filter((r) => r.details?.intakeId === id);
-      assert.deepEqual(records.map((r) => r.outcome), ['APPLIED']);
+      assert.deepEqual(
+        records.map((r) => r.outcome),
+        ['APPLIED'],
+      );
     });
   }
 
@@ -141,7 +155,15 @@ describe('intake on the local stack', () => {
             rrn: p.rrn,
             surname: p.surname,
             givenNames: p.givenNames,
-            lines: [{ year: '2023-2024', inst: 'KU Leuven', prog: 'Master in de rechten', req: 10, ret: 1 + (i % 5) }],
+            lines: [
+              {
+                year: '2023-2024',
+                inst: 'KU Leuven',
+                prog: 'Master in de rechten',
+                req: 10,
+                ret: 1 + (i % 5),
+              },
+            ],
           }),
         ),
       ),
@@ -155,8 +177,18 @@ describe('intake on the local stack', () => {
 
   it('holds an extract whose name does not match the one registered for the number, changing nothing', async () => {
     const p = student();
-    await waitForStatus(await upload(await pdfFromText(extractText({ ruling: '30001', rrn: p.rrn, surname: p.surname, givenNames: 'Jan' }))));
-    const id = await upload(await pdfFromText(extractText({ ruling: '30002', rrn: p.rrn, surname: 'Janssens', givenNames: 'Piet' })));
+    await waitForStatus(
+      await upload(
+        await pdfFromText(
+          extractText({ ruling: '30001', rrn: p.rrn, surname: p.surname, givenNames: 'Jan' }),
+        ),
+      ),
+    );
+    const id = await upload(
+      await pdfFromText(
+        extractText({ ruling: '30002', rrn: p.rrn, surname: 'Janssens', givenNames: 'Piet' }),
+      ),
+    );
     const s = await waitForStatus(id);
     assert.equal(s.status, 'HELD');
     assert.equal(s.code, 'IDENTITY_MISMATCH');
@@ -166,14 +198,20 @@ describe('intake on the local stack', () => {
 
   it('holds a ruling number already applied with different content', async () => {
     const p = student();
-    const first = await upload(await pdfFromText(extractText({ ruling: '30100', rrn: p.rrn, surname: p.surname, givenNames: p.givenNames })));
+    const first = await upload(
+      await pdfFromText(
+        extractText({ ruling: '30100', rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }),
+      ),
+    );
     assert.equal((await waitForStatus(first)).status, 'APPLIED');
     const other = extractText({
       ruling: '30100',
       rrn: p.rrn,
       surname: p.surname,
       givenNames: p.givenNames,
-      lines: [{ year: '2023-2024', inst: 'Universiteit Gent', prog: 'Bachelor in de rechten', req: 20, ret: 20 }],
+      lines: [
+        { year: '2023-2024', inst: 'Universiteit Gent', prog: 'Bachelor in de rechten', req: 20, ret: 20 },
+      ],
     });
     const id = await upload(await pdfFromText(other));
     const s = await waitForStatus(id);
@@ -184,18 +222,46 @@ describe('intake on the local stack', () => {
   });
 
   const badInputs: [string, () => Promise<Uint8Array>, string, string?][] = [
-    ['bytes that are not a PDF', async () => new TextEncoder().encode('PK\u0003\u0004 a word document'), 'NOT_A_PDF'],
-    ['a damaged PDF', async () => new TextEncoder().encode('%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\ngarbage'), 'PDF_DAMAGED'],
-    ['a bad national number', async () => pdfFromText(extractText({ ruling: '40001', rrn: '85.07.30-033.29' })), 'INVALID_RRN', 'nationalNumber'],
-    ['a rejected appeal', async () => pdfFromText(extractText({ ruling: '40002', decision: 'het beroep wordt verworpen' })), 'NOT_GRANTED', 'decision'],
+    [
+      'bytes that are not a PDF',
+      async () => new TextEncoder().encode('PK\u0003\u0004 a word document'),
+      'NOT_A_PDF',
+    ],
+    [
+      'a damaged PDF',
+      async () => new TextEncoder().encode('%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\ngarbage'),
+      'PDF_DAMAGED',
+    ],
+    [
+      'a bad national number',
+      async () => pdfFromText(extractText({ ruling: '40001', rrn: '85.07.30-033.29' })),
+      'INVALID_RRN',
+      'nationalNumber',
+    ],
+    [
+      'a rejected appeal',
+      async () => pdfFromText(extractText({ ruling: '40002', decision: 'het beroep wordt verworpen' })),
+      'NOT_GRANTED',
+      'decision',
+    ],
     [
       'an unknown institution',
       async () =>
-        pdfFromText(extractText({ ruling: '40003', lines: [{ year: '2023-2024', inst: 'Hogeschool Atlantis', prog: 'Bachelor', req: 5, ret: 5 }] })),
+        pdfFromText(
+          extractText({
+            ruling: '40003',
+            lines: [{ year: '2023-2024', inst: 'Hogeschool Atlantis', prog: 'Bachelor', req: 5, ret: 5 }],
+          }),
+        ),
       'UNKNOWN_INSTITUTION',
       'institution',
     ],
-    ['a missing docket number', async () => pdfFromText(extractText({ ruling: '40004' }).replace('Rolnummer: 2024/0815\n', '')), 'MISSING_FIELD', 'docket'],
+    [
+      'a missing docket number',
+      async () => pdfFromText(extractText({ ruling: '40004' }).replace('Rolnummer: 2024/0815\n', '')),
+      'MISSING_FIELD',
+      'docket',
+    ],
   ];
   for (const [what, make, code, field] of badInputs) {
     it(`rejects ${what} with ${code}, keeps the extract and changes nothing else`, async () => {
@@ -220,7 +286,11 @@ describe('intake on the local stack', () => {
     const p = student();
     const ids = await Promise.all(
       [50001, 50002, 50003].map(async (n) =>
-        upload(await pdfFromText(extractText({ ruling: String(n), rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }))),
+        upload(
+          await pdfFromText(
+            extractText({ ruling: String(n), rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }),
+          ),
+        ),
       ),
     );
     await new Promise((r) => setTimeout(r, 500));
@@ -237,9 +307,16 @@ describe('intake on the local stack', () => {
     assert.ok(log.length > 0, 'the handler logged something');
     for (const n of usedNumbers) {
       assert.equal(log.includes(n), false, 'a national number in the logs');
-      assert.equal(log.includes(`${n.slice(0, 2)}.${n.slice(2, 4)}.${n.slice(4, 6)}-${n.slice(6, 9)}`), false);
+      assert.equal(
+        log.includes(`${n.slice(0, 2)}.${n.slice(2, 4)}.${n.slice(4, 6)}-${n.slice(6, 9)}`),
+        false,
+      );
     }
     for (const name of usedNames) assert.equal(log.includes(name), false, 'a name in the logs');
-    assert.equal(log.includes(EXTRACTS_BUCKET.uploadPrefix + 'griffie-test'), false, 'object keys stay out of the logs');
+    assert.equal(
+      log.includes(EXTRACTS_BUCKET.uploadPrefix + 'griffie-test'),
+      false,
+      'object keys stay out of the logs',
+    );
   });
 });

@@ -21,7 +21,12 @@ const person = fc.record({
 
 describe('national register number', () => {
   it('accepts the example of the extract format with its separators', () => {
-    assert.deepEqual(checkNationalNumber('85.07.30-033.28'), { valid: true, digits: '85073003328', bis: false, century: 1900 });
+    assert.deepEqual(checkNationalNumber('85.07.30-033.28'), {
+      valid: true,
+      digits: '85073003328',
+      bis: false,
+      century: 1900,
+    });
   });
 
   it('accepts numbers of people born from 2000, whose check uses the 2 prefix', () => {

@@ -48,8 +48,20 @@ const EXPECTED = {
   address: 'Kerkstraat 12 bus 3, 9000 Gent',
   nationalNumber: '85073003328',
   lines: [
-    { academicYear: '2022-2023', institution: 'UGENT', programme: 'Bachelor of Science in de informatica', requested: 27, returned: 27 },
-    { academicYear: '2023-2024', institution: 'UGENT', programme: 'Bachelor of Science in de informatica', requested: 15, returned: 12 },
+    {
+      academicYear: '2022-2023',
+      institution: 'UGENT',
+      programme: 'Bachelor of Science in de informatica',
+      requested: 27,
+      returned: 27,
+    },
+    {
+      academicYear: '2023-2024',
+      institution: 'UGENT',
+      programme: 'Bachelor of Science in de informatica',
+      requested: 15,
+      returned: 12,
+    },
   ],
 };
 
@@ -81,7 +93,10 @@ describe('extract parser (text)', () => {
   });
 
   it('accepts compatibility forms: ligatures, non-breaking spaces, soft hyphens, full-width digits, CRLF', () => {
-    const text = EXAMPLE.replace('de informatica\nStudiepunten teruggevraagd: 27', 'de \ufb01lo\u00adso\ufb01e\nStudiepunten teruggevraagd: \uff12\uff17')
+    const text = EXAMPLE.replace(
+      'de informatica\nStudiepunten teruggevraagd: 27',
+      'de \ufb01lo\u00adso\ufb01e\nStudiepunten teruggevraagd: \uff12\uff17',
+    )
       .replace('Rolnummer: 2024/0815', 'Rolnummer:\u00a0\t2024/0815')
       .replace(/\n/g, '\r\n');
     const r = parse(text);
@@ -91,12 +106,17 @@ describe('extract parser (text)', () => {
   });
 
   it('joins a programme that wraps onto the next line', () => {
-    const text = EXAMPLE.replace('Opleiding: Bachelor of Science in de informatica\nStudiepunten teruggevraagd: 15', 'Opleiding: Bachelor of Science\nin de informatica\nStudiepunten teruggevraagd: 15');
+    const text = EXAMPLE.replace(
+      'Opleiding: Bachelor of Science in de informatica\nStudiepunten teruggevraagd: 15',
+      'Opleiding: Bachelor of Science\nin de informatica\nStudiepunten teruggevraagd: 15',
+    );
     assert.deepEqual(parse(text), EXPECTED);
   });
 
   it('drops page headers and footers and reads a credit line split across pages', () => {
-    const [first, second] = EXAMPLE.split('Opleiding: Bachelor of Science in de informatica\nStudiepunten teruggevraagd: 15');
+    const [first, second] = EXAMPLE.split(
+      'Opleiding: Bachelor of Science in de informatica\nStudiepunten teruggevraagd: 15',
+    );
     const header = 'Arrest nr. 9.412 - uittreksel';
     const footer = (n: number) => `Koning Albert II-laan 35, 1030 Brussel\nPagina ${n} van 2`;
     const pages = [
@@ -129,8 +149,19 @@ describe('extract parser (text)', () => {
   });
 
   it('rejects a field that appears twice with different values instead of choosing one', () => {
-    rejects(EXAMPLE.replace('Rolnummer: 2024/0815', 'Rolnummer: 2024/0815\nRolnummer: 2024/0816'), 'INVALID_FIELD', 'docket');
-    rejects(EXAMPLE.replace('Studiepunten teruggevraagd: 15', 'Studiepunten teruggevraagd: 15\nStudiepunten teruggevraagd: 16'), 'INVALID_FIELD', 'requested');
+    rejects(
+      EXAMPLE.replace('Rolnummer: 2024/0815', 'Rolnummer: 2024/0815\nRolnummer: 2024/0816'),
+      'INVALID_FIELD',
+      'docket',
+    );
+    rejects(
+      EXAMPLE.replace(
+        'Studiepunten teruggevraagd: 15',
+        'Studiepunten teruggevraagd: 15\nStudiepunten teruggevraagd: 16',
+      ),
+      'INVALID_FIELD',
+      'requested',
+    );
   });
 
   it('rejects values that break their rules', () => {
@@ -140,8 +171,19 @@ describe('extract parser (text)', () => {
     rejects(EXAMPLE.replace('12 maart 2024', '12 maart 2027'), 'INVALID_FIELD', 'rulingDate');
     rejects(EXAMPLE.replace('12 maart 2024', '1 augustus 2008'), 'INVALID_FIELD', 'rulingDate');
     rejects(EXAMPLE.replace('2022-2023', '2022-2024'), 'INVALID_FIELD', 'academicYear');
-    rejects(EXAMPLE.replace('teruggevraagd: 27', 'teruggevraagd: 181').replace('teruggevraagd: 42', 'teruggevraagd: 196'), 'INVALID_FIELD', 'requested');
-    rejects(EXAMPLE.replace('teruggegeven: 12', 'teruggegeven: 16').replace('teruggegeven: 39', 'teruggegeven: 43'), 'INVALID_FIELD', 'returned');
+    rejects(
+      EXAMPLE.replace('teruggevraagd: 27', 'teruggevraagd: 181').replace(
+        'teruggevraagd: 42',
+        'teruggevraagd: 196',
+      ),
+      'INVALID_FIELD',
+      'requested',
+    );
+    rejects(
+      EXAMPLE.replace('teruggegeven: 12', 'teruggegeven: 16').replace('teruggegeven: 39', 'teruggegeven: 43'),
+      'INVALID_FIELD',
+      'returned',
+    );
     rejects(EXAMPLE.replace('Van den Broeck', 'Van den Br0eck'), 'INVALID_FIELD', 'surname');
   });
 
@@ -156,14 +198,32 @@ describe('extract parser (text)', () => {
   });
 
   it('rejects a decision that does not grant the appeal', () => {
-    for (const d of ['het beroep wordt verworpen', 'het beroep is onontvankelijk', 'het beroep is zonder voorwerp', 'het beroep wordt niet ingewilligd']) {
-      rejects(EXAMPLE.replace('het beroep tot aanpassing van het leerkrediet wordt ingewilligd', d), 'NOT_GRANTED', 'decision');
+    for (const d of [
+      'het beroep wordt verworpen',
+      'het beroep is onontvankelijk',
+      'het beroep is zonder voorwerp',
+      'het beroep wordt niet ingewilligd',
+    ]) {
+      rejects(
+        EXAMPLE.replace('het beroep tot aanpassing van het leerkrediet wordt ingewilligd', d),
+        'NOT_GRANTED',
+        'decision',
+      );
     }
-    assert.equal(parse(EXAMPLE.replace('wordt ingewilligd', 'wordt gedeeltelijk ingewilligd en voor het overige verworpen')).rulingNumber, '9412');
+    assert.equal(
+      parse(
+        EXAMPLE.replace('wordt ingewilligd', 'wordt gedeeltelijk ingewilligd en voor het overige verworpen'),
+      ).rulingNumber,
+      '9412',
+    );
   });
 
   it('rejects an institution that is not in the register', () => {
-    rejects(EXAMPLE.replace('Instelling: Universiteit Gent', 'Instelling: Hogeschool Nergensland'), 'UNKNOWN_INSTITUTION', 'institution');
+    rejects(
+      EXAMPLE.replace('Instelling: Universiteit Gent', 'Instelling: Hogeschool Nergensland'),
+      'UNKNOWN_INSTITUTION',
+      'institution',
+    );
   });
 
   it('matches institutions case-, accent- and whitespace-insensitively', () => {
@@ -172,7 +232,9 @@ describe('extract parser (text)', () => {
   });
 
   it('keeps the original letters of names', () => {
-    const r = parse(EXAMPLE.replace('Van den Broeck', 'Đặng-Øster Strauß').replace('Anna Maria', "Ngọc Anne-Marie d'Ávila"));
+    const r = parse(
+      EXAMPLE.replace('Van den Broeck', 'Đặng-Øster Strauß').replace('Anna Maria', "Ngọc Anne-Marie d'Ávila"),
+    );
     assert.equal(r.surname, 'Đặng-Øster Strauß');
     assert.equal(r.givenNames, "Ngọc Anne-Marie d'Ávila");
   });

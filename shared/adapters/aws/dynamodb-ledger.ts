@@ -36,7 +36,8 @@ function toStudent(item: Record<string, unknown>): Student {
 }
 
 const isConditionFailure = (e: unknown): boolean =>
-  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
+  e instanceof ConditionalCheckFailedException ||
+  (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /**
  * The ledger on DynamoDB, written only with single-item conditional writes (dynalite, the local
@@ -54,11 +55,17 @@ export class DynamoLedgerStore implements LedgerStore {
   ) {}
 
   async getStudent(pseudonym: string): Promise<Student | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: studentKey(pseudonym), ConsistentRead: true }));
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: studentKey(pseudonym), ConsistentRead: true }),
+    );
     return r.Item ? toStudent(r.Item) : undefined;
   }
 
-  async ensureStudent(pseudonym: string, identityTag: string, nameCiphertext: () => Promise<string>): Promise<Student> {
+  async ensureStudent(
+    pseudonym: string,
+    identityTag: string,
+    nameCiphertext: () => Promise<string>,
+  ): Promise<Student> {
     const existing = await this.getStudent(pseudonym);
     if (existing?.identityTag) return existing;
     const r = await this.db.send(
@@ -83,7 +90,9 @@ export class DynamoLedgerStore implements LedgerStore {
     return toStudent(r.Attributes ?? {});
   }
 
-  async claimRuling(claim: RulingClaim): Promise<{ claimed: true } | { claimed: false; existing: RulingClaim }> {
+  async claimRuling(
+    claim: RulingClaim,
+  ): Promise<{ claimed: true } | { claimed: false; existing: RulingClaim }> {
     try {
       await this.db.send(
         new PutCommand({
@@ -130,7 +139,11 @@ export class DynamoLedgerStore implements LedgerStore {
     );
   }
 
-  async applyRuling(pseudonym: string, rulingNumber: string, delta: number): Promise<'applied' | 'already-applied'> {
+  async applyRuling(
+    pseudonym: string,
+    rulingNumber: string,
+    delta: number,
+  ): Promise<'applied' | 'already-applied'> {
     try {
       await this.db.send(
         new UpdateCommand({
@@ -150,7 +163,8 @@ export class DynamoLedgerStore implements LedgerStore {
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
       const student = await this.getStudent(pseudonym);
-      if (!student) throw new Error('ledger: student vanished between identity check and balance write');
+      if (!student)
+        throw new Error('ledger: student vanished between identity check and balance write', { cause: e });
       return 'already-applied';
     }
   }

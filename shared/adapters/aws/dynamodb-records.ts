@@ -1,10 +1,23 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../config/resources.js';
-import type { AuditLog, AuditRecord, IntakeControl, IntakeStatus, IntakeStatusStore } from '../../ports/index.js';
+import type {
+  AuditLog,
+  AuditRecord,
+  IntakeControl,
+  IntakeStatus,
+  IntakeStatusStore,
+} from '../../ports/index.js';
 
 const isConditionFailure = (e: unknown): boolean =>
-  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
+  e instanceof ConditionalCheckFailedException ||
+  (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** The append-only audit table: put-if-absent, never update, never delete. */
 export class DynamoAuditLog implements AuditLog {
@@ -60,14 +73,20 @@ export class DynamoIntakeStatusStore implements IntakeStatusStore {
   ) {}
 
   async get(intakeId: string): Promise<IntakeStatus | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { intakeId }, ConsistentRead: true }));
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { intakeId }, ConsistentRead: true }),
+    );
     return r.Item as IntakeStatus | undefined;
   }
 
   async received(status: IntakeStatus): Promise<void> {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: status, ConditionExpression: 'attribute_not_exists(intakeId)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: status,
+          ConditionExpression: 'attribute_not_exists(intakeId)',
+        }),
       );
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
@@ -98,7 +117,9 @@ export class DynamoIntakeStatusStore implements IntakeStatusStore {
       start = r.LastEvaluatedKey;
     } while (start && (!options.limit || items.length < options.limit));
     return (items as unknown as IntakeStatus[])
-      .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : a.intakeId < b.intakeId ? 1 : -1))
+      .sort((a, b) =>
+        a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : a.intakeId < b.intakeId ? 1 : -1,
+      )
       .slice(0, options.limit);
   }
 }
@@ -112,7 +133,9 @@ export class DynamoIntakeControl implements IntakeControl {
   ) {}
 
   async isPaused(): Promise<boolean> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: 'intake' }, ConsistentRead: true }));
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: 'intake' }, ConsistentRead: true }),
+    );
     return r.Item?.state === 'paused';
   }
 

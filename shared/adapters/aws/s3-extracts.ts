@@ -31,7 +31,10 @@ export class S3ExtractStore implements ExtractStore {
     private readonly kmsKeyId?: string,
   ) {}
 
-  async get(key: string, maxBytes: number): Promise<StoredExtract | { size: number; tooLarge: true } | undefined> {
+  async get(
+    key: string,
+    maxBytes: number,
+  ): Promise<StoredExtract | { size: number; tooLarge: true } | undefined> {
     try {
       const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       const size = head.ContentLength ?? 0;
@@ -75,7 +78,9 @@ export class S3ExtractStore implements ExtractStore {
         );
         const versions = [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].filter((v) => v.Key === key);
         for (const v of versions) {
-          await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: v.VersionId }));
+          await this.s3.send(
+            new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: v.VersionId }),
+          );
           removed++;
         }
         keyMarker = r.IsTruncated ? r.NextKeyMarker : undefined;
