@@ -1,0 +1,226 @@
+/**
+ * The intake bundle runs from an empty directory on a machine where `@napi-rs/canvas` cannot be
+ * loaded — as on Lambda arm64, whatever machine bundled it — and extracts PDF text there.
+ *
+ * Every entry is bundled once with the shared options of infra/bundling.ts (the stand-in entry
+ * always; the real PDF reader and handler when they exist), and the asset that `cdk synth`
+ * itself produces for the intake function is checked the same way.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { build, type Metafile } from 'esbuild';
+import { INTAKE_BUNDLE, PROJECT_ROOT, cdkBundling, esbuildOptions } from '../../infra/bundling.js';
+import { INTAKE_ENTRY } from '../../infra/constructs/intake-function.js';
+import { RulingIntakeStack } from '../../infra/stack.js';
+import { ENV, EXTRACTS_BUCKET, KEYS, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
+import { twoPagePdf, type3Pdf } from './pdf-samples.js';
+import { ENTRY, cdkJsonContext } from './stack-fixture.js';
+
+const run = promisify(execFile);
+const PDF_TEXT = join(PROJECT_ROOT, 'shared/domain/pdf-text.ts');
+const STAND_IN = join(PROJECT_ROOT, 'test/infra/bundle-entry.ts');
+const RUNNER = join(PROJECT_ROOT, 'test/infra/bundle-runner.mjs');
+
+/** Makes `@napi-rs/canvas` unresolvable for `import` and `require` alike, wherever it is installed. */
+const BLOCK_CANVAS = `data:text/javascript,${encodeURIComponent(`
+import { registerHooks } from 'node:module';
+registerHooks({
+  resolve(specifier, context, next) {
+    if (specifier.startsWith('@napi-rs/canvas')) {
+      throw Object.assign(new Error("Cannot find module '" + specifier + "' (blocked by the bundle test)"), { code: 'MODULE_NOT_FOUND' });
+    }
+    return next(specifier, context);
+  },
+});`)}`;
+
+/** What Lambda would set, with placeholder values (nothing is called). */
+const LAMBDA_ENV: Record<string, string> = {
+  AWS_REGION: 'eu-west-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'intake',
+  [ENV.serviceName]: SERVICE_NAME,
+  NODE_OPTIONS: '--enable-source-maps',
+  [EXTRACTS_BUCKET.env]: 'extracts',
+  [KEYS.data.env]: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
+  [KEYS.hmac.env]: '00000000-0000-0000-0000-000000000001',
+  ...Object.fromEntries(Object.values(TABLES).map((t) => [t.env, t.id])),
+};
+
+let work: string;
+const pdfs: Record<'twoPages' | 'type3', string> = { twoPages: '', type3: '' };
+const bundles = new Map<string, { dir: string; metafile: Metafile }>();
+let cdkAsset: string;
+
+/** Copies a bundle into a fresh empty directory outside the repository and runs it there. */
+async function runFromEmptyDirectory(bundleDir: string, mode: string, input: unknown = {}) {
+  const lambdaDir = await mkdtemp(join(tmpdir(), 'ruling-intake-lambda-'));
+  await cp(bundleDir, lambdaDir, { recursive: true });
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['--import', BLOCK_CANVAS, RUNNER, lambdaDir, mode, JSON.stringify(input)],
+    {
+      cwd: lambdaDir,
+      env: { PATH: process.env.PATH ?? '', HOME: lambdaDir, ...LAMBDA_ENV },
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  assert.ok(line, `no result from the bundle; stdout:\n${stdout}\nstderr:\n${stderr}`);
+  // pdf.js warns on stderr.
+  return {
+    result: JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown>,
+    stderr,
+    files: await readdir(lambdaDir),
+  };
+}
+
+async function bundle(name: string, entry: string): Promise<void> {
+  const dir = join(work, name);
+  const { metafile } = await build({ ...esbuildOptions(entry, dir), metafile: true });
+  bundles.set(name, { dir, metafile });
+}
+
+/** Synthesizes the stack with bundling on and returns the intake function's asset directory. */
+function synthesizeAsset(outdir: string): string {
+  // As `cdk synth` runs it: bundling on, asset paths recorded in the template metadata.
+  const app = new App({
+    outdir,
+    context: { ...cdkJsonContext(), environment: 'dev', 'aws:cdk:enable-asset-metadata': true },
+  });
+  const stack = new RulingIntakeStack(app, 'RulingIntakeStack', { environment: 'dev', intakeEntry: ENTRY });
+  const assembly = app.synth();
+  const template = assembly.getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+  };
+  const fn = Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'] !== undefined,
+  );
+  assert.ok(fn, 'no bundled Lambda function in the template');
+  return join(outdir, fn.Metadata!['aws:asset:path']!);
+}
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ruling-intake-bundles-'));
+  pdfs.twoPages = join(work, 'two-pages.pdf');
+  pdfs.type3 = join(work, 'type3.pdf');
+  await writeFile(pdfs.twoPages, await twoPagePdf());
+  await writeFile(pdfs.type3, await type3Pdf());
+  await Promise.all([
+    bundle('stand-in', STAND_IN),
+    ...(existsSync(PDF_TEXT) ? [bundle('pdf-text', PDF_TEXT)] : []),
+    ...(existsSync(INTAKE_ENTRY) ? [bundle('handler', INTAKE_ENTRY)] : []),
+  ]);
+  cdkAsset = synthesizeAsset(join(work, 'cdk.out'));
+});
+
+after(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('bundling options', () => {
+  test('NodejsFunction and this test take their esbuild options from the same definition', () => {
+    const cdk = cdkBundling();
+    const api = esbuildOptions(STAND_IN, work ?? tmpdir());
+    assert.equal(cdk.forceDockerBundling, false);
+    assert.equal(cdk.format, 'esm');
+    assert.equal(api.format, 'esm');
+    assert.equal(cdk.target, INTAKE_BUNDLE.target);
+    assert.equal(api.target, INTAKE_BUNDLE.target);
+    assert.equal(INTAKE_BUNDLE.target, 'node24');
+    assert.deepEqual(cdk.inject, api.inject);
+    assert.deepEqual(cdk.externalModules, api.external);
+    assert.deepEqual(cdk.mainFields, api.mainFields);
+    assert.equal(cdk.banner, (api.banner as { js: string }).js);
+    assert.equal(cdk.minify, api.minify);
+    assert.equal(cdk.sourceMap, api.sourcemap);
+    assert.equal(cdk.sourcesContent, api.sourcesContent);
+  });
+});
+
+describe('intake bundle', () => {
+  test('no bundle contains a native module or the canvas package', () => {
+    for (const [name, { metafile }] of bundles) {
+      const native = Object.keys(metafile.inputs).filter(
+        (i) => i.includes('@napi-rs/') || i.endsWith('.node') || i.includes('node-gyp-build'),
+      );
+      assert.deepEqual(native, [], name);
+    }
+  });
+
+  test('every bundle that contains pdf.js evaluates the pure-JS globals before pdf.js and carries the pdf.js worker', () => {
+    for (const [name, { metafile }] of bundles) {
+      const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+      const order = Object.keys(output.inputs); // in the order they appear in the bundle
+      const at = (suffix: string) => order.findIndex((i) => i.endsWith(suffix));
+      if (at('pdfjs-dist/legacy/build/pdf.mjs') < 0) continue;
+      assert.ok(at('infra/pdfjs-globals.ts') >= 0, `${name}: pdfjs-globals.ts missing`);
+      assert.ok(
+        at('infra/pdfjs-globals.ts') < at('pdfjs-dist/legacy/build/pdf.mjs'),
+        `${name}: globals after pdf.js`,
+      );
+      const worker = order[at('pdfjs-dist/legacy/build/pdf.worker.mjs')];
+      assert.ok(worker, `${name}: pdf.js worker missing`);
+      // The preload imports pdfjs-dist itself: it must be the copy pdf-parse uses (pdf.js refuses
+      // a worker of another version at runtime).
+      assert.equal(
+        dirname(worker),
+        dirname(order[at('pdfjs-dist/legacy/build/pdf.mjs')]!),
+        `${name}: two pdfjs-dist copies`,
+      );
+    }
+  });
+
+  test('the stand-in entry extracts the text and page count of a PDF from an empty directory without the canvas', async () => {
+    const { result, stderr, files } = await runFromEmptyDirectory(bundles.get('stand-in')!.dir, 'extract', {
+      pdfs: [pdfs.twoPages, pdfs.type3],
+    });
+    assert.deepEqual(files.sort(), ['index.mjs', 'index.mjs.map']);
+    assert.equal(result['canvasLoadable'], false);
+    assert.match(stderr, /Cannot load "@napi-rs\/canvas"/, 'pdf.js did not even try to load the canvas');
+    assert.equal(result['domMatrix'], 'polyfill');
+    assert.equal(result['pdfjsWorker'], 'function');
+    const [twoPages, type3] = result['extractions'] as { pages: number; text: string }[];
+    assert.equal(twoPages!.pages, 2);
+    assert.match(twoPages!.text, /Rolnummer 2024\/123 — uittreksel/);
+    assert.match(twoPages!.text, /Tweede pagina: één leerkrediet, café/);
+    assert.equal(type3!.pages, 1);
+    assert.match(type3!.text, /ABBA/);
+    assert.doesNotMatch(stderr, /Type3 font resource .* is not available|Cannot polyfill/);
+  });
+
+  test('the real PDF reader (shared/domain/pdf-text.ts), bundled, reads positioned text from an empty directory', async (t) => {
+    const pdfText = bundles.get('pdf-text');
+    if (!pdfText) return t.skip('shared/domain/pdf-text.ts does not exist yet');
+    const { result } = await runFromEmptyDirectory(pdfText.dir, 'readPdfText', { pdfs: [pdfs.twoPages] });
+    assert.equal(result['canvasLoadable'], false);
+    assert.equal(result['pageCount'], 2);
+    assert.ok((result['lines'] as string[]).some((l) => l.includes('Rolnummer 2024/123')));
+  });
+
+  test('the real handler, bundled, loads from an empty directory with the Lambda environment', async (t) => {
+    const handler = bundles.get('handler');
+    if (!handler) return t.skip('functions/intake/handler.ts does not exist yet');
+    const { result } = await runFromEmptyDirectory(handler.dir, 'handler');
+    assert.equal(result['handler'], 'function');
+    assert.equal(result['canvasLoadable'], false);
+  });
+
+  test('the asset cdk synth produces for the intake function holds only the bundle and runs from an empty directory', async () => {
+    const files = (await readdir(cdkAsset)).sort();
+    assert.deepEqual(files, ['index.mjs', 'index.mjs.map']);
+    if (ENTRY === INTAKE_ENTRY) {
+      const { result } = await runFromEmptyDirectory(cdkAsset, 'handler');
+      assert.equal(result['handler'], 'function');
+      assert.equal(result['domMatrix'], 'polyfill');
+    } else {
+      const { result } = await runFromEmptyDirectory(cdkAsset, 'extract', { pdfs: [pdfs.twoPages] });
+      assert.equal((result['extractions'] as { pages: number }[])[0]!.pages, 2);
+    }
+  });
+});

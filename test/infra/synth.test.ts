@@ -1,0 +1,471 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import {
+  ENV,
+  EXTRACTS_BUCKET,
+  KEYS,
+  LIMITS,
+  SERVICE_NAME,
+  TABLES,
+  type TableDefinition,
+  type TableName,
+} from '../../shared/config/resources.js';
+import { logicalId, synthesize } from './stack-fixture.js';
+
+const { stack, template } = synthesize();
+const json = template.toJSON() as {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+  Outputs: Record<string, { Value: unknown }>;
+};
+const resources = json.Resources;
+const propsOf = (id: string): Record<string, unknown> => resources[id]!.Properties;
+const ref = (id: string) => ({ Ref: id });
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+const dataKey = logicalId(stack, stack.keys.data);
+const hmacKey = logicalId(stack, stack.keys.hmac);
+const bucket = logicalId(stack, stack.storage.bucket);
+const queue = logicalId(stack, stack.storage.queue);
+const dlq = logicalId(stack, stack.storage.deadLetterQueue);
+const fn = logicalId(stack, stack.intake.function);
+const tableId = (name: TableName) => logicalId(stack, stack.storage.tables[name]);
+
+interface Statement {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+  Sid?: string;
+}
+const actions = (s: Statement): string[] => [s.Action].flat();
+const resourcesOf = (s: Statement): unknown[] => [s.Resource].flat();
+const contains = (haystack: unknown, needle: unknown): boolean =>
+  JSON.stringify(haystack).includes(JSON.stringify(needle));
+
+/** Statements of every IAM policy (inline or attached) that applies to a role. */
+function roleStatements(roleId: string): Statement[] {
+  const out: Statement[] = [];
+  for (const r of Object.values(resources)) {
+    const p = r.Properties as {
+      Roles?: unknown[];
+      PolicyDocument?: { Statement: Statement[] };
+      Policies?: { PolicyDocument: { Statement: Statement[] } }[];
+    };
+    if (r.Type === 'AWS::IAM::Policy' && contains(p.Roles, ref(roleId)))
+      out.push(...p.PolicyDocument!.Statement);
+  }
+  const role = propsOf(roleId) as { Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
+  for (const inline of role.Policies ?? []) out.push(...inline.PolicyDocument.Statement);
+  return out;
+}
+
+describe('KMS keys', () => {
+  for (const [name, def] of Object.entries(KEYS)) {
+    test(`the ${name} key has the spec, usage and rotation defined in resources.ts, and an alias`, () => {
+      const id = logicalId(stack, stack.keys[name as keyof typeof KEYS]);
+      assert.equal(resources[id]!.Type, 'AWS::KMS::Key');
+      assert.equal(propsOf(id)['KeySpec'], def.spec);
+      assert.equal(propsOf(id)['KeyUsage'], def.usage);
+      assert.equal(propsOf(id)['EnableKeyRotation'], def.rotation);
+      template.hasResourceProperties('AWS::KMS::Alias', {
+        AliasName: `alias/${def.alias}/dev`,
+        TargetKeyId: arnOf(id),
+      });
+    });
+  }
+
+  test('the data key rotates, the HMAC key is HMAC_256 and the signing key is ECC_NIST_P256', () => {
+    assert.equal(propsOf(dataKey)['EnableKeyRotation'], true);
+    assert.equal(propsOf(hmacKey)['KeySpec'], 'HMAC_256');
+    assert.equal(propsOf(hmacKey)['KeyUsage'], 'GENERATE_VERIFY_MAC');
+    assert.equal(propsOf(logicalId(stack, stack.keys.signing))['KeySpec'], 'ECC_NIST_P256');
+    assert.equal(propsOf(logicalId(stack, stack.keys.signing))['KeyUsage'], 'SIGN_VERIFY');
+  });
+
+  test('the data key lets S3 generate data keys only for notifications from the extracts bucket of this account', () => {
+    const policy = propsOf(dataKey)['KeyPolicy'] as { Statement: Statement[] };
+    const s3 = policy.Statement.filter((s) => contains(s.Principal, { Service: 's3.amazonaws.com' }));
+    assert.equal(s3.length, 1);
+    assert.deepEqual(actions(s3[0]!).sort(), ['kms:Decrypt', 'kms:GenerateDataKey']);
+    assert.deepEqual(s3[0]!.Condition!['StringEquals'], { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    assert.ok(contains(s3[0]!.Condition!['ArnEquals'], ':s3:::ruling-intake-extracts-dev-'));
+  });
+});
+
+describe('extracts bucket', () => {
+  test('the bucket is encrypted with the data key (SSE-KMS) and uses a bucket key', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: arnOf(dataKey) },
+          },
+        ],
+      },
+    });
+  });
+
+  test('the bucket is versioned, blocks all public access and enforces bucket-owner object ownership', () => {
+    const p = propsOf(bucket);
+    assert.deepEqual(p['VersioningConfiguration'], { Status: 'Enabled' });
+    assert.deepEqual(p['PublicAccessBlockConfiguration'], {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    assert.deepEqual(p['OwnershipControls'], { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+  });
+
+  test('the bucket policy denies every request made without TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(bucket),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('the bucket policy denies puts that ask for another encryption than aws:kms or another key than the data key', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(bucket),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:PutObject',
+            Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+          }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:PutObject',
+            Condition: {
+              Null: { 's3:x-amz-server-side-encryption': 'false' },
+              StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': arnOf(dataKey) },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('the lifecycle expires noncurrent versions and extracts tagged rejected or held', () => {
+    const rules = (propsOf(bucket)['LifecycleConfiguration'] as { Rules: Record<string, unknown>[] }).Rules;
+    assert.ok(
+      rules.some((r) =>
+        contains(r['NoncurrentVersionExpiration'], { NoncurrentDays: EXTRACTS_BUCKET.noncurrentVersionDays }),
+      ),
+    );
+    for (const outcome of EXTRACTS_BUCKET.keptOutcomes) {
+      assert.ok(
+        rules.some(
+          (r) =>
+            r['ExpirationInDays'] === EXTRACTS_BUCKET.keptDays &&
+            contains(r['TagFilters'], [{ Key: EXTRACTS_BUCKET.outcomeTag, Value: outcome }]),
+        ),
+        `no expiry rule for ${outcome}`,
+      );
+    }
+  });
+
+  test('objects created under the upload prefix are announced to the intake queue', () => {
+    assert.deepEqual(propsOf(bucket)['NotificationConfiguration'], {
+      QueueConfigurations: [
+        {
+          Event: 's3:ObjectCreated:*',
+          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: EXTRACTS_BUCKET.uploadPrefix }] } },
+          Queue: arnOf(queue),
+        },
+      ],
+    });
+  });
+});
+
+describe('uploader role', () => {
+  const role = logicalId(stack, stack.storage.uploaderRole);
+  const statements = roleStatements(role);
+
+  test('the uploader role can be assumed by the account root', () => {
+    assert.ok(contains(propsOf(role)['AssumeRolePolicyDocument'], ':root'));
+  });
+
+  test('the uploader may put objects under the upload prefix only', () => {
+    const s3Allows = statements.filter(
+      (s) => s.Effect === 'Allow' && actions(s).some((a) => a.startsWith('s3:')),
+    );
+    assert.deepEqual(s3Allows.flatMap(actions), ['s3:PutObject']);
+    assert.deepEqual(resourcesOf(s3Allows[0]!), [
+      { 'Fn::Join': ['', [arnOf(bucket), `/${EXTRACTS_BUCKET.uploadPrefix}*`]] },
+    ]);
+  });
+
+  test('the uploader is explicitly denied every s3:DeleteObject action on the bucket', () => {
+    const deny = statements.find((s) => s.Effect === 'Deny' && actions(s).includes('s3:DeleteObject*'));
+    assert.ok(deny, 'no explicit Deny on s3:DeleteObject*');
+    assert.ok(contains(deny.Resource, arnOf(bucket)));
+  });
+
+  test('the uploader may encrypt with the data key and use no other key', () => {
+    const kms = statements.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+    assert.deepEqual(kms.flatMap(actions).sort(), ['kms:Encrypt', 'kms:GenerateDataKey']);
+    assert.deepEqual(kms.flatMap(resourcesOf), [arnOf(dataKey)]);
+  });
+});
+
+describe('intake queue', () => {
+  test('the intake queue and its dead-letter queue are encrypted with the data key', () => {
+    assert.deepEqual(propsOf(queue)['KmsMasterKeyId'], arnOf(dataKey));
+    assert.deepEqual(propsOf(dlq)['KmsMasterKeyId'], arnOf(dataKey));
+  });
+
+  test('a message goes to the dead-letter queue after three receives', () => {
+    assert.equal(LIMITS.maxReceives, 3);
+    assert.deepEqual(propsOf(queue)['RedrivePolicy'], {
+      deadLetterTargetArn: arnOf(dlq),
+      maxReceiveCount: 3,
+    });
+  });
+
+  test('the visibility timeout is the one in resources.ts and exceeds the function timeout', () => {
+    assert.equal(propsOf(queue)['VisibilityTimeout'], LIMITS.visibilityTimeoutSeconds);
+    assert.ok(LIMITS.visibilityTimeoutSeconds > LIMITS.intakeFunctionTimeoutSeconds);
+  });
+
+  test('only the extracts bucket of this account may send to the intake queue', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [ref(queue)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 's3.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnEquals: Match.anyValue(),
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('tables', () => {
+  for (const [name, def] of Object.entries(TABLES) as [TableName, TableDefinition][]) {
+    test(`the ${name} table is pay-per-request, encrypted with the data key, point-in-time recoverable and deletion-protected`, () => {
+      const p = propsOf(tableId(name));
+      assert.equal(p['BillingMode'], 'PAY_PER_REQUEST');
+      assert.deepEqual(p['SSESpecification'], {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: arnOf(dataKey),
+      });
+      assert.deepEqual(p['PointInTimeRecoverySpecification'], { PointInTimeRecoveryEnabled: true });
+      assert.equal(p['DeletionProtectionEnabled'], true);
+    });
+
+    test(`the ${name} table has exactly the keys, indexes and TTL defined in resources.ts`, () => {
+      const p = propsOf(tableId(name));
+      const keySchema = (pk: { name: string }, sk?: { name: string }) => [
+        { AttributeName: pk.name, KeyType: 'HASH' },
+        ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' }] : []),
+      ];
+      assert.deepEqual(p['KeySchema'], keySchema(def.partitionKey, def.sortKey));
+      const indexes =
+        (p['GlobalSecondaryIndexes'] as
+          { IndexName: string; KeySchema: unknown; Projection: unknown }[] | undefined) ?? [];
+      assert.deepEqual(
+        indexes.map((i) => ({ name: i.IndexName, keys: i.KeySchema })),
+        def.globalIndexes.map((i) => ({ name: i.name, keys: keySchema(i.partitionKey, i.sortKey) })),
+      );
+      const declared = [
+        def.partitionKey,
+        def.sortKey,
+        ...def.globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+      ]
+        .filter((a) => a !== undefined)
+        .map((a) => ({ AttributeName: a.name, AttributeType: a.type }));
+      const unique = [...new Map(declared.map((a) => [a.AttributeName, a])).values()];
+      const attributeDefinitions = p['AttributeDefinitions'] as { AttributeName: string }[];
+      assert.deepEqual(
+        [...attributeDefinitions].sort((a, b) => a.AttributeName.localeCompare(b.AttributeName)),
+        unique.sort((a, b) => a.AttributeName.localeCompare(b.AttributeName)),
+      );
+      assert.deepEqual(
+        p['TimeToLiveSpecification'],
+        def.ttlAttribute ? { AttributeName: def.ttlAttribute, Enabled: true } : undefined,
+      );
+    });
+  }
+});
+
+describe('intake function', () => {
+  const role = logicalId(stack, stack.intake.role);
+  const statements = roleStatements(role);
+
+  test('the intake function runs nodejs24.x on arm64, with the timeout and memory of the design, traced', () => {
+    const p = propsOf(fn);
+    assert.equal(p['Runtime'], 'nodejs24.x');
+    assert.deepEqual(p['Architectures'], ['arm64']);
+    assert.equal(p['Handler'], 'index.handler');
+    assert.equal(p['Timeout'], LIMITS.intakeFunctionTimeoutSeconds);
+    assert.equal(p['MemorySize'], 1024);
+    assert.deepEqual(p['TracingConfig'], { Mode: 'Active' });
+  });
+
+  test('the intake function logs to its own log group, encrypted with the data key and with a retention', () => {
+    const logGroup = logicalId(stack, stack.intake.logGroup);
+    assert.deepEqual(propsOf(fn)['LoggingConfig'], { LogGroup: ref(logGroup) });
+    assert.equal(propsOf(logGroup)['RetentionInDays'], LIMITS.logRetentionDays);
+    assert.deepEqual(propsOf(logGroup)['KmsKeyId'], arnOf(dataKey));
+  });
+
+  test('the intake function consumes the queue in batches and reports batch item failures', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: ref(fn),
+      EventSourceArn: arnOf(queue),
+      BatchSize: LIMITS.intakeBatchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  test('the intake function learns table, bucket and key names through the variables named in resources.ts', () => {
+    const vars = (propsOf(fn)['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    const expected: Record<string, unknown> = {
+      [ENV.serviceName]: SERVICE_NAME,
+      NODE_OPTIONS: '--enable-source-maps',
+      [EXTRACTS_BUCKET.env]: ref(bucket),
+      [KEYS.data.env]: arnOf(dataKey),
+      [KEYS.hmac.env]: ref(hmacKey),
+    };
+    for (const name of Object.keys(TABLES) as TableName[]) expected[TABLES[name].env] = ref(tableId(name));
+    assert.deepEqual(vars, expected);
+  });
+
+  test('the intake function may read, tag and delete extracts (all versions) under the upload prefix only', () => {
+    const s3 = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+    assert.deepEqual(s3.flatMap(actions).sort(), [
+      's3:DeleteObject',
+      's3:DeleteObjectVersion',
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:ListBucketVersions',
+      's3:PutObjectTagging',
+      's3:PutObjectVersionTagging',
+    ]);
+    const objectStatement = s3.find((s) => actions(s).includes('s3:GetObject'))!;
+    assert.deepEqual(resourcesOf(objectStatement), [
+      { 'Fn::Join': ['', [arnOf(bucket), `/${EXTRACTS_BUCKET.uploadPrefix}*`]] },
+    ]);
+  });
+
+  test('the intake function may only put items into the audit table', () => {
+    const audit = statements.filter((s) => contains(s.Resource, arnOf(tableId('audit'))));
+    assert.deepEqual(audit.flatMap(actions), ['dynamodb:PutItem']);
+    assert.deepEqual(audit.flatMap(resourcesOf), [arnOf(tableId('audit'))]);
+  });
+
+  test('the intake function reads and writes items of the ledger, intake and control tables, without scans', () => {
+    for (const name of ['ledger', 'intake', 'control'] as const) {
+      const granted = statements.filter((s) => contains(s.Resource, arnOf(tableId(name)))).flatMap(actions);
+      for (const a of [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ]) {
+        assert.ok(granted.includes(a), `${name}: ${a} missing`);
+      }
+      assert.ok(!granted.includes('dynamodb:Scan'), `${name}: Scan granted`);
+      assert.ok(!granted.some((a) => a.endsWith('*')), `${name}: wildcard action`);
+    }
+  });
+
+  test('the intake function may generate MACs with the HMAC key and encrypt, decrypt and generate data keys with the data key', () => {
+    const kms = statements.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+    const on = (key: string) => kms.filter((s) => contains(s.Resource, arnOf(key))).flatMap(actions);
+    assert.deepEqual(on(hmacKey), ['kms:GenerateMac']);
+    assert.deepEqual([...new Set(on(dataKey))].sort(), ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    assert.equal(
+      kms.filter((s) => contains(s.Resource, arnOf(logicalId(stack, stack.keys.signing)))).length,
+      0,
+    );
+  });
+
+  test('the intake function may update its own event source mapping and no other', () => {
+    const mapping = Object.entries(resources).find(
+      ([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping',
+    )![0];
+    const update = statements.filter((s) => actions(s).some((a) => a.startsWith('lambda:')));
+    assert.deepEqual(update.flatMap(actions), ['lambda:UpdateEventSourceMapping']);
+    assert.ok(contains(update[0]!.Resource, ':event-source-mapping:'));
+    assert.ok(contains(update[0]!.Resource, ref(mapping)));
+  });
+
+  test('the intake role has no managed policies and no wildcard actions', () => {
+    assert.equal(propsOf(role)['ManagedPolicyArns'], undefined);
+    assert.deepEqual(
+      statements.flatMap(actions).filter((a) => a.includes('*')),
+      [],
+    );
+  });
+});
+
+describe('template', () => {
+  test('the template is deployable: no dependency cycle and no CloudFormation validation finding', () => {
+    assert.doesNotThrow(() => synthesize('dev', true));
+  });
+
+  test('another environment gets its own bucket name and key aliases', () => {
+    const other = synthesize('acc').template;
+    other.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: {
+        'Fn::Join': [
+          '',
+          ['ruling-intake-extracts-acc-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }],
+        ],
+      },
+    });
+    other.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/${KEYS.data.alias}/acc` });
+  });
+
+  test('an environment name that cannot be part of a bucket name is refused', () => {
+    assert.throws(() => synthesize('Prod_EU'), /environment "Prod_EU" must match/);
+  });
+
+  test('the stack outputs the bucket name, queue URL, uploader role ARN and every table name', () => {
+    assert.deepEqual(json.Outputs['ExtractsBucketName']!.Value, ref(bucket));
+    assert.deepEqual(json.Outputs['IntakeQueueUrl']!.Value, ref(queue));
+    assert.deepEqual(
+      json.Outputs['UploaderRoleArn']!.Value,
+      arnOf(logicalId(stack, stack.storage.uploaderRole)),
+    );
+    for (const name of Object.keys(TABLES) as TableName[]) {
+      assert.deepEqual(json.Outputs[`${TABLES[name].id}TableName`]!.Value, ref(tableId(name)));
+    }
+  });
+
+  test('stateful resources are retained when the stack is deleted', () => {
+    for (const id of [
+      dataKey,
+      hmacKey,
+      bucket,
+      queue,
+      dlq,
+      ...(Object.keys(TABLES) as TableName[]).map(tableId),
+    ]) {
+      assert.equal(resources[id]!.DeletionPolicy, 'Retain', id);
+    }
+  });
+});
