@@ -11,7 +11,7 @@ import { ExtractRejectedError } from './errors.js';
 import { defaultRegister, type InstitutionRegister } from './institutions.js';
 import { rejection } from './messages.js';
 import { checkNationalNumber, maskNationalNumber } from './national-number.js';
-import { readPdfText, type Cell, type Line } from './pdf-text.js';
+import { joinItems, readPdfText, type Cell, type Line } from './pdf-text.js';
 import { collapseSpaces, normaliseText } from './text.js';
 import type { CreditLine, Extract, ExtractField } from './types.js';
 import { LIMITS } from '../config/resources.js';
@@ -96,8 +96,9 @@ const TERMINATORS: readonly RegExp[] = [
 
 /** Page furniture recognised wherever it stands. */
 const FURNITURE: readonly RegExp[] = [
-  /^(?:pagina|page|blz\.?|p\.)\s*\d+\s*(?:(?:van|of|\/)\s*\d+)?$/,
-  /^-*\s*\d+\s*(?:\/|van|of)\s*\d+\s*-*$/,
+  /^(?:pagina|page|blz\.?|p\.)\s*\d{1,2}\s*(?:(?:van|of|\/)\s*\d{1,2})?$/,
+  // `1 / 2`, `- 1 van 2 -` (small numbers only: `2009/2010` is an academic year)
+  /^-*\s*\d{1,2}\s*(?:\/|van|of)\s*\d{1,2}\s*-*$/,
   /^arrest\s*nr\.?\s*:?\s*[\d.]+\s*[-–—]\s*uittreksel$/,
 ];
 
@@ -201,14 +202,19 @@ export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] 
       page.slice(-zone).forEach((l) => keys.add(furnitureKey(l)));
       for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
     }
-    for (const [k, n] of counts) if (n === pages.length && k.length > 0) repeated.add(k);
+    // Only lines with words: a bare number repeating (`13` on one page, `74` on the next) is data.
+    for (const [k, n] of counts) if (n === pages.length && /\p{L}{3}/u.test(k)) repeated.add(k);
   }
   const out: Line[] = [];
   for (const page of pages) {
     page.forEach((line, i) => {
       const inZone = i < zone || i >= page.length - zone;
       if (isFurniture(line.text)) return;
-      if (inZone && repeated.has(furnitureKey(line))) return;
+      // A bare page number as the first or last line of its page.
+      if ((i === 0 || i === page.length - 1) && lower(line.text) === String(line.page)) return;
+      // A labelled line is content even when it repeats (`Studiepunten teruggegeven: 12` may end
+      // every page); a header that repeats a label with the same value is harmless downstream.
+      if (inZone && repeated.has(furnitureKey(line)) && !matchLabel(line.text)) return;
       out.push(line);
     });
   }
@@ -234,7 +240,13 @@ interface Column {
   readonly from: number;
 }
 
-/** Column boundaries from the header row's positions: halfway between neighbouring headers. */
+/**
+ * Column boundaries from the header row's positions: a column starts where its header starts
+ * (less a small tolerance). Cells are written left-aligned under their header, or right-aligned
+ * numbers under a wider header; a long cell may run far right of its header, so the midpoint
+ * between headers would cut it. A cell that starts left of its header lands in the previous
+ * column and makes the row unreadable — a rejection, never a wrong value.
+ */
 function tableColumns(header: Line): Column[] | undefined {
   const items = header.items ?? header.cells;
   const found: { field: LineField; x: number; xEnd: number }[] = [];
@@ -247,10 +259,7 @@ function tableColumns(header: Line): Column[] | undefined {
   }
   found.sort((a, b) => a.x - b.x);
   if (found.map((f) => f.field).join() !== TABLE_HEADERS.map((h) => h.field).join()) return undefined;
-  return found.map((f, i) => {
-    const prev = found[i - 1];
-    return { field: f.field, from: prev ? (prev.xEnd + f.x) / 2 : -Infinity };
-  });
+  return found.map((f, i) => ({ field: f.field, from: i === 0 ? -Infinity : f.x - 3 }));
 }
 
 function columnOf(columns: readonly Column[], item: Cell): LineField {
@@ -295,11 +304,12 @@ function readTable(lines: readonly Line[], start: number, header: Line, raw: Raw
     if (matchLabel(line.text) || isTerminator(line.text)) break;
     if (isTableHeader(line)) continue; // repeated on the next page
     if (columns && line.items) {
-      const byColumn = new Map<LineField, string[]>();
+      const itemsByColumn = new Map<LineField, Cell[]>();
       for (const item of line.items) {
         const f = columnOf(columns, item);
-        byColumn.set(f, [...(byColumn.get(f) ?? []), item.text]);
+        itemsByColumn.set(f, [...(itemsByColumn.get(f) ?? []), item]);
       }
+      const byColumn = new Map<LineField, string[]>([...itemsByColumn].map(([f, items]) => [f, [joinItems(items)]]));
       const year = byColumn.get('academicYear')?.join(' ') ?? '';
       if (YEAR_START.test(year)) {
         row = newRawLine(raw.lines);

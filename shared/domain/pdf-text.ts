@@ -11,12 +11,17 @@ import { PDFParse } from 'pdf-parse';
 import { ExtractRejectedError } from './errors.js';
 import { LIMITS } from '../config/resources.js';
 import { rejection } from './messages.js';
+import { normaliseText } from './text.js';
 
 /** A run of text on one visual line, with its horizontal extent in PDF points. */
 export interface Cell {
   readonly x: number;
   readonly xEnd: number;
   readonly text: string;
+  /** Font size, for judging gaps. */
+  readonly size?: number;
+  /** Joins the previous item without a space (it followed a soft hyphen). */
+  readonly tight?: boolean;
 }
 
 /**
@@ -72,11 +77,32 @@ interface Positioned {
   xEnd: number;
   size: number;
   text: string;
+  /** The item held only a soft hyphen: the next item continues the same word. */
+  softHyphen?: boolean;
+}
+
+/**
+ * Joins items of one line left to right: no space where they touch (a word split over items,
+ * or a soft hyphen between them), one space for a visible gap.
+ */
+export function joinItems(items: readonly Cell[]): string {
+  let text = '';
+  let prev: Cell | undefined;
+  for (const item of items) {
+    const size = item.size ?? 10;
+    const gap = prev ? item.x - prev.xEnd : 0;
+    const space = prev && !item.tight && gap > size * 0.15 && !text.endsWith(' ') && !item.text.startsWith(' ');
+    text += (space ? ' ' : '') + item.text;
+    prev = item;
+  }
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** Groups positioned items into visual lines (top to bottom) and cells (left to right). */
-export function buildLines(items: readonly Positioned[], page: number): Line[] {
-  const sorted = items.filter((i) => i.text.length > 0).sort((a, b) => b.y - a.y || a.x - b.x);
+export function buildLines(positioned: readonly Positioned[], page: number): Line[] {
+  const sorted = positioned
+    .filter((i) => i.text.length > 0 || i.softHyphen)
+    .sort((a, b) => b.y - a.y || a.x - b.x);
   const rows: Positioned[][] = [];
   for (const item of sorted) {
     const row = rows[rows.length - 1];
@@ -85,30 +111,34 @@ export function buildLines(items: readonly Positioned[], page: number): Line[] {
     if (row && first && Math.abs(first.y - item.y) <= Math.max(first.size, item.size) * 0.4) row.push(item);
     else rows.push([item]);
   }
-  return rows.map((row) => {
-    row.sort((a, b) => a.x - b.x);
-    const cells: { x: number; xEnd: number; text: string }[] = [];
-    for (const item of row) {
-      const last = cells[cells.length - 1];
-      const gap = last ? item.x - last.xEnd : Infinity;
-      if (last && gap < item.size * 1.2) {
-        // Same cell: a small gap is a word space unless the item already carries one.
-        const space =
-          gap > item.size * 0.15 && !last.text.endsWith(' ') && !item.text.startsWith(' ') ? ' ' : '';
-        last.text += space + item.text;
-        last.xEnd = Math.max(last.xEnd, item.xEnd);
-      } else {
-        cells.push({ x: item.x, xEnd: item.xEnd, text: item.text });
+  return rows
+    .map((row) => {
+      row.sort((a, b) => a.x - b.x);
+      const items: Cell[] = [];
+      let tight = false;
+      for (const i of row) {
+        if (i.softHyphen) {
+          tight = true;
+          continue;
+        }
+        if (i.text.trim() === '') continue; // spaces drawn as items carry no text and blur columns
+        items.push({ x: i.x, xEnd: i.xEnd, text: i.text, size: i.size, ...(tight ? { tight } : {}) });
+        tight = false;
       }
-    }
-    const clean = cells
-      .map((c) => ({ ...c, text: c.text.replace(/\s+/g, ' ').trim() }))
-      .filter((c) => c.text.length > 0);
-    const items = row
-      .map((i) => ({ x: i.x, xEnd: i.xEnd, text: i.text.replace(/\s+/g, ' ').trim() }))
-      .filter((i) => i.text.length > 0);
-    return { text: clean.map((c) => c.text).join('\t'), cells: clean, items, page };
-  });
+      // Cells: runs of items separated by gaps wider than about one character.
+      const runs: Cell[][] = [];
+      for (const item of items) {
+        const run = runs[runs.length - 1];
+        const last = run?.[run.length - 1];
+        if (run && last && (item.tight || item.x - last.xEnd < (item.size ?? 10) * 1.2)) run.push(item);
+        else runs.push([item]);
+      }
+      const cells = runs
+        .map((run) => ({ x: run[0]!.x, xEnd: Math.max(...run.map((r) => r.xEnd)), text: joinItems(run) }))
+        .filter((c) => c.text.length > 0);
+      return { text: cells.map((c) => c.text).join('\t'), cells, items, page };
+    })
+    .filter((l) => l.cells.length > 0);
 }
 
 function pdfError(error: unknown): ExtractRejectedError {
@@ -152,7 +182,10 @@ export async function readPdfText(bytes: Uint8Array): Promise<PdfText> {
       const positioned = items.filter(isTextItem).map((i) => {
         const size = Math.hypot(i.transform[2] ?? 0, i.transform[3] ?? 0) || i.height || 10;
         const x = i.transform[4] ?? 0;
-        return { x, y: i.transform[5] ?? 0, xEnd: x + i.width, size, text: i.str };
+        // NFKC here, once: ligatures, full-width digits and odd spaces never reach the parser.
+        const text = normaliseText(i.str);
+        const softHyphen = text.trim() === '' && i.str.includes('\u00ad');
+        return { x, y: i.transform[5] ?? 0, xEnd: x + i.width, size, text, softHyphen };
       });
       pages.push(buildLines(positioned, n));
     }

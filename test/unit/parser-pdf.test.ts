@@ -1,0 +1,108 @@
+/**
+ * The parser on real PDFs from two producers (pdf-lib and PDFKit), with standard and embedded
+ * Unicode fonts and the format's variations; and the bad PDFs with their codes.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { parseExtract } from '../../shared/domain/parser.js';
+import { arbExtractSpec, arbProducer } from '../fixtures/arbitraries.js';
+import {
+  damagedPdf,
+  encryptedPdf,
+  exampleSpec,
+  expectedExtract,
+  notAPdf,
+  renderExtract,
+  scannedPdf,
+  tooLargePdf,
+  tooManyPagesPdf,
+  type ExtractSpec,
+} from '../fixtures/extract-pdf.js';
+
+async function accepted(bytes: Uint8Array) {
+  const r = await parseExtract(bytes);
+  if (!r.ok) assert.fail(`rejected: ${r.error.code} ${r.error.field ?? ''} — ${r.error.messages.en}`);
+  return r.extract;
+}
+
+async function rejectedWith(bytes: Uint8Array, code: string) {
+  const r = await parseExtract(bytes);
+  assert.equal(r.ok, false, `expected ${code}, got an accepted extract`);
+  if (!r.ok) assert.equal(r.error.code, code, r.error.messages.en);
+}
+
+const variants: [string, (s: ExtractSpec) => ExtractSpec][] = [
+  ['the example as is', (s) => s],
+  ['as a table', (s) => ({ ...s, layout: 'table' })],
+  ['as a bordered table with a wrapped programme', (s) => ({
+    ...s,
+    layout: 'table',
+    tableBorders: true,
+    lines: s.lines.map((l) => ({ ...l, programme: `${l.programme} met een bijzonder lange afstudeerrichting` })),
+  })],
+  ['with upper-case labels, missing colons and values on the next line', (s) => ({
+    ...s,
+    quirks: { labelCase: 'upper', colonless: ['rulingNumber', 'docket', 'surname'], valueOnNextLine: ['givenNames', 'address'] },
+  })],
+  ['with headers, footers and a page break inside a credit line', (s) => ({
+    ...s,
+    quirks: { headerFooter: true, pageBreakInLines: [1] },
+  })],
+  ['with ligatures, soft hyphens, non-breaking spaces and full-width digits', (s) => ({
+    ...s,
+    quirks: { ligatures: true, softHyphens: true, nbsp: true, fullWidthDigits: true },
+  })],
+  ['with a name in another script', (s) => ({ ...s, surname: 'Đặng-Øster Strauß', givenNames: 'Ngọc Anh' })],
+];
+
+describe('extract parser (PDF)', () => {
+  for (const producer of ['pdf-lib', 'pdfkit'] as const) {
+    for (const [what, change] of variants) {
+      it(`reads ${what} (${producer})`, async () => {
+        const spec = change(exampleSpec());
+        const unicode = /[^\u0000-\u00ff]/.test(spec.surname + spec.givenNames) || Boolean(spec.quirks?.ligatures);
+        const bytes = await renderExtract(spec, producer, { font: unicode ? 'unicode' : 'standard' });
+        assert.deepEqual(await accepted(bytes), expectedExtract(spec));
+      });
+    }
+  }
+
+  it('reads every generated extract exactly as printed, through either producer (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbExtractSpec(), arbProducer(), async (spec, producer) => {
+        const bytes = await renderExtract(spec, producer, { font: 'unicode' });
+        const r = await parseExtract(bytes);
+        if (!r.ok) throw new Error(`rejected ${r.error.code} ${r.error.field}: ${r.error.messages.en}`);
+        assert.deepEqual(r.extract, expectedExtract(spec));
+      }),
+      { numRuns: Number(process.env.PARSER_PROPERTY_RUNS ?? 60) },
+    );
+  });
+
+  it('rejects bytes that are not a PDF, whatever the file name says', async () => {
+    for (const kind of ['png', 'docx', 'text'] as const) await rejectedWith(notAPdf(kind), 'NOT_A_PDF');
+  });
+
+  it('rejects a password-protected PDF', async () => {
+    await rejectedWith(await encryptedPdf(), 'PDF_ENCRYPTED');
+  });
+
+  it('rejects damaged PDFs', async () => {
+    await rejectedWith(await damagedPdf('garbage'), 'PDF_DAMAGED');
+    await rejectedWith(await damagedPdf('truncated'), 'PDF_DAMAGED');
+  });
+
+  it('rejects a scan without a text layer', async () => {
+    await rejectedWith(await scannedPdf(), 'NO_TEXT_LAYER');
+  });
+
+  it('rejects more than 5 pages and more than 10 MiB with TOO_LARGE', async () => {
+    await rejectedWith(await tooManyPagesPdf(), 'TOO_LARGE');
+    await rejectedWith(await tooLargePdf(), 'TOO_LARGE');
+  });
+
+  it('rejects an extract whose totals do not add up, from a PDF', async () => {
+    await rejectedWith(await renderExtract({ ...exampleSpec(), totals: 'wrong' }, 'pdfkit'), 'TOTALS_MISMATCH');
+  });
+});
