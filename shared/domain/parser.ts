@@ -309,7 +309,9 @@ function readTable(lines: readonly Line[], start: number, header: Line, raw: Raw
         const f = columnOf(columns, item);
         itemsByColumn.set(f, [...(itemsByColumn.get(f) ?? []), item]);
       }
-      const byColumn = new Map<LineField, string[]>([...itemsByColumn].map(([f, items]) => [f, [joinItems(items)]]));
+      const byColumn = new Map<LineField, string[]>(
+        [...itemsByColumn].map(([f, items]) => [f, [joinItems(items)]]),
+      );
       const year = byColumn.get('academicYear')?.join(' ') ?? '';
       if (YEAR_START.test(year)) {
         row = newRawLine(raw.lines);

@@ -91,7 +91,8 @@ export function joinItems(items: readonly Cell[]): string {
   for (const item of items) {
     const size = item.size ?? 10;
     const gap = prev ? item.x - prev.xEnd : 0;
-    const space = prev && !item.tight && gap > size * 0.15 && !text.endsWith(' ') && !item.text.startsWith(' ');
+    const space =
+      prev && !item.tight && gap > size * 0.15 && !text.endsWith(' ') && !item.text.startsWith(' ');
     text += (space ? ' ' : '') + item.text;
     prev = item;
   }
