@@ -60,13 +60,17 @@ describe('national register number', () => {
     );
   });
 
-  it('rejects any number with one digit of the first nine changed (property)', () => {
+  it('detects any change of one digit of the first nine under the same century rule (property)', () => {
+    // mod 97 catches every single-digit change; the changed number may (1 time in 97) happen to be
+    // valid under the *other* century's rule, which the scheme itself cannot tell apart.
     fc.assert(
       fc.property(person, fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 9 }), (p, pos, add) => {
         const n = build(p.yy, p.mm + p.bis, p.dd, p.seq, p.from2000);
         const changed = n.slice(0, pos) + String((Number(n[pos]) + add) % 10) + n.slice(pos + 1);
-        assert.equal(checkNationalNumber(changed).valid, false);
+        const r = checkNationalNumber(changed);
+        assert.ok(!r.valid || r.century !== (p.from2000 ? 2000 : 1900), changed);
       }),
+      { numRuns: 2000 },
     );
   });
 
