@@ -123,8 +123,8 @@ export const LIMITS = {
   maxCreditLines: 10,
   /** A message is received this many times before it goes to the dead-letter queue. */
   maxReceives: 3,
-  /** Visibility timeout of the intake queue (must exceed the function timeout). */
-  visibilityTimeoutSeconds: 180,
+  /** Visibility timeout of the intake queue: 6 × the function timeout, as AWS advises for SQS event sources. */
+  visibilityTimeoutSeconds: 360,
   intakeFunctionTimeoutSeconds: 60,
   intakeBatchSize: 5,
   /** A student's learning credit when nothing was imported for them. */

@@ -22,12 +22,15 @@ export class ExtractRejectedError extends Error {
 export class ExtractHeldError extends Error {
   readonly code: HoldCode;
   readonly messages: Message;
+  /** The pseudonym of the student concerned, for the audit trail (never a national number). */
+  readonly subject: string | undefined;
 
-  constructor(code: HoldCode, messages: Message) {
+  constructor(code: HoldCode, messages: Message, subject?: string) {
     super(`${code}: ${messages.en}`);
     this.name = 'ExtractHeldError';
     this.code = code;
     this.messages = messages;
+    this.subject = subject;
   }
 }
 

@@ -149,6 +149,6 @@ export function holdMessage(code: HoldCode, d: { rulingNumber?: string } = {}): 
   }
 }
 
-export function hold(code: HoldCode, d: { rulingNumber?: string } = {}): ExtractHeldError {
-  return new ExtractHeldError(code, holdMessage(code, d));
+export function hold(code: HoldCode, d: { rulingNumber?: string; subject?: string } = {}): ExtractHeldError {
+  return new ExtractHeldError(code, holdMessage(code, d), d.subject);
 }

@@ -150,7 +150,7 @@ async function applyExtract(
   const student = await deps.ledger.ensureStudent(pseudonym, identityTag, () =>
     deps.names.encrypt({ surname: extract.surname, givenNames: extract.givenNames }, { pseudonym }),
   );
-  if (student.identityTag !== identityTag) throw hold('IDENTITY_MISMATCH');
+  if (student.identityTag !== identityTag) throw hold('IDENTITY_MISMATCH', { subject: pseudonym });
   await step('identity');
 
   const hash = contentHash(extract, pseudonym);
@@ -162,7 +162,7 @@ async function applyExtract(
     claimedAt: now().toISOString(),
   });
   if (!claim.claimed && claim.existing.contentHash !== hash) {
-    throw hold('CONFLICTING_DUPLICATE', { rulingNumber: extract.rulingNumber });
+    throw hold('CONFLICTING_DUPLICATE', { rulingNumber: extract.rulingNumber, subject: pseudonym });
   }
   const outcome: IntakeOutcome =
     claim.claimed || claim.existing.intakeId === intakeId ? 'APPLIED' : 'DUPLICATE';
@@ -253,6 +253,7 @@ async function keep(
     actor: ACTOR,
     onBehalfOf: base.uploader,
     action: held ? 'intake.hold' : 'intake.reject',
+    ...(held && error.subject ? { subject: error.subject } : {}),
     purpose: PURPOSE,
     outcome: `${status}:${error.code}`,
     requestId: event.requestId,

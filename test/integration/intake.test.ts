@@ -194,6 +194,13 @@ describe('intake on the local stack', () => {
     assert.equal(s.code, 'IDENTITY_MISMATCH');
     assert.equal(await balanceOf(p.rrn), 140 + 39);
     assert.equal(await extractExists(id), true, 'a held extract is kept');
+    const deps = await intakeDeps();
+    const record = (await deps.audit.list()).find((r) => r.id === `intake:${id}:held`);
+    assert.equal(
+      record?.subject,
+      await deps.keys.mac('pseudonym', p.rrn),
+      'the hold is audited about that student',
+    );
   });
 
   it('holds a ruling number already applied with different content', async () => {

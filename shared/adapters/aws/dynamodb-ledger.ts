@@ -149,13 +149,16 @@ export class DynamoLedgerStore implements LedgerStore {
         new UpdateCommand({
           TableName: this.table,
           Key: studentKey(pseudonym),
-          UpdateExpression: 'SET balance = balance + :d, updatedAt = :now ADD appliedRulings :r',
+          // The 20-year retention runs from the last change.
+          UpdateExpression:
+            'SET balance = balance + :d, updatedAt = :now, expiresAt = :exp ADD appliedRulings :r',
           ConditionExpression: 'attribute_exists(balance) AND NOT contains(appliedRulings, :rn)',
           ExpressionAttributeValues: {
             ':d': delta,
             ':r': new Set([rulingNumber]),
             ':rn': rulingNumber,
             ':now': this.now().toISOString(),
+            ':exp': retentionExpiry(this.now()),
           },
         }),
       );
