@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -7,6 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { LIMITS } from '../../config/resources.js';
+import { isConditionFailure } from './errors.js';
 import type { LedgerEntry, LedgerStore, RulingClaim, Student } from '../../ports/index.js';
 
 const studentKey = (pseudonym: string) => ({ pk: `S#${pseudonym}`, sk: 'PROFILE' });
@@ -34,10 +34,6 @@ function toStudent(item: Record<string, unknown>): Student {
     appliedRulings: rulings instanceof Set ? [...(rulings as Set<string>)].sort() : [],
   };
 }
-
-const isConditionFailure = (e: unknown): boolean =>
-  e instanceof ConditionalCheckFailedException ||
-  (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /**
  * The ledger on DynamoDB, written only with single-item conditional writes (dynalite, the local

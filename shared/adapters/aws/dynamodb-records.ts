@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -7,6 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../config/resources.js';
+import { isConditionFailure } from './errors.js';
 import type {
   AuditLog,
   AuditRecord,
@@ -14,10 +14,6 @@ import type {
   IntakeStatus,
   IntakeStatusStore,
 } from '../../ports/index.js';
-
-const isConditionFailure = (e: unknown): boolean =>
-  e instanceof ConditionalCheckFailedException ||
-  (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** The append-only audit table: put-if-absent, never update, never delete. */
 export class DynamoAuditLog implements AuditLog {
