@@ -145,6 +145,12 @@ export const ENV = {
   dynamoEndpoint: 'RULING_INTAKE_DYNAMODB_ENDPOINT',
   localKeyDir: 'RULING_INTAKE_LOCAL_KEYS',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** OpenID Connect: the expected issuer, audience and where its signing keys are published. */
+  authIssuer: 'AUTH_ISSUER',
+  authAudience: 'AUTH_AUDIENCE',
+  authJwksUrl: 'AUTH_JWKS_URL',
+  /** JSON object mapping OAuth client ids to institution codes (machine clients of institutions). */
+  authClientInstitutions: 'AUTH_CLIENT_INSTITUTIONS',
 } as const;
 
 export const SERVICE_NAME = 'ruling-intake';
