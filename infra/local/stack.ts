@@ -8,6 +8,18 @@ import { join } from 'node:path';
 import { ENV, LIMITS } from '../../shared/config/resources.js';
 import type { IntakeDeps } from '../../shared/use-cases/process-extract.js';
 import { startEmulators, type Emulators } from './emulators.js';
+import { startLocalHttp, type ApiLambda } from './http.js';
+import { createLocalIdp, type LocalIdp } from './idp.js';
+import type { ApiFunction } from '../../shared/config/routes.js';
+import { s3EventBody } from '../../shared/domain/s3-event.js';
+
+/** The audience of tokens the local issuer makes for this API. */
+export const LOCAL_AUDIENCE = 'ruling-intake';
+
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn());
+}
 import { LocalQueue } from './queue.js';
 import { clearState, useLocalStack, writeState, type LocalStackState } from './state.js';
 
@@ -16,6 +28,10 @@ export interface LocalStackOptions {
   /** 0 picks free ports (tests); `npm start` uses fixed defaults so the CLI finds them. */
   readonly s3Port?: number;
   readonly dynamoPort?: number;
+  /** The HTTP API and the local OpenID issuer. */
+  readonly apiPort?: number;
+  /** How often the local sealer seals new audit records (default 10 s; 0 = only on `seal()`). */
+  readonly sealEveryMs?: number;
   readonly retryDelayMs?: number;
   readonly pauseCheckIntervalMs?: number;
   /** Replaces or adds ports (tests inject crashes through `afterStep`). */
@@ -26,8 +42,11 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly state: LocalStackState;
+  readonly idp: LocalIdp;
   readonly emulators: Emulators;
   readonly queue: LocalQueue;
+  /** Seals the audit records written so far (what the scheduled sealer does every minute on AWS). */
+  seal(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,8 +57,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     s3Port: options.s3Port ?? 0,
     dynamoPort: options.dynamoPort ?? 0,
   });
+  const extra: NonNullable<Parameters<typeof startLocalHttp>[0]['extra']> = [];
+  // The API handlers are created once the environment is set; requests before that get 503.
+  const api: Partial<Record<ApiFunction, ApiLambda>> = {};
+  const route =
+    (fn: ApiFunction): ApiLambda =>
+    (e) =>
+      api[fn] ? api[fn](e) : Promise.resolve({ statusCode: 503, body: '{"code":"STARTING"}' });
+  const functions: Record<ApiFunction, ApiLambda> = {
+    clerk: route('clerk'),
+    institution: route('institution'),
+    audit: route('audit'),
+    admin: route('admin'),
+  };
+  const http = await startLocalHttp({ port: options.apiPort ?? 0, functions, extra });
+  const idp = await createLocalIdp({
+    dataDir: options.dataDir,
+    issuer: `${http.url}/local-idp`,
+    audience: LOCAL_AUDIENCE,
+  });
+  extra.push((req, res) => idp.handle(req, res));
   const state: LocalStackState = {
     pid: process.pid,
+    apiUrl: http.url,
+    issuer: idp.issuer,
+    audience: idp.audience,
     s3Endpoint: emulators.s3Endpoint,
     dynamoEndpoint: emulators.dynamoEndpoint,
     bucket: emulators.bucket,
@@ -49,6 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   // The handler modules read their configuration from the environment, as in Lambda.
   useLocalStack(state);
+  process.env[ENV.authClientInstitutions] = JSON.stringify(idp.clientInstitutions);
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env[ENV.serviceName] ??= 'ruling-intake';
   const compose = await import('../../shared/adapters/compose.js');
@@ -67,16 +110,51 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     handlerTimeoutMs: LIMITS.intakeFunctionTimeoutSeconds * 1000,
   });
   await queue.open();
+  const ports = once(() =>
+    compose.apiPorts({
+      queue: { enqueue: async (key: string) => void (await queue.send(s3EventBody(emulators.bucket, key))) },
+      queueStats: async () => ({ ...queue.stats() }),
+    }),
+  );
+  const handlers = await Promise.all([
+    import('../../functions/api-clerk/handler.js'),
+    import('../../functions/api-institution/handler.js'),
+    import('../../functions/api-audit/handler.js'),
+    import('../../functions/api-admin/handler.js'),
+  ]);
+  api.clerk = handlers[0].createClerkHandler(ports);
+  api.institution = handlers[1].createInstitutionHandler(ports);
+  api.audit = handlers[2].createAuditHandler(ports);
+  api.admin = handlers[3].createAdminHandler(ports);
   const unsubscribe = emulators.onObjectCreated((body) => queue.send(body));
   await queue.start(handler);
   if (options.publish !== false) await writeState(options.dataDir, state);
 
+  const { auditSealPorts } = await import('../../shared/adapters/compose-audit.js');
+  const { sealRun } = await import('../../functions/audit-sealer/handler.js');
+  let sealing = Promise.resolve();
+  const seal = () => (sealing = sealing.then(async () => void (await sealRun(await auditSealPorts()))));
+  const sealEvery = options.sealEveryMs ?? 10_000;
+  const sealTimer =
+    sealEvery > 0
+      ? setInterval(
+          () =>
+            void seal().catch((e: Error) => process.stderr.write(`[local sealer] ${e.name}: ${e.message}\n`)),
+          sealEvery,
+        )
+      : undefined;
+
   return {
     state,
+    idp,
     emulators,
     queue,
+    seal,
     async stop() {
+      if (sealTimer) clearInterval(sealTimer);
+      await sealing.catch(() => undefined);
       unsubscribe();
+      await http.stop();
       await queue.stop();
       await emulators.stop();
       if (options.publish !== false) await clearState(options.dataDir);

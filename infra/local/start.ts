@@ -15,10 +15,13 @@ const stack = await startLocalStack({
   dataDir,
   s3Port: Number(process.env.RULING_INTAKE_S3_PORT ?? 4569),
   dynamoPort: Number(process.env.RULING_INTAKE_DYNAMODB_PORT ?? 4567),
+  apiPort: Number(process.env.RULING_INTAKE_API_PORT ?? 4580),
 });
 const { state } = stack;
 const banner = `
 Ruling intake — local stack running (pid ${process.pid})
+  HTTP API                 ${state.apiUrl}/v1   (OpenAPI: ${state.apiUrl}/v1/openapi.json)
+  OpenID issuer (local)    ${state.issuer}
   S3 API (s3rver)          ${state.s3Endpoint}   bucket ${state.bucket}
   DynamoDB API (dynalite)  ${state.dynamoEndpoint}
   data folder              ${dataDir}

@@ -9,6 +9,10 @@ import { ENV, EXTRACTS_BUCKET, TABLES, type TableName } from '../../shared/confi
 
 export interface LocalStackState {
   readonly pid: number;
+  /** The HTTP API (`/v1`) and the local OpenID issuer (`/local-idp`). */
+  readonly apiUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
   readonly bucket: string;
@@ -57,4 +61,7 @@ export function useLocalStack(state: LocalStackState): void {
   process.env[EXTRACTS_BUCKET.env] = state.bucket;
   for (const name of Object.keys(TABLES) as TableName[]) process.env[TABLES[name].env] = state.tables[name];
   process.env.AWS_REGION ??= 'eu-west-1';
+  process.env[ENV.authIssuer] = state.issuer;
+  process.env[ENV.authAudience] = state.audience;
+  process.env[ENV.authJwksUrl] = `${state.issuer}/jwks.json`;
 }

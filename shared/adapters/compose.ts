@@ -18,7 +18,11 @@ import { KmsKeyService } from './aws/kms-keys.js';
 import { S3ExtractStore } from './aws/s3-extracts.js';
 import { LocalKeyService, loadLocalKeys } from './local/keys.js';
 import { kmsNameCipher, localNameCipher } from './name-cipher.js';
-import type { IntakeControl, KeyService, NameCipher } from '../ports/index.js';
+import type { IntakeControl, IntakeQueue, KeyService, NameCipher } from '../ports/index.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { TokenVerifier } from '../auth/verify.js';
+import { eventSourceMappingSwitch, SqsIntakeQueue } from './aws/intake-queue.js';
+import { S3UploadSigner } from './aws/s3-presign.js';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const env = (name: string): string =>
@@ -97,4 +101,35 @@ export function intakeControl(onChange?: (paused: boolean) => Promise<void>): In
 export function resetComposition(): void {
   clients = undefined;
   keyMaterial = undefined;
+  verifier = undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The API functions.
+
+let verifier: TokenVerifier | undefined;
+
+/** The bearer-token verifier, configured from AUTH_ISSUER / AUTH_AUDIENCE / AUTH_JWKS_URL. */
+export async function tokenVerifier(): Promise<TokenVerifier> {
+  verifier ??= TokenVerifier.fromEnv();
+  return verifier;
+}
+
+/** Every port an API function may need; each function uses only its own. */
+export async function apiPorts(
+  overrides: { queue?: IntakeQueue; queueStats?: () => Promise<Record<string, number>> } = {},
+) {
+  const { s3, db } = awsClients();
+  const bucket = env(EXTRACTS_BUCKET.env);
+  const mapping = optional(ENV.intakeMappingUuid);
+  return {
+    ...(await intakeDeps()),
+    uploads: new S3UploadSigner(s3, bucket, optional(KEYS.data.env)),
+    control: intakeControl(mapping ? eventSourceMappingSwitch(mapping) : undefined),
+    queue: overrides.queue ?? new SqsIntakeQueue(new SQSClient({}), env(ENV.intakeQueueUrl), bucket),
+    ...(overrides.queueStats ? { queueStats: overrides.queueStats } : {}),
+    db,
+  };
+}
+
+export type ApiPorts = Awaited<ReturnType<typeof apiPorts>>;

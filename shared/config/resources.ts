@@ -154,3 +154,31 @@ export const ENV = {
 } as const;
 
 export const SERVICE_NAME = 'ruling-intake';
+
+/**
+ * The audit sealer's write-once checkpoint store and its timing. On AWS a bucket with S3 Object
+ * Lock (COMPLIANCE mode, default retention as long as the ledger's); locally a folder of
+ * read-only files (s3rver has no Object Lock).
+ */
+export const AUDIT_CHECKPOINTS = {
+  id: 'AuditCheckpoints',
+  /** Environment variable naming the checkpoint bucket (AWS). */
+  env: 'AUDIT_CHECKPOINT_BUCKET',
+  /** Environment variable naming the checkpoint folder (local stack); default `<data>/checkpoints`. */
+  localEnv: 'RULING_INTAKE_LOCAL_CHECKPOINTS',
+  /** Object keys: `checkpoints/<12-digit zero-padded sequence>.json`. */
+  prefix: 'checkpoints/',
+  lockMode: 'COMPLIANCE',
+  /** Object Lock retention of each checkpoint: the audit log is kept as long as the ledger. */
+  retentionYears: LIMITS.ledgerRetentionYears,
+  /** The sealer's schedule (EventBridge rate on AWS, a timer locally). */
+  sealEveryMinutes: 1,
+  /**
+   * Records younger than this are left for the next run. Must exceed the longest delay between
+   * a writer taking `at` and its record being readable through the byDay index: a record that
+   * appears later than that is never sealed and `audit verify` reports it as INSERTED.
+   */
+  sealGraceMs: 5000,
+  /** Upper bound of records in one checkpoint (a backlog is sealed over several runs). */
+  maxRecordsPerCheckpoint: 50_000,
+} as const;

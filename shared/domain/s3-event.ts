@@ -29,3 +29,22 @@ export function objectKeysOf(body: string): { key: string; size?: number }[] {
     ...(r.s3.object.size !== undefined ? { size: r.s3.object.size } : {}),
   }));
 }
+
+/** The S3 ObjectCreated notification body for `key`, as S3 puts it on the queue (for re-enqueueing). */
+export function s3EventBody(bucket: string, key: string): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+') },
+        },
+      },
+    ],
+  });
+}

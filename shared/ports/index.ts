@@ -93,6 +93,26 @@ export interface LedgerStore {
   /** Adds `delta` to the balance unless this ruling was already applied to this student. */
   applyRuling(pseudonym: string, rulingNumber: string, delta: number): Promise<'applied' | 'already-applied'>;
   listEntries(pseudonym: string): Promise<LedgerEntry[]>;
+  /** Sets the opening balance and registered identity from DHO; the credits given back by rulings stay. */
+  importOpening(pseudonym: string, values: OpeningImport): Promise<'created' | 'updated' | 'unchanged'>;
+  putEnrolment(enrolment: Enrolment): Promise<'created' | 'exists'>;
+  listEnrolments(pseudonym: string): Promise<Enrolment[]>;
+}
+
+export interface OpeningImport {
+  readonly openingBalance: number;
+  readonly identityTag: string;
+  readonly nameCiphertext: () => Promise<string>;
+}
+
+/** A student's enrolment with an institution: imported from DHO or declared by the institution. */
+export interface Enrolment {
+  readonly pseudonym: string;
+  readonly institution: string;
+  readonly academicYear: string;
+  readonly source: 'import' | 'declared';
+  readonly by: string;
+  readonly at: string;
 }
 
 export interface AuditActor {
@@ -123,7 +143,8 @@ export interface AuditLog {
   list(options?: { day?: string; limit?: number }): Promise<AuditRecord[]>;
 }
 
-export type IntakeState = 'RECEIVED' | IntakeOutcome;
+/** `AWAITING_UPLOAD`: a presigned upload was handed out; `RECEIVED`: the extract is in the bucket. */
+export type IntakeState = 'AWAITING_UPLOAD' | 'RECEIVED' | IntakeOutcome;
 
 export interface IntakeStatus {
   readonly intakeId: string;
@@ -136,6 +157,9 @@ export interface IntakeStatus {
   readonly field?: string;
   readonly message?: Message;
   readonly rulingNumber?: string;
+  /** A check an operator approved past (a held extract re-processed without it). */
+  readonly approvedOverride?: 'IDENTITY_MISMATCH';
+  readonly reviewedBy?: string;
   /** True once every version of the extract is gone (applied and duplicate extracts). */
   readonly extractDeleted?: boolean;
   readonly size?: number;
@@ -153,4 +177,9 @@ export interface IntakeStatusStore {
 export interface IntakeControl {
   isPaused(): Promise<boolean>;
   setPaused(paused: boolean, by: string): Promise<void>;
+}
+
+/** Puts an extract (back) on the intake queue, e.g. after an operator approved it. */
+export interface IntakeQueue {
+  enqueue(key: string): Promise<void>;
 }

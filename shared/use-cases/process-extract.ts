@@ -98,7 +98,7 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
   };
 
   const previous = await deps.statuses.get(intakeId);
-  if (previous && previous.status !== 'RECEIVED') {
+  if (previous && previous.status !== 'RECEIVED' && previous.status !== 'AWAITING_UPLOAD') {
     if ((previous.status === 'APPLIED' || previous.status === 'DUPLICATE') && !previous.extractDeleted) {
       await finishRemoval(event.key, previous, deps, now);
     }
@@ -115,8 +115,11 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
     updatedAt: now().toISOString(),
     status: 'RECEIVED',
     size: stored.size,
+    ...(previous?.approvedOverride ? { approvedOverride: previous.approvedOverride } : {}),
+    ...(previous?.reviewedBy ? { reviewedBy: previous.reviewedBy } : {}),
   };
-  await deps.statuses.received(base);
+  if (previous?.status === 'AWAITING_UPLOAD') await deps.statuses.put(base);
+  else await deps.statuses.received(base);
   await step('read');
 
   try {
@@ -150,7 +153,10 @@ async function applyExtract(
   const student = await deps.ledger.ensureStudent(pseudonym, identityTag, () =>
     deps.names.encrypt({ surname: extract.surname, givenNames: extract.givenNames }, { pseudonym }),
   );
-  if (student.identityTag !== identityTag) throw hold('IDENTITY_MISMATCH', { subject: pseudonym });
+  // An operator may approve a held extract past the identity check (after DBRC confirmed it).
+  if (student.identityTag !== identityTag && base.approvedOverride !== 'IDENTITY_MISMATCH') {
+    throw hold('IDENTITY_MISMATCH', { subject: pseudonym });
+  }
   await step('identity');
 
   const hash = contentHash(extract, pseudonym);

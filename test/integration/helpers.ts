@@ -68,7 +68,8 @@ export async function waitForStatus(intakeId: string, timeoutMs = 30_000): Promi
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await deps.statuses.get(intakeId);
-    if (s && s.status !== 'RECEIVED' && s.extractDeleted !== false) return s;
+    if (s && s.status !== 'RECEIVED' && s.status !== 'AWAITING_UPLOAD' && s.extractDeleted !== false)
+      return s;
     if (Date.now() > deadline)
       throw new Error(`intake ${intakeId} not final after ${timeoutMs} ms: ${s?.status}`);
     await new Promise((r) => setTimeout(r, 25));

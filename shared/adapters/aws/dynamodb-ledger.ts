@@ -7,7 +7,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { LIMITS } from '../../config/resources.js';
 import { isConditionFailure } from './errors.js';
-import type { LedgerEntry, LedgerStore, RulingClaim, Student } from '../../ports/index.js';
+import type {
+  Enrolment,
+  LedgerEntry,
+  LedgerStore,
+  OpeningImport,
+  RulingClaim,
+  Student,
+} from '../../ports/index.js';
 
 const studentKey = (pseudonym: string) => ({ pk: `S#${pseudonym}`, sk: 'PROFILE' });
 const claimKey = (rulingNumber: string) => ({ pk: `RULING#${rulingNumber}`, sk: 'CLAIM' });
@@ -27,7 +34,8 @@ function toStudent(item: Record<string, unknown>): Student {
   const rulings = item.appliedRulings;
   return {
     pseudonym: String(item.pseudonym),
-    balance: Number(item.balance),
+    // balance = opening balance (140 or imported from DHO) + credits given back by rulings
+    balance: Number(item.openingBalance) + Number(item.rulingCredits ?? 0),
     openingBalance: Number(item.openingBalance),
     ...(typeof item.identityTag === 'string' ? { identityTag: item.identityTag } : {}),
     ...(typeof item.nameCiphertext === 'string' ? { nameCiphertext: item.nameCiphertext } : {}),
@@ -38,7 +46,7 @@ function toStudent(item: Record<string, unknown>): Student {
 /**
  * The ledger on DynamoDB, written only with single-item conditional writes (dynalite, the local
  * emulator, has no transactions — and none are needed):
- *  - the student item holds the balance and the set of applied ruling numbers, so "add the
+ *  - the student item holds the credits given back and the set of applied ruling numbers, so "add the
  *    credits unless this ruling is in the set" is one atomic conditional update;
  *  - the ruling claim is a put-if-absent keyed by ruling number;
  *  - ledger entries are put-if-absent, so a retry never rewrites history.
@@ -70,13 +78,14 @@ export class DynamoLedgerStore implements LedgerStore {
         Key: studentKey(pseudonym),
         UpdateExpression:
           'SET pseudonym = :p, identityTag = if_not_exists(identityTag, :t), nameCiphertext = if_not_exists(nameCiphertext, :n), ' +
-          'openingBalance = if_not_exists(openingBalance, :start), balance = if_not_exists(balance, :start), ' +
+          'openingBalance = if_not_exists(openingBalance, :start), rulingCredits = if_not_exists(rulingCredits, :zero), ' +
           'createdAt = if_not_exists(createdAt, :now), expiresAt = :exp',
         ExpressionAttributeValues: {
           ':p': pseudonym,
           ':t': identityTag,
           ':n': await nameCiphertext(),
           ':start': LIMITS.startingCredit,
+          ':zero': 0,
           ':now': this.now().toISOString(),
           ':exp': retentionExpiry(this.now()),
         },
@@ -147,8 +156,8 @@ export class DynamoLedgerStore implements LedgerStore {
           Key: studentKey(pseudonym),
           // The 20-year retention runs from the last change.
           UpdateExpression:
-            'SET balance = balance + :d, updatedAt = :now, expiresAt = :exp ADD appliedRulings :r',
-          ConditionExpression: 'attribute_exists(balance) AND NOT contains(appliedRulings, :rn)',
+            'SET rulingCredits = rulingCredits + :d, updatedAt = :now, expiresAt = :exp ADD appliedRulings :r',
+          ConditionExpression: 'attribute_exists(rulingCredits) AND NOT contains(appliedRulings, :rn)',
           ExpressionAttributeValues: {
             ':d': delta,
             ':r': new Set([rulingNumber]),
@@ -166,6 +175,71 @@ export class DynamoLedgerStore implements LedgerStore {
         throw new Error('ledger: student vanished between identity check and balance write', { cause: e });
       return 'already-applied';
     }
+  }
+
+  async importOpening(
+    pseudonym: string,
+    values: OpeningImport,
+  ): Promise<'created' | 'updated' | 'unchanged'> {
+    const r = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: studentKey(pseudonym),
+        UpdateExpression:
+          'SET pseudonym = :p, openingBalance = :o, identityTag = :t, nameCiphertext = if_not_exists(nameCiphertext, :n), ' +
+          'rulingCredits = if_not_exists(rulingCredits, :zero), createdAt = if_not_exists(createdAt, :now), ' +
+          'updatedAt = :now, expiresAt = :exp',
+        ExpressionAttributeValues: {
+          ':p': pseudonym,
+          ':o': values.openingBalance,
+          ':t': values.identityTag,
+          ':n': await values.nameCiphertext(),
+          ':zero': 0,
+          ':now': this.now().toISOString(),
+          ':exp': retentionExpiry(this.now()),
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const old = r.Attributes;
+    if (!old) return 'created';
+    return old.openingBalance === values.openingBalance && old.identityTag === values.identityTag
+      ? 'unchanged'
+      : 'updated';
+  }
+
+  async putEnrolment(e: Enrolment): Promise<'created' | 'exists'> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `S#${e.pseudonym}`,
+            sk: `ENROL#${e.institution}#${e.academicYear}`,
+            type: 'ENROLMENT',
+            ...e,
+            expiresAt: retentionExpiry(this.now()),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'created';
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return 'exists';
+    }
+  }
+
+  async listEnrolments(pseudonym: string): Promise<Enrolment[]> {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+        ExpressionAttributeValues: { ':pk': `S#${pseudonym}`, ':e': 'ENROL#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (r.Items ?? []).map(({ pk: _pk, sk: _sk, type: _t, expiresAt: _e, ...rest }) => rest as Enrolment);
   }
 
   async listEntries(pseudonym: string): Promise<LedgerEntry[]> {

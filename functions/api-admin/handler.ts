@@ -1,0 +1,69 @@
+/** Operator API: intake pause switch, held extracts, imports from DHO. Every action is audited. */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { z } from 'zod';
+import { apiPorts, tokenVerifier, type ApiPorts } from '../../shared/adapters/compose.js';
+import { ApiError, createApiHandler, parseJsonBody, type ApiRequest } from '../../shared/http/api.js';
+import { logger } from '../../shared/observability/index.js';
+import {
+  approveHeld,
+  getIntake,
+  importBalances,
+  importEnrolments,
+  listHeld,
+  rejectHeld,
+  setIntake,
+} from '../../shared/use-cases/admin.js';
+
+const ctx = (r: ApiRequest) => ({ p: r.principal, requestId: r.requestId, now: r.now });
+const intakeBody = z.object({ state: z.enum(['running', 'paused']) });
+const rejectBody = z.object({ reason: z.string().max(500).optional() });
+
+function csvBody(r: ApiRequest): string {
+  const type = r.headers['content-type'] ?? '';
+  if (!type.startsWith('text/csv') && !type.startsWith('text/plain')) {
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', {
+      nl: 'Stuur het bestand als text/csv.',
+      en: 'Send the file as text/csv.',
+    });
+  }
+  return r.body ?? '';
+}
+
+export function createAdminHandler(ports: () => Promise<ApiPorts>) {
+  return createApiHandler('admin', {
+    verifier: tokenVerifier,
+    audit: async () => (await ports()).audit,
+    routes: {
+      getIntake: async () => ({ status: 200, json: await getIntake(await ports()) }),
+      setIntake: async (r) => ({
+        status: 200,
+        json: await setIntake(await ports(), ctx(r), parseJsonBody(r, intakeBody).state),
+      }),
+      listHeld: async (r) => ({ status: 200, json: { items: await listHeld(await ports(), ctx(r)) } }),
+      approveHeld: async (r) => ({
+        status: 202,
+        json: await approveHeld(await ports(), ctx(r), r.params.intakeId!),
+      }),
+      rejectHeld: async (r) => ({
+        status: 200,
+        json: await rejectHeld(
+          await ports(),
+          ctx(r),
+          r.params.intakeId!,
+          parseJsonBody(r, rejectBody).reason,
+        ),
+      }),
+      importBalances: async (r) => ({
+        status: 200,
+        json: await importBalances(await ports(), ctx(r), csvBody(r)),
+      }),
+      importEnrolments: async (r) => ({
+        status: 200,
+        json: await importEnrolments(await ports(), ctx(r), csvBody(r)),
+      }),
+    },
+  });
+}
+
+export const handler = middy(createAdminHandler(() => apiPorts())).use(injectLambdaContext(logger));

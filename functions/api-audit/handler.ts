@@ -1,0 +1,47 @@
+/** Auditor API: the access log (JSON or CSV), its verification, and the data-subject report. */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { apiPorts, tokenVerifier, type ApiPorts } from '../../shared/adapters/compose.js';
+import { auditSealPorts } from '../../shared/adapters/compose-audit.js';
+import { createApiHandler, type ApiRequest } from '../../shared/http/api.js';
+import { logger } from '../../shared/observability/index.js';
+import {
+  eventsCsv,
+  findEvents,
+  listEvents,
+  subjectReport,
+  verifyTrail,
+} from '../../shared/use-cases/audit-queries.js';
+
+const ctx = (r: ApiRequest) => ({ p: r.principal, requestId: r.requestId, now: r.now });
+
+export function createAuditHandler(ports: () => Promise<ApiPorts>) {
+  return createApiHandler('audit', {
+    verifier: tokenVerifier,
+    audit: async () => (await ports()).audit,
+    routes: {
+      listAuditEvents: async (r) => {
+        if ((r.headers.accept ?? '').includes('text/csv')) {
+          const records = await findEvents(await ports(), ctx(r), r.query);
+          return {
+            status: 200,
+            text: eventsCsv(records),
+            contentType: 'text/csv; charset=utf-8',
+            headers: { 'content-disposition': 'attachment; filename="audit-events.csv"' },
+          };
+        }
+        return { status: 200, json: await listEvents(await ports(), ctx(r), r.query) };
+      },
+      verifyAudit: async (r) => ({
+        status: 200,
+        json: await verifyTrail({ ...(await ports()), seal: await auditSealPorts() }, ctx(r), r.query),
+      }),
+      subjectReport: async (r) => ({
+        status: 200,
+        json: await subjectReport(await ports(), ctx(r), r.params.nationalNumber!),
+      }),
+    },
+  });
+}
+
+export const handler = middy(createAuditHandler(() => apiPorts())).use(injectLambdaContext(logger));

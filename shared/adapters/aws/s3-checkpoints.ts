@@ -1,0 +1,171 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  checkpointName,
+  parseCheckpointFile,
+  sequenceOfName,
+  serializeCheckpoint,
+  type CheckpointBody,
+  type SignedCheckpoint,
+} from '../../domain/audit-chain.js';
+import { CheckpointExistsError, type CheckpointStore } from '../../ports/audit-seal.js';
+
+export interface S3CheckpointOptions {
+  /** Key prefix, e.g. `checkpoints/`. */
+  readonly prefix: string;
+  /** Object Lock (COMPLIANCE) retention of each checkpoint, in years from its write. */
+  readonly retentionYears: number;
+  readonly now?: () => Date;
+}
+
+const status = (e: unknown): number | undefined =>
+  (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+const named = (e: unknown, ...names: string[]) => names.includes((e as { name?: string })?.name ?? '');
+
+/**
+ * Checkpoints as objects `checkpoints/<12-digit sequence>.json` in a bucket with Object Lock:
+ * each is written once (`If-None-Match: *`, so a second sealer's put of the same sequence fails)
+ * with a COMPLIANCE-mode retention nobody, root included, can shorten or remove.
+ */
+export class S3CheckpointStore implements CheckpointStore {
+  /** Highest sequence seen by this process (warm Lambda: finding the latest costs one LIST). */
+  private hint = 0;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly options: S3CheckpointOptions,
+  ) {}
+
+  private key(sequence: number): string {
+    return `${this.options.prefix}${checkpointName(sequence)}`;
+  }
+
+  private sequenceOf(key: string): number | undefined {
+    return key.startsWith(this.options.prefix)
+      ? sequenceOfName(key.slice(this.options.prefix.length))
+      : undefined;
+  }
+
+  async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
+    const retainUntil = new Date((this.options.now ?? (() => new Date()))());
+    retainUntil.setUTCFullYear(retainUntil.getUTCFullYear() + this.options.retentionYears);
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key(sequence),
+          Body: serializeCheckpoint(body, signature),
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
+          ObjectLockMode: 'COMPLIANCE',
+          ObjectLockRetainUntilDate: retainUntil,
+          // Object Lock puts need an integrity checksum.
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+    } catch (e) {
+      // 412: the key exists; 409: a concurrent conditional write to the same key is in flight.
+      if (
+        status(e) === 412 ||
+        status(e) === 409 ||
+        named(e, 'PreconditionFailed', 'ConditionalRequestConflict')
+      )
+        throw new CheckpointExistsError(sequence);
+      throw e;
+    }
+    this.hint = Math.max(this.hint, sequence);
+  }
+
+  private async read(sequence: number): Promise<SignedCheckpoint | undefined> {
+    try {
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(sequence) }));
+      return parseCheckpointFile(sequence, (await r.Body?.transformToString('utf8')) ?? '');
+    } catch (e) {
+      if (status(e) === 404 || named(e, 'NoSuchKey', 'NotFound')) return undefined;
+      throw e;
+    }
+  }
+
+  /** Sequences of the stored checkpoints after `startAfter` (0: all), ascending. */
+  private async sequences(startAfter = 0): Promise<number[]> {
+    const out: number[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.options.prefix,
+          ...(startAfter > 0 ? { StartAfter: this.key(startAfter) } : {}),
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const o of r.Contents ?? []) {
+        const s = o.Key ? this.sequenceOf(o.Key) : undefined;
+        if (s !== undefined && s > startAfter) out.push(s);
+      }
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => a - b);
+  }
+
+  async list(): Promise<SignedCheckpoint[]> {
+    const sequences = await this.sequences();
+    const out: SignedCheckpoint[] = [];
+    for (let i = 0; i < sequences.length; i += 32) {
+      const batch = await Promise.all(sequences.slice(i, i + 32).map((s) => this.read(s)));
+      for (const c of batch) if (c) out.push(c);
+    }
+    return out;
+  }
+
+  private async exists(sequence: number): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(sequence) }));
+      return true;
+    } catch (e) {
+      if (status(e) === 404 || named(e, 'NotFound', 'NoSuchKey')) return false;
+      throw e;
+    }
+  }
+
+  /** Highest n such that 1…n exist, by galloping then bisecting with HEAD (O(log n) requests). */
+  private async probe(): Promise<number> {
+    if (!(await this.exists(1))) return 0;
+    let lo = 1;
+    let hi = 2;
+    while (await this.exists(hi)) {
+      lo = hi;
+      hi *= 2;
+    }
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await this.exists(mid)) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * The highest stored sequence without listing the whole prefix each minute: start from the
+   * last one this process saw (or a HEAD probe), then LIST only what sorts after it, which is
+   * exact even when the start is stale or sequences have gaps.
+   */
+  async latest(): Promise<SignedCheckpoint | undefined> {
+    const start = this.hint || (await this.probe());
+    let highest = (await this.sequences(start)).at(-1) ?? start;
+    let found = highest ? await this.read(highest) : undefined;
+    if (highest && !found) {
+      // The start vanished (impossible under Object Lock): list everything.
+      highest = (await this.sequences()).at(-1) ?? 0;
+      found = highest ? await this.read(highest) : undefined;
+    }
+    this.hint = found ? highest : 0;
+    return found;
+  }
+}

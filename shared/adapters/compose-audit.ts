@@ -1,0 +1,76 @@
+/**
+ * Wiring of the audit sealer's ports from the environment (next to `compose.ts`, which wires the
+ * intake): on AWS the KMS signing key (`SIGNING_KEY_ID`) and the Object Lock bucket
+ * (`AUDIT_CHECKPOINT_BUCKET`); locally the EC key in the local key folder
+ * (`RULING_INTAKE_LOCAL_KEYS`/signing.pem) and a folder of write-once files
+ * (`RULING_INTAKE_LOCAL_CHECKPOINTS`, default `checkpoints/` next to the key folder).
+ */
+import { dirname, join } from 'node:path';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { AUDIT_CHECKPOINTS, ENV, KEYS, TABLES } from '../config/resources.js';
+import type { AuditSource, CheckpointStore, Signer } from '../ports/audit-seal.js';
+import { DynamoAuditSource } from './aws/dynamodb-audit-source.js';
+import { KmsSigner } from './aws/kms-signer.js';
+import { S3CheckpointStore } from './aws/s3-checkpoints.js';
+import { awsClients } from './compose.js';
+import { FolderCheckpointStore } from './local/folder-checkpoints.js';
+import { LocalSigner } from './local/signer.js';
+
+const env = (name: string): string =>
+  getStringFromEnv({ key: name, errorMessage: `environment variable ${name} is not set` });
+const optional = (name: string): string | undefined => process.env[name] || undefined;
+
+export interface AuditSealPorts {
+  readonly audit: AuditSource;
+  readonly checkpoints: CheckpointStore;
+  readonly signer: Signer;
+}
+
+/** The local checkpoint folder: the env variable, else `checkpoints/` beside the local key folder. */
+export function localCheckpointDir(): string {
+  return optional(AUDIT_CHECKPOINTS.localEnv) ?? join(dirname(env(ENV.localKeyDir)), 'checkpoints');
+}
+
+let signing: { config: string; ports: { signer: Signer; checkpoints: CheckpointStore } } | undefined;
+
+/**
+ * Signer and checkpoint store: KMS + S3 Object Lock when SIGNING_KEY_ID is set, local files
+ * otherwise. Cached per configuration (a warm Lambda fetches the KMS public key once).
+ */
+export function signingPorts(): { signer: Signer; checkpoints: CheckpointStore } {
+  const keyId = optional(KEYS.signing.env);
+  const config = JSON.stringify(
+    keyId
+      ? [keyId, optional(AUDIT_CHECKPOINTS.env)]
+      : [optional(ENV.localKeyDir), optional(AUDIT_CHECKPOINTS.localEnv)],
+  );
+  if (signing?.config === config) return signing.ports;
+  const ports = keyId
+    ? {
+        signer: new KmsSigner(awsClients().kms ?? new KMSClient({}), keyId),
+        checkpoints: new S3CheckpointStore(awsClients().s3, env(AUDIT_CHECKPOINTS.env), {
+          prefix: AUDIT_CHECKPOINTS.prefix,
+          retentionYears: AUDIT_CHECKPOINTS.retentionYears,
+        }),
+      }
+    : {
+        signer: new LocalSigner(env(ENV.localKeyDir)),
+        checkpoints: new FolderCheckpointStore(localCheckpointDir()),
+      };
+  signing = { config, ports };
+  return ports;
+}
+
+/** Everything the sealer (and the verifier) need. */
+export async function auditSealPorts(): Promise<AuditSealPorts> {
+  return {
+    audit: new DynamoAuditSource(awsClients().db, env(TABLES.audit.env)),
+    ...signingPorts(),
+  };
+}
+
+/** Forget the cached signer and store (tests that restart the local stack). */
+export function resetAuditComposition(): void {
+  signing = undefined;
+}

@@ -1,0 +1,197 @@
+/**
+ * The HTTP API under /v1: one definition of every route — which function serves it and which
+ * roles may call it. Read by the CDK stack (API Gateway routes), the local HTTP server, the
+ * OpenAPI document and the authorisation-matrix test.
+ */
+import type { Role } from '../auth/principal.js';
+
+/** The functions behind the API, split by who calls them so each gets only the rights it needs. */
+export const API_FUNCTIONS = ['clerk', 'institution', 'audit', 'admin'] as const;
+export type ApiFunction = (typeof API_FUNCTIONS)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+export interface RouteDef {
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** OpenAPI path; `{name}` is a parameter, `:verb` a custom method in the last segment. */
+  readonly path: string;
+  readonly fn: ApiFunction;
+  /** Roles allowed; an empty list means no token is needed (the API description itself). */
+  readonly roles: readonly Role[];
+  readonly summary: string;
+}
+
+export const ROUTES = [
+  {
+    id: 'getOpenApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    fn: 'institution',
+    roles: [],
+    summary: 'This API description (OpenAPI 3.1).',
+  },
+  {
+    id: 'createUpload',
+    method: 'POST',
+    path: '/v1/extracts',
+    fn: 'clerk',
+    roles: ['clerk'],
+    summary: 'Start an upload: a presigned POST for one extract PDF and its intake id.',
+  },
+  {
+    id: 'listUploads',
+    method: 'GET',
+    path: '/v1/extracts',
+    fn: 'clerk',
+    roles: ['clerk'],
+    summary: "The caller's uploads, newest first, paged.",
+  },
+  {
+    id: 'getUpload',
+    method: 'GET',
+    path: '/v1/extracts/{intakeId}',
+    fn: 'clerk',
+    roles: ['clerk'],
+    summary: 'What became of one upload: status, reason code and message.',
+  },
+  {
+    id: 'getCredit',
+    method: 'GET',
+    path: '/v1/students/{nationalNumber}/learning-credit',
+    fn: 'institution',
+    roles: ['institution'],
+    summary:
+      "A student's learning credit and ruling-based corrections (students of the calling institution only).",
+  },
+  {
+    id: 'batchGetCredit',
+    method: 'POST',
+    path: '/v1/learning-credit:batchGet',
+    fn: 'institution',
+    roles: ['institution'],
+    summary: 'Learning credit for up to 100 students at once.',
+  },
+  {
+    id: 'declareEnrolment',
+    method: 'PUT',
+    path: '/v1/students/{nationalNumber}/enrolments/{academicYear}',
+    fn: 'institution',
+    roles: ['institution'],
+    summary: 'Declare that a student is enrolled with the calling institution (audited).',
+  },
+  {
+    id: 'listAuditEvents',
+    method: 'GET',
+    path: '/v1/audit/events',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary: 'Access records, filtered and paged; CSV with Accept: text/csv.',
+  },
+  {
+    id: 'verifyAudit',
+    method: 'GET',
+    path: '/v1/audit/verify',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary: 'Recompute the signed checkpoint chain and report the first problem.',
+  },
+  {
+    id: 'subjectReport',
+    method: 'GET',
+    path: '/v1/audit/subjects/{nationalNumber}',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary: 'Everything about one person: ledger entries and every access (GDPR art. 15).',
+  },
+  {
+    id: 'setIntake',
+    method: 'PUT',
+    path: '/v1/admin/intake',
+    fn: 'admin',
+    roles: ['operator'],
+    summary: 'Pause or resume intake (protocol art. 8).',
+  },
+  {
+    id: 'getIntake',
+    method: 'GET',
+    path: '/v1/admin/intake',
+    fn: 'admin',
+    roles: ['operator'],
+    summary: 'Whether intake runs, and queue counts where known.',
+  },
+  {
+    id: 'listHeld',
+    method: 'GET',
+    path: '/v1/admin/held',
+    fn: 'admin',
+    roles: ['operator'],
+    summary: 'Extracts held for review.',
+  },
+  {
+    id: 'approveHeld',
+    method: 'POST',
+    path: '/v1/admin/held/{intakeId}:approve',
+    fn: 'admin',
+    roles: ['operator'],
+    summary: 'Approve a held extract past its check and process it.',
+  },
+  {
+    id: 'rejectHeld',
+    method: 'POST',
+    path: '/v1/admin/held/{intakeId}:reject',
+    fn: 'admin',
+    roles: ['operator'],
+    summary: 'Reject a held extract; DBRC is told why.',
+  },
+  {
+    id: 'importBalances',
+    method: 'POST',
+    path: '/v1/admin/imports/balances',
+    fn: 'admin',
+    roles: ['operator'],
+    summary: 'Import opening balances from DHO (CSV).',
+  },
+  {
+    id: 'importEnrolments',
+    method: 'POST',
+    path: '/v1/admin/imports/enrolments',
+    fn: 'admin',
+    roles: ['operator'],
+    summary: 'Import enrolments from DHO (CSV).',
+  },
+] as const satisfies readonly RouteDef[];
+
+export type RouteId = (typeof ROUTES)[number]['id'];
+
+/** API Gateway routes cannot put a parameter and a literal in one segment: `{id}:approve` → `{id}`. */
+export function gatewayPath(path: string): string {
+  return path.replace(/\{([^}]+)\}:[A-Za-z]+$/, '{$1}');
+}
+
+/** Finds the route for a request path, with its parameters (already URL-decoded). */
+export function matchRoute(
+  method: string,
+  rawPath: string,
+): { route: RouteDef; params: Record<string, string> } | undefined {
+  for (const route of ROUTES as readonly RouteDef[]) {
+    if (route.method !== method) continue;
+    const names: string[] = [];
+    const pattern = route.path
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\\?\{([^}]+)\\?\}/g, (_m, name: string) => {
+        names.push(name);
+        return '([^/:]+)';
+      });
+    const m = new RegExp(`^${pattern}$`).exec(rawPath);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    return { route, params };
+  }
+  return undefined;
+}
+
+/** Purposes an institution may consult learning credit for (purpose limitation). */
+export const PURPOSES = ['enrolment', 'study-progress-decision', 'appeal', 'student-guidance'] as const;
+export type Purpose = (typeof PURPOSES)[number];

@@ -1,0 +1,317 @@
+/**
+ * AHOVOKS operators: the intake pause switch, held extracts, and imports from DHO. Every action
+ * is audited; imports are validated line by line and idempotent.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { Principal } from '../auth/principal.js';
+import { defaultRegister } from '../domain/institutions.js';
+import { identityKey } from '../domain/ledger.js';
+import { holdMessage } from '../domain/messages.js';
+import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
+import type { Message } from '../domain/types.js';
+import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
+import type {
+  AuditLog,
+  ExtractStore,
+  IntakeControl,
+  IntakeQueue,
+  IntakeStatusStore,
+  KeyService,
+  LedgerStore,
+  NameCipher,
+} from '../ports/index.js';
+import { publicStatus } from './clerk.js';
+
+export interface AdminDeps {
+  readonly control: IntakeControl;
+  readonly statuses: IntakeStatusStore;
+  readonly extracts: ExtractStore;
+  readonly queue: IntakeQueue;
+  readonly ledger: LedgerStore;
+  readonly audit: AuditLog;
+  readonly keys: KeyService;
+  readonly names: NameCipher;
+  /** Queue counts, where the platform can tell (the local stack can). */
+  readonly queueStats?: () => Promise<Record<string, number>>;
+}
+
+interface Ctx {
+  readonly p: Principal;
+  readonly requestId: string;
+  readonly now: Date;
+}
+
+async function audited(
+  deps: AdminDeps,
+  ctx: Ctx,
+  action: string,
+  outcome: string,
+  extra: { subject?: string; details?: Record<string, string | number> } = {},
+) {
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${ctx.requestId}:${action}`,
+      at: ctx.now.toISOString(),
+      actor: actorOf(ctx.p),
+      action,
+      purpose: 'operations',
+      outcome,
+      requestId: ctx.requestId,
+      ...extra,
+    },
+  ]);
+}
+
+export async function getIntake(deps: AdminDeps) {
+  return {
+    state: (await deps.control.isPaused()) ? 'paused' : 'running',
+    ...(deps.queueStats ? { queue: await deps.queueStats() } : {}),
+  };
+}
+
+export async function setIntake(deps: AdminDeps, ctx: Ctx, state: 'running' | 'paused') {
+  await audited(deps, ctx, 'intake.set', state.toUpperCase());
+  await deps.control.setPaused(state === 'paused', `${ctx.p.role}:${ctx.p.sub}`);
+  return getIntake(deps);
+}
+
+export async function listHeld(deps: AdminDeps, ctx: Ctx) {
+  await audited(deps, ctx, 'held.list', 'ALLOWED');
+  return (await deps.statuses.list()).filter((s) => s.status === 'HELD').map(publicStatus);
+}
+
+async function heldOrThrow(deps: AdminDeps, intakeId: string) {
+  const s = await deps.statuses.get(intakeId);
+  if (!s || s.status !== 'HELD') {
+    throw new ApiError(404, 'NOT_FOUND', {
+      nl: 'Geen vastgehouden uittreksel met dit nummer.',
+      en: 'No held extract with this id.',
+    });
+  }
+  return s;
+}
+
+/** Approves a held extract past its identity check (after DBRC confirmed the identity) and re-processes it. */
+export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
+  const s = await heldOrThrow(deps, intakeId);
+  if (s.code !== 'IDENTITY_MISMATCH') {
+    throw new ApiError(409, 'CANNOT_APPROVE', {
+      nl: 'Een arrest dat al met andere inhoud verwerkt is, kan niet goedgekeurd worden: wijs het af en laat DBRC de verbetering melden.',
+      en: 'A ruling already applied with other content cannot be approved: reject it and have DBRC report the correction.',
+    });
+  }
+  if (!(await deps.extracts.exists(s.key))) {
+    throw new ApiError(410, 'EXTRACT_GONE', {
+      nl: 'Het uittreksel bestaat niet meer (bewaartermijn verstreken).',
+      en: 'The extract no longer exists (retention expired).',
+    });
+  }
+  await audited(deps, ctx, 'held.approve', 'APPROVED', { details: { intakeId, code: s.code } });
+  const at = ctx.now.toISOString();
+  await deps.statuses.put({
+    ...s,
+    status: 'RECEIVED',
+    updatedAt: at,
+    approvedOverride: 'IDENTITY_MISMATCH',
+    reviewedBy: ctx.p.sub,
+    message: {
+      nl: 'Goedgekeurd na controle; wordt verwerkt.',
+      en: 'Approved after review; being processed.',
+    },
+  });
+  await deps.queue.enqueue(s.key);
+  return publicStatus((await deps.statuses.get(intakeId))!);
+}
+
+export async function rejectHeld(deps: AdminDeps, ctx: Ctx, intakeId: string, reason: string | undefined) {
+  const s = await heldOrThrow(deps, intakeId);
+  await audited(deps, ctx, 'held.reject', 'REJECTED', { details: { intakeId, code: s.code ?? '' } });
+  const base: Message = s.code
+    ? holdMessage(s.code as 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE')
+    : { nl: '', en: '' };
+  const why = reason ? reason.slice(0, 500) : '';
+  await deps.statuses.put({
+    ...s,
+    status: 'REJECTED',
+    updatedAt: ctx.now.toISOString(),
+    reviewedBy: ctx.p.sub,
+    message: {
+      nl: `Afgewezen na controle door AHOVOKS${why ? `: ${why}` : ''}. ${base.nl.split('.')[0]}. Laad een verbeterd uittreksel op.`,
+      en: `Rejected after review by AHOVOKS${why ? `: ${why}` : ''}. ${base.en.split('.')[0]}. Upload a corrected extract.`,
+    },
+  });
+  await deps.extracts.tagOutcome(s.key, 'rejected');
+  return publicStatus((await deps.statuses.get(intakeId))!);
+}
+
+export interface ImportReport {
+  readonly lines: number;
+  readonly accepted: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly refused: readonly { line: number; code: string; message: Message }[];
+}
+
+function rows(csv: string, columns: readonly string[]): { line: number; values: string[] }[] {
+  let records: string[][];
+  try {
+    records = parseCsv(csv.replace(/^\uFEFF/, ''), {
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      delimiter: [',', ';'],
+    }) as string[][];
+  } catch (e) {
+    throw new ApiError(400, 'INVALID_CSV', {
+      nl: `Het CSV-bestand kan niet gelezen worden: ${(e as Error).message}`,
+      en: `The CSV cannot be read: ${(e as Error).message}`,
+    });
+  }
+  const header = records[0]?.map((h) => h.toLowerCase().replace(/[^a-z]/g, '')) ?? [];
+  const hasHeader = columns.every((c, i) => header[i] === c.toLowerCase());
+  return records.slice(hasHeader ? 1 : 0).map((values, i) => ({ line: i + (hasHeader ? 2 : 1), values }));
+}
+
+const refuse = (line: number, code: string, nl: string, en: string) => ({
+  line,
+  code,
+  message: { nl: `Lijn ${line}: ${nl}`, en: `Line ${line}: ${en}` },
+});
+
+function nationalNumberOrRefusal(line: number, text: string) {
+  const c = checkNationalNumber(text ?? '');
+  if (!c.valid || !c.digits) {
+    return {
+      refusal: refuse(
+        line,
+        'INVALID_RRN',
+        `ongeldig rijksregisternummer ${maskNationalNumber(text ?? '')}.`,
+        `invalid national register number ${maskNationalNumber(text ?? '')}.`,
+      ),
+    };
+  }
+  return { digits: c.digits };
+}
+
+/** Opening balances: `nationalNumber,surname,givenNames,openingBalance` per line (header optional). */
+export async function importBalances(deps: AdminDeps, ctx: Ctx, csv: string): Promise<ImportReport> {
+  const input = rows(csv, ['nationalnumber', 'surname', 'givennames', 'openingbalance']);
+  await audited(deps, ctx, 'import.balances', 'STARTED', { details: { lines: input.length } });
+  const refused: { line: number; code: string; message: Message }[] = [];
+  let created = 0;
+  let updated = 0;
+  let unchanged = 0;
+  for (const { line, values } of input) {
+    const [nn, surname, givenNames, opening] = values;
+    const id = nationalNumberOrRefusal(line, nn ?? '');
+    if (id.refusal) {
+      refused.push(id.refusal);
+      continue;
+    }
+    if (!surname || !givenNames) {
+      refused.push(
+        refuse(
+          line,
+          'MISSING_FIELD',
+          'familienaam en voornamen zijn verplicht.',
+          'surname and given names are required.',
+        ),
+      );
+      continue;
+    }
+    if (!/^\d{1,3}$/.test(opening ?? '') || Number(opening) > 1000) {
+      refused.push(
+        refuse(
+          line,
+          'INVALID_FIELD',
+          'beginsaldo moet een geheel getal van 0 tot 1000 zijn.',
+          'the opening balance must be a whole number from 0 to 1000.',
+        ),
+      );
+      continue;
+    }
+    const pseudonym = await deps.keys.mac('pseudonym', id.digits);
+    const r = await deps.ledger.importOpening(pseudonym, {
+      openingBalance: Number(opening),
+      identityTag: await deps.keys.mac('identity', identityKey(surname, givenNames)),
+      nameCiphertext: () => deps.names.encrypt({ surname, givenNames }, { pseudonym }),
+    });
+    if (r === 'created') created++;
+    else if (r === 'updated') updated++;
+    else unchanged++;
+  }
+  const report = {
+    lines: input.length,
+    accepted: created + updated + unchanged,
+    created,
+    updated,
+    unchanged,
+    refused,
+  };
+  await audited(deps, ctx, 'import.balances.done', `ACCEPTED:${report.accepted}/REFUSED:${refused.length}`);
+  return report;
+}
+
+/** Enrolments: `nationalNumber,institution,academicYear` per line (header optional). */
+export async function importEnrolments(deps: AdminDeps, ctx: Ctx, csv: string): Promise<ImportReport> {
+  const input = rows(csv, ['nationalnumber', 'institution', 'academicyear']);
+  await audited(deps, ctx, 'import.enrolments', 'STARTED', { details: { lines: input.length } });
+  const refused: { line: number; code: string; message: Message }[] = [];
+  let created = 0;
+  let unchanged = 0;
+  for (const { line, values } of input) {
+    const [nn, institutionText, year] = values;
+    const id = nationalNumberOrRefusal(line, nn ?? '');
+    if (id.refusal) {
+      refused.push(id.refusal);
+      continue;
+    }
+    const institution =
+      defaultRegister.byInstitutionCode((institutionText ?? '').toUpperCase()) ??
+      defaultRegister.match(institutionText ?? '');
+    if (!institution) {
+      refused.push(
+        refuse(
+          line,
+          'UNKNOWN_INSTITUTION',
+          `onbekende instelling «${institutionText ?? ''}».`,
+          `unknown institution "${institutionText ?? ''}".`,
+        ),
+      );
+      continue;
+    }
+    const m = /^(\d{4})[-/](\d{4})$/.exec(year ?? '');
+    if (!m || Number(m[2]) !== Number(m[1]) + 1 || Number(m[1]) < 2008) {
+      refused.push(
+        refuse(
+          line,
+          'INVALID_FIELD',
+          `ongeldig academiejaar «${year ?? ''}» (JJJJ-JJJJ).`,
+          `invalid academic year "${year ?? ''}" (YYYY-YYYY).`,
+        ),
+      );
+      continue;
+    }
+    const r = await deps.ledger.putEnrolment({
+      pseudonym: await deps.keys.mac('pseudonym', id.digits),
+      institution: institution.code,
+      academicYear: `${m[1]}-${m[2]}`,
+      source: 'import',
+      by: ctx.p.sub,
+      at: ctx.now.toISOString(),
+    });
+    if (r === 'created') created++;
+    else unchanged++;
+  }
+  const report = {
+    lines: input.length,
+    accepted: created + unchanged,
+    created,
+    updated: 0,
+    unchanged,
+    refused,
+  };
+  await audited(deps, ctx, 'import.enrolments.done', `ACCEPTED:${report.accepted}/REFUSED:${refused.length}`);
+  return report;
+}

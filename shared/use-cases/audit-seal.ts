@@ -1,0 +1,186 @@
+/**
+ * Sealing and verifying the audit trail (see `shared/domain/audit-chain.ts` for the chain).
+ *
+ * `sealAudit` runs on a schedule (every minute on AWS, a timer locally): it seals the records
+ * that arrived since the last checkpoint's cutoff, up to now − grace, into one signed checkpoint
+ * in the write-once store. `verifyAudit` recomputes the whole chain from the table and the store.
+ */
+import {
+  buildCheckpoint,
+  canonicalBytes,
+  parseCheckpointBody,
+  pemVerifier,
+  selectForSealing,
+  verifyChain,
+  type ChainVerification,
+  type CheckpointBody,
+} from '../domain/audit-chain.js';
+import {
+  CheckpointExistsError,
+  type AuditSource,
+  type CheckpointStore,
+  type Signer,
+} from '../ports/audit-seal.js';
+import type { AuditRecord } from '../ports/index.js';
+
+export const DEFAULT_SEAL_GRACE_MS = 5000;
+
+/** The chain the sealer would extend is not intact: it stops instead of sealing over it. */
+export class ChainIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChainIntegrityError';
+  }
+}
+
+export interface SealInput {
+  readonly audit: AuditSource;
+  readonly checkpoints: CheckpointStore;
+  readonly signer: Signer;
+  /** The sealing instant (default: the current time). */
+  readonly now?: Date | (() => Date);
+  /** Records younger than this are left for the next run (default 5000). */
+  readonly graceMs?: number;
+  /** At most this many records in one checkpoint (default unlimited); the rest is `more`. */
+  readonly maxRecords?: number;
+  /**
+   * Write a checkpoint even when there is nothing to seal, so the cutoff keeps advancing and a
+   * record back-dated after the last cutoff cannot be sealed later as if legitimate (default false).
+   */
+  readonly sealEmpty?: boolean;
+  /** Puts that lose the race to another sealer are retried this many times in all (default 3). */
+  readonly maxAttempts?: number;
+}
+
+export type SealResult =
+  | {
+      readonly status: 'sealed';
+      readonly sequence: number;
+      readonly count: number;
+      readonly cutoff: string;
+      /** More records wait up to now − grace (the checkpoint was capped at maxRecords). */
+      readonly more: boolean;
+      /** Ids of records with a non-canonical `at` that were not sealed. */
+      readonly refused: string[];
+      /** Puts lost to another sealer before this one succeeded. */
+      readonly conflicts: number;
+    }
+  | {
+      readonly status: 'nothing-to-seal';
+      readonly latestSequence: number | null;
+      readonly cutoff: string | null;
+      readonly refused: string[];
+      readonly conflicts: number;
+    };
+
+async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of source) out.push(x);
+  return out;
+}
+
+/** The latest checkpoint's body, checked before anything is chained onto it. */
+async function previousBody(
+  checkpoints: CheckpointStore,
+  signer: Signer,
+): Promise<CheckpointBody | undefined> {
+  const latest = await checkpoints.latest();
+  if (!latest) return undefined;
+  const parsed = parseCheckpointBody(latest.body);
+  if ('error' in parsed)
+    throw new ChainIntegrityError(`checkpoint ${latest.sequence} is malformed: ${parsed.error}`);
+  if (parsed.body.sequence !== latest.sequence)
+    throw new ChainIntegrityError(
+      `checkpoint filed as ${latest.sequence} says it is ${parsed.body.sequence}`,
+    );
+  if (!pemVerifier(await signer.publicKeyPem())(canonicalBytes(parsed.body), latest.signature))
+    throw new ChainIntegrityError(`checkpoint ${latest.sequence} does not verify with the signing key`);
+  return parsed.body;
+}
+
+/**
+ * Seals every record after the last checkpoint's cutoff and at or before now − grace into ONE new
+ * checkpoint (a no-op when there is none, unless `sealEmpty`). Safe to run concurrently: the store
+ * refuses a second checkpoint with the same sequence, and the loser re-reads the chain and
+ * retries (usually finding nothing left to seal).
+ */
+export async function sealAudit(input: SealInput): Promise<SealResult> {
+  const now = typeof input.now === 'function' ? input.now() : (input.now ?? new Date());
+  const graceMs = input.graceMs ?? DEFAULT_SEAL_GRACE_MS;
+  const upTo = new Date(now.getTime() - graceMs).toISOString();
+  const attempts = input.maxAttempts ?? 3;
+  let conflicts = 0;
+  for (;;) {
+    const previous = await previousBody(input.checkpoints, input.signer);
+    const nothing = (refused: string[] = []): SealResult => ({
+      status: 'nothing-to-seal',
+      latestSequence: previous?.sequence ?? null,
+      cutoff: previous?.cutoff ?? null,
+      refused,
+      conflicts,
+    });
+    if (previous && Date.parse(upTo) <= Date.parse(previous.cutoff)) return nothing();
+    const candidates = await collect<AuditRecord>(
+      previous && input.audit.between ? input.audit.between(previous.cutoff, upTo) : input.audit.all(),
+    );
+    const selection = selectForSealing(candidates, {
+      after: previous?.cutoff,
+      upTo,
+      ...(input.maxRecords !== undefined ? { maxRecords: input.maxRecords } : {}),
+    });
+    const refused = selection.refused.map((r) => String(r.id));
+    if (selection.records.length === 0 && !input.sealEmpty) return nothing(refused);
+    const body = buildCheckpoint(previous, selection.records, now.toISOString(), {
+      cutoff: selection.cutoff,
+    });
+    const bytes = canonicalBytes(body);
+    const signature = await input.signer.sign(bytes);
+    // A signature the public key does not accept (wrong key configured) must not enter the store.
+    if (!pemVerifier(await input.signer.publicKeyPem())(bytes, signature))
+      throw new ChainIntegrityError('the signer produced a signature its own public key rejects');
+    try {
+      await input.checkpoints.put(body.sequence, body, signature);
+    } catch (e) {
+      if (!(e instanceof CheckpointExistsError)) throw e;
+      conflicts++;
+      if (conflicts >= attempts) throw e;
+      continue;
+    }
+    return {
+      status: 'sealed',
+      sequence: body.sequence,
+      count: body.count,
+      cutoff: body.cutoff,
+      more: selection.more,
+      refused,
+      conflicts,
+    };
+  }
+}
+
+export interface VerifyInput {
+  readonly audit: AuditSource;
+  readonly checkpoints: CheckpointStore;
+  /** The signing key's public key (SPKI PEM): all an auditor needs besides the data. */
+  readonly publicKeyPem: string;
+  /** Report only problems touching this time range (the chain is always checked in full). */
+  readonly from?: string;
+  readonly to?: string;
+  /** See `verifyChain`: the sealer is known to have run up to here (detects a removed last checkpoint). */
+  readonly sealedUpTo?: string;
+  readonly graceMs?: number;
+}
+
+/** Recomputes the whole chain from every record in the table and every stored checkpoint. */
+export async function verifyAudit(input: VerifyInput): Promise<ChainVerification> {
+  const [records, checkpoints] = await Promise.all([collect(input.audit.all()), input.checkpoints.list()]);
+  return verifyChain({
+    checkpoints,
+    records,
+    verifySignature: pemVerifier(input.publicKeyPem),
+    ...(input.sealedUpTo !== undefined ? { sealedUpTo: input.sealedUpTo } : {}),
+    ...(input.graceMs !== undefined ? { graceMs: input.graceMs } : {}),
+    ...(input.from !== undefined ? { from: input.from } : {}),
+    ...(input.to !== undefined ? { to: input.to } : {}),
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Clerks of DBRC upload extracts and follow what became of them. They never delete, and they
+ * see only their own uploads.
+ */
+import { createHash } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+import { LIMITS, extractKey } from '../config/resources.js';
+import { newIntakeId } from '../domain/ledger.js';
+import { ApiError } from '../http/api.js';
+import type { IntakeStatus, IntakeStatusStore } from '../ports/index.js';
+
+/** Hands out a presigned POST for one object key with the upload's conditions. */
+export interface UploadSigner {
+  presignPost(
+    key: string,
+    options: { maxBytes: number; expiresSeconds: number },
+  ): Promise<{
+    url: string;
+    fields: Record<string, string>;
+  }>;
+}
+
+export interface ClerkDeps {
+  readonly statuses: IntakeStatusStore;
+  readonly uploads: UploadSigner;
+}
+
+const UPLOADER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** The uploader segment of object keys: the clerk's subject when it is key-safe, else a hash of it. */
+export function uploaderOf(p: Principal): string {
+  return UPLOADER.test(p.sub) ? p.sub : `u${createHash('sha256').update(p.sub).digest('hex').slice(0, 32)}`;
+}
+
+export interface PublicStatus {
+  readonly intakeId: string;
+  readonly status: IntakeStatus['status'];
+  readonly receivedAt: string;
+  readonly updatedAt: string;
+  readonly code?: string;
+  readonly field?: string;
+  readonly message?: { nl: string; en: string };
+  readonly rulingNumber?: string;
+}
+
+export function publicStatus(s: IntakeStatus): PublicStatus {
+  return {
+    intakeId: s.intakeId,
+    status: s.status,
+    receivedAt: s.receivedAt,
+    updatedAt: s.updatedAt,
+    ...(s.code ? { code: s.code } : {}),
+    ...(s.field ? { field: s.field } : {}),
+    ...(s.message ? { message: s.message } : {}),
+    ...(s.rulingNumber ? { rulingNumber: s.rulingNumber } : {}),
+  };
+}
+
+const EXPIRES_SECONDS = 15 * 60;
+
+/** 1. new intake id; 2. status AWAITING_UPLOAD; 3. a presigned POST limited to that key, PDF, 10 MiB. */
+export async function createUpload(deps: ClerkDeps, p: Principal, now: Date) {
+  const uploader = uploaderOf(p);
+  const intakeId = newIntakeId(now);
+  const key = extractKey(uploader, intakeId);
+  const at = now.toISOString();
+  await deps.statuses.received({
+    intakeId,
+    uploader,
+    key,
+    receivedAt: at,
+    updatedAt: at,
+    status: 'AWAITING_UPLOAD',
+  });
+  const upload = await deps.uploads.presignPost(key, {
+    maxBytes: LIMITS.maxExtractBytes,
+    expiresSeconds: EXPIRES_SECONDS,
+  });
+  return { intakeId, upload, expiresAt: new Date(now.getTime() + EXPIRES_SECONDS * 1000).toISOString() };
+}
+
+/** Paging cursor: the position after the last item returned (opaque to callers). */
+function encodeCursor(n: number): string {
+  return Buffer.from(JSON.stringify({ n })).toString('base64url');
+}
+function decodeCursor(c: string | undefined): number {
+  if (!c) return 0;
+  try {
+    const n = (JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as { n?: unknown }).n;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n;
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, 'INVALID_CURSOR', { nl: 'Ongeldige paginacursor.', en: 'Invalid page cursor.' });
+}
+
+export function pageOf<T>(
+  items: readonly T[],
+  query: Record<string, string>,
+  max = 200,
+): { items: T[]; next?: string } {
+  const limit = query.limit ? Number(query.limit) : 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new ApiError(400, 'INVALID_LIMIT', {
+      nl: `limit moet tussen 1 en ${max} liggen.`,
+      en: `limit must be from 1 to ${max}.`,
+    });
+  }
+  const start = decodeCursor(query.next);
+  const page = items.slice(start, start + limit);
+  return { items: page, ...(start + limit < items.length ? { next: encodeCursor(start + limit) } : {}) };
+}
+
+export async function listUploads(deps: ClerkDeps, p: Principal, query: Record<string, string>) {
+  const all = await deps.statuses.list({ uploader: uploaderOf(p) });
+  const page = pageOf(all.map(publicStatus), query);
+  return page;
+}
+
+export async function getUpload(deps: ClerkDeps, p: Principal, intakeId: string): Promise<PublicStatus> {
+  const s = await deps.statuses.get(intakeId);
+  // Another clerk's upload looks exactly like a missing one.
+  if (!s || s.uploader !== uploaderOf(p)) {
+    throw new ApiError(404, 'NOT_FOUND', {
+      nl: 'Geen opgeladen uittreksel met dit nummer.',
+      en: 'No upload with this id.',
+    });
+  }
+  return publicStatus(s);
+}

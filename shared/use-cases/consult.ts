@@ -1,0 +1,225 @@
+/**
+ * Institutions consult learning credit; they see a student only when that student is enrolled
+ * with them or a ruling names them (purpose limitation). Every consultation, allowed or denied,
+ * is written to the audit trail before any data is returned (fail closed).
+ */
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
+import { PURPOSES, type Purpose } from '../config/routes.js';
+import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
+import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
+import type { AuditLog, AuditRecord, KeyService, LedgerStore } from '../ports/index.js';
+
+export interface ConsultDeps {
+  readonly ledger: LedgerStore;
+  readonly audit: AuditLog;
+  readonly keys: KeyService;
+}
+
+export interface Correction {
+  readonly rulingNumber: string;
+  readonly rulingDate: string;
+  readonly academicYear: string;
+  readonly institution: string;
+  readonly programme: string;
+  readonly requested: number;
+  readonly returned: number;
+}
+
+export interface CreditView {
+  readonly nationalNumber: string;
+  readonly balance: number;
+  readonly openingBalance: number;
+  readonly corrections: readonly Correction[];
+}
+
+export const purposeSchema = z.enum(PURPOSES);
+
+export function requirePurpose(value: string | undefined): Purpose {
+  const r = purposeSchema.safeParse(value);
+  if (!r.success) {
+    throw new ApiError(400, 'INVALID_PURPOSE', {
+      nl: `Geef het doel van de raadpleging op met purpose=…: ${PURPOSES.join(', ')}.`,
+      en: `State the purpose of the consultation with purpose=…: ${PURPOSES.join(', ')}.`,
+    });
+  }
+  return r.data;
+}
+
+/** A valid national number's 11 digits, or a 400 naming the problem (the number masked). */
+export function requireNationalNumber(text: string): string {
+  const c = checkNationalNumber(text);
+  if (!c.valid || !c.digits) {
+    const masked = maskNationalNumber(text);
+    throw new ApiError(400, 'INVALID_RRN', {
+      nl: `Ongeldig rijksregisternummer ${masked}: ${c.problem === 'CHECK_DIGITS' ? 'de controlecijfers kloppen niet' : c.problem === 'FORMAT' ? 'verwacht worden 11 cijfers' : 'geen geldige geboortedatum of volgnummer'}.`,
+      en: `Invalid national register number ${masked}: ${c.problem === 'CHECK_DIGITS' ? 'the check digits do not match' : c.problem === 'FORMAT' ? '11 digits expected' : 'not a valid birth date or sequence'}.`,
+    });
+  }
+  return c.digits;
+}
+
+type Lookup = { found: true; view: CreditView; pseudonym: string } | { found: false; pseudonym: string };
+
+async function lookup(deps: ConsultDeps, institution: string, digits: string): Promise<Lookup> {
+  const pseudonym = await deps.keys.mac('pseudonym', digits);
+  const student = await deps.ledger.getStudent(pseudonym);
+  if (!student) return { found: false, pseudonym };
+  const [entries, enrolments] = await Promise.all([
+    deps.ledger.listEntries(pseudonym),
+    deps.ledger.listEnrolments(pseudonym),
+  ]);
+  const visible =
+    enrolments.some((e) => e.institution === institution) ||
+    entries.some((e) => e.institution === institution);
+  if (!visible) return { found: false, pseudonym };
+  return {
+    found: true,
+    pseudonym,
+    view: {
+      nationalNumber: maskNationalNumber(digits),
+      balance: student.balance,
+      openingBalance: student.openingBalance,
+      corrections: entries.map((e) => ({
+        rulingNumber: e.rulingNumber,
+        rulingDate: e.rulingDate,
+        academicYear: e.academicYear,
+        institution: e.institution,
+        programme: e.programme,
+        requested: e.requested,
+        returned: e.returned,
+      })),
+    },
+  };
+}
+
+function record(
+  p: Principal,
+  requestId: string,
+  n: number,
+  pseudonym: string,
+  purpose: Purpose,
+  found: boolean,
+  now: Date,
+): AuditRecord {
+  return {
+    id: `${requestId}:${n}`,
+    at: now.toISOString(),
+    actor: actorOf(p),
+    action: 'credit.read',
+    subject: pseudonym,
+    purpose,
+    // A student the institution may not see looks exactly like an unknown one to the caller.
+    outcome: found ? 'ALLOWED' : 'DENIED:NOT_VISIBLE',
+    requestId,
+  };
+}
+
+const notFound = () =>
+  new ApiError(404, 'NOT_FOUND', {
+    nl: 'Geen leerkrediet gevonden voor dit nummer bij uw instelling.',
+    en: 'No learning credit found for this number at your institution.',
+  });
+
+/**
+ * One student's learning credit.
+ * Primary course: 1. validate purpose and number; 2. pseudonymise; 3. check the student is
+ * enrolled with (or named in a ruling for) the caller's institution; 4. audit; 5. return.
+ */
+export async function getCredit(
+  deps: ConsultDeps,
+  p: Principal,
+  input: { nationalNumber: string; purpose: string | undefined; requestId: string; now: Date },
+): Promise<CreditView> {
+  const purpose = requirePurpose(input.purpose);
+  const digits = requireNationalNumber(input.nationalNumber);
+  const r = await lookup(deps, p.institution ?? '', digits);
+  await auditOrRefuse(deps.audit, [record(p, input.requestId, 0, r.pseudonym, purpose, r.found, input.now)]);
+  if (!r.found) throw notFound();
+  return r.view;
+}
+
+export const batchGetSchema = z.object({
+  purpose: purposeSchema,
+  nationalNumbers: z.array(z.string().min(1).max(40)).min(1).max(100),
+});
+
+export type BatchItem =
+  | { readonly nationalNumber: string; readonly status: 'FOUND'; readonly credit: CreditView }
+  | { readonly nationalNumber: string; readonly status: 'NOT_FOUND' }
+  | { readonly nationalNumber: string; readonly status: 'INVALID'; readonly code: 'INVALID_RRN' };
+
+/** Up to 100 students at once: one audit record per number looked up. */
+export async function batchGetCredit(
+  deps: ConsultDeps,
+  p: Principal,
+  input: { body: z.infer<typeof batchGetSchema>; requestId: string; now: Date },
+): Promise<BatchItem[]> {
+  const { purpose, nationalNumbers } = input.body;
+  const results = await Promise.all(
+    nationalNumbers.map(async (text, n) => {
+      const c = checkNationalNumber(text);
+      if (!c.valid || !c.digits) return { text, invalid: true as const, n };
+      return { text, invalid: false as const, n, r: await lookup(deps, p.institution ?? '', c.digits) };
+    }),
+  );
+  await auditOrRefuse(
+    deps.audit,
+    results.flatMap((x) =>
+      x.invalid ? [] : [record(p, input.requestId, x.n, x.r.pseudonym, purpose, x.r.found, input.now)],
+    ),
+  );
+  return results.map((x): BatchItem => {
+    const nationalNumber = maskNationalNumber(x.text);
+    if (x.invalid) return { nationalNumber, status: 'INVALID', code: 'INVALID_RRN' };
+    return x.r.found
+      ? { nationalNumber, status: 'FOUND', credit: x.r.view }
+      : { nationalNumber, status: 'NOT_FOUND' };
+  });
+}
+
+const YEAR = /^(\d{4})-(\d{4})$/;
+
+/** An institution declares an enrolment; it then sees the student (audited). */
+export async function declareEnrolment(
+  deps: ConsultDeps,
+  p: Principal,
+  input: { nationalNumber: string; academicYear: string; requestId: string; now: Date },
+): Promise<{ created: boolean }> {
+  const digits = requireNationalNumber(input.nationalNumber);
+  const m = YEAR.exec(input.academicYear);
+  if (
+    !m ||
+    Number(m[2]) !== Number(m[1]) + 1 ||
+    Number(m[1]) < 2008 ||
+    Number(m[1]) > input.now.getUTCFullYear()
+  ) {
+    throw new ApiError(400, 'INVALID_ACADEMIC_YEAR', {
+      nl: 'Academiejaar in de vorm JJJJ-JJJJ, vanaf 2008-2009 tot het lopende jaar.',
+      en: 'Academic year as YYYY-YYYY, from 2008-2009 to the current year.',
+    });
+  }
+  const pseudonym = await deps.keys.mac('pseudonym', digits);
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${input.requestId}:0`,
+      at: input.now.toISOString(),
+      actor: actorOf(p),
+      action: 'enrolment.declare',
+      subject: pseudonym,
+      purpose: 'enrolment',
+      outcome: 'ALLOWED',
+      requestId: input.requestId,
+      details: { academicYear: input.academicYear },
+    },
+  ]);
+  const r = await deps.ledger.putEnrolment({
+    pseudonym,
+    institution: p.institution ?? '',
+    academicYear: input.academicYear,
+    source: 'declared',
+    by: p.sub,
+    at: input.now.toISOString(),
+  });
+  return { created: r === 'created' };
+}

@@ -1,0 +1,134 @@
+/**
+ * Audit sealing and verification throughput, in memory (no emulator) with the real local signer
+ * (EC P-256 via node:crypto, key in a temporary folder): records sealed per second and records
+ * verified per second for a trail of `n` records. Not wired into `npm run bench`; call
+ * `benchAudit(n)` from there, or run this file: `node --import tsx test/bench/audit.ts 20000`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalSigner } from '../../shared/adapters/local/signer.js';
+import type { CheckpointBody, SignedCheckpoint } from '../../shared/domain/audit-chain.js';
+import {
+  CheckpointExistsError,
+  type AuditSource,
+  type CheckpointStore,
+} from '../../shared/ports/audit-seal.js';
+import type { AuditRecord } from '../../shared/ports/index.js';
+import { sealAudit, verifyAudit } from '../../shared/use-cases/audit-seal.js';
+
+export interface AuditBenchResult {
+  readonly n: number;
+  readonly recordsPerCheckpoint: number;
+  readonly checkpoints: number;
+  /** Medians over `runs`. */
+  readonly sealMs: number;
+  readonly verifyMs: number;
+  readonly sealedPerSecond: number;
+  readonly verifiedPerSecond: number;
+  readonly runs: number;
+}
+
+class MemoryCheckpoints implements CheckpointStore {
+  private readonly stored = new Map<number, SignedCheckpoint>();
+  async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
+    if (this.stored.has(sequence)) throw new CheckpointExistsError(sequence);
+    // Stored as JSON text and parsed back, as the real stores do.
+    this.stored.set(sequence, { sequence, body: JSON.parse(JSON.stringify(body)) as unknown, signature });
+  }
+  async list(): Promise<SignedCheckpoint[]> {
+    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence);
+  }
+  async latest(): Promise<SignedCheckpoint | undefined> {
+    return (await this.list()).at(-1);
+  }
+  get size(): number {
+    return this.stored.size;
+  }
+}
+
+function memorySource(records: readonly AuditRecord[]): AuditSource {
+  return {
+    async *all() {
+      yield* records;
+    },
+    async *between(after: string, upTo: string) {
+      for (const r of records) if (r.at > after && r.at <= upTo) yield r;
+    },
+  };
+}
+
+/** `n` records shaped like the intake's and the API's, 10 ms apart, ending a minute ago. */
+function trail(n: number): AuditRecord[] {
+  const end = Date.now() - 60_000;
+  return Array.from({ length: n }, (_, i) => ({
+    id: `bench:${i}`,
+    at: new Date(end - (n - i) * 10).toISOString(),
+    actor: { id: `client-${i % 7}`, role: 'institution' as const, institution: 'UGENT' },
+    action: 'credit.read',
+    subject: `${i.toString(16).padStart(8, '0')}${'ab'.repeat(28)}`,
+    purpose: 'enrolment',
+    outcome: i % 11 ? 'ALLOWED' : 'DENIED',
+    requestId: `req-${i}`,
+    details: { status: i % 11 ? 200 : 404, fields: 'balance,corrections' },
+  }));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Seals a trail of `n` records (in checkpoints of `recordsPerCheckpoint`, as a backlog would be)
+ * and verifies it in full; returns the medians over `runs` fresh runs.
+ */
+export async function benchAudit(
+  n: number,
+  options: { recordsPerCheckpoint?: number; runs?: number } = {},
+): Promise<AuditBenchResult> {
+  const per = options.recordsPerCheckpoint ?? 1000;
+  const runs = options.runs ?? 3;
+  const keyDir = await mkdtemp(join(tmpdir(), 'ruling-intake-bench-audit-'));
+  try {
+    const signer = new LocalSigner(keyDir);
+    const publicKeyPem = await signer.publicKeyPem();
+    const records = trail(n);
+    const audit = memorySource(records);
+    const seal: number[] = [];
+    const verify: number[] = [];
+    let checkpoints = 0;
+    for (let run = 0; run < runs; run++) {
+      const store = new MemoryCheckpoints();
+      const now = new Date();
+      let t = performance.now();
+      for (;;) {
+        const r = await sealAudit({ audit, checkpoints: store, signer, now, maxRecords: per });
+        if (r.status !== 'sealed' || !r.more) break;
+      }
+      seal.push(performance.now() - t);
+      checkpoints = store.size;
+      t = performance.now();
+      const result = await verifyAudit({ audit, checkpoints: store, publicKeyPem });
+      verify.push(performance.now() - t);
+      if (!result.ok || result.checkedRecords !== n)
+        throw new Error(`bench trail did not verify: ${JSON.stringify(result.firstProblem)}`);
+    }
+    const sealMs = median(seal);
+    const verifyMs = median(verify);
+    return {
+      n,
+      recordsPerCheckpoint: per,
+      checkpoints,
+      sealMs,
+      verifyMs,
+      sealedPerSecond: (n / sealMs) * 1000,
+      verifiedPerSecond: (n / verifyMs) * 1000,
+      runs,
+    };
+  } finally {
+    await rm(keyDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const n = Number(process.argv[2] ?? 10_000);
+  process.stdout.write(`${JSON.stringify(await benchAudit(n), null, 2)}\n`);
+}

@@ -1,0 +1,471 @@
+/**
+ * The /v1 API on the local stack, over real HTTP with tokens from the local OpenID issuer:
+ * the authorisation matrix, purpose limitation, fail-closed auditing, imports, held extracts,
+ * and every response validated against the OpenAPI document.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { awsClients, intakeDeps } from '../../shared/adapters/compose.js';
+import { ROUTES, type RouteDef } from '../../shared/config/routes.js';
+import { ROLES, type Role } from '../../shared/auth/principal.js';
+import { openApiDocument } from '../../shared/http/openapi.js';
+import type { AuditLog } from '../../shared/ports/index.js';
+import { extractText, nationalNumber, pdfFromText, waitForStatus, withStack } from './helpers.js';
+
+type Doc = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
+  components: { schemas: Record<string, object> };
+};
+const doc = openApiDocument() as Doc;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema({ $id: 'openapi', components: doc.components });
+let validated = 0;
+
+/** Validates a JSON response against the OpenAPI document (status must be documented). */
+function conforms(route: RouteDef, status: number, body: unknown): void {
+  const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+  assert.ok(op, `route ${route.id} documented`);
+  const res = op.responses[String(status)];
+  assert.ok(res, `${route.id}: status ${status} documented`);
+  const schema = res.content?.['application/json']?.schema;
+  if (!schema) return;
+  const resolved = JSON.parse(
+    JSON.stringify(schema).replace(/"#\/components\//g, '"openapi#/components/'),
+  ) as object;
+  const ok = ajv.validate(resolved, body);
+  assert.ok(ok, `${route.id} ${status}: ${ajv.errorsText()} — ${JSON.stringify(body).slice(0, 300)}`);
+  validated++;
+}
+
+const route = (id: string) => ROUTES.find((r) => r.id === id)! as RouteDef;
+
+describe('the /v1 API on the local stack', () => {
+  let stack: Awaited<ReturnType<typeof withStack>>;
+  let base: string;
+  const tokens = new Map<string, string>();
+  const student = nationalNumber('020304', 101, true); // born 2002
+  const stranger = nationalNumber('011111', 55, true);
+  let failAudit = false;
+
+  async function token(who: string): Promise<string> {
+    if (!tokens.has(who)) {
+      const [role, inst] = who.split(':') as [Role, string | undefined];
+      tokens.set(who, await stack.idp.issueToken({ role, ...(inst ? { institution: inst } : {}) }));
+    }
+    return tokens.get(who)!;
+  }
+
+  async function call(
+    id: string,
+    who: string | undefined,
+    init: {
+      path?: string;
+      query?: string;
+      json?: unknown;
+      text?: string;
+      accept?: string;
+      bearer?: string;
+    } = {},
+  ) {
+    const r = route(id);
+    const path = init.path ?? r.path;
+    const headers: Record<string, string> = { accept: init.accept ?? 'application/json' };
+    const bearer = init.bearer ?? (who ? await token(who) : undefined);
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    let body: string | undefined;
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    } else if (init.text !== undefined) {
+      headers['content-type'] = 'text/csv';
+      body = init.text;
+    }
+    const res = await fetch(`${base}${path}${init.query ? `?${init.query}` : ''}`, {
+      method: r.method,
+      headers,
+      ...(body ? { body } : {}),
+    });
+    const text = await res.text();
+    const json = (res.headers.get('content-type') ?? '').includes('json')
+      ? (JSON.parse(text) as unknown)
+      : undefined;
+    if (json !== undefined) conforms(r, res.status, json);
+    return { status: res.status, json: json as Record<string, unknown>, text, headers: res.headers };
+  }
+
+  before(async () => {
+    stack = await withStack({
+      overrideDeps: (d) => d,
+    });
+    base = stack.state.apiUrl;
+    // Make the audit store fail on demand, to prove the API fails closed.
+    const deps = await intakeDeps();
+    const proto = Object.getPrototypeOf(deps.audit) as AuditLog;
+    const original = proto.append;
+    proto.append = function (this: AuditLog, ...args: Parameters<AuditLog['append']>) {
+      if (failAudit) return Promise.reject(new Error('audit store unavailable'));
+      return original.apply(this, args);
+    };
+    // A student with a ruling applied for UGENT, through the real intake.
+    const deps2 = await intakeDeps();
+    const key = 'incoming/griffie-api/0api0000001-aaaaaaaaaaaaaaaa.pdf';
+    const now = new Date().toISOString();
+    await deps2.statuses.received({
+      intakeId: '0api0000001-aaaaaaaaaaaaaaaa',
+      uploader: 'griffie-api',
+      key,
+      receivedAt: now,
+      updatedAt: now,
+      status: 'RECEIVED',
+    });
+    await deps2.extracts.put(
+      key,
+      await pdfFromText(
+        extractText({
+          ruling: '71001',
+          rrn: student,
+          surname: 'Maes',
+          givenNames: 'Lotte',
+          lines: [{ year: '2023-2024', inst: 'UGent', prog: 'Bachelor in de biologie', req: 20, ret: 15 }],
+        }),
+      ),
+    );
+    assert.equal((await waitForStatus('0api0000001-aaaaaaaaaaaaaaaa')).status, 'APPLIED');
+  });
+
+  after(async () => {
+    await stack?.dispose();
+  });
+
+  it('serves its OpenAPI 3.1 description without a token', async () => {
+    const r = await call('getOpenApi', undefined);
+    assert.equal(r.status, 200);
+    assert.equal(r.json.openapi, '3.1.0');
+  });
+
+  it('gives every role exactly the routes it is allowed, and refuses the others with 403', async () => {
+    const samplePath: Record<string, string> = {
+      getUpload: '/v1/extracts/0nothing000-0000000000000000',
+      getCredit: `/v1/students/${student}/learning-credit`,
+      declareEnrolment: `/v1/students/${stranger}/enrolments/2024-2025`,
+      subjectReport: `/v1/audit/subjects/${student}`,
+      approveHeld: '/v1/admin/held/0nothing000-0000000000000000:approve',
+      rejectHeld: '/v1/admin/held/0nothing000-0000000000000000:reject',
+    };
+    const bodies: Record<string, Parameters<typeof call>[2]> = {
+      batchGetCredit: { json: { purpose: 'enrolment', nationalNumbers: [student] } },
+      setIntake: { json: { state: 'running' } },
+      rejectHeld: { json: {} },
+      importBalances: { text: 'nationalNumber,surname,givenNames,openingBalance\n' },
+      importEnrolments: { text: 'nationalNumber,institution,academicYear\n' },
+      getCredit: { query: 'purpose=enrolment' },
+    };
+    for (const r of ROUTES as readonly RouteDef[]) {
+      if (r.roles.length === 0) continue;
+      for (const role of ROLES) {
+        const who = role === 'institution' ? 'institution:UGENT' : role;
+        const res = await call(r.id, who, {
+          ...bodies[r.id],
+          ...(samplePath[r.id] ? { path: samplePath[r.id] } : {}),
+        });
+        if ((r.roles as readonly string[]).includes(role))
+          assert.notEqual(res.status, 403, `${role} may call ${r.id}`);
+        else assert.equal(res.status, 403, `${role} may not call ${r.id} (got ${res.status})`);
+      }
+      const anonymous = await call(r.id, undefined, {
+        ...bodies[r.id],
+        ...(samplePath[r.id] ? { path: samplePath[r.id] } : {}),
+      });
+      assert.equal(anonymous.status, 401, `${r.id} without a token`);
+    }
+  });
+
+  it('refuses forged, expired, wrong-audience, wrong-issuer and alg:none tokens with 401', async () => {
+    const idp = stack.idp;
+    const bad = {
+      expired: await idp.issueToken({ role: 'auditor' }, { expiresInSec: -60 }),
+      audience: await idp.issueToken({ role: 'auditor' }, { audience: 'another-api' }),
+      issuer: await idp.issueToken({ role: 'auditor' }, { issuer: 'https://evil.example/idp' }),
+      none: await idp.issueToken({ role: 'auditor' }, { alg: 'none' }),
+      confusion: await idp.issueToken({ role: 'auditor' }, { alg: 'HS256' }),
+      tampered: (await idp.issueToken({ role: 'clerk' })).replace(
+        /\.([^.]+)\./,
+        (_m, p: string) =>
+          `.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), role: 'auditor' })).toString('base64url')}.`,
+      ),
+      garbage: 'not-a-jwt',
+    };
+    for (const [what, t] of Object.entries(bad)) {
+      const r = await call('listAuditEvents', undefined, { bearer: t });
+      assert.equal(r.status, 401, what);
+      assert.equal(r.json.code, 'UNAUTHENTICATED');
+    }
+  });
+
+  it('shows a student to an institution with an enrolment or a ruling for it, and the same 404 as an unknown number to others', async () => {
+    const own = await call('getCredit', 'institution:UGENT', {
+      path: `/v1/students/${student}/learning-credit`,
+      query: 'purpose=study-progress-decision',
+    });
+    assert.equal(own.status, 200);
+    assert.equal(own.json.balance, 140 + 15);
+    assert.equal(JSON.stringify(own.json).includes('Maes'), false, 'no name in the credit view');
+    const other = await call('getCredit', 'institution:KUL', {
+      path: `/v1/students/${student}/learning-credit`,
+      query: 'purpose=enrolment',
+    });
+    const unknown = await call('getCredit', 'institution:KUL', {
+      path: `/v1/students/${stranger}/learning-credit`,
+      query: 'purpose=enrolment',
+    });
+    assert.equal(other.status, 404);
+    assert.deepEqual(other.json, unknown.json, 'not visible looks exactly like unknown');
+    const enrol = await call('declareEnrolment', 'institution:KUL', {
+      path: `/v1/students/${student}/enrolments/2025-2026`,
+    });
+    assert.equal(enrol.status, 201);
+    const now = await call('getCredit', 'institution:KUL', {
+      path: `/v1/students/${student}/learning-credit`,
+      query: 'purpose=enrolment',
+    });
+    assert.equal(now.status, 200);
+  });
+
+  it('requires a documented purpose and a valid number', async () => {
+    const noPurpose = await call('getCredit', 'institution:UGENT', {
+      path: `/v1/students/${student}/learning-credit`,
+    });
+    assert.equal(noPurpose.status, 400);
+    assert.equal(noPurpose.json.code, 'INVALID_PURPOSE');
+    const badPurpose = await call('getCredit', 'institution:UGENT', {
+      path: `/v1/students/${student}/learning-credit`,
+      query: 'purpose=curiosity',
+    });
+    assert.equal(badPurpose.status, 400);
+    const badNumber = await call('getCredit', 'institution:UGENT', {
+      path: '/v1/students/85073003329/learning-credit',
+      query: 'purpose=enrolment',
+    });
+    assert.equal(badNumber.status, 400);
+    assert.equal(badNumber.json.code, 'INVALID_RRN');
+    assert.match(JSON.stringify(badNumber.json), /85\.07\.30-xxx\.29/);
+    assert.equal(badNumber.text.includes('033'), false);
+  });
+
+  it('looks up to 100 numbers at once with one audit record per number', async () => {
+    const r = await call('batchGetCredit', 'institution:UGENT', {
+      json: { purpose: 'enrolment', nationalNumbers: [student, stranger, '123'] },
+    });
+    assert.equal(r.status, 200);
+    const results = r.json.results as { status: string }[];
+    assert.deepEqual(
+      results.map((x) => x.status),
+      ['FOUND', 'NOT_FOUND', 'INVALID'],
+    );
+    const deps = await intakeDeps();
+    const records = (await deps.audit.list()).filter(
+      (x) => x.action === 'credit.read' && x.actor.institution === 'UGENT' && x.purpose === 'enrolment',
+    );
+    assert.ok(records.length >= 2);
+    const tooMany = await call('batchGetCredit', 'institution:UGENT', {
+      json: { purpose: 'enrolment', nationalNumbers: Array.from({ length: 101 }, () => student) },
+    });
+    assert.equal(tooMany.status, 400);
+  });
+
+  it('returns no credit data when the access cannot be audited (fail closed)', async () => {
+    failAudit = true;
+    try {
+      const r = await call('getCredit', 'institution:UGENT', {
+        path: `/v1/students/${student}/learning-credit`,
+        query: 'purpose=enrolment',
+      });
+      assert.equal(r.status, 503);
+      assert.equal(r.json.code, 'AUDIT_UNAVAILABLE');
+      assert.equal('balance' in r.json, false);
+      const s = await call('subjectReport', 'auditor', { path: `/v1/audit/subjects/${student}` });
+      assert.equal(s.status, 503);
+    } finally {
+      failAudit = false;
+    }
+  });
+
+  it('lets the auditor filter the log, export CSV and see denied attempts marked', async () => {
+    const r = await call('listAuditEvents', 'auditor', { query: `subject=${student}&action=credit.read` });
+    assert.equal(r.status, 200);
+    const items = r.json.items as { outcome: string; actor: { institution?: string } }[];
+    assert.ok(items.some((i) => i.outcome === 'ALLOWED' && i.actor.institution === 'UGENT'));
+    assert.ok(items.some((i) => i.outcome.startsWith('DENIED') && i.actor.institution === 'KUL'));
+    const csv = await call('listAuditEvents', 'auditor', { query: 'outcome=DENIED', accept: 'text/csv' });
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+    assert.match(csv.text.split('\r\n')[0]!, /^at,id,actorId/);
+    assert.ok(csv.text.includes('DENIED'));
+    assert.equal(csv.text.includes(student), false, 'no national number in the export');
+  });
+
+  it('gives the data-subject report with the ledger entries and every access', async () => {
+    const r = await call('subjectReport', 'auditor', { path: `/v1/audit/subjects/${student}` });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.name, { surname: 'Maes', givenNames: 'Lotte' });
+    assert.equal((r.json.ledgerEntries as unknown[]).length, 1);
+    assert.ok((r.json.accesses as unknown[]).length >= 3);
+  });
+
+  it('imports opening balances and enrolments line by line, reports refused lines, and is idempotent', async () => {
+    const a = nationalNumber('040506', 201, true);
+    const b = nationalNumber('040506', 203, true);
+    const csv = `nationalNumber,surname,givenNames,openingBalance\n${a},Peeters,Jan,120\n${b},Claes,Eva,95\n85073003329,Bad,Check,100\n${a.slice(0, 10)},Short,Number,100\n${b},Claes,,90\n${a},Peeters,Jan,9999\n`;
+    const first = await call('importBalances', 'operator', { text: csv });
+    assert.equal(first.status, 200);
+    assert.equal(first.json.accepted, 2);
+    assert.deepEqual(
+      (first.json.refused as { line: number; code: string }[]).map((x) => [x.line, x.code]),
+      [
+        [4, 'INVALID_RRN'],
+        [5, 'INVALID_RRN'],
+        [6, 'MISSING_FIELD'],
+        [7, 'INVALID_FIELD'],
+      ],
+    );
+    const again = await call('importBalances', 'operator', { text: csv });
+    assert.equal(again.json.unchanged, 2);
+    const enrol = await call('importEnrolments', 'operator', {
+      text: `nationalNumber,institution,academicYear\n${a},KUL,2024-2025\n${b},Nergens,2024-2025\n${a},UGENT,2024-2026\n`,
+    });
+    assert.equal(enrol.json.accepted, 1);
+    assert.deepEqual(
+      (enrol.json.refused as { code: string }[]).map((x) => x.code),
+      ['UNKNOWN_INSTITUTION', 'INVALID_FIELD'],
+    );
+    const credit = await call('getCredit', 'institution:KUL', {
+      path: `/v1/students/${a}/learning-credit`,
+      query: 'purpose=enrolment',
+    });
+    assert.equal(credit.status, 200);
+    assert.equal(credit.json.balance, 120);
+  });
+
+  it('lets a clerk upload through the presigned POST and follow only their own uploads', async () => {
+    const start = await call('createUpload', 'clerk');
+    assert.equal(start.status, 201);
+    const { intakeId, upload } = start.json as {
+      intakeId: string;
+      upload: { url: string; fields: Record<string, string> };
+    };
+    assert.equal(upload.fields['Content-Type'], 'application/pdf');
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+    form.append(
+      'file',
+      new Blob(
+        [
+          (await pdfFromText(
+            extractText({
+              ruling: '71002',
+              rrn: student,
+              surname: 'Maes',
+              givenNames: 'Lotte',
+              lines: [{ year: '2024-2025', inst: 'UGent', prog: 'Bachelor in de biologie', req: 6, ret: 6 }],
+            }),
+          )) as Uint8Array<ArrayBuffer>,
+        ],
+        { type: 'application/pdf' },
+      ),
+    );
+    const put = await fetch(upload.url, { method: 'POST', body: form });
+    assert.ok(put.ok, `storage accepted the form (${put.status})`);
+    const status = await waitForStatus(intakeId);
+    assert.equal(status.status, 'APPLIED');
+    const mine = await call('listUploads', 'clerk');
+    assert.ok((mine.json.items as { intakeId: string }[]).some((i) => i.intakeId === intakeId));
+    const other = await call('getUpload', 'clerk', { path: `/v1/extracts/0api0000001-aaaaaaaaaaaaaaaa` });
+    assert.equal(other.status, 404, "another clerk's upload is not visible");
+  });
+
+  it('lets the operator approve a held extract after review, which then applies', async () => {
+    const p = nationalNumber('030303', 301, true);
+    const deps = await intakeDeps();
+    const put = async (id: string, surname: string, ruling: string) => {
+      const key = `incoming/griffie-api/${id}.pdf`;
+      const now = new Date().toISOString();
+      await deps.statuses.received({
+        intakeId: id,
+        uploader: 'griffie-api',
+        key,
+        receivedAt: now,
+        updatedAt: now,
+        status: 'RECEIVED',
+      });
+      await deps.extracts.put(
+        key,
+        await pdfFromText(extractText({ ruling, rrn: p, surname, givenNames: 'Mila' })),
+      );
+      return waitForStatus(id);
+    };
+    assert.equal((await put('0api0000002-bbbbbbbbbbbbbbbb', 'Wouters', '72001')).status, 'APPLIED');
+    assert.equal((await put('0api0000003-cccccccccccccccc', 'Wauters', '72002')).status, 'HELD');
+    const held = await call('listHeld', 'operator');
+    assert.ok(
+      (held.json.items as { intakeId: string }[]).some((i) => i.intakeId === '0api0000003-cccccccccccccccc'),
+    );
+    const approve = await call('approveHeld', 'operator', {
+      path: '/v1/admin/held/0api0000003-cccccccccccccccc:approve',
+    });
+    assert.equal(approve.status, 202);
+    assert.equal((await waitForStatus('0api0000003-cccccccccccccccc')).status, 'APPLIED');
+    const pseudonym = await deps.keys.mac('pseudonym', p);
+    assert.equal((await deps.ledger.getStudent(pseudonym))?.balance, 140 + 2 * 39);
+    const again = await call('approveHeld', 'operator', {
+      path: '/v1/admin/held/0api0000003-cccccccccccccccc:approve',
+    });
+    assert.equal(again.status, 404);
+  });
+
+  it('pauses and resumes intake through the operator API', async () => {
+    const paused = await call('setIntake', 'operator', { json: { state: 'paused' } });
+    assert.equal(paused.json.state, 'paused');
+    const running = await call('setIntake', 'operator', { json: { state: 'running' } });
+    assert.equal(running.json.state, 'running');
+    const bad = await call('setIntake', 'operator', { json: { state: 'sleeping' } });
+    assert.equal(bad.status, 400);
+  });
+
+  it('seals the trail, verifies it, and names the record edited directly in the database', async () => {
+    await stack.seal();
+    await new Promise((r) => setTimeout(r, 5200)); // the sealer leaves records younger than its 5 s grace
+    await stack.seal();
+    const ok = await call('verifyAudit', 'auditor');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.json.ok, true, JSON.stringify(ok.json.firstProblem));
+    assert.ok((ok.json.checkedRecords as number) > 10);
+    // Someone with database access rewrites history: KUL's denied read becomes an allowed one.
+    const deps = await intakeDeps();
+    const victim = (await deps.audit.list()).find(
+      (r) => r.outcome === 'DENIED:NOT_VISIBLE' && r.actor.institution === 'KUL',
+    );
+    assert.ok(victim);
+    await awsClients().db.send(
+      new UpdateCommand({
+        TableName: stack.state.tables.audit,
+        Key: { id: victim.id },
+        UpdateExpression: 'SET outcome = :o',
+        ExpressionAttributeValues: { ':o': 'ALLOWED' },
+      }),
+    );
+    const broken = await call('verifyAudit', 'auditor');
+    assert.equal(broken.json.ok, false);
+    const first = broken.json.firstProblem as { kind: string; recordId: string };
+    assert.equal(first.kind, 'ALTERED');
+    assert.equal(first.recordId, victim.id);
+  });
+
+  it('validated every JSON response against the OpenAPI document', () => {
+    assert.ok(validated > 100, `validated ${validated} responses`);
+  });
+});
