@@ -1,18 +1,83 @@
-/** `ruling-intake audit verify`: through the API, or offline with an exported public key. */
-import { apiClient, ensureOk, type ApiOptions } from './api-client.js';
+/**
+ * `ruling-intake audit verify`: through the API (the server's key), or offline: with
+ * `--public-key key.pem` the CLI reads the records and checkpoints itself (the local stack's
+ * data) and checks every signature with that key alone, trusting nothing the server says.
+ */
+import { readFile } from 'node:fs/promises';
+import { apiClient, CliError, ensureOk, localState, type ApiOptions } from './api-client.js';
+
+interface Verification {
+  ok: boolean;
+  checkedRecords?: number;
+  checkedCheckpoints?: number;
+  pending?: number;
+  firstProblem?: { kind: string; recordId?: string; checkpoint?: number; detail: string } | null;
+  problems?: unknown[];
+}
+
+function report(v: Verification, out: { print(s: string): void }): void {
+  if (v.ok) {
+    out.print(
+      `audit trail intact: ${v.checkedRecords ?? 0} records in ${v.checkedCheckpoints ?? 0} signed checkpoints verified${v.pending ? `, ${v.pending} not sealed yet` : ''}.`,
+    );
+    return;
+  }
+  const p = v.firstProblem;
+  out.print(`audit trail BROKEN: ${v.problems?.length ?? 1} problem(s).`);
+  if (p)
+    out.print(
+      `first: ${p.kind}${p.recordId ? ` record ${p.recordId}` : ''}${p.checkpoint ? ` checkpoint ${p.checkpoint}` : ''} — ${p.detail}`,
+    );
+}
 
 export async function auditVerifyCommand(
   opts: ApiOptions & { json?: boolean; lang: 'nl' | 'en'; from?: string; to?: string; publicKey?: string },
   out: { print(s: string): void; printJson(v: unknown): void },
 ): Promise<number> {
+  let v: Verification;
+  if (opts.publicKey) {
+    const pem = await readFile(opts.publicKey, 'utf8').catch(() => {
+      throw new CliError(`Cannot read the public key ${opts.publicKey}.`);
+    });
+    const state = await localState();
+    if (!state)
+      throw new CliError('Offline verification reads the local stack’s data: start it with npm start.');
+    const { useLocalStack } = await import('../../infra/local/state.js');
+    useLocalStack(state);
+    const { auditSealPorts } = await import('../adapters/compose-audit.js');
+    const { verifyAudit } = await import('../use-cases/audit-seal.js');
+    const ports = await auditSealPorts();
+    v = await verifyAudit({
+      audit: ports.audit,
+      checkpoints: ports.checkpoints,
+      publicKeyPem: pem,
+      ...(opts.from ? { from: opts.from } : {}),
+      ...(opts.to ? { to: opts.to } : {}),
+    });
+  } else {
+    const api = await apiClient(opts, 'auditor');
+    const q = new URLSearchParams();
+    if (opts.from) q.set('from', opts.from);
+    if (opts.to) q.set('to', opts.to);
+    const r = await api.call('GET', `/v1/audit/verify?${q}`);
+    ensureOk(r, opts.lang);
+    v = r.body as Verification;
+  }
+  if (opts.json) out.printJson(v);
+  else report(v, out);
+  return v.ok ? 0 : 5;
+}
+
+/** `ruling-intake audit public-key`: the PEM of the checkpoint signing key, for offline checks. */
+export async function auditPublicKeyCommand(
+  opts: ApiOptions & { lang: 'nl' | 'en' },
+  out: { print(s: string): void },
+): Promise<number> {
   const api = await apiClient(opts, 'auditor');
-  const q = new URLSearchParams();
-  if (opts.from) q.set('from', opts.from);
-  if (opts.to) q.set('to', opts.to);
-  const r = await api.call('GET', `/v1/audit/verify?${q}`);
+  const r = await api.call('GET', '/v1/audit/verify');
   ensureOk(r, opts.lang);
-  const b = r.body as { ok: boolean };
-  if (opts.json) out.printJson(b);
-  else out.print(b.ok ? 'audit trail verified: intact' : `audit trail BROKEN: ${JSON.stringify(b)}`);
-  return b.ok ? 0 : 5;
+  const pem = (r.body as { publicKeyPem?: string }).publicKeyPem;
+  if (!pem) throw new CliError('The server did not return its public key.');
+  out.print(pem.trim());
+  return 0;
 }

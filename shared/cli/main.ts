@@ -575,6 +575,17 @@ export function program(): Command {
   );
   api(
     audit
+      .command('public-key')
+      .description('Print the checkpoint signing key (PEM), to verify offline with --public-key.'),
+    'auditor',
+  ).action((o: ApiOut) =>
+    run(async () => {
+      const { auditPublicKeyCommand } = await import('./audit-verify.js');
+      return auditPublicKeyCommand(o, { print });
+    })(),
+  );
+  api(
+    audit
       .command('subject')
       .description('Everything about one person: ledger entries and every access (GDPR art. 15).')
       .argument('<nationalNumber>'),
