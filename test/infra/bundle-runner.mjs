@@ -1,5 +1,6 @@
 // Runs inside a fresh Node process whose working directory is an empty copy of a bundle.
 // argv: <bundle dir> <mode> <json input>. Prints one line `RESULT <json>` last.
+// Modes: extract, readPdfText, handler (import only), invoke (call handler with input.event).
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,5 +36,19 @@ if (mode === 'extract') {
   result.lines = text.pages.flat().map((l) => l.text);
 } else if (mode === 'handler') {
   result.handler = typeof mod.handler;
+} else if (mode === 'invoke') {
+  result.handler = typeof mod.handler;
+  const context = {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bundle-test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:bundle-test',
+    memoryLimitInMB: '512',
+    awsRequestId: 'bundle-test',
+    logGroupName: '/aws/lambda/bundle-test',
+    logStreamName: 'bundle-test',
+    getRemainingTimeInMillis: () => 30_000,
+    callbackWaitsForEmptyEventLoop: true,
+  };
+  result.response = await mod.handler(args.event, context);
 }
 console.log(`RESULT ${JSON.stringify(result)}`);

@@ -1,10 +1,12 @@
 /**
  * The intake bundle runs from an empty directory on a machine where `@napi-rs/canvas` cannot be
- * loaded — as on Lambda arm64, whatever machine bundled it — and extracts PDF text there.
+ * loaded — as on Lambda arm64, whatever machine bundled it — and extracts PDF text there; so does
+ * every other function's bundle (the API functions and the audit sealer load and export `handler`).
  *
- * Every entry is bundled once with the shared options of infra/bundling.ts (the stand-in entry
- * always; the real PDF reader and handler when they exist), and the asset that `cdk synth`
- * itself produces for the intake function is checked the same way.
+ * Every entry is bundled once, in parallel, through esbuild's API with the shared options of
+ * infra/bundling.ts (the stand-in entry, the real PDF reader, every function entry), and the asset
+ * that `cdk synth` itself produces (NodejsFunction + `cdkBundling`) is checked for the intake
+ * function, in a stack that holds only that function so CDK bundles nothing else.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,11 +16,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { build, type Metafile } from 'esbuild';
 import { INTAKE_BUNDLE, PROJECT_ROOT, cdkBundling, esbuildOptions } from '../../infra/bundling.js';
-import { INTAKE_ENTRY } from '../../infra/constructs/intake-function.js';
-import { RulingIntakeStack } from '../../infra/stack.js';
+import { API_ENTRIES } from '../../infra/constructs/api-functions.js';
+import { SEALER_ENTRY } from '../../infra/constructs/audit-sealer.js';
+import { INTAKE_ENTRY, IntakeFunction } from '../../infra/constructs/intake-function.js';
+import { KeyRing } from '../../infra/constructs/keys.js';
+import { Storage } from '../../infra/constructs/storage.js';
 import { ENV, EXTRACTS_BUCKET, KEYS, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
 import { twoPagePdf, type3Pdf } from './pdf-samples.js';
 import { ENTRY, cdkJsonContext } from './stack-fixture.js';
@@ -50,6 +55,26 @@ const LAMBDA_ENV: Record<string, string> = {
   [KEYS.data.env]: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
   [KEYS.hmac.env]: '00000000-0000-0000-0000-000000000001',
   ...Object.fromEntries(Object.values(TABLES).map((t) => [t.env, t.id])),
+};
+
+/** GET /v1/openapi.json as API Gateway (payload 2.0) delivers it: no token, no AWS call. */
+const OPENAPI_REQUEST = {
+  version: '2.0',
+  routeKey: 'GET /v1/openapi.json',
+  rawPath: '/v1/openapi.json',
+  rawQueryString: '',
+  headers: { accept: 'application/json' },
+  requestContext: {
+    requestId: 'bundle-test',
+    http: {
+      method: 'GET',
+      path: '/v1/openapi.json',
+      protocol: 'HTTP/1.1',
+      sourceIp: '192.0.2.1',
+      userAgent: 'test',
+    },
+  },
+  isBase64Encoded: false,
 };
 
 let work: string;
@@ -86,16 +111,30 @@ async function bundle(name: string, entry: string): Promise<void> {
   bundles.set(name, { dir, metafile });
 }
 
-/** Synthesizes the stack with bundling on and returns the intake function's asset directory. */
+/**
+ * Synthesizes the intake function as `cdk synth` does (bundling on, asset paths in the metadata)
+ * and returns its asset directory. The stack holds the intake function and what it needs only:
+ * the other functions use the same `AppFunction` and options, and are bundled through the API.
+ */
 function synthesizeAsset(outdir: string): string {
-  // As `cdk synth` runs it: bundling on, asset paths recorded in the template metadata.
   const app = new App({
     outdir,
     context: { ...cdkJsonContext(), environment: 'dev', 'aws:cdk:enable-asset-metadata': true },
+    builtinCloudFormationValidation: false,
   });
-  const stack = new RulingIntakeStack(app, 'RulingIntakeStack', { environment: 'dev', intakeEntry: ENTRY });
-  const assembly = app.synth();
-  const template = assembly.getStackByName(stack.stackName).template as {
+  const stack = new Stack(app, 'BundleTestStack');
+  const keys = new KeyRing(stack, 'Keys', { environment: 'dev' });
+  const storage = new Storage(stack, 'Storage', { environment: 'dev', dataKey: keys.data });
+  new IntakeFunction(stack, 'Intake', {
+    environment: 'dev',
+    bucket: storage.bucket,
+    queue: storage.queue,
+    tables: storage.tables,
+    dataKey: keys.data,
+    hmacKey: keys.hmac,
+    entry: ENTRY,
+  });
+  const template = app.synth().getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
   };
   const fn = Object.values(template.Resources).find(
@@ -104,6 +143,14 @@ function synthesizeAsset(outdir: string): string {
   assert.ok(fn, 'no bundled Lambda function in the template');
   return join(outdir, fn.Metadata!['aws:asset:path']!);
 }
+
+/** Function entries other than the intake: name → entry module. */
+const FUNCTION_ENTRIES: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(API_ENTRIES).map(([fn, entry]) => [`api-${fn}`, entry])),
+  'audit-sealer': SEALER_ENTRY,
+};
+/** Each function bundle, run once from an empty directory (started in `before`, in parallel). */
+const loaded = new Map<string, Promise<Awaited<ReturnType<typeof runFromEmptyDirectory>>>>();
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'ruling-intake-bundles-'));
@@ -115,7 +162,19 @@ before(async () => {
     bundle('stand-in', STAND_IN),
     ...(existsSync(PDF_TEXT) ? [bundle('pdf-text', PDF_TEXT)] : []),
     ...(existsSync(INTAKE_ENTRY) ? [bundle('handler', INTAKE_ENTRY)] : []),
+    ...Object.entries(FUNCTION_ENTRIES)
+      .filter(([, entry]) => existsSync(entry))
+      .map(([name, entry]) => bundle(name, entry)),
   ]);
+  for (const name of Object.keys(FUNCTION_ENTRIES)) {
+    const b = bundles.get(name);
+    if (!b) continue;
+    const p = runFromEmptyDirectory(b.dir, name === 'api-institution' ? 'invoke' : 'handler', {
+      event: OPENAPI_REQUEST,
+    });
+    p.catch(() => undefined); // awaited by its test
+    loaded.set(name, p);
+  }
   cdkAsset = synthesizeAsset(join(work, 'cdk.out'));
 });
 
@@ -222,5 +281,30 @@ describe('intake bundle', () => {
       const { result } = await runFromEmptyDirectory(cdkAsset, 'extract', { pdfs: [pdfs.twoPages] });
       assert.equal((result['extractions'] as { pages: number }[])[0]!.pages, 2);
     }
+  });
+});
+
+describe('function bundles', () => {
+  for (const [name, entry] of Object.entries(FUNCTION_ENTRIES)) {
+    test(`${name}: the bundle loads from an empty directory without the canvas and exports handler`, async (t) => {
+      if (!existsSync(entry)) return t.skip(`${entry} does not exist yet`);
+      const { result, files } = await loaded.get(name)!;
+      assert.deepEqual(files.sort(), ['index.mjs', 'index.mjs.map']);
+      assert.equal(result['handler'], 'function');
+      assert.equal(result['canvasLoadable'], false);
+      const native = Object.keys(bundles.get(name)!.metafile.inputs).filter(
+        (i) => i.includes('@napi-rs/') || i.endsWith('.node'),
+      );
+      assert.deepEqual(native, []);
+    });
+  }
+
+  test('api-institution: the bundle answers GET /v1/openapi.json from an empty directory', async (t) => {
+    if (!loaded.has('api-institution'))
+      return t.skip('functions/api-institution/handler.ts does not exist yet');
+    const { result } = await loaded.get('api-institution')!;
+    const response = result['response'] as { statusCode: number; body: string };
+    assert.equal(response.statusCode, 200);
+    assert.match((JSON.parse(response.body) as { openapi: string }).openapi, /^3\.1\./);
   });
 });

@@ -1,0 +1,160 @@
+/**
+ * The four API functions (stateless), one per caller group of `API_FUNCTIONS`, each with exactly
+ * the rights its routes use (read from shared/use-cases and shared/adapters):
+ *
+ * | function    | rights                                                                                  |
+ * | ----------- | --------------------------------------------------------------------------------------- |
+ * | clerk       | intake: GetItem, PutItem, Query byUploader · audit: PutItem · extracts: PutObject under  |
+ * |             | `incoming/` (the presigned POST it signs) · data key: GenerateDataKey via S3            |
+ * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
+ * |             | — nothing on the extracts bucket                                                        |
+ * | audit       | audit: PutItem, Scan, Query byDay · ledger: GetItem, Query · HMAC: GenerateMac · data key:|
+ * |             | Decrypt (names in the subject report, checkpoints) · signing key: GetPublicKey ·         |
+ * |             | checkpoints: GetObject, ListBucket                                                      |
+ * | admin       | control: GetItem, PutItem · intake: GetItem, PutItem, Scan · ledger: PutItem, UpdateItem |
+ * |             | (imports) · audit: PutItem · HMAC: GenerateMac · data key: GenerateDataKey (names),      |
+ * |             | Decrypt via SQS · queue: SendMessage · extracts under `incoming/`: GetObject (HEAD),      |
+ * |             | PutObjectTagging, ListBucket (404 for a gone extract) · the intake event source mapping |
+ *
+ * Wiring-only variables: `apiPorts()` (shared/adapters/compose.ts) builds every port of every
+ * function at first use, so each function must be told all table names, the bucket, the queue
+ * URL and both key ids even where it has no right to use them. They are set with `setEnv` —
+ * names only, no grant — and listed in `WIRING_ONLY` below so the difference stays visible.
+ */
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import {
+  AUDIT_CHECKPOINTS,
+  ENV,
+  EXTRACTS_BUCKET,
+  KEYS,
+  TABLES,
+  type TableName,
+} from '../../shared/config/resources.js';
+import { API_FUNCTIONS, type ApiFunction } from '../../shared/config/routes.js';
+import { PROJECT_ROOT } from '../bundling.js';
+import { AppFunction } from './app-function.js';
+import type { AuthSettings } from './identity.js';
+
+export const API_ENTRIES: Readonly<Record<ApiFunction, string>> = Object.fromEntries(
+  API_FUNCTIONS.map((fn) => [fn, join(PROJECT_ROOT, `functions/api-${fn}/handler.ts`)]),
+) as Record<ApiFunction, string>;
+
+export interface ApiFunctionsProps {
+  readonly environment: string;
+  readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
+  readonly extracts: s3.IBucket;
+  readonly intakeQueue: sqs.IQueue;
+  readonly checkpoints: s3.IBucket;
+  readonly keys: { readonly data: kms.IKey; readonly hmac: kms.IKey; readonly signing: kms.IKey };
+  /** The intake function's SQS event source mapping (the pause switch). */
+  readonly intakeMapping: { readonly arn: string; readonly uuid: string };
+  readonly auth: AuthSettings;
+}
+
+/** Variables every API function needs for `apiPorts()` to build, whatever it is allowed to use. */
+export const WIRING_ONLY: readonly string[] = [
+  ...Object.values(TABLES).map((t) => t.env),
+  EXTRACTS_BUCKET.env,
+  ENV.intakeQueueUrl,
+  KEYS.hmac.env,
+  KEYS.data.env,
+];
+
+export class ApiFunctions extends Construct {
+  readonly clerk: AppFunction;
+  readonly institution: AppFunction;
+  readonly audit: AppFunction;
+  readonly admin: AppFunction;
+
+  constructor(scope: Construct, id: string, props: ApiFunctionsProps) {
+    super(scope, id);
+    const { tables, keys, extracts, checkpoints } = props;
+    const fn = (name: ApiFunction, description: string, memorySize: number) =>
+      new AppFunction(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
+        environment: props.environment,
+        name: `api-${name}`,
+        entry: API_ENTRIES[name],
+        description,
+        logKey: keys.data,
+        memorySize,
+      });
+    const incoming = EXTRACTS_BUCKET.uploadPrefix;
+
+    this.clerk = fn('clerk', 'Clerk API: presigned uploads and their statuses', 512)
+      .bindTable('intake', tables.intake, ['GetItem', 'PutItem'], { byUploader: ['Query'] })
+      .bindTable('audit', tables.audit, ['PutItem'])
+      // S3 evaluates the presigned POST with the signer's rights: put under incoming/, encrypt.
+      .bindBucket(EXTRACTS_BUCKET.env, extracts, { prefix: incoming, objects: ['PutObject'] })
+      .bindKey('data', keys.data, ['GenerateDataKey'], { via: 's3' });
+
+    this.institution = fn('institution', 'Institution API: learning credit, enrolments', 512)
+      .bindTable('ledger', tables.ledger, ['GetItem', 'Query', 'PutItem'])
+      .bindTable('audit', tables.audit, ['PutItem'])
+      .bindKey('hmac', keys.hmac, ['GenerateMac']);
+
+    this.audit = fn('audit', 'Auditor API: access log, verification, subject reports', 1024)
+      .bindTable('audit', tables.audit, ['PutItem', 'Scan'], { byDay: ['Query'] })
+      .bindTable('ledger', tables.ledger, ['GetItem', 'Query'])
+      .bindKey('hmac', keys.hmac, ['GenerateMac'])
+      // Names in the subject report (Encryption SDK) and checkpoint objects (SSE-KMS).
+      .bindKey('data', keys.data, ['Decrypt'])
+      // Verification happens in the function with the public key: no kms:Verify.
+      .bindKey('signing', keys.signing, ['GetPublicKey'])
+      .bindBucket(AUDIT_CHECKPOINTS.env, checkpoints, {
+        prefix: AUDIT_CHECKPOINTS.prefix,
+        objects: ['GetObject'],
+        list: ['ListBucket'],
+      });
+
+    this.admin = fn('admin', 'Operator API: intake switch, held extracts, imports', 1024)
+      .bindTable('control', tables.control, ['GetItem', 'PutItem'])
+      .bindTable('intake', tables.intake, ['GetItem', 'PutItem', 'Scan'])
+      .bindTable('ledger', tables.ledger, ['PutItem', 'UpdateItem'])
+      .bindTable('audit', tables.audit, ['PutItem'])
+      .bindKey('hmac', keys.hmac, ['GenerateMac'])
+      .bindKey('data', keys.data, ['GenerateDataKey'])
+      // SendMessage to the SSE-KMS queue: SQS generates (above) and decrypts data keys on the sender's behalf.
+      .bindKey('data', keys.data, ['Decrypt'], { via: 'sqs' })
+      .bindQueue(ENV.intakeQueueUrl, props.intakeQueue, ['SendMessage'])
+      // HeadObject (approve: does the extract still exist?) and tagging (reject). ListBucket turns a
+      // missing extract into 404 instead of 403; every object of this bucket is under incoming/.
+      .bindBucket(EXTRACTS_BUCKET.env, extracts, {
+        prefix: incoming,
+        objects: ['GetObject', 'PutObjectTagging'],
+        list: ['ListBucket'],
+      })
+      .bindEventSourceMapping(ENV.intakeMappingUuid, props.intakeMapping);
+
+    const wiring: Readonly<Record<string, string>> = {
+      ...Object.fromEntries(
+        (Object.keys(TABLES) as TableName[]).map((name) => [TABLES[name].env, tables[name].tableName]),
+      ),
+      [EXTRACTS_BUCKET.env]: extracts.bucketName,
+      [ENV.intakeQueueUrl]: props.intakeQueue.queueUrl,
+      [KEYS.hmac.env]: keys.hmac.keyId,
+      [KEYS.data.env]: keys.data.keyArn,
+    };
+    const { auth } = props;
+    for (const f of this.all) {
+      for (const name of WIRING_ONLY) f.setEnv(name, wiring[name]!);
+      f.setEnv(ENV.authIssuer, auth.issuer)
+        .setEnv(ENV.authAudience, auth.audiences.join(','))
+        .setEnv(ENV.authJwksUrl, auth.jwksUrl)
+        .setEnv(ENV.authClientInstitutions, auth.clientInstitutionsJson);
+    }
+  }
+
+  get all(): readonly AppFunction[] {
+    return [this.clerk, this.institution, this.audit, this.admin];
+  }
+
+  /** The Lambda function behind each `fn` of `ROUTES`. */
+  get byRouteFunction(): Readonly<Record<ApiFunction, AppFunction>> {
+    return { clerk: this.clerk, institution: this.institution, audit: this.audit, admin: this.admin };
+  }
+}

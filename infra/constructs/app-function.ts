@@ -1,0 +1,285 @@
+/**
+ * Every Lambda function of the service goes through `AppFunction`: arm64, `nodejs24.x`, the
+ * shared esbuild bundle (infra/bundling.ts, no Docker, runs from an empty directory), its own
+ * log group (data key, retention), active tracing, Powertools environment, and an explicit role
+ * that starts with nothing but writing to that log group.
+ *
+ * Rights are added only through the `bind*` helpers, each of which grants exactly the actions
+ * named (no `*`, no CDK `grantReadWriteData` bundles) AND sets the environment variable through
+ * which the code finds the resource, so a function never learns of a resource it may not use
+ * without it being visible here. `setEnv` is for plain configuration (no rights).
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { ENV, KEYS, LIMITS, SERVICE_NAME, TABLES, type TableName } from '../../shared/config/resources.js';
+import { NODE_RUNTIME, PROJECT_ROOT, cdkBundling } from '../bundling.js';
+import { logGroupPrefix } from '../naming.js';
+
+export type KeyName = keyof typeof KEYS;
+
+/** DynamoDB item actions a function may be granted on a table (never table administration). */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
+/** Actions on a global secondary index (only reads exist there). */
+export type IndexAction = 'Query' | 'Scan';
+
+/** Tables whose records are never changed or removed: only PutItem and reads may be granted. */
+export const APPEND_ONLY_TABLES: readonly TableName[] = ['audit'];
+const MUTATING: readonly TableAction[] = ['UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+
+export type S3ObjectAction =
+  | 'GetObject'
+  | 'PutObject'
+  | 'PutObjectRetention'
+  | 'PutObjectTagging'
+  | 'DeleteObject'
+  | 'DeleteObjectVersion';
+export type S3BucketAction = 'ListBucket' | 'ListBucketVersions';
+
+export type KmsAction =
+  'Encrypt' | 'Decrypt' | 'GenerateDataKey' | 'GenerateMac' | 'Sign' | 'Verify' | 'GetPublicKey';
+
+/** AWS services through which a KMS grant may be restricted (`kms:ViaService`). */
+export type ViaService = 's3' | 'sqs';
+
+export interface BucketAccess {
+  /** Object key prefix the object actions are limited to, e.g. `incoming/`. */
+  readonly prefix: string;
+  readonly objects: readonly S3ObjectAction[];
+  /**
+   * Bucket-level list actions. `ListBucket` also makes S3 answer 404 instead of 403 for a missing
+   * key, which HeadObject-based existence checks rely on.
+   */
+  readonly list?: readonly S3BucketAction[];
+  /** Limit the list actions to `prefix` with an `s3:prefix` condition (default false). */
+  readonly listOnlyPrefix?: boolean;
+}
+
+export interface AppFunctionProps {
+  readonly environment: string;
+  /** Short name (`api-clerk`): log group `/ruling-intake/<env>/<name>` and statement ids. */
+  readonly name: string;
+  /** Absolute path of the entry module; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** Encrypts the log group (the data key; its policy lets CloudWatch Logs use it for this prefix). */
+  readonly logKey: kms.IKey;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  /** Retries of asynchronous invocations (Lambda's default is 2). */
+  readonly retryAttempts?: number;
+}
+
+const pascal = (s: string) =>
+  s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+
+export class AppFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly name: string;
+  private readonly env = new Map<string, string>();
+  private readonly sids = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    this.name = props.name;
+    const retention = LIMITS.logRetentionDays as number as logs.RetentionDays;
+    if (!Object.values(logs.RetentionDays).includes(retention)) {
+      throw new Error(
+        `LIMITS.logRetentionDays (${LIMITS.logRetentionDays}) is not a CloudWatch Logs retention period`,
+      );
+    }
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `${logGroupPrefix(props.environment)}${props.name}`,
+      retention,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${SERVICE_NAME} ${props.name} function (${props.environment})`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      description: `${props.description} (${props.environment})`,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: cdkBundling(),
+      ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
+    });
+    this.setEnv(ENV.serviceName, SERVICE_NAME);
+    this.setEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    // Events carry national numbers (paths, bodies): never log them whole.
+    this.setEnv('POWERTOOLS_LOGGER_LOG_EVENT', 'false');
+    this.setEnv('NODE_OPTIONS', '--enable-source-maps');
+  }
+
+  /** The environment variables set so far (values may be tokens). */
+  get environmentVariables(): Readonly<Record<string, string>> {
+    return Object.fromEntries(this.env);
+  }
+
+  /** Sets a plain configuration variable (grants nothing). Setting a name twice with two values is an error. */
+  setEnv(name: string, value: string): this {
+    const previous = this.env.get(name);
+    if (previous !== undefined && previous !== value) {
+      throw new Error(`${this.node.path}: environment variable ${name} is already set to another value`);
+    }
+    if (previous === undefined) {
+      this.env.set(name, value);
+      this.function.addEnvironment(name, value);
+    }
+    return this;
+  }
+
+  private allow(sid: string, statement: Omit<iam.PolicyStatementProps, 'sid' | 'effect'>): void {
+    let unique = pascal(sid);
+    for (let n = 2; this.sids.has(unique); n++) unique = `${pascal(sid)}${n}`;
+    this.sids.add(unique);
+    this.role.addToPolicy(new iam.PolicyStatement({ ...statement, sid: unique }));
+  }
+
+  /**
+   * Item actions on a table of `TABLES` (and optionally on its indexes); sets `TABLES[name].env`.
+   * The audit table accepts only PutItem and reads.
+   */
+  bindTable(
+    name: TableName,
+    table: dynamodb.ITable,
+    actions: readonly TableAction[],
+    indexes: Readonly<Record<string, readonly IndexAction[]>> = {},
+  ): this {
+    const def = TABLES[name];
+    if (APPEND_ONLY_TABLES.includes(name)) {
+      const refused = actions.filter((a) => MUTATING.includes(a));
+      if (refused.length > 0) {
+        throw new Error(`the ${name} table is append-only: ${refused.join(', ')} may not be granted`);
+      }
+    }
+    if (actions.length > 0) {
+      this.allow(`${name} table`, {
+        actions: [...new Set(actions)].map((a) => `dynamodb:${a}`),
+        resources: [table.tableArn],
+      });
+    }
+    for (const [index, indexActions] of Object.entries(indexes)) {
+      if (!def.globalIndexes.some((i) => i.name === index)) {
+        throw new Error(`the ${name} table has no index ${index}`);
+      }
+      this.allow(`${name} ${index} index`, {
+        actions: [...new Set(indexActions)].map((a) => `dynamodb:${a}`),
+        resources: [`${table.tableArn}/index/${index}`],
+      });
+    }
+    return this.setEnv(def.env, table.tableName);
+  }
+
+  /** Object actions under one prefix (and optional list actions) on a bucket; sets `envName`. */
+  bindBucket(envName: string, bucket: s3.IBucket, access: BucketAccess): this {
+    const label = envName.replace(/_BUCKET$/, '').toLowerCase();
+    if (access.objects.length > 0) {
+      this.allow(`${label} objects`, {
+        actions: [...new Set(access.objects)].map((a) => `s3:${a}`),
+        resources: [bucket.arnForObjects(`${access.prefix}*`)],
+      });
+    }
+    if (access.list?.length) {
+      this.allow(`${label} list`, {
+        actions: [...new Set(access.list)].map((a) => `s3:${a}`),
+        resources: [bucket.bucketArn],
+        ...(access.listOnlyPrefix
+          ? { conditions: { StringLike: { 's3:prefix': [`${access.prefix}*`] } } }
+          : {}),
+      });
+    }
+    return this.setEnv(envName, bucket.bucketName);
+  }
+
+  /**
+   * Actions on one key of `KEYS`; sets `KEYS[name].env` (the key ARN for `*_ARN`, else the key id)
+   * unless `env: false` (a key the code never names, used only by a service on its behalf).
+   * With `via`, the grant only holds for requests KMS receives from that service on the function's
+   * behalf (S3 SSE-KMS, SQS SSE), not for direct calls.
+   */
+  bindKey(
+    name: KeyName,
+    key: kms.IKey,
+    actions: readonly KmsAction[],
+    options: { readonly via?: ViaService; readonly env?: boolean } = {},
+  ): this {
+    const region = Stack.of(this).region;
+    this.allow(`${name} key${options.via ? ` via ${options.via}` : ''}`, {
+      actions: [...new Set(actions)].map((a) => `kms:${a}`),
+      resources: [key.keyArn],
+      ...(options.via
+        ? { conditions: { StringEquals: { 'kms:ViaService': `${options.via}.${region}.amazonaws.com` } } }
+        : {}),
+    });
+    if (options.env === false) return this;
+    const env = KEYS[name].env;
+    return this.setEnv(env, env.endsWith('_ARN') ? key.keyArn : key.keyId);
+  }
+
+  /** Actions on a queue; sets `envName` to its URL. A KMS-encrypted queue needs the key too (`bindKey` via sqs). */
+  bindQueue(envName: string, queue: sqs.IQueue, actions: readonly 'SendMessage'[]): this {
+    this.allow(envName.replace(/_URL$/, '').toLowerCase(), {
+      actions: [...new Set(actions)].map((a) => `sqs:${a}`),
+      resources: [queue.queueArn],
+    });
+    return this.setEnv(envName, queue.queueUrl);
+  }
+
+  /**
+   * `lambda:UpdateEventSourceMapping` on one mapping (the intake pause switch); sets `envName` to
+   * its UUID. The mapping must belong to another function: a function cannot be told its own
+   * mapping's UUID (function → mapping → function is a cycle). A separate policy all the same,
+   * so the default policy, which every function waits for, never waits for a mapping.
+   */
+  bindEventSourceMapping(envName: string, mapping: { readonly arn: string; readonly uuid: string }): this {
+    new iam.Policy(this, 'EventSourceMappingPolicy', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'UpdateIntakeEventSourceMapping',
+          actions: ['lambda:UpdateEventSourceMapping'],
+          resources: [mapping.arn],
+        }),
+      ],
+    });
+    return this.setEnv(envName, mapping.uuid);
+  }
+}

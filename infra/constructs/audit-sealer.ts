@@ -1,0 +1,70 @@
+/**
+ * The audit sealer (stateless): an EventBridge schedule runs it every
+ * `AUDIT_CHECKPOINTS.sealEveryMinutes` minute(s); each run chains the audit records that arrived
+ * since the last checkpoint, signs the checkpoint with the KMS signing key and writes it, once, to
+ * the Object Lock bucket. Rights, exactly what `sealAudit` and its adapters use:
+ *
+ * - audit table: Scan (the first seal reads everything) and Query on the `byDay` index — no
+ *   PutItem, no UpdateItem, no DeleteItem;
+ * - signing key: Sign, GetPublicKey (it verifies its own signature before writing);
+ * - checkpoints under `checkpoints/`: PutObject with Object Lock retention headers
+ *   (PutObjectRetention), GetObject (read and HEAD), ListBucket (the latest checkpoint; also 404s);
+ * - data key via S3 only: GenerateDataKey and Decrypt, as S3 needs them for SSE-KMS objects.
+ *
+ * A failed run is not retried asynchronously: the next scheduled run seals the same records.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { join } from 'node:path';
+import { AUDIT_CHECKPOINTS } from '../../shared/config/resources.js';
+import { PROJECT_ROOT } from '../bundling.js';
+import { AppFunction } from './app-function.js';
+
+export const SEALER_ENTRY = join(PROJECT_ROOT, 'functions/audit-sealer/handler.ts');
+
+export interface AuditSealerProps {
+  readonly environment: string;
+  readonly auditTable: dynamodb.ITable;
+  readonly checkpoints: s3.IBucket;
+  readonly signingKey: kms.IKey;
+  readonly dataKey: kms.IKey;
+}
+
+export class AuditSealer extends AppFunction {
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: AuditSealerProps) {
+    super(scope, id, {
+      environment: props.environment,
+      name: 'audit-sealer',
+      entry: SEALER_ENTRY,
+      description: 'Seals the audit trail into signed, write-once checkpoints',
+      logKey: props.dataKey,
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
+      retryAttempts: 0,
+    });
+
+    this.bindTable('audit', props.auditTable, ['Scan'], { byDay: ['Query'] })
+      .bindKey('signing', props.signingKey, ['Sign', 'GetPublicKey'])
+      .bindBucket(AUDIT_CHECKPOINTS.env, props.checkpoints, {
+        prefix: AUDIT_CHECKPOINTS.prefix,
+        objects: ['PutObject', 'PutObjectRetention', 'GetObject'],
+        list: ['ListBucket'],
+      })
+      .bindKey('data', props.dataKey, ['GenerateDataKey', 'Decrypt'], { via: 's3', env: false });
+
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: 'Seal new audit records into a signed checkpoint',
+      schedule: events.Schedule.rate(Duration.minutes(AUDIT_CHECKPOINTS.sealEveryMinutes)),
+      targets: [
+        new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.minutes(1) }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Who may call the API (stateful): by default a Cognito user pool — people in the role groups,
+ * signing in through the managed login with TOTP MFA (console client: authorization code + PKCE),
+ * and one confidential machine client per institution of the register (client credentials, scope
+ * `ruling-intake/institution`). With `oidcIssuer` in the context there is no user pool at all: the
+ * API and the functions trust that issuer (e.g. the Flemish government's ACM/IDM) instead.
+ *
+ * Either way the result is `AuthSettings`, what the JWT authorizer and the functions' `AUTH_*`
+ * variables are made of. No cycle: the clients depend on the pool only, the functions on the
+ * clients, the authorizer on both — nothing here depends on a function.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import { ROLES, type Role } from '../../shared/auth/principal.js';
+import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
+import { SERVICE_NAME } from '../../shared/config/resources.js';
+import { defaultRegister } from '../../shared/domain/institutions.js';
+import type { ExternalIssuer } from '../config.js';
+
+/** API Gateway accepts at most 50 audiences per JWT authorizer (not adjustable). */
+export const MAX_AUDIENCES = 50;
+
+export interface AuthSettings {
+  /** Expected `iss` (the Cognito pool's provider URL, or the external issuer). */
+  readonly issuer: string;
+  /** Accepted audiences / client ids (values may be tokens). */
+  readonly audiences: readonly string[];
+  readonly jwksUrl: string;
+  /** JSON object client id → institution code (a string that may contain tokens). */
+  readonly clientInstitutionsJson: string;
+}
+
+export interface IdentityProps {
+  readonly environment: string;
+  /** Callback and logout URLs of the console (human) client. */
+  readonly consoleUrls: readonly string[];
+  /** When set, no user pool is created and this issuer is trusted. */
+  readonly externalIssuer?: ExternalIssuer;
+}
+
+const ROLE_GROUPS: Readonly<Record<Role, string>> = {
+  clerk: 'DBRC clerks: upload extracts and follow their own uploads',
+  institution: 'Institution staff (needs an institution claim; machine clients are preferred)',
+  auditor: 'Auditors and the data-protection officer: the access log and subject reports',
+  operator: 'AHOVOKS operators: intake switch, held extracts, imports',
+};
+
+const pascal = (s: string) =>
+  s.charAt(0).toUpperCase() +
+  s
+    .slice(1)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+
+export class Identity extends Construct {
+  readonly settings: AuthSettings;
+  readonly userPool?: cognito.UserPool;
+  readonly domain?: cognito.UserPoolDomain;
+  readonly consoleClient?: cognito.UserPoolClient;
+  /** Institution code → its machine client (Cognito only). */
+  readonly institutionClients: ReadonlyMap<string, cognito.UserPoolClient>;
+
+  constructor(scope: Construct, id: string, props: IdentityProps) {
+    super(scope, id);
+    if (props.externalIssuer) {
+      const ext = props.externalIssuer;
+      if (ext.audiences.length > MAX_AUDIENCES) {
+        throw new Error(
+          `oidcAudience: at most ${MAX_AUDIENCES} audiences (API Gateway JWT authorizer limit)`,
+        );
+      }
+      this.settings = {
+        issuer: ext.issuer,
+        audiences: ext.audiences,
+        jwksUrl: ext.jwksUrl,
+        clientInstitutionsJson: JSON.stringify(ext.clientInstitutions),
+      };
+      this.institutionClients = new Map();
+      return;
+    }
+
+    const stack = Stack.of(this);
+    const pool = new cognito.UserPool(this, 'Users', {
+      userPoolName: `${SERVICE_NAME}-${props.environment}`,
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+        passwordHistorySize: 12,
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // Threat protection (compromised credentials, adaptive authentication): the Plus plan, billed
+      // per monthly active user — a few dozen people here; machine clients are not MAUs.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.userPool = pool;
+
+    ROLES.forEach((role, precedence) =>
+      pool.addGroup(`${pascal(role)}Group`, { groupName: role, description: ROLE_GROUPS[role], precedence }),
+    );
+
+    // The managed login and the token endpoint (client credentials) live on the pool's domain.
+    this.domain = pool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: `${SERVICE_NAME}-${props.environment}-${stack.account}` },
+    });
+
+    const [identifier, scopeName] = INSTITUTION_SCOPE.split('/') as [string, string];
+    const institutionScope = new cognito.ResourceServerScope({
+      scopeName,
+      scopeDescription: 'Consult learning credit and declare enrolments for the calling institution',
+    });
+    const resourceServer = pool.addResourceServer('ResourceServer', {
+      identifier,
+      userPoolResourceServerName: SERVICE_NAME,
+      scopes: [institutionScope],
+    });
+
+    // People: authorization code with PKCE from the console; no secret (a browser cannot keep one).
+    this.consoleClient = pool.addClient('ConsoleClient', {
+      userPoolClientName: 'console',
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: [...props.consoleUrls],
+        logoutUrls: [...props.consoleUrls],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.minutes(15),
+      idTokenValidity: Duration.minutes(15),
+      refreshTokenValidity: Duration.hours(8),
+    });
+
+    // Machines: one confidential client per institution, client credentials only.
+    const clients = new Map<string, cognito.UserPoolClient>();
+    for (const institution of defaultRegister.institutions) {
+      const client = pool.addClient(`Institution${pascal(institution.code)}Client`, {
+        userPoolClientName: `institution-${institution.code.toLowerCase()}`,
+        generateSecret: true,
+        oAuth: {
+          flows: { clientCredentials: true },
+          scopes: [cognito.OAuthScope.resourceServer(resourceServer, institutionScope)],
+        },
+        supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+        preventUserExistenceErrors: true,
+        enableTokenRevocation: true,
+        accessTokenValidity: Duration.minutes(60),
+      });
+      // No user sign-in flows on a machine client (CloudFormation's default would allow SRP and custom auth).
+      (client.node.defaultChild as cognito.CfnUserPoolClient).explicitAuthFlows = [
+        'ALLOW_REFRESH_TOKEN_AUTH',
+      ];
+      clients.set(institution.code, client);
+    }
+    this.institutionClients = clients;
+
+    const audiences = [
+      this.consoleClient.userPoolClientId,
+      ...[...clients.values()].map((c) => c.userPoolClientId),
+    ];
+    if (audiences.length > MAX_AUDIENCES) {
+      throw new Error(
+        `${audiences.length} app clients exceed the ${MAX_AUDIENCES} audiences of an API Gateway JWT authorizer`,
+      );
+    }
+    // Client ids are [a-z0-9] (no escaping needed, and they are tokens until deploy time).
+    const pairs = [...clients].map(
+      ([code, client]) => `"${client.userPoolClientId}":${JSON.stringify(code)}`,
+    );
+    this.settings = {
+      issuer: pool.userPoolProviderUrl,
+      audiences,
+      jwksUrl: `${pool.userPoolProviderUrl}/.well-known/jwks.json`,
+      clientInstitutionsJson: `{${pairs.join(',')}}`,
+    };
+  }
+}

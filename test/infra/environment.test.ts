@@ -1,0 +1,179 @@
+/**
+ * Each function's environment holds what its code needs: the names are checked against the
+ * variables of resources.ts, and the real wiring code (shared/adapters/compose*.ts, the token
+ * verifier) is run in-process against each function's environment as deployed — values resolved
+ * to plausible deploy-time strings — so a variable the code reads and the stack forgets fails here.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { WIRING_ONLY } from '../../infra/constructs/api-functions.js';
+import type { AppFunction } from '../../infra/constructs/app-function.js';
+import { TokenVerifier } from '../../shared/auth/verify.js';
+import { apiPorts, intakeDeps, resetComposition } from '../../shared/adapters/compose.js';
+import { auditSealPorts, resetAuditComposition } from '../../shared/adapters/compose-audit.js';
+import {
+  AUDIT_CHECKPOINTS,
+  ENV,
+  EXTRACTS_BUCKET,
+  KEYS,
+  LIMITS,
+  SERVICE_NAME,
+  TABLES,
+} from '../../shared/config/resources.js';
+import { arnOf, ref, resolveValue, synthesize, view } from './stack-fixture.js';
+
+const { stack, template } = synthesize();
+const { resources, id, envOf } = view(stack, template);
+
+const COMMON = [ENV.serviceName, 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT', 'NODE_OPTIONS'];
+const AUTH = [ENV.authIssuer, ENV.authAudience, ENV.authJwksUrl, ENV.authClientInstitutions];
+const API = [...COMMON, ...WIRING_ONLY, ...AUTH];
+
+const EXPECTED: [string, AppFunction, string[]][] = [
+  [
+    'intake',
+    stack.intake,
+    [
+      ...COMMON,
+      EXTRACTS_BUCKET.env,
+      TABLES.ledger.env,
+      TABLES.intake.env,
+      TABLES.audit.env,
+      KEYS.data.env,
+      KEYS.hmac.env,
+    ],
+  ],
+  ['clerk', stack.apiFunctions.clerk, API],
+  ['institution', stack.apiFunctions.institution, API],
+  ['audit', stack.apiFunctions.audit, [...API, AUDIT_CHECKPOINTS.env, KEYS.signing.env]],
+  ['admin', stack.apiFunctions.admin, [...API, ENV.intakeMappingUuid]],
+  ['sealer', stack.sealer, [...COMMON, TABLES.audit.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env]],
+];
+
+/** A function's environment as Lambda would see it after deployment. */
+function deployed(fn: AppFunction): Record<string, string> {
+  return Object.fromEntries(Object.entries(envOf(fn)).map(([k, v]) => [k, resolveValue(resources, v)]));
+}
+
+const saved = { ...process.env };
+/** Runs the wiring with exactly this environment (plus the region Lambda sets). */
+async function withEnv<T>(env: Record<string, string>, run: () => Promise<T>): Promise<T> {
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, env, { AWS_REGION: 'eu-central-1' });
+  resetComposition();
+  resetAuditComposition();
+  return run();
+}
+afterEach(() => {
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, saved);
+  resetComposition();
+  resetAuditComposition();
+});
+
+describe('function environments', () => {
+  for (const [name, fn, expected] of EXPECTED) {
+    test(`${name}: exactly ${new Set(expected).size} variables, named as in resources.ts`, () => {
+      assert.deepEqual(Object.keys(envOf(fn)).sort(), [...new Set(expected)].sort());
+      assert.equal(envOf(fn)[ENV.serviceName], SERVICE_NAME);
+    });
+  }
+
+  test('every environment fits the 4 KB Lambda allows, with deploy-time lengths of names and ids', () => {
+    for (const [name, fn] of EXPECTED) {
+      const size = Object.entries(deployed(fn)).reduce((n, [k, v]) => n + k.length + v.length, 0);
+      assert.ok(size < 4096, `${name}: ${size} bytes`);
+    }
+  });
+
+  test('values point at the right resources', () => {
+    const f = stack.apiFunctions;
+    const mapping = Object.entries(resources).find(
+      ([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping',
+    )![0];
+    assert.deepEqual(envOf(f.admin)[ENV.intakeMappingUuid], ref(mapping));
+    assert.deepEqual(envOf(f.admin)[ENV.intakeQueueUrl], ref(id(stack.storage.queue)));
+    assert.deepEqual(envOf(f.clerk)[EXTRACTS_BUCKET.env], ref(id(stack.storage.bucket)));
+    assert.deepEqual(envOf(f.clerk)[KEYS.data.env], arnOf(id(stack.keys.data)));
+    assert.deepEqual(envOf(f.audit)[KEYS.signing.env], ref(id(stack.keys.signing)));
+    assert.deepEqual(envOf(stack.sealer)[TABLES.audit.env], ref(id(stack.storage.tables.audit)));
+  });
+});
+
+describe('function defaults', () => {
+  test('every Lambda function of the stack is an AppFunction: nodejs24.x, arm64, traced, its own encrypted log group', () => {
+    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    assert.deepEqual(
+      functions.map(([k]) => k).sort(),
+      EXPECTED.map(([, fn]) => id(fn.function)).sort(),
+      'a function not built through AppFunction',
+    );
+    for (const [, fn] of EXPECTED) {
+      const p = resources[id(fn.function)]!.Properties;
+      assert.equal(p['Runtime'], 'nodejs24.x');
+      assert.deepEqual(p['Architectures'], ['arm64']);
+      assert.equal(p['Handler'], 'index.handler');
+      assert.deepEqual(p['TracingConfig'], { Mode: 'Active' });
+      assert.deepEqual(p['LoggingConfig'], { LogGroup: ref(id(fn.logGroup)) });
+      const logGroup = resources[id(fn.logGroup)]!.Properties;
+      assert.equal(logGroup['LogGroupName'], `/${SERVICE_NAME}/dev/${fn.name}`);
+      assert.deepEqual(logGroup['KmsKeyId'], arnOf(id(stack.keys.data)));
+      assert.equal(logGroup['RetentionInDays'], LIMITS.logRetentionDays);
+    }
+  });
+
+  test("API functions answer within API Gateway's 30-second integration timeout", () => {
+    for (const fn of stack.apiFunctions.all) {
+      assert.ok((resources[id(fn.function)]!.Properties['Timeout'] as number) < 30, fn.name);
+    }
+  });
+});
+
+describe('the real wiring accepts each deployed environment', () => {
+  for (const [name, fn] of EXPECTED.filter(([n]) => !['intake', 'sealer'].includes(n))) {
+    test(`${name}: apiPorts() builds and the token verifier configures from the environment`, async () => {
+      const env = deployed(fn);
+      await withEnv(env, async () => {
+        const ports = await apiPorts();
+        assert.ok(
+          ports.audit && ports.ledger && ports.statuses && ports.uploads && ports.control && ports.queue,
+        );
+        assert.equal(ports.keys.constructor.name, 'KmsKeyService', 'KMS, not the local key files');
+      });
+      assert.doesNotThrow(() => TokenVerifier.fromEnv(env));
+    });
+  }
+
+  test('audit: the checkpoint store and signer are the AWS ones (S3 Object Lock, KMS)', async () => {
+    await withEnv(deployed(stack.apiFunctions.audit), async () => {
+      const ports = await auditSealPorts();
+      assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
+      assert.equal(ports.signer.constructor.name, 'KmsSigner');
+    });
+  });
+
+  test('sealer: auditSealPorts() builds the AWS ports from its environment alone', async () => {
+    await withEnv(deployed(stack.sealer), async () => {
+      const ports = await auditSealPorts();
+      assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
+      assert.equal(ports.signer.constructor.name, 'KmsSigner');
+      assert.equal(ports.audit.constructor.name, 'DynamoAuditSource');
+    });
+  });
+
+  test('intake: intakeDeps() builds with KMS keys from its environment alone', async () => {
+    await withEnv(deployed(stack.intake), async () => {
+      const deps = await intakeDeps();
+      assert.equal(deps.keys.constructor.name, 'KmsKeyService');
+    });
+  });
+
+  test('the check has teeth: without one wiring-only variable apiPorts() fails', async () => {
+    const env = deployed(stack.apiFunctions.institution);
+    delete env[ENV.intakeQueueUrl];
+    await assert.rejects(
+      withEnv(env, () => apiPorts()),
+      new RegExp(ENV.intakeQueueUrl),
+    );
+  });
+});

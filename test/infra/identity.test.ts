@@ -1,0 +1,233 @@
+/**
+ * Identity: the Cognito user pool (default) or an external OpenID issuer (context), and what the
+ * JWT authorizer and the functions' AUTH_* variables are made of in each case; the context keys.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { readDeployConfig } from '../../infra/config.js';
+import { ROLES } from '../../shared/auth/principal.js';
+import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
+import { ENV } from '../../shared/config/resources.js';
+import { defaultRegister } from '../../shared/domain/institutions.js';
+import { contains, ref, resolveValue, synthesize, view } from './stack-fixture.js';
+
+const { stack, template } = synthesize();
+const { resources, id, propsOf, envOf } = view(stack, template);
+const ofType = (type: string, res = resources) => Object.entries(res).filter(([, r]) => r.Type === type);
+
+describe('Cognito user pool (default)', () => {
+  const pool = id(stack.identity.userPool!);
+  const p = propsOf(pool);
+
+  test('nobody signs up: administrators create users', () => {
+    assert.deepEqual(p['AdminCreateUserConfig'], { AllowAdminCreateUserOnly: true });
+  });
+
+  test('MFA is required and is TOTP only (no SMS)', () => {
+    assert.equal(p['MfaConfiguration'], 'ON');
+    assert.deepEqual(p['EnabledMfas'], ['SOFTWARE_TOKEN_MFA']);
+  });
+
+  test('the password policy is strong and temporary passwords expire', () => {
+    const policy = (p['Policies'] as { PasswordPolicy: Record<string, unknown> }).PasswordPolicy;
+    assert.ok((policy['MinimumLength'] as number) >= 14);
+    for (const k of ['RequireLowercase', 'RequireUppercase', 'RequireNumbers', 'RequireSymbols'])
+      assert.equal(policy[k], true, k);
+    assert.ok((policy['TemporaryPasswordValidityDays'] as number) <= 7);
+  });
+
+  test('threat protection is enforced, deletion is protected and the pool is retained', () => {
+    assert.equal(p['UserPoolTier'], 'PLUS');
+    assert.deepEqual(p['UserPoolAddOns'], { AdvancedSecurityMode: 'ENFORCED' });
+    assert.equal(p['DeletionProtection'], 'ACTIVE');
+    assert.equal(resources[pool]!.DeletionPolicy, 'Retain');
+  });
+
+  test('there is one group per role', () => {
+    const groups = ofType('AWS::Cognito::UserPoolGroup').map(([, r]) => r.Properties['GroupName']);
+    assert.deepEqual([...groups].sort(), [...ROLES].sort());
+  });
+
+  test(`the resource server ${INSTITUTION_SCOPE.split('/')[0]} offers the scope ${INSTITUTION_SCOPE.split('/')[1]}`, () => {
+    const [server] = ofType('AWS::Cognito::UserPoolResourceServer');
+    assert.equal(server![1].Properties['Identifier'], INSTITUTION_SCOPE.split('/')[0]);
+    assert.deepEqual(
+      (server![1].Properties['Scopes'] as { ScopeName: string }[]).map((s) => s.ScopeName),
+      [INSTITUTION_SCOPE.split('/')[1]],
+    );
+  });
+
+  test('the console client uses the authorization code flow, has no secret, and calls back to the console only', () => {
+    const c = propsOf(id(stack.identity.consoleClient!));
+    assert.deepEqual(c['AllowedOAuthFlows'], ['code']);
+    assert.equal(c['GenerateSecret'], false);
+    assert.deepEqual(c['CallbackURLs'], ['http://localhost:4580/']);
+    assert.deepEqual(c['LogoutURLs'], ['http://localhost:4580/']);
+    assert.equal(c['PreventUserExistenceErrors'], 'ENABLED');
+  });
+
+  test('the console URLs come from the context', () => {
+    const other = synthesize('dev', false, { consoleUrls: 'https://console.ahovoks.example/' });
+    const v = view(other.stack, other.template);
+    assert.deepEqual(v.propsOf(v.id(other.stack.identity.consoleClient!))['CallbackURLs'], [
+      'https://console.ahovoks.example/',
+    ]);
+  });
+
+  test('every institution of the register has one confidential client-credentials client with the institution scope and no user flows', () => {
+    const clients = ofType('AWS::Cognito::UserPoolClient').filter(
+      ([, r]) => r.Properties['ClientName'] !== 'console',
+    );
+    assert.equal(clients.length, defaultRegister.institutions.length);
+    assert.deepEqual(
+      clients.map(([, r]) => r.Properties['ClientName']).sort(),
+      defaultRegister.institutions.map((i) => `institution-${i.code.toLowerCase()}`).sort(),
+    );
+    for (const [, r] of clients) {
+      assert.equal(r.Properties['GenerateSecret'], true);
+      assert.deepEqual(r.Properties['AllowedOAuthFlows'], ['client_credentials']);
+      assert.deepEqual(
+        (r.Properties['AllowedOAuthScopes'] as unknown[]).map((s) => resolveValue(resources, s)),
+        [INSTITUTION_SCOPE],
+      );
+      assert.deepEqual(r.Properties['ExplicitAuthFlows'], ['ALLOW_REFRESH_TOKEN_AUTH']);
+    }
+  });
+
+  test('the API functions verify tokens against the pool: issuer, JWKS, every client as audience, client → institution', () => {
+    const clientIds = new Map(
+      ofType('AWS::Cognito::UserPoolClient').map(([k, r]) => [
+        resolveValue(resources, ref(k)),
+        r.Properties['ClientName'] as string,
+      ]),
+    );
+    for (const fn of stack.apiFunctions.all) {
+      const env = envOf(fn);
+      assert.deepEqual(env[ENV.authIssuer], { 'Fn::GetAtt': [id(stack.identity.userPool!), 'ProviderURL'] });
+      assert.equal(
+        resolveValue(resources, env[ENV.authJwksUrl]),
+        `${resolveValue(resources, env[ENV.authIssuer])}/.well-known/jwks.json`,
+      );
+      const audiences = resolveValue(resources, env[ENV.authAudience]).split(',');
+      assert.deepEqual(new Set(audiences), new Set(clientIds.keys()));
+      const mapping = JSON.parse(resolveValue(resources, env[ENV.authClientInstitutions])) as Record<
+        string,
+        string
+      >;
+      assert.equal(Object.keys(mapping).length, defaultRegister.institutions.length);
+      for (const [clientId, code] of Object.entries(mapping)) {
+        assert.equal(clientIds.get(clientId), `institution-${code.toLowerCase()}`);
+      }
+    }
+  });
+});
+
+describe('external OpenID issuer (context)', () => {
+  const context = {
+    oidcIssuer: 'https://idm.example.vlaanderen.be/op',
+    oidcAudience: 'ruling-intake-api,ruling-intake-console',
+    oidcClientInstitutions: JSON.stringify({ 'client-ugent': 'UGENT', 'client-kul': 'KUL' }),
+  };
+  const ext = synthesize('dev', false, context);
+  const v = view(ext.stack, ext.template);
+
+  test('no Cognito resource is created', () => {
+    assert.deepEqual(
+      Object.values(v.resources).filter((r) => r.Type.startsWith('AWS::Cognito::')),
+      [],
+    );
+  });
+
+  test('the authorizer trusts the external issuer and audiences', () => {
+    const [, authorizer] = ofType('AWS::ApiGatewayV2::Authorizer', v.resources)[0]!;
+    assert.deepEqual(authorizer.Properties['JwtConfiguration'], {
+      Issuer: context.oidcIssuer,
+      Audience: ['ruling-intake-api', 'ruling-intake-console'],
+    });
+  });
+
+  test('the functions get the issuer, audiences, default JWKS URL and client mapping', () => {
+    for (const fn of ext.stack.apiFunctions.all) {
+      const env = v.envOf(fn);
+      assert.equal(env[ENV.authIssuer], context.oidcIssuer);
+      assert.equal(env[ENV.authAudience], 'ruling-intake-api,ruling-intake-console');
+      assert.equal(env[ENV.authJwksUrl], `${context.oidcIssuer}/.well-known/jwks.json`);
+      assert.deepEqual(JSON.parse(env[ENV.authClientInstitutions] as string), {
+        'client-ugent': 'UGENT',
+        'client-kul': 'KUL',
+      });
+    }
+  });
+
+  test('an explicit JWKS URL wins; the external-issuer template is deployable (no cycle, no validation finding)', () => {
+    const other = synthesize('dev', true, {
+      ...context,
+      oidcJwksUrl: 'https://idm.example.vlaanderen.be/op/keys',
+    });
+    assert.equal(
+      view(other.stack, other.template).envOf(other.stack.apiFunctions.clerk)[ENV.authJwksUrl],
+      'https://idm.example.vlaanderen.be/op/keys',
+    );
+  });
+});
+
+describe('deployment configuration (context)', () => {
+  const read = (context: Record<string, unknown>) => readDeployConfig(new App({ context }).node);
+
+  test('defaults: no CORS origin, the local console URL, the Cognito pool, 20-year checkpoints, throttling', () => {
+    const c = read({});
+    assert.deepEqual(c.allowedOrigins, []);
+    assert.deepEqual(c.consoleUrls, ['http://localhost:4580/']);
+    assert.equal(c.externalIssuer, undefined);
+    assert.equal(c.checkpointRetentionDays, undefined);
+    assert.equal(c.apiRateLimit, 50);
+    assert.equal(c.apiBurstLimit, 100);
+  });
+
+  test('lists are accepted as JSON arrays (cdk.json) and comma-separated strings (-c)', () => {
+    assert.deepEqual(read({ allowedOrigins: ['https://a.example', 'https://b.example'] }).allowedOrigins, [
+      'https://a.example',
+      'https://b.example',
+    ]);
+    assert.deepEqual(read({ allowedOrigins: '["https://a.example"]' }).allowedOrigins, ['https://a.example']);
+    assert.deepEqual(read({ allowedOrigins: 'https://a.example, https://b.example' }).allowedOrigins, [
+      'https://a.example',
+      'https://b.example',
+    ]);
+  });
+
+  test('invalid values are refused with the name of the key', () => {
+    assert.throws(() => read({ oidcIssuer: 'https://idm.example' }), /oidcAudience.*required/);
+    assert.throws(() => read({ oidcIssuer: 'http://idm.example', oidcAudience: 'a' }), /oidcIssuer.*https/);
+    assert.throws(() => read({ oidcAudience: 'a' }), /oidcAudience.*only meaningful with oidcIssuer/);
+    assert.throws(
+      () =>
+        read({
+          oidcIssuer: 'https://idm.example',
+          oidcAudience: 'a',
+          oidcClientInstitutions: '{"c":"NOPE"}',
+        }),
+      /oidcClientInstitutions.*NOPE.*not in the institution register/,
+    );
+    assert.throws(() => read({ checkpointRetentionDays: '0' }), /checkpointRetentionDays.*positive integer/);
+    assert.throws(() => read({ apiRateLimit: 'fast' }), /apiRateLimit/);
+    assert.throws(() => read({ consoleUrls: 'ftp://console.example' }), /consoleUrls/);
+  });
+
+  test('more audiences than an API Gateway JWT authorizer takes are refused at synth', () => {
+    const audiences = Array.from({ length: 51 }, (_, i) => `client-${i}`).join(',');
+    assert.throws(
+      () => synthesize('dev', false, { oidcIssuer: 'https://idm.example', oidcAudience: audiences }),
+      /at most 50 audiences/,
+    );
+  });
+
+  test('the Cognito machine-client mapping in the environment never names an unknown institution', () => {
+    const mapping = JSON.parse(
+      resolveValue(resources, envOf(stack.apiFunctions.institution)[ENV.authClientInstitutions]),
+    ) as Record<string, string>;
+    for (const code of Object.values(mapping)) assert.ok(defaultRegister.byInstitutionCode(code), code);
+    assert.ok(contains(Object.values(mapping), 'UGENT'));
+  });
+});

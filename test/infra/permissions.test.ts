@@ -1,0 +1,288 @@
+/**
+ * Least privilege, function by function: each role's statements, read back from the template and
+ * named by resource, equal exactly the rights the code uses (see infra/constructs/api-functions.ts
+ * and audit-sealer.ts). Plus the properties that must hold for every role of the stack: the audit
+ * trail is append-only, checkpoints cannot be deleted, the institution-facing function never
+ * touches the extracts bucket. (Issue 4 proves these again by IAM simulation.)
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { AppFunction } from '../../infra/constructs/app-function.js';
+import { TABLES, type TableName } from '../../shared/config/resources.js';
+import {
+  actions,
+  arnOf,
+  contains,
+  ref,
+  resourcesOf,
+  synthesize,
+  view,
+  type Statement,
+} from './stack-fixture.js';
+
+const { stack, template } = synthesize();
+const { resources, id, statementsOf, roles } = view(stack, template);
+
+const named: [string, string][] = [
+  ...(Object.keys(TABLES) as TableName[]).map((t): [string, string] => [
+    id(stack.storage.tables[t]),
+    `${t} table`,
+  ]),
+  [id(stack.storage.bucket), 'extracts'],
+  [id(stack.checkpoints.bucket), 'checkpoints'],
+  [id(stack.storage.queue), 'intake queue'],
+  [id(stack.keys.data), 'data key'],
+  [id(stack.keys.hmac), 'hmac key'],
+  [id(stack.keys.signing), 'signing key'],
+];
+const mapping = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping')![0];
+
+/** A statement's resource as a readable name: `audit table`, `audit table/index/byDay`, `extracts/incoming/*`… */
+function nameOf(resource: unknown): string {
+  if (contains(resource, ref(mapping))) return 'intake event source mapping';
+  for (const [logical, label] of named) {
+    if (!contains(resource, arnOf(logical))) continue;
+    const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    const suffix = join ? join[1].filter((p) => typeof p === 'string').join('') : '';
+    return `${label}${suffix}`;
+  }
+  return JSON.stringify(resource);
+}
+
+/** `action on resource [via service]` for every statement of a function except its own logs and tracing. */
+function grants(fn: AppFunction): string[] {
+  const logGroup = id(fn.logGroup);
+  return statementsOf(fn)
+    .filter((s) => !contains(s.Resource, arnOf(logGroup)) && !actions(s).every((a) => a.startsWith('xray:')))
+    .flatMap((s: Statement) => {
+      const via = s.Condition?.['StringEquals']?.['kms:ViaService'];
+      const prefix = s.Condition?.['StringLike']?.['s3:prefix'];
+      const suffix = via
+        ? ` via ${JSON.stringify(via).match(/"(s3|sqs)\./)?.[1]}`
+        : prefix
+          ? ` if prefix ${JSON.stringify(prefix)}`
+          : '';
+      return actions(s).flatMap((a) =>
+        resourcesOf(s).map((r) => `${s.Effect === 'Deny' ? 'DENY ' : ''}${a} on ${nameOf(r)}${suffix}`),
+      );
+    })
+    .sort();
+}
+
+const EXPECTED: Record<string, string[]> = {
+  clerk: [
+    'dynamodb:GetItem on intake table',
+    'dynamodb:PutItem on intake table',
+    'dynamodb:Query on intake table/index/byUploader',
+    'dynamodb:PutItem on audit table',
+    's3:PutObject on extracts/incoming/*',
+    'kms:GenerateDataKey on data key via s3',
+  ],
+  institution: [
+    'dynamodb:GetItem on ledger table',
+    'dynamodb:Query on ledger table',
+    'dynamodb:PutItem on ledger table',
+    'dynamodb:PutItem on audit table',
+    'kms:GenerateMac on hmac key',
+  ],
+  audit: [
+    'dynamodb:PutItem on audit table',
+    'dynamodb:Scan on audit table',
+    'dynamodb:Query on audit table/index/byDay',
+    'dynamodb:GetItem on ledger table',
+    'dynamodb:Query on ledger table',
+    'kms:GenerateMac on hmac key',
+    'kms:Decrypt on data key',
+    'kms:GetPublicKey on signing key',
+    's3:GetObject on checkpoints/checkpoints/*',
+    's3:ListBucket on checkpoints',
+  ],
+  admin: [
+    'dynamodb:GetItem on control table',
+    'dynamodb:PutItem on control table',
+    'dynamodb:GetItem on intake table',
+    'dynamodb:PutItem on intake table',
+    'dynamodb:Scan on intake table',
+    'dynamodb:PutItem on ledger table',
+    'dynamodb:UpdateItem on ledger table',
+    'dynamodb:PutItem on audit table',
+    'kms:GenerateMac on hmac key',
+    'kms:GenerateDataKey on data key',
+    'kms:Decrypt on data key via sqs',
+    'sqs:SendMessage on intake queue',
+    's3:GetObject on extracts/incoming/*',
+    's3:PutObjectTagging on extracts/incoming/*',
+    's3:ListBucket on extracts',
+    'lambda:UpdateEventSourceMapping on intake event source mapping',
+  ],
+  sealer: [
+    'dynamodb:Scan on audit table',
+    'dynamodb:Query on audit table/index/byDay',
+    'kms:Sign on signing key',
+    'kms:GetPublicKey on signing key',
+    's3:PutObject on checkpoints/checkpoints/*',
+    's3:PutObjectRetention on checkpoints/checkpoints/*',
+    's3:GetObject on checkpoints/checkpoints/*',
+    's3:ListBucket on checkpoints',
+    'kms:GenerateDataKey on data key via s3',
+    'kms:Decrypt on data key via s3',
+  ],
+};
+
+const functions: Record<string, AppFunction> = {
+  ...stack.apiFunctions.byRouteFunction,
+  sealer: stack.sealer,
+};
+
+describe('each function has exactly the rights its code uses', () => {
+  for (const [name, expected] of Object.entries(EXPECTED)) {
+    test(`${name}: ${expected.length} grants, nothing else`, () => {
+      assert.deepEqual(grants(functions[name]!), [...expected].sort());
+    });
+  }
+
+  test('every function writes only to its own log group and has no managed policy', () => {
+    for (const fn of [...Object.values(functions), stack.intake]) {
+      const logs = statementsOf(fn).filter((s) => actions(s).some((a) => a.startsWith('logs:')));
+      assert.deepEqual(logs.flatMap(actions).sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
+      assert.deepEqual(logs.flatMap(resourcesOf), [arnOf(id(fn.logGroup))]);
+      assert.equal(resources[id(fn.role)]!.Properties['ManagedPolicyArns'], undefined, fn.node.path);
+    }
+  });
+});
+
+describe('properties of every role', () => {
+  const all = roles();
+  const audit = id(stack.storage.tables.audit);
+  const checkpoints = id(stack.checkpoints.bucket);
+  const extracts = id(stack.storage.bucket);
+
+  test('no role may update, delete or batch-write audit records (on the table or any index)', () => {
+    for (const { id: roleId, statements } of all) {
+      for (const s of statements.filter(
+        (st) => st.Effect === 'Allow' && contains(st.Resource, arnOf(audit)),
+      )) {
+        const refused = actions(s).filter(
+          (a) => /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|PartiQL|\*)/.test(a) || a === '*',
+        );
+        assert.deepEqual(refused, [], `${roleId} may ${refused.join(', ')} on the audit table`);
+      }
+    }
+    // And no statement reaches the audit table through a wildcard resource.
+    for (const { id: roleId, statements } of all) {
+      for (const s of statements.filter(
+        (st) => st.Effect === 'Allow' && actions(st).some((a) => a.startsWith('dynamodb:')),
+      )) {
+        assert.ok(!resourcesOf(s).includes('*'), `${roleId}: DynamoDB actions on *`);
+      }
+    }
+  });
+
+  test('only PutItem and reads are granted on the audit table, by anyone', () => {
+    const granted = new Set(
+      all.flatMap(({ statements }) =>
+        statements.filter((s) => s.Effect === 'Allow' && contains(s.Resource, arnOf(audit))).flatMap(actions),
+      ),
+    );
+    assert.deepEqual([...granted].sort(), ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan']);
+  });
+
+  test('the bind helper refuses to grant UpdateItem, DeleteItem or BatchWriteItem on the audit table', () => {
+    const fn = stack.apiFunctions.audit;
+    for (const a of ['UpdateItem', 'DeleteItem', 'BatchWriteItem'] as const) {
+      assert.throws(() => fn.bindTable('audit', stack.storage.tables.audit, [a]), /append-only/);
+    }
+  });
+
+  test('the bind helpers refuse an unknown index and a second, different value for a variable', () => {
+    const fn = stack.apiFunctions.clerk;
+    assert.throws(
+      () => fn.bindTable('intake', stack.storage.tables.intake, [], { byDay: ['Query'] }),
+      /no index byDay/,
+    );
+    assert.throws(() => fn.setEnv(TABLES.intake.env, 'another-table'), /already set to another value/);
+  });
+
+  test('no role may delete checkpoints or change their retention downwards (no delete, no governance bypass)', () => {
+    for (const { id: roleId, statements } of all) {
+      for (const s of statements.filter(
+        (st) => st.Effect === 'Allow' && contains(st.Resource, arnOf(checkpoints)),
+      )) {
+        const refused = actions(s).filter((a) =>
+          /^s3:(Delete|BypassGovernanceRetention|PutObjectLegalHold|PutBucket|\*)/.test(a),
+        );
+        assert.deepEqual(refused, [], `${roleId}: ${refused.join(', ')}`);
+      }
+    }
+  });
+
+  test('the institution function has no statement at all on the extracts bucket', () => {
+    const statements = statementsOf(stack.apiFunctions.institution);
+    assert.deepEqual(
+      statements.filter(
+        (s) =>
+          contains(s.Resource, arnOf(extracts)) ||
+          (resourcesOf(s).includes('*') && actions(s).some((a) => a.startsWith('s3:'))),
+      ),
+      [],
+    );
+  });
+
+  test('only the intake function may delete extracts', () => {
+    const deleters = all
+      .filter(({ statements }) =>
+        statements.some(
+          (s) =>
+            s.Effect === 'Allow' &&
+            contains(s.Resource, arnOf(extracts)) &&
+            actions(s).some((a) => a.startsWith('s3:DeleteObject')),
+        ),
+      )
+      .map((r) => r.id);
+    assert.deepEqual(deleters, [id(stack.intake.role)]);
+  });
+
+  test('only the functions that pseudonymise use the HMAC key, and only the sealer signs', () => {
+    const users = (key: string, action: string) =>
+      all
+        .filter(({ statements }) =>
+          statements.some(
+            (s) => s.Effect === 'Allow' && contains(s.Resource, arnOf(key)) && actions(s).includes(action),
+          ),
+        )
+        .map((r) => r.id)
+        .sort();
+    const roleOf = (fn: AppFunction) => id(fn.role);
+    const f = stack.apiFunctions;
+    assert.deepEqual(
+      users(id(stack.keys.hmac), 'kms:GenerateMac'),
+      [stack.intake, f.institution, f.audit, f.admin].map(roleOf).sort(),
+    );
+    assert.deepEqual(users(id(stack.keys.signing), 'kms:Sign'), [roleOf(stack.sealer)]);
+  });
+
+  test('only the admin function may flip the intake event source mapping', () => {
+    const flippers = all
+      .filter(({ statements }) =>
+        statements.some((s) => actions(s).includes('lambda:UpdateEventSourceMapping')),
+      )
+      .map((r) => r.id);
+    assert.deepEqual(flippers, [id(stack.apiFunctions.admin.role)]);
+  });
+
+  test('no function role has a wildcard action, and only X-Ray is granted on every resource', () => {
+    for (const fn of [...Object.values(functions), stack.intake]) {
+      const statements = statementsOf(fn);
+      assert.deepEqual(
+        statements.flatMap(actions).filter((a) => a.includes('*')),
+        [],
+        fn.node.path,
+      );
+      const onEverything = statements.filter((s) => resourcesOf(s).includes('*')).flatMap(actions);
+      assert.ok(
+        onEverything.every((a) => a.startsWith('xray:')),
+        `${fn.node.path}: ${onEverything.join(', ')}`,
+      );
+    }
+  });
+});
