@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { toCorrection } from '../use-cases/consult.js';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
 import type { ExtractRejectedError } from '../domain/errors.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
@@ -186,16 +187,7 @@ async function cmdBalance(nationalNumber: string, opts: Out): Promise<number> {
     known: Boolean(student),
     balance: student?.balance ?? 140,
     openingBalance: student?.openingBalance ?? 140,
-    corrections: entries.map((e) => ({
-      rulingNumber: e.rulingNumber,
-      rulingDate: e.rulingDate,
-      academicYear: e.academicYear,
-      institution: e.institution,
-      programme: e.programme,
-      requested: e.requested,
-      returned: e.returned,
-      appliedAt: e.appliedAt,
-    })),
+    corrections: entries.map((e) => ({ ...toCorrection(e), appliedAt: e.appliedAt })),
   };
   if (opts.json) printJson(view);
   else printCredit(view, !view.known);

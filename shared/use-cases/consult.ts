@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { PURPOSES, type Purpose } from '../config/routes.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
 import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
-import type { AuditLog, AuditRecord, KeyService, LedgerStore } from '../ports/index.js';
+import type { AuditLog, AuditRecord, KeyService, LedgerEntry, LedgerStore } from '../ports/index.js';
 
 export interface ConsultDeps {
   readonly ledger: LedgerStore;
@@ -63,12 +63,8 @@ type Lookup = { found: true; view: CreditView; pseudonym: string } | { found: fa
 
 async function lookup(deps: ConsultDeps, institution: string, digits: string): Promise<Lookup> {
   const pseudonym = await deps.keys.mac('pseudonym', digits);
-  const student = await deps.ledger.getStudent(pseudonym);
+  const { student, entries, enrolments } = await deps.ledger.readStudentFile(pseudonym);
   if (!student) return { found: false, pseudonym };
-  const [entries, enrolments] = await Promise.all([
-    deps.ledger.listEntries(pseudonym),
-    deps.ledger.listEnrolments(pseudonym),
-  ]);
   const visible =
     enrolments.some((e) => e.institution === institution) ||
     entries.some((e) => e.institution === institution);
@@ -80,16 +76,21 @@ async function lookup(deps: ConsultDeps, institution: string, digits: string): P
       nationalNumber: maskNationalNumber(digits),
       balance: student.balance,
       openingBalance: student.openingBalance,
-      corrections: entries.map((e) => ({
-        rulingNumber: e.rulingNumber,
-        rulingDate: e.rulingDate,
-        academicYear: e.academicYear,
-        institution: e.institution,
-        programme: e.programme,
-        requested: e.requested,
-        returned: e.returned,
-      })),
+      corrections: entries.map(toCorrection),
     },
+  };
+}
+
+/** What a ledger entry shows outside: the ruling and the credits, nothing about the extract or the intake. */
+export function toCorrection(e: LedgerEntry): Correction {
+  return {
+    rulingNumber: e.rulingNumber,
+    rulingDate: e.rulingDate,
+    academicYear: e.academicYear,
+    institution: e.institution,
+    programme: e.programme,
+    requested: e.requested,
+    returned: e.returned,
   };
 }
 
