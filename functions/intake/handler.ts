@@ -28,8 +28,10 @@ export async function processRecord(record: SQSRecord, deps: IntakeDeps): Promis
 
 /** The handler over any source of ports: Lambda uses the environment, the local stack and tests may add hooks. */
 export function createHandler(getDeps: () => Promise<IntakeDeps>) {
-  const processor = new BatchProcessor(EventType.SQS);
   const raw = async (event: SQSEvent, context: Context) => {
+    // One processor per invocation: it holds the batch's records and failures, and the local
+    // stack runs two batches at once in one process (Lambda never does).
+    const processor = new BatchProcessor(EventType.SQS);
     const deps = await getDeps();
     return processPartialResponse(event, (record: SQSRecord) => processRecord(record, deps), processor, {
       context,

@@ -9,6 +9,7 @@ import { ENV, LIMITS } from '../../shared/config/resources.js';
 import type { IntakeDeps } from '../../shared/use-cases/process-extract.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startLocalHttp, type ApiLambda } from './http.js';
+import { CONSOLE_CLIENT_ID, allowConsoleUploads, consoleHandler, consoleOrigins } from './console.js';
 import { createLocalIdp, type LocalIdp } from './idp.js';
 import type { ApiFunction } from '../../shared/config/routes.js';
 import { s3EventBody } from '../../shared/domain/s3-event.js';
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   readonly overrideDeps?: (deps: IntakeDeps) => IntakeDeps;
   /** Write `stack.json` so the CLI can find this stack (default true). */
   readonly publish?: boolean;
+  /** Serve the web console (`web/dist`, or this folder) at the root URL; `false`: do not (default: serve). */
+  readonly consoleDir?: string | false;
 }
 
 export interface LocalStack {
@@ -77,6 +80,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     audience: LOCAL_AUDIENCE,
   });
   extra.push((req, res) => idp.handle(req, res));
+  if (options.consoleDir !== false) {
+    extra.push(
+      consoleHandler({
+        ...(options.consoleDir ? { dir: options.consoleDir } : {}),
+        config: {
+          issuer: idp.issuer,
+          clientId: CONSOLE_CLIENT_ID,
+          apiUrl: '',
+          scope: 'openid',
+          environment: 'local',
+        },
+        connectSrc: [emulators.s3Endpoint],
+      }),
+    );
+    await allowConsoleUploads(emulators, consoleOrigins(http.url));
+  }
   const state: LocalStackState = {
     pid: process.pid,
     apiUrl: http.url,

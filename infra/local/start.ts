@@ -20,6 +20,7 @@ const stack = await startLocalStack({
 const { state } = stack;
 const banner = `
 Ruling intake — local stack running (pid ${process.pid})
+  Web console              ${state.apiUrl}/   (sign in as any demo user)
   HTTP API                 ${state.apiUrl}/v1   (OpenAPI: ${state.apiUrl}/v1/openapi.json)
   OpenID issuer (local)    ${state.issuer}
   S3 API (s3rver)          ${state.s3Endpoint}   bucket ${state.bucket}

@@ -1,0 +1,318 @@
+/** Small building blocks shared by the screens: router, polling, alerts, tables, the national-number field. */
+import type { ComponentChildren } from 'preact';
+import { createContext } from 'preact';
+import { useContext, useEffect, useId, useRef, useState } from 'preact/hooks';
+import institutionsFile from '../../shared/config/institutions.json';
+import { checkNationalNumber, stripSeparators } from '../../shared/domain/national-number.js';
+import type { Api } from './api.js';
+import { ApiProblem } from './api.js';
+import { useI18n, type Key } from './i18n.js';
+import type { Session } from './auth.js';
+
+// ---- context ------------------------------------------------------------------------------------
+
+export interface AppContext {
+  readonly api: Api;
+  readonly session: Session;
+}
+export const App = createContext<AppContext | undefined>(undefined);
+export function useApp(): AppContext {
+  const ctx = useContext(App);
+  if (!ctx) throw new Error('useApp outside the signed-in app');
+  return ctx;
+}
+
+// ---- router -------------------------------------------------------------------------------------
+
+const listeners = new Set<() => void>();
+export function navigate(path: string, replace = false): void {
+  if (replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  for (const l of listeners) l();
+}
+export function usePath(): string {
+  const [path, setPath] = useState(location.pathname);
+  useEffect(() => {
+    const update = () => setPath(location.pathname);
+    listeners.add(update);
+    addEventListener('popstate', update);
+    return () => {
+      listeners.delete(update);
+      removeEventListener('popstate', update);
+    };
+  }, []);
+  return path;
+}
+
+export function Link(props: { href: string; current?: boolean; children: ComponentChildren }) {
+  return (
+    <a
+      href={props.href}
+      aria-current={props.current ? 'page' : undefined}
+      onClick={(e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(props.href);
+      }}
+    >
+      {props.children}
+    </a>
+  );
+}
+
+// ---- hooks --------------------------------------------------------------------------------------
+
+/** Runs `fn` now and then every `ms` while the page is visible; `fn` returns false to stop early. */
+export function usePolling(fn: () => Promise<unknown>, ms: number, deps: unknown[] = []): void {
+  const saved = useRef(fn);
+  saved.current = fn;
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      if (stopped) return;
+      if (document.visibilityState !== 'hidden') await saved.current().catch(() => undefined);
+      if (!stopped) timer = setTimeout(() => void tick(), ms);
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [ms, ...deps]);
+}
+
+/** An async action with its pending state and its error (shown by <Problem>). */
+export function useAction<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): { run: (...args: A) => Promise<R | undefined>; busy: boolean; error: unknown; clear: () => void } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  return {
+    busy,
+    error,
+    clear: () => setError(undefined),
+    run: async (...args: A) => {
+      setBusy(true);
+      setError(undefined);
+      try {
+        return await fn(...args);
+      } catch (e) {
+        setError(e);
+        return undefined;
+      } finally {
+        setBusy(false);
+      }
+    },
+  };
+}
+
+// ---- presentation -------------------------------------------------------------------------------
+
+/** The API's explanation of an error, in the chosen language (an alert for screen readers). */
+export function Problem(props: { error: unknown }) {
+  const { msg, t } = useI18n();
+  if (!props.error) return null;
+  const e = props.error;
+  const text =
+    e instanceof ApiProblem ? msg(e.messages) || e.code : e instanceof Error ? e.message : t('networkError');
+  return (
+    <div class="alert alert-error" role="alert">
+      {text}
+      {e instanceof ApiProblem && e.code !== 'NETWORK' ? <span class="code"> ({e.code})</span> : null}
+    </div>
+  );
+}
+
+export function Notice(props: { kind?: 'ok' | 'info' | 'warn'; children: ComponentChildren }) {
+  return (
+    <div class={`alert alert-${props.kind ?? 'info'}`} role="status">
+      {props.children}
+    </div>
+  );
+}
+
+/** A table that scrolls sideways on narrow screens (focusable, so it scrolls with the keyboard). */
+export function TableWrap(props: { label: string; children: ComponentChildren }) {
+  const { t } = useI18n();
+  return (
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={`${props.label} — ${t('tableScroll')}`}>
+      {props.children}
+    </div>
+  );
+}
+
+/** The page title; focused after navigation so screen readers announce the new screen. */
+export function PageTitle(props: { children: ComponentChildren }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {props.children}
+    </h1>
+  );
+}
+
+const STATUS_CLASS: Record<string, string> = {
+  APPLIED: 'ok',
+  ALLOWED: 'ok',
+  RUNNING: 'ok',
+  DUPLICATE: 'neutral',
+  RECEIVED: 'info',
+  AWAITING_UPLOAD: 'info',
+  HELD: 'warn',
+  PAUSED: 'warn',
+  REJECTED: 'bad',
+  DENIED: 'bad',
+};
+
+export function Badge(props: { tone: string; children: ComponentChildren }) {
+  const tone = STATUS_CLASS[props.tone.split(':')[0] ?? ''] ?? 'neutral';
+  return <span class={`badge badge-${tone}`}>{props.children}</span>;
+}
+
+// ---- the national-number field --------------------------------------------------------------
+
+/**
+ * A national register number, checked as it is typed (format, check digits — 97 − (9 digits mod
+ * 97), with the `2` prefix for births from 2000 — birth date and sequence), with the result said
+ * next to the field and to screen readers.
+ */
+export function NationalNumberField(props: {
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  required?: boolean;
+  name?: string;
+  /** Show the check result even while fewer than 11 digits are typed (after a submit). */
+  touched?: boolean;
+}) {
+  const { t } = useI18n();
+  const id = useId();
+  const digits = stripSeparators(props.value);
+  const check = checkNationalNumber(props.value);
+  let state: 'empty' | 'typing' | 'valid' | 'invalid';
+  let hint: string;
+  if (!digits) {
+    state = 'empty';
+    hint = t('nnHint');
+  } else if (/^\d{1,10}$/.test(digits) && !props.touched) {
+    state = 'typing';
+    hint = t('nnMore', { n: 11 - digits.length });
+  } else if (check.valid) {
+    state = 'valid';
+    hint = t('nnValid');
+  } else {
+    state = 'invalid';
+    hint = t(`nn${check.problem ?? 'FORMAT'}` as Key);
+  }
+  return (
+    <div class={`field nn-field nn-${state}`}>
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name ?? 'nationalNumber'}
+        type="text"
+        inputMode="numeric"
+        autoComplete="off"
+        spellcheck={false}
+        maxLength={20}
+        required={props.required}
+        aria-invalid={state === 'invalid' ? 'true' : undefined}
+        aria-describedby={`${id}-hint`}
+        value={props.value}
+        onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
+      />
+      <p id={`${id}-hint`} class="hint" aria-live="polite">
+        {state === 'valid' ? '✓ ' : state === 'invalid' ? '✗ ' : ''}
+        {hint}
+      </p>
+    </div>
+  );
+}
+
+export const isValidNationalNumber = (text: string): boolean => checkNationalNumber(text).valid;
+
+/** A `<select>` with its label. */
+export function Select(props: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: readonly { value: string; label: string }[];
+  required?: boolean;
+  hint?: string;
+}) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <select
+        id={id}
+        value={props.value}
+        required={props.required}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+        onChange={(e) => props.onChange((e.currentTarget as HTMLSelectElement).value)}
+      >
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {props.hint ? (
+        <p id={`${id}-hint`} class="hint">
+          {props.hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function TextField(props: {
+  label: string;
+  value: string;
+  onInput: (v: string) => void;
+  hint?: string;
+  name?: string;
+  type?: 'text' | 'date';
+  autoComplete?: string;
+}) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        {...(props.type === 'date' ? { type: 'date' as const } : { type: 'text' as const })}
+        autoComplete={props.autoComplete}
+        value={props.value}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+        onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
+      />
+      {props.hint ? (
+        <p id={`${id}-hint`} class="hint">
+          {props.hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Masks a pseudonym for display: enough to tell records apart, short enough to read. */
+export const shortId = (s: string | undefined): string =>
+  s ? (s.length > 12 ? `${s.slice(0, 10)}…` : s) : '—';
+
+/** Institutions of the register (shared/config/institutions.json): code and official name. */
+export const INSTITUTIONS: readonly { code: string; name: string }[] = institutionsFile.institutions.map(
+  (i) => ({
+    code: i.code,
+    name: i.name,
+  }),
+);
+const NAMES = new Map(INSTITUTIONS.map((i) => [i.code, i.name]));
+/** `Universiteit Gent (UGENT)` for a register code; the code itself when unknown. */
+export const institutionLabel = (code: string): string =>
+  NAMES.has(code) ? `${NAMES.get(code)} (${code})` : code;

@@ -1,0 +1,569 @@
+/**
+ * Auditor / DPO: the access log (filters, paging, CSV export), a chart of consultations per
+ * institution per day with denied attempts, the integrity check of the signed chain, and the
+ * data-subject report. Every one of these queries is itself written to the log by the API.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { maskNationalNumber, stripSeparators } from '../../../shared/domain/national-number.js';
+import { downloadText } from '../api.js';
+import { useI18n, isKey, type Key } from '../i18n.js';
+import type { AuditRecord, Page, SubjectReport, Verification } from '../types.js';
+import {
+  Badge,
+  NationalNumberField,
+  Notice,
+  PageTitle,
+  Problem,
+  Select,
+  TableWrap,
+  TextField,
+  INSTITUTIONS,
+  institutionLabel,
+  isValidNationalNumber,
+  shortId,
+  useAction,
+  useApp,
+} from '../ui.js';
+import { AccessChart, dayKey } from './chart.js';
+
+const ACTIONS = ['credit.read', 'enrolment.declare', 'ledger', 'intake', 'held', 'import', 'audit', 'api'];
+const OUTCOMES = [
+  'ALLOWED',
+  'DENIED',
+  'APPLIED',
+  'DUPLICATE',
+  'REJECTED',
+  'HELD',
+  'PAUSED',
+  'RUNNING',
+  'APPROVED',
+];
+const PAGE_SIZE = 25;
+
+interface Filters {
+  subject: string;
+  actor: string;
+  institution: string;
+  action: string;
+  outcome: string;
+  from: string;
+  to: string;
+}
+const EMPTY: Filters = { subject: '', actor: '', institution: '', action: '', outcome: '', from: '', to: '' };
+
+/** Start of a local calendar day, or its last millisecond, as ISO 8601. */
+const dayStart = (d: string): string => new Date(`${d}T00:00:00`).toISOString();
+const dayEnd = (d: string): string => new Date(`${d}T23:59:59.999`).toISOString();
+
+function query(f: Filters): URLSearchParams {
+  const q = new URLSearchParams();
+  if (f.subject) q.set('subject', stripSeparators(f.subject));
+  if (f.actor.trim()) q.set('actor', f.actor.trim());
+  if (f.institution) q.set('institution', f.institution);
+  if (f.action) q.set('action', f.action);
+  if (f.outcome) q.set('outcome', f.outcome);
+  if (f.from) q.set('from', dayStart(f.from));
+  if (f.to) q.set('to', dayEnd(f.to));
+  return q;
+}
+
+function Actor(props: { actor: AuditRecord['actor'] }) {
+  const { t } = useI18n();
+  const { actor } = props;
+  const role = `role_${actor.role}`;
+  return (
+    <span class="actor">
+      <span class="actor-id">{actor.id}</span>
+      <span class="actor-role">
+        {isKey(role) ? t(role) : actor.role}
+        {actor.institution ? ` · ${actor.institution}` : ''}
+      </span>
+    </span>
+  );
+}
+
+export function EventsTable(props: {
+  records: readonly (Omit<AuditRecord, 'subject'> & { subject?: string })[];
+  label: string;
+  /** The pseudonym column (not in a report about one person). */
+  subject?: boolean;
+}) {
+  const subject = props.subject ?? true;
+  const { t, dateTime } = useI18n();
+  return (
+    <TableWrap label={props.label}>
+      <table class="events">
+        <thead>
+          <tr>
+            <th scope="col">{t('colAt')}</th>
+            <th scope="col">{t('colActor')}</th>
+            <th scope="col">{t('colAction')}</th>
+            {subject ? <th scope="col">{t('colSubject')}</th> : null}
+            <th scope="col">{t('colPurpose')}</th>
+            <th scope="col">{t('colOutcome')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.records.map((r) => (
+            <tr key={r.id} data-action={r.action} data-outcome={r.outcome}>
+              <td class="nowrap">{dateTime(r.at)}</td>
+              <td>
+                <Actor actor={r.actor} />
+              </td>
+              <td>
+                <code>{r.action}</code>
+              </td>
+              {subject ? (
+                <td>
+                  <span title={r.subject}>{shortId(r.subject)}</span>
+                </td>
+              ) : null}
+              <td>{r.purpose}</td>
+              <td>
+                <Badge tone={r.outcome}>{r.outcome}</Badge>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+export function AuditLog() {
+  const { t } = useI18n();
+  const { api } = useApp();
+  const [form, setForm] = useState<Filters>(EMPTY);
+  const [applied, setApplied] = useState<Filters>();
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [page, setPage] = useState<Page<AuditRecord>>();
+  const [touched, setTouched] = useState(false);
+  const [exported, setExported] = useState<number>();
+  const set = (k: keyof Filters) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
+
+  const load = useAction(async (f: Filters, cursor: string | undefined) => {
+    const q = query(f);
+    q.set('limit', String(PAGE_SIZE));
+    if (cursor) q.set('next', cursor);
+    setPage(await api.json<Page<AuditRecord>>('GET', `/v1/audit/events?${q}`));
+    return true;
+  });
+  const exportCsv = useAction(async (f: Filters) => {
+    const csv = await api.text(`/v1/audit/events?${query(f)}`, 'text/csv');
+    downloadText(`audit-events-${new Date().toISOString().slice(0, 10)}.csv`, csv);
+    setExported(Math.max(0, csv.trimEnd().split('\r\n').length - 1));
+  });
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setTouched(true);
+    if (form.subject && !isValidNationalNumber(form.subject)) return;
+    setApplied(form);
+    setCursors([]);
+    setExported(undefined);
+    void load.run(form, undefined);
+  };
+
+  const institutionOptions = [
+    { value: '', label: t('fAny') },
+    ...INSTITUTIONS.map((i) => ({ value: i.code, label: `${i.code} — ${i.name}` })),
+  ];
+
+  return (
+    <>
+      <PageTitle>{t('logTitle')}</PageTitle>
+      <p class="lead">{t('logIntro')}</p>
+      <form class="card filters" onSubmit={submit} noValidate aria-label={t('filters')}>
+        <NationalNumberField
+          label={t('fSubject')}
+          name="subject"
+          value={form.subject}
+          onInput={set('subject')}
+          touched={touched && Boolean(form.subject)}
+        />
+        <TextField
+          label={t('fActor')}
+          name="actor"
+          value={form.actor}
+          onInput={set('actor')}
+          autoComplete="off"
+        />
+        <Select
+          label={t('fInstitution')}
+          value={form.institution}
+          onChange={set('institution')}
+          options={institutionOptions}
+        />
+        <Select
+          label={t('fAction')}
+          value={form.action}
+          onChange={set('action')}
+          options={[
+            { value: '', label: t('fAny') },
+            ...ACTIONS.map((a) => ({ value: a, label: a.includes('.') ? a : `${a}.*` })),
+          ]}
+        />
+        <Select
+          label={t('fOutcome')}
+          value={form.outcome}
+          onChange={set('outcome')}
+          options={[{ value: '', label: t('fAny') }, ...OUTCOMES.map((o) => ({ value: o, label: o }))]}
+        />
+        <TextField label={t('fFrom')} name="from" type="date" value={form.from} onInput={set('from')} />
+        <TextField label={t('fTo')} name="to" type="date" value={form.to} onInput={set('to')} />
+        <div class="form-actions">
+          <button type="submit" class="button-primary" disabled={load.busy}>
+            {t('search')}
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              setForm(EMPTY);
+              setTouched(false);
+            }}
+          >
+            {t('reset')}
+          </button>
+          <button
+            type="button"
+            disabled={!applied || exportCsv.busy}
+            onClick={() => applied && void exportCsv.run(applied)}
+          >
+            {t('exportCsv')}
+          </button>
+        </div>
+      </form>
+      <Problem error={load.error ?? exportCsv.error} />
+      {exported !== undefined ? <Notice kind="ok">{t('exported', { n: exported })}</Notice> : null}
+      {page ? (
+        <section aria-labelledby="events-title">
+          <h2 id="events-title" class="visually-hidden">
+            {t('results', { n: page.items.length })}
+          </h2>
+          {page.items.length === 0 ? (
+            <p>{t('noEvents')}</p>
+          ) : (
+            <EventsTable records={page.items} label={t('logTitle')} />
+          )}
+          <nav class="pager" aria-label={t('page', { n: cursors.length + 1 })}>
+            <button
+              type="button"
+              disabled={cursors.length === 0 || load.busy}
+              onClick={() => {
+                // The page number changes once the page is there.
+                const prev = cursors.slice(0, -1);
+                void load.run(applied ?? EMPTY, prev[prev.length - 1]).then((ok) => ok && setCursors(prev));
+              }}
+            >
+              ← {t('previous')}
+            </button>
+            <span>{t('page', { n: cursors.length + 1 })}</span>
+            <button
+              type="button"
+              disabled={!page.next || load.busy}
+              onClick={() => {
+                const next = page.next;
+                if (!next) return;
+                void load.run(applied ?? EMPTY, next).then((ok) => ok && setCursors([...cursors, next]));
+              }}
+            >
+              {t('next')} →
+            </button>
+          </nav>
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+export function AuditChart() {
+  const { t } = useI18n();
+  const { api } = useApp();
+  const [days, setDays] = useState('14');
+  const [records, setRecords] = useState<AuditRecord[]>();
+  const [truncated, setTruncated] = useState(false);
+  const load = useAction(async (n: number) => {
+    const from = new Date();
+    from.setHours(0, 0, 0, 0);
+    from.setDate(from.getDate() - (n - 1));
+    const all: AuditRecord[] = [];
+    let next: string | undefined;
+    let pages = 0;
+    do {
+      const q = new URLSearchParams({ from: from.toISOString(), limit: '1000' });
+      if (next) q.set('next', next);
+      const page = await api.json<Page<AuditRecord>>('GET', `/v1/audit/events?${q}`);
+      all.push(...page.items);
+      next = page.next;
+    } while (next && ++pages < 10);
+    setTruncated(Boolean(next));
+    setRecords(all);
+  });
+  const dayList = (n: number): string[] => {
+    const out: string[] = [];
+    const d = new Date();
+    d.setHours(12, 0, 0, 0);
+    d.setDate(d.getDate() - (n - 1));
+    for (let i = 0; i < n; i++, d.setDate(d.getDate() + 1)) out.push(dayKey(d.toISOString()));
+    return out;
+  };
+  useEffect(() => {
+    void load.run(Number(days));
+  }, []);
+  return (
+    <>
+      <PageTitle>{t('chartTitle')}</PageTitle>
+      <p class="lead">{t('chartIntro')}</p>
+      <div class="card toolbar">
+        <Select
+          label={t('chartDays')}
+          value={days}
+          onChange={(v) => {
+            setDays(v);
+            void load.run(Number(v));
+          }}
+          options={['7', '14', '31'].map((n) => ({ value: n, label: t('chartLast', { n }) }))}
+        />
+        <button type="button" onClick={() => void load.run(Number(days))} disabled={load.busy}>
+          {t('refresh')}
+        </button>
+      </div>
+      <Problem error={load.error} />
+      {truncated ? <Notice kind="warn">{t('chartTruncated', { n: 10_000 })}</Notice> : null}
+      {records ? <AccessChart records={records} days={dayList(Number(days))} /> : <p>{t('loading')}</p>}
+    </>
+  );
+}
+
+const PROBLEM_KINDS = new Set([
+  'ALTERED',
+  'REMOVED',
+  'INSERTED',
+  'REORDERED',
+  'BAD_SIGNATURE',
+  'CHAIN_BROKEN',
+  'CHECKPOINT_MISSING',
+]);
+
+export function AuditVerify() {
+  const { t, dateTime } = useI18n();
+  const { api } = useApp();
+  const [result, setResult] = useState<Verification>();
+  const verify = useAction(async () => {
+    setResult(undefined);
+    setResult(await api.json<Verification>('GET', '/v1/audit/verify'));
+  });
+  const kind = (k: string) => (PROBLEM_KINDS.has(k) ? t(`kind_${k}` as Key) : k);
+  return (
+    <>
+      <PageTitle>{t('verifyTitle')}</PageTitle>
+      <p class="lead">{t('verifyIntro')}</p>
+      <p>
+        <button type="button" class="button-primary" onClick={() => void verify.run()} disabled={verify.busy}>
+          {verify.busy ? t('loading') : t('verifyRun')}
+        </button>
+      </p>
+      <Problem error={verify.error} />
+      {result ? (
+        <section
+          class={`card verdict ${result.ok ? 'verdict-ok' : 'verdict-bad'}`}
+          aria-labelledby="verdict"
+          role="status"
+        >
+          <h2 id="verdict">{result.ok ? `✓ ${t('verifyOk')}` : `✗ ${t('verifyBroken')}`}</h2>
+          <p>
+            {t('verifyStats', {
+              records: result.checkedRecords,
+              checkpoints: result.checkedCheckpoints,
+              pending: result.pending,
+            })}
+          </p>
+          {result.sealedUpTo ? (
+            <p class="muted">
+              {t('verifySealed', { at: dateTime(result.sealedUpTo), seq: result.latestSequence ?? '—' })}
+            </p>
+          ) : null}
+          {result.firstProblem ? (
+            <div class="first-problem">
+              <h3>{t('verifyFirst')}</h3>
+              <dl class="pairs">
+                <dt>{t('verifyKind')}</dt>
+                <dd>
+                  <strong>{kind(result.firstProblem.kind)}</strong>
+                </dd>
+                {result.firstProblem.recordId ? (
+                  <>
+                    <dt>{t('verifyRecord')}</dt>
+                    <dd>
+                      <code>{result.firstProblem.recordId}</code>
+                    </dd>
+                  </>
+                ) : null}
+                {result.firstProblem.checkpoint !== undefined ? (
+                  <>
+                    <dt>{t('verifyCheckpoint')}</dt>
+                    <dd>{result.firstProblem.checkpoint}</dd>
+                  </>
+                ) : null}
+                <dt>{t('verifyDetail')}</dt>
+                <dd>{result.firstProblem.detail}</dd>
+              </dl>
+            </div>
+          ) : null}
+          {result.problems.length > 1 ? (
+            <details>
+              <summary>{t('verifyAll', { n: result.problems.length })}</summary>
+              <ul>
+                {result.problems.map((p, i) => (
+                  <li key={i}>
+                    <strong>{kind(p.kind)}</strong> {p.recordId ? <code>{p.recordId}</code> : null}{' '}
+                    {p.checkpoint !== undefined ? `#${p.checkpoint}` : ''} — {p.detail}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
+          {result.problemsOutsideRange ? (
+            <p>{t('verifyOutside', { n: result.problemsOutsideRange })}</p>
+          ) : null}
+          {result.publicKeyPem ? (
+            <details>
+              <summary>{t('verifyKey')}</summary>
+              <pre class="pem">{result.publicKeyPem}</pre>
+              <button
+                type="button"
+                onClick={() =>
+                  downloadText('audit-key.pem', result.publicKeyPem ?? '', 'application/x-pem-file')
+                }
+              >
+                {t('download')}
+              </button>
+            </details>
+          ) : null}
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+export function AuditSubject() {
+  const { t, date, dateTime } = useI18n();
+  const { api } = useApp();
+  const [number, setNumber] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [report, setReport] = useState<SubjectReport>();
+  const [asked, setAsked] = useState<string>();
+  const get = useAction(async (digits: string) => {
+    setReport(undefined);
+    setAsked(maskNationalNumber(digits));
+    setReport(await api.json<SubjectReport>('GET', `/v1/audit/subjects/${encodeURIComponent(digits)}`));
+  });
+  return (
+    <>
+      <PageTitle>{t('subjectTitle')}</PageTitle>
+      <p class="lead">{t('subjectIntro')}</p>
+      <form
+        class="card form-grid"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          setTouched(true);
+          if (!isValidNationalNumber(number)) return;
+          const digits = stripSeparators(number);
+          setNumber('');
+          setTouched(false);
+          void get.run(digits);
+        }}
+      >
+        <NationalNumberField label={t('nn')} value={number} onInput={setNumber} required touched={touched} />
+        <div class="form-actions">
+          <button type="submit" class="button-primary" disabled={get.busy}>
+            {t('subjectRun')}
+          </button>
+        </div>
+      </form>
+      {get.error ? <p class="muted">{asked}</p> : null}
+      <Problem error={get.error} />
+      {report ? (
+        <section class="card result" aria-labelledby="subject-title">
+          <h2 id="subject-title">{report.nationalNumber}</h2>
+          {!report.known ? <p>{t('subjectUnknown')}</p> : null}
+          <dl class="figures">
+            {report.name ? (
+              <div>
+                <dt>{t('name')}</dt>
+                <dd class="figure figure-small">
+                  {report.name.surname}, {report.name.givenNames}
+                </dd>
+              </div>
+            ) : null}
+            {report.balance !== undefined ? (
+              <div>
+                <dt>{t('balance')}</dt>
+                <dd class="figure">{t('credits', { n: report.balance })}</dd>
+              </div>
+            ) : null}
+            {report.openingBalance !== undefined ? (
+              <div>
+                <dt>{t('opening')}</dt>
+                <dd class="figure figure-small">{t('credits', { n: report.openingBalance })}</dd>
+              </div>
+            ) : null}
+          </dl>
+          <h3>{t('ledgerEntries')}</h3>
+          {report.ledgerEntries.length === 0 ? (
+            <p>{t('none')}</p>
+          ) : (
+            <TableWrap label={t('ledgerEntries')}>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('colRuling')}</th>
+                    <th scope="col">{t('colRulingDate')}</th>
+                    <th scope="col">{t('colYear')}</th>
+                    <th scope="col">{t('colInstitution')}</th>
+                    <th scope="col">{t('colProgramme')}</th>
+                    <th scope="col" class="num">
+                      {t('colReturned')}
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.ledgerEntries.map((e, i) => (
+                    <tr key={i}>
+                      <td>{e.rulingNumber}</td>
+                      <td class="nowrap">{date(e.rulingDate)}</td>
+                      <td class="nowrap">{e.academicYear}</td>
+                      <td>{institutionLabel(e.institution)}</td>
+                      <td>{e.programme}</td>
+                      <td class="num">{e.returned}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          )}
+          <h3>{t('enrolments')}</h3>
+          {report.enrolments.length === 0 ? (
+            <p>{t('none')}</p>
+          ) : (
+            <ul>
+              {report.enrolments.map((e, i) => (
+                <li key={i}>
+                  {institutionLabel(e.institution)} · {e.academicYear} · {e.source} · {e.by} ·{' '}
+                  {dateTime(e.at)}
+                </li>
+              ))}
+            </ul>
+          )}
+          <h3>{t('accesses')}</h3>
+          {report.accesses.length === 0 ? (
+            <p>{t('none')}</p>
+          ) : (
+            <EventsTable records={report.accesses} label={t('accesses')} subject={false} />
+          )}
+        </section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,383 @@
+/**
+ * Higher-education institution: one student's learning credit by national register number (checked
+ * as typed, shown masked afterwards), or a CSV list looked up 100 at a time. A purpose is required;
+ * every lookup is audited by the API before it answers.
+ */
+import { useId, useRef, useState } from 'preact/hooks';
+import { PURPOSES } from '../../../shared/config/routes.js';
+import {
+  checkNationalNumber,
+  maskNationalNumber,
+  stripSeparators,
+} from '../../../shared/domain/national-number.js';
+import { csvCell, downloadText } from '../api.js';
+import { useI18n, type Key, type Translate } from '../i18n.js';
+import type { BatchItem, Credit } from '../types.js';
+import {
+  Badge,
+  NationalNumberField,
+  PageTitle,
+  Problem,
+  Select,
+  TableWrap,
+  institutionLabel,
+  isValidNationalNumber,
+  useAction,
+  useApp,
+} from '../ui.js';
+
+const BATCH_SIZE = 100;
+const MAX_NUMBERS = 10_000;
+
+function purposeOptions(t: Translate) {
+  return [
+    { value: '', label: t('purposeChoose') },
+    ...PURPOSES.map((p) => ({ value: p, label: t(`purpose_${p}` as Key) })),
+  ];
+}
+
+function CreditCard(props: { credit: Credit }) {
+  const { t, date } = useI18n();
+  const { credit } = props;
+  return (
+    <section class="card result" aria-labelledby="credit-title">
+      <h2 id="credit-title">{t('creditOf', { nn: credit.nationalNumber })}</h2>
+      <dl class="figures">
+        <div>
+          <dt>{t('balance')}</dt>
+          <dd class="figure" data-testid="balance">
+            {t('credits', { n: credit.balance })}
+          </dd>
+        </div>
+        <div>
+          <dt>{t('opening')}</dt>
+          <dd class="figure figure-small">{t('credits', { n: credit.openingBalance })}</dd>
+        </div>
+      </dl>
+      <h3>{t('corrections')}</h3>
+      {credit.corrections.length === 0 ? (
+        <p>{t('noCorrections')}</p>
+      ) : (
+        <TableWrap label={t('corrections')}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('colRuling')}</th>
+                <th scope="col">{t('colRulingDate')}</th>
+                <th scope="col">{t('colYear')}</th>
+                <th scope="col">{t('colInstitution')}</th>
+                <th scope="col">{t('colProgramme')}</th>
+                <th scope="col" class="num">
+                  {t('colRequested')}
+                </th>
+                <th scope="col" class="num">
+                  {t('colReturned')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {credit.corrections.map((c, i) => (
+                <tr key={`${c.rulingNumber}-${i}`}>
+                  <td>{c.rulingNumber}</td>
+                  <td class="nowrap">{date(c.rulingDate)}</td>
+                  <td class="nowrap">{c.academicYear}</td>
+                  <td>{institutionLabel(c.institution)}</td>
+                  <td>{c.programme}</td>
+                  <td class="num">{c.requested}</td>
+                  <td class="num">{c.returned}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+    </section>
+  );
+}
+
+export function InstitutionLookup() {
+  const { t } = useI18n();
+  const { api } = useApp();
+  const [number, setNumber] = useState('');
+  const [purpose, setPurpose] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [purposeError, setPurposeError] = useState(false);
+  const [result, setResult] = useState<Credit>();
+  const [asked, setAsked] = useState<string>();
+  const formRef = useRef<HTMLFormElement>(null);
+  const lookup = useAction(async (digits: string, p: string) => {
+    setResult(undefined);
+    setAsked(maskNationalNumber(digits));
+    const credit = await api.json<Credit>(
+      'GET',
+      `/v1/students/${encodeURIComponent(digits)}/learning-credit?purpose=${encodeURIComponent(p)}`,
+    );
+    setResult(credit);
+  });
+
+  return (
+    <>
+      <PageTitle>{t('lookupTitle')}</PageTitle>
+      <p class="lead">{t('lookupIntro')}</p>
+      <form
+        ref={formRef}
+        class="card form-grid"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          setTouched(true);
+          const okNumber = isValidNationalNumber(number);
+          setPurposeError(!purpose);
+          if (!okNumber || !purpose) {
+            formRef.current
+              ?.querySelector<HTMLElement>(okNumber ? 'select' : 'input[name="nationalNumber"]')
+              ?.focus();
+            return;
+          }
+          const digits = stripSeparators(number);
+          // The full number leaves the screen once it is sent; the result shows it masked.
+          setNumber('');
+          setTouched(false);
+          void lookup.run(digits, purpose);
+        }}
+      >
+        <NationalNumberField label={t('nn')} value={number} onInput={setNumber} required touched={touched} />
+        <Select
+          label={t('purpose')}
+          value={purpose}
+          onChange={(v) => {
+            setPurpose(v);
+            setPurposeError(false);
+          }}
+          options={purposeOptions(t)}
+          required
+          {...(purposeError ? { hint: `✗ ${t('purposeRequired')}` } : {})}
+        />
+        <div class="form-actions">
+          <button type="submit" class="button-primary" disabled={lookup.busy}>
+            {t('lookup')}
+          </button>
+        </div>
+      </form>
+      {lookup.error ? (
+        <div class="asked">
+          <p class="muted">{asked}</p>
+          <Problem error={lookup.error} />
+        </div>
+      ) : null}
+      {result ? <CreditCard credit={result} /> : null}
+    </>
+  );
+}
+
+interface BatchRow {
+  readonly line: number;
+  readonly input: string;
+  readonly digits?: string;
+  result?: BatchItem;
+}
+
+/** Numbers from a CSV: the first cell of every non-empty line; a first line with letters is a header. */
+export function numbersFromCsv(text: string): BatchRow[] {
+  const rows: BatchRow[] = [];
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      const cell = (line.split(/[;,\t]/)[0] ?? '')
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .trim();
+      if (!cell) return;
+      if (i === 0 && /[a-z]/i.test(cell)) return;
+      const check = checkNationalNumber(cell);
+      rows.push({
+        line: i + 1,
+        input: cell,
+        ...(check.valid && check.digits ? { digits: check.digits } : {}),
+      });
+    });
+  return rows;
+}
+
+export function InstitutionBatch() {
+  const { t } = useI18n();
+  const { api } = useApp();
+  const fileId = useId();
+  const [file, setFile] = useState<File>();
+  const [purpose, setPurpose] = useState('');
+  const [rows, setRows] = useState<BatchRow[]>();
+  const [done, setDone] = useState(0);
+  const [formError, setFormError] = useState<string>();
+  const run = useAction(async (f: File, p: string) => {
+    const parsed = numbersFromCsv(await f.text());
+    if (!parsed.length) throw new Error(t('batchEmpty'));
+    if (parsed.length > MAX_NUMBERS) throw new Error(t('batchTooMany', { max: MAX_NUMBERS }));
+    for (const r of parsed) {
+      if (!r.digits)
+        r.result = { nationalNumber: maskNationalNumber(r.input), status: 'INVALID', code: 'INVALID_RRN' };
+    }
+    const valid = parsed.filter((r) => r.digits);
+    setDone(parsed.length - valid.length);
+    setRows([...parsed]);
+    for (let i = 0; i < valid.length; i += BATCH_SIZE) {
+      const chunk = valid.slice(i, i + BATCH_SIZE);
+      const { results } = await api.json<{ results: BatchItem[] }>('POST', '/v1/learning-credit:batchGet', {
+        purpose: p,
+        nationalNumbers: chunk.map((r) => r.digits),
+      });
+      chunk.forEach((r, j) => (r.result = results[j]));
+      setDone((d) => d + chunk.length);
+      setRows([...parsed]);
+    }
+  });
+
+  const counts = { found: 0, notFound: 0, invalid: 0 };
+  for (const r of rows ?? []) {
+    if (r.result?.status === 'FOUND') counts.found++;
+    else if (r.result?.status === 'NOT_FOUND') counts.notFound++;
+    else if (r.result?.status === 'INVALID') counts.invalid++;
+  }
+  const complete = rows && !run.busy && rows.every((r) => r.result);
+
+  const download = () => {
+    const header = ['line', 'nationalNumber', 'status', 'balance', 'openingBalance', 'rulingCorrections'];
+    const lines = (rows ?? []).map((r) => {
+      const c = r.result?.status === 'FOUND' ? r.result.credit : undefined;
+      return [
+        r.line,
+        r.digits ?? r.input,
+        r.result?.status ?? '',
+        c?.balance,
+        c?.openingBalance,
+        c?.corrections.length,
+      ]
+        .map(csvCell)
+        .join(',');
+    });
+    downloadText(
+      `learning-credit-${new Date().toISOString().slice(0, 10)}.csv`,
+      `${[header.join(','), ...lines].join('\r\n')}\r\n`,
+    );
+  };
+
+  return (
+    <>
+      <PageTitle>{t('batchTitle')}</PageTitle>
+      <p class="lead">{t('batchIntro')}</p>
+      <form
+        class="card form-grid"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!file) return setFormError(t('chooseFile'));
+          if (!purpose) return setFormError(t('purposeRequired'));
+          setFormError(undefined);
+          void run.run(file, purpose);
+        }}
+      >
+        <div class="field">
+          <label for={fileId}>{t('csvFile')}</label>
+          <input
+            id={fileId}
+            type="file"
+            accept=".csv,text/csv,text/plain"
+            onChange={(e) => {
+              setFile((e.currentTarget as HTMLInputElement).files?.[0]);
+              setRows(undefined);
+            }}
+          />
+        </div>
+        <Select
+          label={t('purpose')}
+          value={purpose}
+          onChange={setPurpose}
+          options={purposeOptions(t)}
+          required
+        />
+        <div class="form-actions">
+          <button type="submit" class="button-primary" disabled={run.busy}>
+            {t('batchRun')}
+          </button>
+        </div>
+        {formError ? (
+          <div class="alert alert-error span-all" role="alert">
+            {formError}
+          </div>
+        ) : null}
+      </form>
+      <Problem error={run.error} />
+      {rows ? (
+        <section class="card" aria-labelledby="batch-result">
+          <h2 id="batch-result">{t('batchSummary', { total: rows.length, ...counts })}</h2>
+          {run.busy ? (
+            <p role="status">
+              <progress max={rows.length} value={done} /> {t('batchProgress', { done, total: rows.length })}
+            </p>
+          ) : null}
+          {complete ? (
+            <p>
+              <button type="button" class="button-primary" onClick={download}>
+                {t('batchDownload')}
+              </button>{' '}
+              <span class="muted">{t('batchDownloadNote')}</span>
+            </p>
+          ) : null}
+          <TableWrap label={t('batchTitle')}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col" class="num">
+                    {t('colLine')}
+                  </th>
+                  <th scope="col">{t('nn')}</th>
+                  <th scope="col">{t('colStatus')}</th>
+                  <th scope="col" class="num">
+                    {t('balance')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('opening')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('corrections')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => {
+                  const c = r.result?.status === 'FOUND' ? r.result.credit : undefined;
+                  return (
+                    <tr key={r.line}>
+                      <td class="num">{r.line}</td>
+                      <td class="nowrap">{maskNationalNumber(r.input)}</td>
+                      <td>
+                        {r.result ? (
+                          <Badge
+                            tone={
+                              r.result.status === 'FOUND'
+                                ? 'ALLOWED'
+                                : r.result.status === 'INVALID'
+                                  ? 'REJECTED'
+                                  : 'DUPLICATE'
+                            }
+                          >
+                            {t(`r_${r.result.status}` as Key)}
+                          </Badge>
+                        ) : (
+                          '…'
+                        )}
+                      </td>
+                      <td class="num">{c?.balance ?? '—'}</td>
+                      <td class="num">{c?.openingBalance ?? '—'}</td>
+                      <td class="num">{c ? c.corrections.length : '—'}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </TableWrap>
+        </section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,339 @@
+/**
+ * AHOVOKS operator: the intake switch (protocol art. 8) with the queue and dead-letter counts, the
+ * held extracts with approve / reject, and imports from DHO with their line reports.
+ */
+import { useEffect, useId, useState } from 'preact/hooks';
+import { useI18n, isKey } from '../i18n.js';
+import type { ImportReport, IntakeState, IntakeStatus } from '../types.js';
+import { Badge, Notice, PageTitle, Problem, TableWrap, useAction, useApp, usePolling } from '../ui.js';
+
+const QUEUE_ORDER = ['visible', 'inFlight', 'delayed', 'deadLetters'];
+
+function HeldRow(props: { item: IntakeStatus; onDone: (text: string) => void }) {
+  const { t, msg, dateTime } = useI18n();
+  const { api } = useApp();
+  const { item } = props;
+  const [rejecting, setRejecting] = useState(false);
+  const [reason, setReason] = useState('');
+  const reasonId = useId();
+  const act = useAction(async (verb: 'approve' | 'reject') => {
+    await api.json<IntakeStatus>(
+      'POST',
+      `/v1/admin/held/${encodeURIComponent(item.intakeId)}:${verb}`,
+      verb === 'reject' ? (reason.trim() ? { reason: reason.trim() } : {}) : undefined,
+    );
+    props.onDone(t(verb === 'approve' ? 'approved' : 'rejected'));
+  });
+  const canApprove = item.code === 'IDENTITY_MISMATCH';
+  return (
+    <li class="held card" data-intake={item.intakeId}>
+      <div class="held-head">
+        <Badge tone="HELD">{item.code ?? 'HELD'}</Badge>
+        <span class="intake-id">{item.intakeId}</span>
+        {item.rulingNumber ? <span>Arrest nr. {item.rulingNumber}</span> : null}
+        <span class="muted">{dateTime(item.receivedAt)}</span>
+      </div>
+      <p>{msg(item.message)}</p>
+      <Problem error={act.error} />
+      {rejecting ? (
+        <form
+          class="reject-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act.run('reject');
+          }}
+        >
+          <label for={reasonId}>{t('rejectReason')}</label>
+          <textarea
+            id={reasonId}
+            maxLength={500}
+            rows={2}
+            value={reason}
+            onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)}
+          />
+          <div class="form-actions">
+            <button type="submit" class="button-danger" disabled={act.busy}>
+              {t('rejectConfirm')}
+            </button>
+            <button type="button" onClick={() => setRejecting(false)}>
+              {t('cancel')}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div class="form-actions">
+          <button
+            type="button"
+            class="button-primary"
+            disabled={!canApprove || act.busy}
+            aria-describedby={canApprove ? undefined : `${reasonId}-why`}
+            onClick={() => void act.run('approve')}
+          >
+            {t('approve')}
+          </button>
+          <button type="button" class="button-danger" onClick={() => setRejecting(true)}>
+            {t('reject')}
+          </button>
+          {canApprove ? null : (
+            <span id={`${reasonId}-why`} class="hint">
+              {t('approveOnlyIdentity')}
+            </span>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+export function OperatorIntake() {
+  const { t } = useI18n();
+  const { api } = useApp();
+  const [intake, setIntake] = useState<IntakeState>();
+  const [held, setHeld] = useState<IntakeStatus[]>();
+  const [error, setError] = useState<unknown>();
+  const [updated, setUpdated] = useState<Date>();
+  const [done, setDone] = useState<string>();
+
+  const refreshIntake = async () => {
+    try {
+      setIntake(await api.json<IntakeState>('GET', '/v1/admin/intake'));
+      setUpdated(new Date());
+      setError(undefined);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const refreshHeld = async () => {
+    try {
+      setHeld((await api.json<{ items: IntakeStatus[] }>('GET', '/v1/admin/held')).items);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  // Counts change by the second. The held list is an audited read: fetched when the screen
+  // opens, on "Refresh" and after an action — not on a timer, which would flood the log.
+  usePolling(refreshIntake, 2000);
+  useEffect(() => {
+    void refreshHeld();
+  }, []);
+
+  const toggle = useAction(async (to: 'running' | 'paused') => {
+    setIntake(await api.json<IntakeState>('PUT', '/v1/admin/intake', { state: to }));
+  });
+
+  const running = intake?.state === 'running';
+  const queue = intake?.queue;
+  const keys = queue
+    ? [
+        ...QUEUE_ORDER.filter((k) => k in queue),
+        ...Object.keys(queue).filter((k) => !QUEUE_ORDER.includes(k)),
+      ]
+    : [];
+
+  return (
+    <>
+      <PageTitle>{t('intakeTitle')}</PageTitle>
+      <Problem error={error ?? toggle.error} />
+      <div class="grid-2">
+        <section
+          class={`card intake-card ${intake ? (running ? 'is-running' : 'is-paused') : ''}`}
+          aria-labelledby="intake-state"
+        >
+          <h2 id="intake-state">
+            {intake ? (
+              <Badge tone={running ? 'RUNNING' : 'PAUSED'}>
+                {t(running ? 'intakeRunning' : 'intakePaused')}
+              </Badge>
+            ) : (
+              t('loading')
+            )}
+          </h2>
+          <div class="switch-row">
+            <button
+              type="button"
+              role="switch"
+              class="switch"
+              aria-checked={running}
+              aria-describedby="intake-help"
+              disabled={!intake || toggle.busy}
+              onClick={() => void toggle.run(running ? 'paused' : 'running')}
+            >
+              <span class="switch-track" aria-hidden="true">
+                <span class="switch-thumb" />
+              </span>
+              <span class="switch-label">{t('intakeSwitch')}</span>
+            </button>
+          </div>
+          <p id="intake-help" class="hint">
+            {t('intakeSwitchHelp')}
+          </p>
+        </section>
+        <section class="card" aria-labelledby="queue-title">
+          <h2 id="queue-title">{t('queue')}</h2>
+          {queue ? (
+            <dl class="counts">
+              {keys.map((k) => {
+                const label = `q_${k}`;
+                return (
+                  <div
+                    key={k}
+                    class={k === 'deadLetters' && (queue[k] ?? 0) > 0 ? 'count count-bad' : 'count'}
+                    data-count={k}
+                  >
+                    <dt>{isKey(label) ? t(label) : k}</dt>
+                    <dd>{queue[k]}</dd>
+                  </div>
+                );
+              })}
+            </dl>
+          ) : intake ? (
+            <p class="muted">{t('queueUnknown')}</p>
+          ) : null}
+          {queue && (queue.deadLetters ?? 0) > 0 ? <p class="hint">{t('deadLetterHint')}</p> : null}
+          {updated ? (
+            <p class="muted small">{t('updatedAt', { time: updated.toLocaleTimeString() })}</p>
+          ) : null}
+        </section>
+      </div>
+
+      <section aria-labelledby="held-title">
+        <div class="section-head">
+          <h2 id="held-title">{t('heldTitle')}</h2>
+          <button type="button" onClick={() => void refreshHeld()}>
+            {t('refresh')}
+          </button>
+        </div>
+        {done ? <Notice kind="ok">{done}</Notice> : null}
+        {held && held.length === 0 ? <p>{t('heldNone')}</p> : null}
+        {held && held.length ? (
+          <ul class="held-list">
+            {held.map((h) => (
+              <HeldRow
+                key={h.intakeId}
+                item={h}
+                onDone={(text) => {
+                  setDone(text);
+                  void refreshHeld();
+                }}
+              />
+            ))}
+          </ul>
+        ) : null}
+      </section>
+    </>
+  );
+}
+
+export function OperatorImports() {
+  const { t, msg } = useI18n();
+  const { api } = useApp();
+  const fileId = useId();
+  const [kind, setKind] = useState<'balances' | 'enrolments'>('balances');
+  const [file, setFile] = useState<File>();
+  const [report, setReport] = useState<{ file: string; kind: string; report: ImportReport }>();
+  const [formError, setFormError] = useState<string>();
+  const run = useAction(async (f: File, k: 'balances' | 'enrolments') => {
+    setReport(undefined);
+    const r = await api.json<ImportReport>('POST', `/v1/admin/imports/${k}`, await f.text(), 'text/csv');
+    setReport({ file: f.name, kind: k, report: r });
+  });
+  return (
+    <>
+      <PageTitle>{t('importsTitle')}</PageTitle>
+      <p class="lead">{t('importsIntro')}</p>
+      <form
+        class="card form-grid"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!file) return setFormError(t('chooseFile'));
+          setFormError(undefined);
+          void run.run(file, kind);
+        }}
+      >
+        <fieldset class="span-all">
+          <legend>{t('importKind')}</legend>
+          {(['balances', 'enrolments'] as const).map((k) => (
+            <label key={k} class="radio">
+              <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} />
+              {t(`import_${k}`)} <span class="hint">{t(`importColumns_${k}`)}</span>
+            </label>
+          ))}
+        </fieldset>
+        <div class="field">
+          <label for={fileId}>{t('importFile')}</label>
+          <input
+            id={fileId}
+            type="file"
+            accept=".csv,text/csv,text/plain"
+            onChange={(e) => setFile((e.currentTarget as HTMLInputElement).files?.[0])}
+          />
+        </div>
+        <div class="form-actions">
+          <button type="submit" class="button-primary" disabled={run.busy}>
+            {t('importRun')}
+          </button>
+        </div>
+        {formError ? (
+          <div class="alert alert-error span-all" role="alert">
+            {formError}
+          </div>
+        ) : null}
+      </form>
+      <Problem error={run.error} />
+      {report ? (
+        <section class="card result" aria-labelledby="report-title" role="status">
+          <h2 id="report-title">
+            {t('importReport', { file: report.file })} ·{' '}
+            {t(report.kind === 'balances' ? 'import_balances' : 'import_enrolments')}
+          </h2>
+          <dl class="counts">
+            {(
+              [
+                ['importLines', report.report.lines],
+                ['importAccepted', report.report.accepted],
+                ['importCreated', report.report.created],
+                ['importUpdated', report.report.updated],
+                ['importUnchanged', report.report.unchanged],
+                ['importRefused', report.report.refused.length],
+              ] as const
+            ).map(([k, v]) => (
+              <div key={k} class={k === 'importRefused' && v > 0 ? 'count count-bad' : 'count'}>
+                <dt>{t(k)}</dt>
+                <dd>{v}</dd>
+              </div>
+            ))}
+          </dl>
+          {report.report.refused.length === 0 ? (
+            <p>{t('importNoRefused')}</p>
+          ) : (
+            <TableWrap label={t('importRefused')}>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col" class="num">
+                      {t('colLine')}
+                    </th>
+                    <th scope="col">{t('colCode')}</th>
+                    <th scope="col">{t('colMessage')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.report.refused.map((r) => (
+                    <tr key={r.line}>
+                      <td class="num">{r.line}</td>
+                      <td>
+                        <code>{r.code}</code>
+                      </td>
+                      <td>{msg(r.message)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          )}
+        </section>
+      ) : null}
+    </>
+  );
+}
