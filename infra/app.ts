@@ -1,18 +1,25 @@
 /**
- * CDK app. The environment name comes from the context (`cdk synth -c environment=prod`),
- * default `dev`; account and region from the CLI's credentials, when there are any.
+ * CDK app: the stateful and the stateless stack of one environment (infra/stack.ts), configured
+ * from the CDK context (infra/config.ts; `cdk synth -c environment=prod -c alarmEmail=…`), checked
+ * by cdk-nag's AWS Solutions rules at every synth (infra/nag.ts holds each acknowledged finding,
+ * by resource path, with its reason). Account and region come from the CLI's credentials, when
+ * there are any.
  */
-import { App } from 'aws-cdk-lib';
-import { RulingIntakeStack } from './stack.js';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readDeployConfig } from './config.js';
+import { acknowledgeNagFindings } from './nag.js';
+import { buildStacks } from './stack.js';
 
 const app = new App();
-const environment = String(app.node.tryGetContext('environment') ?? 'dev');
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 
-new RulingIntakeStack(app, 'RulingIntakeStack', {
-  environment,
-  stackName: `ruling-intake-${environment}`,
-  description: `Court-ruling intake (${environment})`,
+const config = readDeployConfig(app.node);
+const stacks = buildStacks(app, {
+  environment: String(app.node.tryGetContext('environment') ?? 'dev'),
+  config,
   ...(account && region ? { env: { account, region } } : {}),
 });
+acknowledgeNagFindings(stacks);
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,22 +1,34 @@
 /**
  * Deployment configuration from the CDK context (`cdk synth -c key=value`, or `context` in
  * cdk.json). Every key is optional; `-c` values arrive as strings, cdk.json values may be JSON
- * (arrays, numbers), and both are accepted. Invalid values fail the synth with the key's name.
+ * (arrays, numbers, booleans), and both are accepted. Invalid values fail the synth with the key's
+ * name. The README's "Deploy to AWS" section documents the same table.
  *
- * | key                       | default                     | meaning                                                        |
- * | ------------------------- | --------------------------- | -------------------------------------------------------------- |
- * | `environment`             | `dev`                       | environment name (resource names, key aliases)                 |
- * | `allowedOrigins`          | none (no CORS)              | browser origins allowed to call the API (comma-separated/array)|
- * | `consoleUrls`             | `http://localhost:4580/`    | callback/logout URLs of the human (console) Cognito app client |
- * | `oidcIssuer`              | none (Cognito user pool)    | external OpenID issuer (e.g. ACM/IDM); needs `oidcAudience`    |
- * | `oidcAudience`            | —                           | accepted audiences (client ids) of the external issuer         |
- * | `oidcJwksUrl`             | `<issuer>/.well-known/jwks.json` | the external issuer's JWKS                                |
- * | `oidcClientInstitutions`  | `{}`                        | JSON: external client id → institution code                    |
- * | `checkpointRetentionDays` | 20 years                    | Object Lock default retention of audit checkpoints (tests)     |
- * | `apiRateLimit`            | 50                          | API steady-state requests per second (default stage)           |
- * | `apiBurstLimit`           | 100                         | API burst                                                      |
+ * | key                       | default                          | meaning                                                        |
+ * | ------------------------- | -------------------------------- | -------------------------------------------------------------- |
+ * | `environment`             | `dev`                            | environment name (resource names, key aliases, stack names)    |
+ * | `alarmEmail`              | none (alarms reach the topic only)| e-mail address subscribed to the alarm topic                  |
+ * | `allowedOrigins`          | none (no CORS)                   | other browser origins allowed to call the API directly          |
+ * | `consoleUrls`             | none                             | extra console URLs for the Cognito client (e.g. a local console)|
+ * | `consoleDomainName`       | none (the `*.cloudfront.net` name)| custom host name of the console; needs `consoleCertificateArn` |
+ * | `consoleCertificateArn`   | —                                | ACM certificate (us-east-1) for `consoleDomainName`            |
+ * | `consoleWebAclArn`        | none                             | AWS WAF web ACL (scope CLOUDFRONT) for the console distribution |
+ * | `consoleConnectOrigins`   | none                             | extra origins the console may call (external issuer endpoints) |
+ * | `oidcIssuer`              | none (Cognito user pool)         | external OpenID issuer (e.g. ACM/IDM); needs `oidcAudience`    |
+ * | `oidcAudience`            | —                                | accepted audiences (client ids) of the external issuer         |
+ * | `oidcJwksUrl`             | `<issuer>/.well-known/jwks.json` | the external issuer's JWKS                                     |
+ * | `oidcClientInstitutions`  | `{}`                             | JSON: external client id → institution code                    |
+ * | `oidcConsoleClientId`     | the first `oidcAudience`         | the console's public client at the external issuer             |
+ * | `checkpointRetentionDays` | 20 years                         | Object Lock default retention of audit checkpoints (tests)     |
+ * | `logRetentionDays`        | `LIMITS.logRetentionDays` (90)   | retention of every CloudWatch log group (a CloudWatch value)   |
+ * | `accessLogRetentionDays`  | 365                              | retention of the S3 server access logs                         |
+ * | `reserveConcurrency`      | `true`                           | reserve concurrency for the sealer and the ops check           |
+ * | `apiRateLimit`            | 50                               | API steady-state requests per second (default stage)           |
+ * | `apiBurstLimit`           | 100                              | API burst                                                      |
  */
 import type { Node } from 'constructs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LIMITS } from '../shared/config/resources.js';
 import { defaultRegister } from '../shared/domain/institutions.js';
 
 export interface ExternalIssuer {
@@ -25,20 +37,65 @@ export interface ExternalIssuer {
   readonly jwksUrl: string;
   /** OAuth client id → institution code (machine clients of institutions). */
   readonly clientInstitutions: Readonly<Record<string, string>>;
+  /** The console's public client (authorization code + PKCE) at this issuer. */
+  readonly consoleClientId: string;
+}
+
+/** A custom host name for the console distribution, with its ACM certificate (us-east-1). */
+export interface ConsoleDomain {
+  readonly domainName: string;
+  readonly certificateArn: string;
 }
 
 export interface DeployConfig {
+  /** Browser origins, other than the console's own, allowed to call the API (CORS). */
   readonly allowedOrigins: readonly string[];
+  /** Extra console URLs registered with the Cognito console client (the CloudFront URL always is). */
   readonly consoleUrls: readonly string[];
+  readonly consoleDomain?: ConsoleDomain;
+  readonly consoleWebAclArn?: string;
+  /** Extra origins in the console's `connect-src` (e.g. an external issuer's token endpoint). */
+  readonly consoleConnectOrigins: readonly string[];
   /** Set: use this issuer and create no Cognito user pool. */
   readonly externalIssuer?: ExternalIssuer;
   /** Default retention of checkpoints; undefined: the ledger's retention (20 years). */
   readonly checkpointRetentionDays?: number;
+  /** Retention of every CloudWatch log group of the service. */
+  readonly logRetentionDays: RetentionDays;
+  /** Retention of the S3 server access logs. */
+  readonly accessLogRetentionDays: number;
+  /** Subscribed to the alarm topic when set. */
+  readonly alarmEmail?: string;
+  /** Reserve concurrency where it protects a downstream (off for accounts with the default quota of 10). */
+  readonly reserveConcurrency: boolean;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
 }
 
-export const DEFAULT_CONSOLE_URLS = ['http://localhost:4580/'];
+export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 365;
+
+/** Every context key the configuration reads (besides `environment`); the README documents each. */
+export const CONTEXT_KEYS = [
+  'environment',
+  'alarmEmail',
+  'allowedOrigins',
+  'consoleUrls',
+  'consoleDomainName',
+  'consoleCertificateArn',
+  'consoleWebAclArn',
+  'consoleConnectOrigins',
+  'oidcIssuer',
+  'oidcAudience',
+  'oidcJwksUrl',
+  'oidcClientInstitutions',
+  'oidcConsoleClientId',
+  'checkpointRetentionDays',
+  'logRetentionDays',
+  'accessLogRetentionDays',
+  'reserveConcurrency',
+  'apiRateLimit',
+  'apiBurstLimit',
+] as const;
 
 export class ConfigError extends Error {
   constructor(key: string, problem: string) {
@@ -76,6 +133,34 @@ function positiveInteger(key: string, value: unknown): number | undefined {
     throw new ConfigError(key, `must be a positive integer, got "${String(value)}"`);
   return n;
 }
+
+function bool(key: string, value: unknown): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(key, `must be true or false, got "${String(value)}"`);
+}
+
+function str(key: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new ConfigError(key, 'must be a string');
+  return value.trim();
+}
+
+/** A CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, … days). */
+function retention(key: string, value: unknown): RetentionDays | undefined {
+  const days = positiveInteger(key, value);
+  if (days === undefined) return undefined;
+  if (!(Object.values(RetentionDays) as unknown[]).includes(days)) {
+    throw new ConfigError(key, `${days} is not a retention period CloudWatch Logs accepts`);
+  }
+  return days as RetentionDays;
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const CLOUDFRONT_CERTIFICATE = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
+const CLOUDFRONT_WEB_ACL = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/;
 
 function httpsUrl(key: string, value: string, allowLocalhost = false): string {
   let url: URL;
@@ -130,7 +215,7 @@ function clientInstitutions(key: string, value: unknown): Record<string, string>
 
 /** Reads and validates the deployment configuration from a construct's context. */
 export function readDeployConfig(node: Node): DeployConfig {
-  const get = (key: string): unknown => node.tryGetContext(key);
+  const get = (key: (typeof CONTEXT_KEYS)[number]): unknown => node.tryGetContext(key);
 
   const issuer = get('oidcIssuer');
   const audience = get('oidcAudience');
@@ -142,18 +227,53 @@ export function readDeployConfig(node: Node): DeployConfig {
     const jwks = get('oidcJwksUrl');
     if (jwks !== undefined && typeof jwks !== 'string')
       throw new ConfigError('oidcJwksUrl', 'must be a string');
+    const consoleClientId = str('oidcConsoleClientId', get('oidcConsoleClientId')) ?? audiences[0]!;
     externalIssuer = {
       issuer: httpsUrl('oidcIssuer', issuer),
       audiences,
       jwksUrl: httpsUrl('oidcJwksUrl', jwks || `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`),
       clientInstitutions: clientInstitutions('oidcClientInstitutions', get('oidcClientInstitutions')),
+      consoleClientId,
     };
   } else {
-    for (const key of ['oidcAudience', 'oidcJwksUrl', 'oidcClientInstitutions']) {
+    for (const key of [
+      'oidcAudience',
+      'oidcJwksUrl',
+      'oidcClientInstitutions',
+      'oidcConsoleClientId',
+    ] as const) {
       if (get(key) !== undefined && get(key) !== '')
         throw new ConfigError(key, 'is only meaningful with oidcIssuer');
     }
   }
+
+  const domainName = str('consoleDomainName', get('consoleDomainName'))?.toLowerCase();
+  const certificateArn = str('consoleCertificateArn', get('consoleCertificateArn'));
+  if (domainName !== undefined && !HOST_NAME.test(domainName))
+    throw new ConfigError('consoleDomainName', `"${domainName}" is not a host name`);
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new ConfigError(
+      domainName === undefined ? 'consoleCertificateArn' : 'consoleDomainName',
+      'consoleDomainName and consoleCertificateArn go together',
+    );
+  }
+  if (certificateArn !== undefined && !CLOUDFRONT_CERTIFICATE.test(certificateArn)) {
+    throw new ConfigError(
+      'consoleCertificateArn',
+      'must be an ACM certificate ARN in us-east-1 (CloudFront)',
+    );
+  }
+  const consoleWebAclArn = str('consoleWebAclArn', get('consoleWebAclArn'));
+  if (consoleWebAclArn !== undefined && !CLOUDFRONT_WEB_ACL.test(consoleWebAclArn)) {
+    throw new ConfigError(
+      'consoleWebAclArn',
+      'must be a WAFv2 web ACL ARN of scope CLOUDFRONT (us-east-1, global/webacl)',
+    );
+  }
+
+  const alarmEmail = str('alarmEmail', get('alarmEmail'));
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail))
+    throw new ConfigError('alarmEmail', `"${alarmEmail}" is not an e-mail address`);
 
   const apiRateLimit = positiveInteger('apiRateLimit', get('apiRateLimit')) ?? 50;
   const apiBurstLimit = positiveInteger('apiBurstLimit', get('apiBurstLimit')) ?? 100;
@@ -162,11 +282,22 @@ export function readDeployConfig(node: Node): DeployConfig {
     allowedOrigins: (list('allowedOrigins', get('allowedOrigins')) ?? []).map((o) =>
       origin('allowedOrigins', o),
     ),
-    consoleUrls: (list('consoleUrls', get('consoleUrls')) ?? DEFAULT_CONSOLE_URLS).map((u) =>
-      httpsUrl('consoleUrls', u, true),
+    consoleUrls: (list('consoleUrls', get('consoleUrls')) ?? []).map((u) => httpsUrl('consoleUrls', u, true)),
+    ...(domainName && certificateArn ? { consoleDomain: { domainName, certificateArn } } : {}),
+    ...(consoleWebAclArn ? { consoleWebAclArn } : {}),
+    consoleConnectOrigins: (list('consoleConnectOrigins', get('consoleConnectOrigins')) ?? []).map((o) =>
+      origin('consoleConnectOrigins', o),
     ),
     ...(externalIssuer ? { externalIssuer } : {}),
     ...(checkpointRetentionDays !== undefined ? { checkpointRetentionDays } : {}),
+    logRetentionDays:
+      retention('logRetentionDays', get('logRetentionDays')) ??
+      (LIMITS.logRetentionDays as number as RetentionDays),
+    accessLogRetentionDays:
+      positiveInteger('accessLogRetentionDays', get('accessLogRetentionDays')) ??
+      DEFAULT_ACCESS_LOG_RETENTION_DAYS,
+    ...(alarmEmail ? { alarmEmail } : {}),
+    reserveConcurrency: bool('reserveConcurrency', get('reserveConcurrency')) ?? true,
     apiRateLimit,
     apiBurstLimit,
   };

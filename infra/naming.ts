@@ -7,8 +7,16 @@
  *   itself is encrypted with that key and notifies that queue. A generated name would make
  *   key → bucket → key a cycle.
  * - The log groups: the data key's policy lets CloudWatch Logs use it for these names only.
+ * - The function roles: the HMAC and signing keys (stateful stack) deny their use to every
+ *   principal but the functions that need them, and the extracts bucket denies deletes to every
+ *   principal but the intake function. Those policies name the roles by ARN, built from the fixed
+ *   role name, so the stateful stack never refers to the stateless one (no export, no cycle), and
+ *   KMS does not reject the policy for naming a role that does not exist yet (the ARN sits in a
+ *   condition, which KMS does not resolve).
+ * - The alarms: the alarm key lets CloudWatch use it for this environment's alarms only.
+ * - The Cognito domain prefix: the console's Content-Security-Policy names the token endpoint.
  */
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { EXTRACTS_BUCKET, SERVICE_NAME } from '../shared/config/resources.js';
 
@@ -47,4 +55,73 @@ export function logGroupPrefix(environment: string): string {
 /** KMS aliases are unique per account and region: the environment keeps them apart. */
 export function keyAliasName(alias: string, environment: string): string {
   return `alias/${alias}/${environment}`;
+}
+
+/** The stack names: the stateful stack keeps the name the single stack had, so its logical ids stay. */
+export function stackNames(environment: string): { readonly stateful: string; readonly stateless: string } {
+  return { stateful: `${SERVICE_NAME}-${environment}`, stateless: `${SERVICE_NAME}-${environment}-app` };
+}
+
+/** Every Lambda function of the service, by its short name (log group, role name, alarms). */
+export const FUNCTION_NAMES = [
+  'intake',
+  'api-clerk',
+  'api-institution',
+  'api-audit',
+  'api-admin',
+  'audit-sealer',
+  'ops-check',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** `ruling-intake-<env>-<function>` (IAM role names are at most 64 characters). */
+export function functionRoleName(environment: string, fn: FunctionName): string {
+  const name = `${SERVICE_NAME}-${environment}-${fn}`;
+  if (name.length > 64) throw new Error(`role name ${name} is longer than 64 characters`);
+  return name;
+}
+
+/** The role's ARN, built from its fixed name (no reference to the role resource). */
+export function functionRoleArn(scope: IConstruct, environment: string, fn: FunctionName): string {
+  return Stack.of(scope).formatArn({
+    service: 'iam',
+    region: '',
+    resource: 'role',
+    resourceName: functionRoleName(environment, fn),
+  });
+}
+
+/** Every alarm of this environment is named `ruling-intake-<env>-<alarm>`. */
+export function alarmName(environment: string, alarm: string): string {
+  return `${SERVICE_NAME}-${environment}-${alarm}`;
+}
+
+/** ARN pattern of this environment's alarms (the alarm key and topic policies use it). */
+export function alarmArnPattern(scope: IConstruct, environment: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: alarmName(environment, '*'),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** Prefix of the Cognito managed-login domain: `https://<prefix>.auth.<region>.amazoncognito.com`. */
+export function cognitoDomainPrefix(scope: IConstruct, environment: string): string {
+  return `${SERVICE_NAME}-${environment}-${Stack.of(scope).account}`;
+}
+
+/** The Cognito managed login (authorize and token endpoints) of this environment. */
+export function cognitoDomainUrl(scope: IConstruct, environment: string): string {
+  return `https://${cognitoDomainPrefix(scope, environment)}.auth.${Stack.of(scope).region}.amazoncognito.com`;
+}
+
+/** Origin of Cognito's OpenID issuers (discovery and JWKS) in this region. */
+export function cognitoIssuerOrigin(scope: IConstruct): string {
+  return `https://cognito-idp.${Stack.of(scope).region}.${Aws.URL_SUFFIX}`;
+}
+
+/** The regional virtual-hosted endpoint presigned POSTs to the extracts bucket go to. */
+export function extractsBucketOrigin(scope: IConstruct, environment: string): string {
+  return `https://${extractsBucketName(scope, environment)}.s3.${Stack.of(scope).region}.${Aws.URL_SUFFIX}`;
 }

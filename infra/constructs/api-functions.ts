@@ -23,6 +23,7 @@
  */
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -54,6 +55,7 @@ export interface ApiFunctionsProps {
   /** The intake function's SQS event source mapping (the pause switch). */
   readonly intakeMapping: { readonly arn: string; readonly uuid: string };
   readonly auth: AuthSettings;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /** Variables every API function needs for `apiPorts()` to build, whatever it is allowed to use. */
@@ -77,11 +79,12 @@ export class ApiFunctions extends Construct {
     const fn = (name: ApiFunction, description: string, memorySize: number) =>
       new AppFunction(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
         environment: props.environment,
-        name: `api-${name}`,
+        name: `api-${name}` as const,
         entry: API_ENTRIES[name],
         description,
         logKey: keys.data,
         memorySize,
+        ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       });
     const incoming = EXTRACTS_BUCKET.uploadPrefix;
 

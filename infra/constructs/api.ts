@@ -1,15 +1,21 @@
 /**
- * The HTTP API (stateless): API Gateway HTTP API, one route per distinct (method, gateway path)
- * of `ROUTES` (shared/config/routes.ts, the single definition), each to the Lambda function of
- * its `fn`. Routes with `roles: []` (the OpenAPI document) are public; every other route sits
- * behind the JWT authorizer, and the function checks token and role again.
+ * The HTTP API, in two parts:
+ *
+ * - `ApiEndpoint` (stateful): the API Gateway HTTP API resource itself — its id is the API's
+ *   address, which institutions configure and the console distribution forwards `/v1/*` to, so it
+ *   outlives a teardown of the stateless stack — with CORS for the origins of the context.
+ * - `Api` (stateless): the `$default` stage, the JWT authorizer, and one route per distinct
+ *   (method, gateway path) of `ROUTES` (shared/config/routes.ts, the single definition), each to
+ *   the Lambda function of its `fn`. Routes with `roles: []` (the OpenAPI document) are public;
+ *   every other route sits behind the JWT authorizer, and the function checks token and role again.
  *
  * The `$default` stage is throttled and writes access logs without personal data: request id,
  * caller IP, time, route key (the template, e.g. `GET /v1/students/{nationalNumber}/…` — never
  * the actual path, nor the query string, which may hold national numbers), status and latencies.
- * CORS only for the origins given in the context; none by default.
+ * CORS only for the origins given in the context; none by default (the console calls the API
+ * through its own CloudFront distribution, same origin, so it needs none).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -91,15 +97,55 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   authorizerError: '$context.authorizer.error',
 };
 
+export interface ApiEndpointProps {
+  readonly environment: string;
+  readonly allowedOrigins: readonly string[];
+}
+
+/** The HTTP API resource (stateful): its id is the API's address. Stage and routes come with `Api`. */
+export class ApiEndpoint extends Construct {
+  readonly httpApi: HttpApi;
+
+  constructor(scope: Construct, id: string, props: ApiEndpointProps) {
+    super(scope, id);
+    const origins = [...props.allowedOrigins];
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `${SERVICE_NAME}-${props.environment}`,
+      description: `Court-ruling intake API (${props.environment})`,
+      createDefaultStage: false,
+      ...(origins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: origins,
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
+              allowHeaders: ['authorization', 'content-type', 'accept'],
+              exposeHeaders: ['content-disposition', 'retry-after', 'www-authenticate'],
+              allowCredentials: false,
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** `<api id>.execute-api.<region>.<suffix>`: the host of the `$default` stage. */
+  get domainName(): string {
+    const stack = Stack.of(this);
+    return `${this.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+  }
+}
+
 export interface ApiProps {
   readonly environment: string;
+  /** The HTTP API resource of the stateful stack. */
+  readonly httpApi: HttpApi;
   readonly functions: Readonly<Record<ApiFunction, lambda.IFunction>>;
   readonly auth: AuthSettings;
-  readonly allowedOrigins: readonly string[];
   readonly rateLimit: number;
   readonly burstLimit: number;
   /** Encrypts the access log group (the data key). */
   readonly logKey: kms.IKey;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 const pascal = (s: string) =>
@@ -120,28 +166,11 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const origins = [...props.allowedOrigins];
-    this.httpApi = new HttpApi(this, 'HttpApi', {
-      apiName: `${SERVICE_NAME}-${props.environment}`,
-      description: `Court-ruling intake API (${props.environment})`,
-      createDefaultStage: false,
-      ...(origins.length > 0
-        ? {
-            corsPreflight: {
-              allowOrigins: origins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
-              allowHeaders: ['authorization', 'content-type', 'accept'],
-              exposeHeaders: ['content-disposition', 'retry-after', 'www-authenticate'],
-              allowCredentials: false,
-              maxAge: Duration.hours(1),
-            },
-          }
-        : {}),
-    });
+    this.httpApi = props.httpApi;
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       logGroupName: `${logGroupPrefix(props.environment)}api-access`,
-      retention: LIMITS.logRetentionDays as number as logs.RetentionDays,
+      retention: props.logRetention ?? (LIMITS.logRetentionDays as number as logs.RetentionDays),
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -1,8 +1,11 @@
 /**
  * Every Lambda function of the service goes through `AppFunction`: arm64, `nodejs24.x`, the
- * shared esbuild bundle (infra/bundling.ts, no Docker, runs from an empty directory), its own
- * log group (data key, retention), active tracing, Powertools environment, and an explicit role
- * that starts with nothing but writing to that log group.
+ * shared esbuild bundle (infra/bundling.ts, no Docker, source maps, runs from an empty directory),
+ * its own log group (data key, retention), active tracing, Powertools environment, and an explicit
+ * role — named `ruling-intake-<env>-<function>`, so key and bucket policies in the stateful stack
+ * can name it without a reference — that starts with nothing but writing to that log group.
+ * Optionally: reserved concurrency, and for functions invoked asynchronously an on-failure
+ * destination (a queue) with the retries and event age given.
  *
  * Rights are added only through the `bind*` helpers, each of which grants exactly the actions
  * named (no `*`, no CDK `grantReadWriteData` bundles) AND sets the environment variable through
@@ -22,7 +25,8 @@ import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { ENV, KEYS, LIMITS, SERVICE_NAME, TABLES, type TableName } from '../../shared/config/resources.js';
 import { NODE_RUNTIME, PROJECT_ROOT, cdkBundling } from '../bundling.js';
-import { logGroupPrefix } from '../naming.js';
+import { functionRoleName, logGroupPrefix, type FunctionName } from '../naming.js';
+import { KEY_USERS, RESTRICTED_KEY_ACTIONS } from './keys.js';
 
 export type KeyName = keyof typeof KEYS;
 
@@ -72,19 +76,39 @@ export interface BucketAccess {
   readonly listOnlyPrefix?: boolean;
 }
 
+/** How a function invoked asynchronously (EventBridge) retries, and where a failed event goes. */
+export interface AsyncInvocation {
+  readonly retryAttempts: number;
+  readonly maxEventAge: Duration;
+  /** Receives the failed event; the function's role gets exactly SendMessage and the key use it needs. */
+  readonly onFailure: { readonly queue: sqs.IQueue; readonly key: kms.IKey };
+}
+
 export interface AppFunctionProps {
   readonly environment: string;
-  /** Short name (`api-clerk`): log group `/ruling-intake/<env>/<name>` and statement ids. */
-  readonly name: string;
+  /** Short name (`api-clerk`): log group `/ruling-intake/<env>/<name>`, role name and statement ids. */
+  readonly name: FunctionName;
   /** Absolute path of the entry module; it exports `handler`. */
   readonly entry: string;
   readonly description: string;
   /** Encrypts the log group (the data key; its policy lets CloudWatch Logs use it for this prefix). */
   readonly logKey: kms.IKey;
+  /** Retention of the log group (default `LIMITS.logRetentionDays`). */
+  readonly logRetention?: logs.RetentionDays;
   readonly memorySize?: number;
   readonly timeout?: Duration;
-  /** Retries of asynchronous invocations (Lambda's default is 2). */
-  readonly retryAttempts?: number;
+  /** Reserved concurrency (also the maximum); unset: the account's unreserved pool. */
+  readonly reservedConcurrency?: number;
+  /** For functions invoked asynchronously. */
+  readonly async?: AsyncInvocation;
+}
+
+/** An on-failure destination that grants nothing: `AppFunction` grants exactly what sending needs. */
+class QueueDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+  bind(): lambda.DestinationConfig {
+    return { destination: this.queue.queueArn };
+  }
 }
 
 const pascal = (s: string) =>
@@ -98,18 +122,16 @@ export class AppFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
-  readonly name: string;
+  readonly name: FunctionName;
   private readonly env = new Map<string, string>();
   private readonly sids = new Set<string>();
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
     this.name = props.name;
-    const retention = LIMITS.logRetentionDays as number as logs.RetentionDays;
+    const retention = props.logRetention ?? (LIMITS.logRetentionDays as number as logs.RetentionDays);
     if (!Object.values(logs.RetentionDays).includes(retention)) {
-      throw new Error(
-        `LIMITS.logRetentionDays (${LIMITS.logRetentionDays}) is not a CloudWatch Logs retention period`,
-      );
+      throw new Error(`${retention} days is not a CloudWatch Logs retention period`);
     }
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `${logGroupPrefix(props.environment)}${props.name}`,
@@ -120,6 +142,7 @@ export class AppFunction extends Construct {
 
     // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
     this.role = new iam.Role(this, 'Role', {
+      roleName: functionRoleName(props.environment, props.name),
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${SERVICE_NAME} ${props.name} function (${props.environment})`,
     });
@@ -139,9 +162,25 @@ export class AppFunction extends Construct {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: cdkBundling(),
-      ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
+      ...(props.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
+      ...(props.async
+        ? {
+            retryAttempts: props.async.retryAttempts,
+            maxEventAge: props.async.maxEventAge,
+            onFailure: new QueueDestination(props.async.onFailure.queue),
+          }
+        : {}),
     });
+    if (props.async) {
+      const { queue, key } = props.async.onFailure;
+      this.allow('async failures', { actions: ['sqs:SendMessage'], resources: [queue.queueArn] });
+      this.bindKey('data', key, ['GenerateDataKey', 'Decrypt'], { via: 'sqs', env: false });
+    }
     this.setEnv(ENV.serviceName, SERVICE_NAME);
+    // The environment's name, for a metric dimension (two environments in one account never mix).
+    this.setEnv(ENV.environment, props.environment);
     this.setEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
     // Events carry national numbers (paths, bodies): never log them whole.
     this.setEnv('POWERTOOLS_LOGGER_LOG_EVENT', 'false');
@@ -241,6 +280,14 @@ export class AppFunction extends Construct {
     actions: readonly KmsAction[],
     options: { readonly via?: ViaService; readonly env?: boolean } = {},
   ): this {
+    if (name === 'hmac' || name === 'signing') {
+      const restricted = actions.filter((a) => RESTRICTED_KEY_ACTIONS[name].includes(`kms:${a}`));
+      if (restricted.length > 0 && !KEY_USERS[name].includes(this.name)) {
+        throw new Error(
+          `${this.name} may not use the ${name} key for ${restricted.join(', ')}: its key policy allows only ${KEY_USERS[name].join(', ')} (KEY_USERS in keys.ts)`,
+        );
+      }
+    }
     const region = Stack.of(this).region;
     this.allow(`${name} key${options.via ? ` via ${options.via}` : ''}`, {
       actions: [...new Set(actions)].map((a) => `kms:${a}`),

@@ -16,9 +16,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AUDIT_CHECKPOINTS } from '../../shared/config/resources.js';
+import { ACCESS_LOG_PREFIXES, denyPutsNotEncryptedWith } from './storage.js';
 
 export interface AuditCheckpointsProps {
   readonly dataKey: kms.IKey;
+  /** Receives the bucket's S3 server access logs (under `checkpoints/`). */
+  readonly accessLogs: s3.IBucket;
   /** Default Object Lock retention in days; undefined: `AUDIT_CHECKPOINTS.retentionYears` years. */
   readonly retentionDays?: number;
 }
@@ -39,6 +42,8 @@ export class AuditCheckpoints extends Construct {
       minimumTLSVersion: 1.2,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: props.accessLogs,
+      serverAccessLogsPrefix: ACCESS_LOG_PREFIXES.checkpoints,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Whole years when the default applies (CDK's ObjectLockRetention renders days only).
@@ -77,29 +82,8 @@ export class AuditCheckpoints extends Construct {
         conditions: { Null: { 's3:if-none-match': 'true' } },
       }),
     );
-    // As on the extracts bucket: only SSE-KMS with the data key.
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyPutsNotEncryptedWithKms',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [objects],
-        conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
-      }),
-    );
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyPutsEncryptedWithAnotherKey',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [objects],
-        conditions: {
-          Null: { 's3:x-amz-server-side-encryption': 'false' },
-          StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': dataKey.keyArn },
-        },
-      }),
-    );
+    // As on the extracts bucket: only SSE-KMS with the data key (the sealer's puts name no
+    // encryption and get the bucket default).
+    denyPutsNotEncryptedWith(this.bucket, dataKey);
   }
 }

@@ -11,14 +11,19 @@
  *   (PutObjectRetention), GetObject (read and HEAD), ListBucket (the latest checkpoint; also 404s);
  * - data key via S3 only: GenerateDataKey and Decrypt, as S3 needs them for SSE-KMS objects.
  *
- * A failed run is not retried asynchronously: the next scheduled run seals the same records.
+ * A failed run is not retried asynchronously: the next scheduled run seals the same records; the
+ * failed event goes to the async-failure queue (alarmed). Reserved concurrency 1: two sealers at
+ * once only race for the same sequence number (the loser's write is refused by If-None-Match), so
+ * one at a time protects the checkpoint chain and the signing key's request quota.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { AUDIT_CHECKPOINTS } from '../../shared/config/resources.js';
@@ -33,6 +38,11 @@ export interface AuditSealerProps {
   readonly checkpoints: s3.IBucket;
   readonly signingKey: kms.IKey;
   readonly dataKey: kms.IKey;
+  /** On-failure destination of the scheduled invocations. */
+  readonly asyncFailures: sqs.IQueue;
+  readonly logRetention?: logs.RetentionDays;
+  /** Reserve one concurrent execution (default true). */
+  readonly reserveConcurrency?: boolean;
 }
 
 export class AuditSealer extends AppFunction {
@@ -47,7 +57,13 @@ export class AuditSealer extends AppFunction {
       logKey: props.dataKey,
       memorySize: 1024,
       timeout: Duration.minutes(2),
-      retryAttempts: 0,
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      ...(props.reserveConcurrency === false ? {} : { reservedConcurrency: 1 }),
+      async: {
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(AUDIT_CHECKPOINTS.sealEveryMinutes * 5),
+        onFailure: { queue: props.asyncFailures, key: props.dataKey },
+      },
     });
 
     this.bindTable('audit', props.auditTable, ['Scan'], { byDay: ['Query'] })

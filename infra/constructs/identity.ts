@@ -5,11 +5,13 @@
  * `ruling-intake/institution`). With `oidcIssuer` in the context there is no user pool at all: the
  * API and the functions trust that issuer (e.g. the Flemish government's ACM/IDM) instead.
  *
- * Either way the result is `AuthSettings`, what the JWT authorizer and the functions' `AUTH_*`
- * variables are made of. No cycle: the clients depend on the pool only, the functions on the
- * clients, the authorizer on both — nothing here depends on a function.
+ * Either way the result is `AuthSettings`, what the JWT authorizer, the functions' `AUTH_*`
+ * variables and the console's `config.json` are made of. No cycle: the clients depend on the pool
+ * and the console's URL only, the functions on the clients, the authorizer on both — nothing here
+ * depends on a function. The console client calls back to `<console URL>callback` (the route the
+ * web console finishes its sign-in on) for the CloudFront URL and any `consoleUrls` of the context.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { ROLES, type Role } from '../../shared/auth/principal.js';
@@ -17,6 +19,13 @@ import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
 import { SERVICE_NAME } from '../../shared/config/resources.js';
 import { defaultRegister } from '../../shared/domain/institutions.js';
 import type { ExternalIssuer } from '../config.js';
+import { cognitoDomainPrefix } from '../naming.js';
+
+/** The route of the web console that completes the sign-in (web/src/auth.ts `CALLBACK_PATH`). */
+export const CONSOLE_CALLBACK_PATH = '/callback';
+
+/** The scopes the console asks for (its `config.json` names them). */
+export const CONSOLE_SCOPES = ['openid', 'email', 'profile'] as const;
 
 /** API Gateway accepts at most 50 audiences per JWT authorizer (not adjustable). */
 export const MAX_AUDIENCES = 50;
@@ -29,11 +38,16 @@ export interface AuthSettings {
   readonly jwksUrl: string;
   /** JSON object client id → institution code (a string that may contain tokens). */
   readonly clientInstitutionsJson: string;
+  /** The console's public client (authorization code + PKCE). */
+  readonly consoleClientId: string;
 }
 
 export interface IdentityProps {
   readonly environment: string;
-  /** Callback and logout URLs of the console (human) client. */
+  /**
+   * Base URLs (ending in `/`) the console is served at: the CloudFront URL and any extra ones of
+   * the context. Each gets `<url>callback` as a callback URL and `<url>` as a logout URL.
+   */
   readonly consoleUrls: readonly string[];
   /** When set, no user pool is created and this issuer is trusted. */
   readonly externalIssuer?: ExternalIssuer;
@@ -75,12 +89,13 @@ export class Identity extends Construct {
         audiences: ext.audiences,
         jwksUrl: ext.jwksUrl,
         clientInstitutionsJson: JSON.stringify(ext.clientInstitutions),
+        consoleClientId: ext.consoleClientId,
       };
       this.institutionClients = new Map();
       return;
     }
 
-    const stack = Stack.of(this);
+    const consoleUrls = props.consoleUrls.map((u) => (u.endsWith('/') ? u : `${u}/`));
     const pool = new cognito.UserPool(this, 'Users', {
       userPoolName: `${SERVICE_NAME}-${props.environment}`,
       selfSignUpEnabled: false,
@@ -115,7 +130,7 @@ export class Identity extends Construct {
 
     // The managed login and the token endpoint (client credentials) live on the pool's domain.
     this.domain = pool.addDomain('Domain', {
-      cognitoDomain: { domainPrefix: `${SERVICE_NAME}-${props.environment}-${stack.account}` },
+      cognitoDomain: { domainPrefix: cognitoDomainPrefix(this, props.environment) },
     });
 
     const [identifier, scopeName] = INSTITUTION_SCOPE.split('/') as [string, string];
@@ -136,9 +151,9 @@ export class Identity extends Construct {
       authFlows: { userSrp: true },
       oAuth: {
         flows: { authorizationCodeGrant: true },
-        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: [...props.consoleUrls],
-        logoutUrls: [...props.consoleUrls],
+        scopes: CONSOLE_SCOPES.map((s) => cognito.OAuthScope.custom(s)),
+        callbackUrls: consoleUrls.map((u) => `${u}${CONSOLE_CALLBACK_PATH.slice(1)}`),
+        logoutUrls: consoleUrls,
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
@@ -189,6 +204,7 @@ export class Identity extends Construct {
       audiences,
       jwksUrl: `${pool.userPoolProviderUrl}/.well-known/jwks.json`,
       clientInstitutionsJson: `{${pairs.join(',')}}`,
+      consoleClientId: this.consoleClient.userPoolClientId,
     };
   }
 }

@@ -10,10 +10,17 @@
  *   (SSE-KMS extracts); the queue consumption grant adds Decrypt for the SQS-encrypted messages.
  *
  * No control table and no event source mapping rights: the operator API flips the pause switch.
+ *
+ * Concurrency is bounded on the event source mapping (`maximumConcurrency`), not by reserving
+ * concurrency on the function: a reserved limit makes Lambda throttle the poller's invocations,
+ * each throttle counts as a receive, and a burst would send healthy extracts to the dead-letter
+ * queue. The mapping bound protects the same downstreams (the ledger's hot student items, KMS
+ * request quotas) without that failure mode.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -25,6 +32,9 @@ import { AppFunction } from './app-function.js';
 
 export const INTAKE_ENTRY = join(PROJECT_ROOT, 'functions/intake/handler.ts');
 
+/** At most this many intake invocations run at once (SQS event source `maximumConcurrency`, ≥ 2). */
+export const INTAKE_MAX_CONCURRENCY = 5;
+
 export interface IntakeFunctionProps {
   readonly environment: string;
   readonly bucket: s3.IBucket;
@@ -34,6 +44,7 @@ export interface IntakeFunctionProps {
   readonly hmacKey: kms.IKey;
   /** Entry module; the real handler unless a test substitutes one. */
   readonly entry?: string;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 export class IntakeFunction extends AppFunction {
@@ -48,11 +59,13 @@ export class IntakeFunction extends AppFunction {
       logKey: props.dataKey,
       memorySize: 1024,
       timeout: Duration.seconds(LIMITS.intakeFunctionTimeoutSeconds),
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });
 
     this.eventSource = new SqsEventSource(props.queue, {
       batchSize: LIMITS.intakeBatchSize,
       reportBatchItemFailures: true,
+      maxConcurrency: INTAKE_MAX_CONCURRENCY,
     });
     this.function.addEventSource(this.eventSource);
 

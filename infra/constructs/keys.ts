@@ -1,18 +1,52 @@
 /**
- * The three KMS keys of `KEYS` (stateful): data (S3, DynamoDB, SQS, logs, name encryption),
- * HMAC (pseudonyms) and signing (audit checkpoints). Every statement of their key policies is
- * written here, from deterministic names only, so moving consumers to another stack never
- * makes a key depend on them.
+ * The KMS keys (stateful): the three keys of `KEYS` — data (S3, DynamoDB, SQS, logs, name
+ * encryption), HMAC (pseudonyms), signing (audit checkpoints) — and the alarm key, which encrypts
+ * the alarm topic only (CloudWatch must be allowed to use the key of an encrypted topic, and that
+ * grant is better given on a key that protects nothing else).
+ *
+ * Every statement of the key policies is written here from deterministic names only (the extracts
+ * bucket, the log group prefix, the function roles, the alarm names; see naming.ts), so the
+ * stateless stack's consumers never make a key depend on them: no export from the stateless stack,
+ * no cycle. The key policies keep CDK's default statement (the account may delegate use through
+ * IAM), and add:
+ *
+ * - HMAC key: a Deny of `GenerateMac`/`VerifyMac` to every principal whose ARN is not one of the
+ *   pseudonymising functions' roles (`KEY_USERS.hmac`) — an administrator with `kms:*` cannot turn
+ *   the key into an oracle that confirms a guessed national number;
+ * - signing key: a Deny of `Sign` to every principal but the audit sealer's role (only the sealer
+ *   signs checkpoints; anyone may read the public key);
+ * - data key: S3 may use it for the extracts bucket's event notifications to the encrypted queue,
+ *   CloudWatch Logs for this environment's log groups.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { KEYS, SERVICE_NAME } from '../../shared/config/resources.js';
-import { extractsBucketArn, keyAliasName, logGroupPrefix } from '../naming.js';
+import {
+  extractsBucketArn,
+  functionRoleArn,
+  keyAliasName,
+  logGroupPrefix,
+  type FunctionName,
+} from '../naming.js';
 
 export type KeyName = keyof typeof KEYS;
 type KeyDefinition = (typeof KEYS)[KeyName];
+
+/** The only functions whose roles may use the HMAC key (MACs) and the signing key (signatures). */
+export const KEY_USERS: Readonly<Record<'hmac' | 'signing', readonly FunctionName[]>> = {
+  hmac: ['intake', 'api-institution', 'api-audit', 'api-admin'],
+  signing: ['audit-sealer'],
+};
+
+/** The key actions `KEY_USERS` restricts (other actions stay with IAM, e.g. `GetPublicKey`). */
+export const RESTRICTED_KEY_ACTIONS: Readonly<Record<'hmac' | 'signing', readonly string[]>> = {
+  hmac: ['kms:GenerateMac', 'kms:VerifyMac'],
+  signing: ['kms:Sign'],
+};
+
+export const ALARM_KEY_ALIAS = `${SERVICE_NAME}/alarms`;
 
 export interface KeyRingProps {
   readonly environment: string;
@@ -22,16 +56,19 @@ export class KeyRing extends Construct {
   readonly data: kms.Key;
   readonly hmac: kms.Key;
   readonly signing: kms.Key;
+  /** Encrypts the alarm topic (CloudWatch alarms publish to it). */
+  readonly alarms: kms.Key;
 
   constructor(scope: Construct, id: string, props: KeyRingProps) {
     super(scope, id);
+    const { environment } = props;
     const key = (def: KeyDefinition, description: string): kms.Key =>
       new kms.Key(this, def.id, {
-        description: `${SERVICE_NAME} (${props.environment}): ${description}`,
+        description: `${SERVICE_NAME} (${environment}): ${description}`,
         keySpec: kms.KeySpec[def.spec],
         keyUsage: kms.KeyUsage[def.usage],
         enableKeyRotation: def.rotation,
-        alias: keyAliasName(def.alias, props.environment),
+        alias: keyAliasName(def.alias, environment),
         pendingWindow: Duration.days(30),
         removalPolicy: RemovalPolicy.RETAIN,
       });
@@ -39,6 +76,13 @@ export class KeyRing extends Construct {
     this.data = key(KEYS.data, 'envelope encryption of extracts, tables, queues, logs and names');
     this.hmac = key(KEYS.hmac, 'keyed pseudonyms of national register numbers');
     this.signing = key(KEYS.signing, 'signatures of audit checkpoints');
+    this.alarms = new kms.Key(this, 'AlarmKey', {
+      description: `${SERVICE_NAME} (${environment}): the alarm topic`,
+      enableKeyRotation: true,
+      alias: keyAliasName(ALARM_KEY_ALIAS, environment),
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     const stack = Stack.of(this);
 
@@ -52,7 +96,7 @@ export class KeyRing extends Construct {
         resources: ['*'],
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnEquals: { 'aws:SourceArn': extractsBucketArn(this, props.environment) },
+          ArnEquals: { 'aws:SourceArn': extractsBucketArn(this, environment) },
         },
       }),
     );
@@ -69,11 +113,42 @@ export class KeyRing extends Construct {
             'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
               service: 'logs',
               resource: 'log-group',
-              resourceName: `${logGroupPrefix(props.environment)}*`,
+              resourceName: `${logGroupPrefix(environment)}*`,
               arnFormat: ArnFormat.COLON_RESOURCE_NAME,
             }),
           },
         },
+      }),
+    );
+
+    // Only the named functions may compute MACs or sign — whatever IAM grants anyone else.
+    const onlyFor = (k: kms.Key, sid: string, which: 'hmac' | 'signing') =>
+      k.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: [...RESTRICTED_KEY_ACTIONS[which]],
+          resources: ['*'],
+          conditions: {
+            ArnNotEquals: {
+              'aws:PrincipalArn': KEY_USERS[which].map((fn) => functionRoleArn(this, environment, fn)),
+            },
+          },
+        }),
+      );
+    onlyFor(this.hmac, 'OnlyThePseudonymisingFunctionsComputeMacs', 'hmac');
+    onlyFor(this.signing, 'OnlyTheAuditSealerSigns', 'signing');
+
+    // CloudWatch alarms publish to the encrypted alarm topic: SNS needs a data key on their behalf.
+    // AWS documents this grant without conditions; the key encrypts alarm notifications only, and
+    // the topic policy (monitoring.ts) lets only this environment's alarms publish.
+    this.alarms.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToTheAlarmTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
       }),
     );
   }

@@ -1,7 +1,13 @@
 /**
- * Stateful intake resources: the extracts bucket, the intake queue and its dead-letter queue,
- * the four DynamoDB tables of `TABLES`, and the uploader role. Everything is encrypted with the
- * data key and retained when the stack goes away.
+ * Stateful intake resources: the extracts bucket, the S3 server access log bucket, the intake
+ * queue and its dead-letter queue, the queue that receives failed asynchronous invocations, the
+ * four DynamoDB tables of `TABLES`, and the uploader role. Everything but the access logs (S3
+ * server access logging only delivers to SSE-S3 buckets) is encrypted with the data key, and
+ * everything is retained when the stack goes away.
+ *
+ * Machine-checked by test/infra/iam.test.ts (policy simulation): the audit table's resource policy
+ * denies every principal — administrators included — any change or removal of a record; the
+ * extracts bucket's policy denies deleting an extract to every principal but the intake function.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -18,11 +24,84 @@ import {
   type TableDefinition,
   type TableName,
 } from '../../shared/config/resources.js';
-import { extractsBucketArn, extractsBucketName } from '../naming.js';
+import { extractsBucketArn, extractsBucketName, functionRoleArn } from '../naming.js';
+import { APPEND_ONLY_TABLES } from './app-function.js';
 
 export interface StorageProps {
   readonly environment: string;
   readonly dataKey: kms.IKey;
+  /** Days S3 server access logs are kept. */
+  readonly accessLogRetentionDays: number;
+}
+
+/** What no principal may do to an append-only table (its resource policy). */
+export const APPEND_ONLY_DENIED_ACTIONS = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+  // A TTL would make DynamoDB delete records; the table itself is never deleted.
+  'dynamodb:UpdateTimeToLive',
+  'dynamodb:DeleteTable',
+] as const;
+
+/** Prefixes of the access log bucket, one per logged bucket. */
+export const ACCESS_LOG_PREFIXES = {
+  extracts: 'extracts/',
+  checkpoints: 'checkpoints/',
+  console: 'console/',
+} as const;
+
+/**
+ * Objects of `bucket` are SSE-KMS with `key`, whatever the writer asks: a put without encryption
+ * headers gets the bucket default (that key, with a bucket key); a put that asks for anything else
+ * — another algorithm, `aws:kms` without a key id (S3 would pick the AWS managed key), another key,
+ * a customer-provided key (SSE-C, to which the bucket default does not apply) — is refused.
+ * (Not `StringNotEqualsIfExists`: that also refuses a put without headers, such as the sealer's.)
+ */
+export function denyPutsNotEncryptedWith(bucket: s3.Bucket, key: kms.IKey): void {
+  const deny = (sid: string, conditions: Record<string, Record<string, string>>) =>
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('*')],
+        conditions,
+      }),
+    );
+  const SSE = 's3:x-amz-server-side-encryption';
+  const KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+  deny('DenyPutsNotEncryptedWithKms', { Null: { [SSE]: 'false' }, StringNotEquals: { [SSE]: 'aws:kms' } });
+  deny('DenyKmsPutsWithoutTheKeyId', { Null: { [SSE]: 'false', [KEY_ID]: 'true' } });
+  deny('DenyPutsEncryptedWithAnotherKey', {
+    Null: { [KEY_ID]: 'false' },
+    StringNotEquals: { [KEY_ID]: key.keyArn },
+  });
+  deny('DenyPutsWithCustomerProvidedKeys', {
+    Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
+  });
+}
+
+/** An encrypted, private, TLS-only, owner-enforced bucket for S3 server access logs. */
+export function accessLogBucket(scope: Construct, id: string, retentionDays: number): s3.Bucket {
+  return new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [
+      {
+        id: 'expire-access-logs',
+        expiration: Duration.days(retentionDays),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+    ],
+  });
 }
 
 const attribute = (a: KeySchemaAttribute): dynamodb.Attribute => ({
@@ -34,13 +113,18 @@ export class Storage extends Construct {
   readonly bucket: s3.Bucket;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** Failed asynchronous invocations (the scheduled functions' on-failure destination). */
+  readonly asyncFailures: sqs.Queue;
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly uploaderRole: iam.Role;
+  /** S3 server access logs of every bucket of the service, one prefix per bucket. */
+  readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
     const { dataKey, environment } = props;
     const bucketArn = extractsBucketArn(this, environment);
+    this.accessLogs = accessLogBucket(this, 'AccessLogs', props.accessLogRetentionDays);
 
     // --- Queues -------------------------------------------------------------------------------
     this.deadLetterQueue = new sqs.Queue(this, 'IntakeDeadLetters', {
@@ -56,6 +140,15 @@ export class Storage extends Construct {
       visibilityTimeout: Duration.seconds(LIMITS.visibilityTimeoutSeconds),
       retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: LIMITS.maxReceives },
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // A failed asynchronous invocation (the sealer, the ops check) lands here after its retries.
+    // Nothing consumes it: an alarm tells the operator, who reads it and purges it.
+    this.asyncFailures = new sqs.Queue(this, 'AsyncFailures', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: dataKey,
+      retentionPeriod: Duration.days(14),
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -90,6 +183,8 @@ export class Storage extends Construct {
       versioned: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: ACCESS_LOG_PREFIXES.extracts,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
@@ -102,30 +197,18 @@ export class Storage extends Construct {
       ],
     });
 
-    // Objects are SSE-KMS with the data key: a put that asks for anything else is refused. A put
-    // without encryption headers gets the bucket default (the data key, with a bucket key). A put
-    // naming `aws:kms` without a key id would get the AWS managed key, so the key id is then required.
+    denyPutsNotEncryptedWith(this.bucket, dataKey);
+
+    // Deleting an extract is the intake's last step after APPLIED/DUPLICATE, and nobody else's: not
+    // the uploader, not the operator API, not an administrator. (Lifecycle expiry is not a request.)
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'DenyPutsNotEncryptedWithKms',
+        sid: 'OnlyTheIntakeDeletesExtracts',
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
         resources: [this.bucket.arnForObjects('*')],
-        conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
-      }),
-    );
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyPutsEncryptedWithAnotherKey',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects('*')],
-        conditions: {
-          Null: { 's3:x-amz-server-side-encryption': 'false' },
-          StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': dataKey.keyArn },
-        },
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': functionRoleArn(this, environment, 'intake') } },
       }),
     );
 
@@ -157,6 +240,23 @@ export class Storage extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: true,
         ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
+        // Append-only tables: no principal may change or remove a record, whatever IAM grants it.
+        // (`*` as the resource: a table's policy cannot name the table's own ARN, a cycle.)
+        ...(APPEND_ONLY_TABLES.includes(name)
+          ? {
+              resourcePolicy: new iam.PolicyDocument({
+                statements: [
+                  new iam.PolicyStatement({
+                    sid: 'RecordsAreNeverChangedOrRemoved',
+                    effect: iam.Effect.DENY,
+                    principals: [new iam.AnyPrincipal()],
+                    actions: [...APPEND_ONLY_DENIED_ACTIONS],
+                    resources: ['*'],
+                  }),
+                ],
+              }),
+            }
+          : {}),
         removalPolicy: RemovalPolicy.RETAIN,
       });
       for (const index of def.globalIndexes) {

@@ -11,7 +11,7 @@ import { API_FUNCTIONS, ROUTES, gatewayPath, type RouteDef } from '../../shared/
 import { arnOf, contains, ref, synthesize, view } from './stack-fixture.js';
 
 const { stack, template } = synthesize();
-const { resources, id, propsOf } = view(stack, template);
+const { resources, id, propsOf } = view(template);
 
 const apiId = id(stack.api.httpApi);
 const authorizerId = Object.entries(resources).find(
@@ -176,12 +176,12 @@ describe('CORS', () => {
   });
 
   test('with allowedOrigins only those origins, methods and headers are allowed, without credentials', () => {
-    const other = synthesize('dev', false, {
+    const other = synthesize('dev', {
       allowedOrigins: 'https://console.example.be,http://localhost:4580',
     });
-    const cors = view(other.stack, other.template).propsOf(
-      view(other.stack, other.template).id(other.stack.api.httpApi),
-    )['CorsConfiguration'] as Record<string, unknown>;
+    const cors = view(other.template).propsOf(view(other.template).id(other.stack.api.httpApi))[
+      'CorsConfiguration'
+    ] as Record<string, unknown>;
     assert.deepEqual(cors['AllowOrigins'], ['https://console.example.be', 'http://localhost:4580']);
     assert.deepEqual(cors['AllowMethods'], ['GET', 'POST', 'PUT']);
     assert.deepEqual(cors['AllowHeaders'], ['authorization', 'content-type', 'accept']);
@@ -189,11 +189,8 @@ describe('CORS', () => {
   });
 
   test('a wildcard, a path or plain http to another host is refused as an origin', () => {
-    assert.throws(() => synthesize('dev', false, { allowedOrigins: '*' }), /allowedOrigins/);
-    assert.throws(
-      () => synthesize('dev', false, { allowedOrigins: 'https://a.example/console' }),
-      /not an origin/,
-    );
-    assert.throws(() => synthesize('dev', false, { allowedOrigins: 'http://a.example' }), /https/);
+    assert.throws(() => synthesize('dev', { allowedOrigins: '*' }), /allowedOrigins/);
+    assert.throws(() => synthesize('dev', { allowedOrigins: 'https://a.example/console' }), /not an origin/);
+    assert.throws(() => synthesize('dev', { allowedOrigins: 'http://a.example' }), /https/);
   });
 });

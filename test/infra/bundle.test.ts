@@ -23,6 +23,7 @@ import { API_ENTRIES } from '../../infra/constructs/api-functions.js';
 import { SEALER_ENTRY } from '../../infra/constructs/audit-sealer.js';
 import { INTAKE_ENTRY, IntakeFunction } from '../../infra/constructs/intake-function.js';
 import { KeyRing } from '../../infra/constructs/keys.js';
+import { OPS_CHECK_ENTRY } from '../../infra/constructs/ops-check.js';
 import { Storage } from '../../infra/constructs/storage.js';
 import { ENV, EXTRACTS_BUCKET, KEYS, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
 import { twoPagePdf, type3Pdf } from './pdf-samples.js';
@@ -124,7 +125,11 @@ function synthesizeAsset(outdir: string): string {
   });
   const stack = new Stack(app, 'BundleTestStack');
   const keys = new KeyRing(stack, 'Keys', { environment: 'dev' });
-  const storage = new Storage(stack, 'Storage', { environment: 'dev', dataKey: keys.data });
+  const storage = new Storage(stack, 'Storage', {
+    environment: 'dev',
+    dataKey: keys.data,
+    accessLogRetentionDays: 30,
+  });
   new IntakeFunction(stack, 'Intake', {
     environment: 'dev',
     bucket: storage.bucket,
@@ -148,6 +153,7 @@ function synthesizeAsset(outdir: string): string {
 const FUNCTION_ENTRIES: Record<string, string> = {
   ...Object.fromEntries(Object.entries(API_ENTRIES).map(([fn, entry]) => [`api-${fn}`, entry])),
   'audit-sealer': SEALER_ENTRY,
+  'ops-check': OPS_CHECK_ENTRY,
 };
 /** Each function bundle, run once from an empty directory (started in `before`, in parallel). */
 const loaded = new Map<string, Promise<Awaited<ReturnType<typeof runFromEmptyDirectory>>>>();

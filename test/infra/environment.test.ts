@@ -20,12 +20,20 @@ import {
   SERVICE_NAME,
   TABLES,
 } from '../../shared/config/resources.js';
-import { arnOf, ref, resolveValue, synthesize, view } from './stack-fixture.js';
+import { INTAKE_BUNDLE } from '../../infra/bundling.js';
+import { INTAKE_MAX_CONCURRENCY } from '../../infra/constructs/intake-function.js';
+import { arnOf, contains, ref, resolveValue, synthesize, view } from './stack-fixture.js';
 
 const { stack, template } = synthesize();
-const { resources, id, envOf } = view(stack, template);
+const { resources, id, envOf } = view(template);
 
-const COMMON = [ENV.serviceName, 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT', 'NODE_OPTIONS'];
+const COMMON = [
+  ENV.serviceName,
+  ENV.environment,
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_LOGGER_LOG_EVENT',
+  'NODE_OPTIONS',
+];
 const AUTH = [ENV.authIssuer, ENV.authAudience, ENV.authJwksUrl, ENV.authClientInstitutions];
 const API = [...COMMON, ...WIRING_ONLY, ...AUTH];
 
@@ -48,6 +56,7 @@ const EXPECTED: [string, AppFunction, string[]][] = [
   ['audit', stack.apiFunctions.audit, [...API, AUDIT_CHECKPOINTS.env, KEYS.signing.env]],
   ['admin', stack.apiFunctions.admin, [...API, ENV.intakeMappingUuid]],
   ['sealer', stack.sealer, [...COMMON, TABLES.audit.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env]],
+  ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
 ];
 
 /** A function's environment as Lambda would see it after deployment. */
@@ -100,14 +109,23 @@ describe('function environments', () => {
   });
 });
 
+/**
+ * The one Lambda function not built with AppFunction: CDK's BucketDeployment provider, which copies
+ * the console into its bucket at deploy time (infra/constructs/console-deployment.ts).
+ */
+const BUCKET_DEPLOYMENT_PROVIDER = /^CustomCDKBucketDeployment[0-9A-F]{32}/;
+
 describe('function defaults', () => {
-  test('every Lambda function of the stack is an AppFunction: nodejs24.x, arm64, traced, its own encrypted log group', () => {
-    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+  test('every Lambda function of the stacks is an AppFunction: nodejs24.x, arm64, traced, its own encrypted log group', () => {
+    const functions = Object.entries(resources).filter(
+      ([k, r]) => r.Type === 'AWS::Lambda::Function' && !BUCKET_DEPLOYMENT_PROVIDER.test(k),
+    );
     assert.deepEqual(
       functions.map(([k]) => k).sort(),
       EXPECTED.map(([, fn]) => id(fn.function)).sort(),
       'a function not built through AppFunction',
     );
+    assert.deepEqual(stack.functions.map((fn) => fn.name).sort(), EXPECTED.map(([, fn]) => fn.name).sort());
     for (const [, fn] of EXPECTED) {
       const p = resources[id(fn.function)]!.Properties;
       assert.equal(p['Runtime'], 'nodejs24.x');
@@ -122,6 +140,32 @@ describe('function defaults', () => {
     }
   });
 
+  test("the only other function is CDK's BucketDeployment provider, with our role, an encrypted log group and a retention", () => {
+    const others = Object.entries(resources).filter(
+      ([k, r]) => r.Type === 'AWS::Lambda::Function' && BUCKET_DEPLOYMENT_PROVIDER.test(k),
+    );
+    assert.equal(others.length, 1);
+    const p = others[0]![1].Properties;
+    const deployment = stack.consoleDeployment;
+    assert.deepEqual(p['Role'], { 'Fn::GetAtt': [id(deployment.role), 'Arn'] });
+    assert.deepEqual(p['LoggingConfig'], { LogGroup: ref(id(deployment.logGroup)) });
+    const logGroup = resources[id(deployment.logGroup)]!.Properties;
+    assert.deepEqual(logGroup['KmsKeyId'], arnOf(id(stack.keys.data)));
+    assert.equal(logGroup['RetentionInDays'], LIMITS.logRetentionDays);
+    assert.equal(resources[id(deployment.role)]!.Properties['ManagedPolicyArns'], undefined);
+  });
+
+  test('the logRetentionDays context sets the retention of every log group, and only CloudWatch periods are accepted', () => {
+    const other = synthesize('dev', { logRetentionDays: '365' });
+    const groups = view(other.template).ofType('AWS::Logs::LogGroup');
+    assert.ok(groups.length >= 9);
+    for (const [, g] of groups) assert.equal(g.Properties['RetentionInDays'], 365);
+    assert.throws(
+      () => synthesize('dev', { logRetentionDays: '100' }),
+      /logRetentionDays.*100 is not a retention period/,
+    );
+  });
+
   test("API functions answer within API Gateway's 30-second integration timeout", () => {
     for (const fn of stack.apiFunctions.all) {
       assert.ok((resources[id(fn.function)]!.Properties['Timeout'] as number) < 30, fn.name);
@@ -130,7 +174,7 @@ describe('function defaults', () => {
 });
 
 describe('the real wiring accepts each deployed environment', () => {
-  for (const [name, fn] of EXPECTED.filter(([n]) => !['intake', 'sealer'].includes(n))) {
+  for (const [name, fn] of EXPECTED.filter(([n]) => !['intake', 'sealer', 'ops-check'].includes(n))) {
     test(`${name}: apiPorts() builds and the token verifier configures from the environment`, async () => {
       const env = deployed(fn);
       await withEnv(env, async () => {
@@ -168,6 +212,18 @@ describe('the real wiring accepts each deployed environment', () => {
     });
   });
 
+  test('ops-check: the handler loads from its environment alone and tags its metrics with the environment', async () => {
+    await withEnv(deployed(stack.opsCheck), async () => {
+      const mod = await import('../../functions/ops-check/handler.js');
+      assert.equal(typeof mod.handler, 'function');
+      mod.metrics.addMetric('Probe', 'Count', 1);
+      const emf = JSON.stringify(mod.metrics.serializeMetrics());
+      mod.metrics.clearMetrics();
+      assert.match(emf, /"environment":"dev"/);
+      assert.match(emf, /"service":"ruling-intake"/);
+    });
+  });
+
   test('the check has teeth: without one wiring-only variable apiPorts() fails', async () => {
     const env = deployed(stack.apiFunctions.institution);
     delete env[ENV.intakeQueueUrl];
@@ -175,5 +231,69 @@ describe('the real wiring accepts each deployed environment', () => {
       withEnv(env, () => apiPorts()),
       new RegExp(ENV.intakeQueueUrl),
     );
+  });
+});
+
+describe('function construct: concurrency and asynchronous invocations', () => {
+  test('the sealer and the ops check reserve one concurrent execution; the others use the account pool', () => {
+    const reserved = Object.fromEntries(
+      stack.functions.map((fn) => [
+        fn.name,
+        resources[id(fn.function)]!.Properties['ReservedConcurrentExecutions'],
+      ]),
+    );
+    assert.deepEqual(reserved, {
+      intake: undefined,
+      'api-clerk': undefined,
+      'api-institution': undefined,
+      'api-audit': undefined,
+      'api-admin': undefined,
+      'audit-sealer': 1,
+      'ops-check': 1,
+    });
+    const off = synthesize('dev', { reserveConcurrency: 'false' });
+    for (const fn of off.stack.functions) {
+      assert.equal(
+        view(off.template).propsOf(id(fn.function))['ReservedConcurrentExecutions'],
+        undefined,
+        fn.name,
+      );
+    }
+  });
+
+  test('the intake is bounded on its event source mapping instead (a reserved limit would throttle messages into the DLQ)', () => {
+    const mapping = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')!;
+    assert.deepEqual(mapping.Properties['ScalingConfig'], { MaximumConcurrency: INTAKE_MAX_CONCURRENCY });
+  });
+
+  test('every function invoked asynchronously (by EventBridge) sends failed events to the async-failure queue, after bounded retries', () => {
+    const asyncInvoked = Object.values(resources)
+      .filter(
+        (r) => r.Type === 'AWS::Lambda::Permission' && r.Properties['Principal'] === 'events.amazonaws.com',
+      )
+      .map((r) => JSON.stringify(r.Properties['FunctionName']));
+    const invoked = stack.functions.filter((fn) =>
+      asyncInvoked.includes(JSON.stringify(arnOf(id(fn.function)))),
+    );
+    assert.deepEqual(invoked.map((fn) => fn.name).sort(), ['audit-sealer', 'ops-check']);
+    for (const fn of invoked) {
+      const config = Object.values(resources).find(
+        (r) =>
+          r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+          contains(r.Properties['FunctionName'], ref(id(fn.function))),
+      );
+      assert.ok(config, `${fn.name}: no EventInvokeConfig`);
+      assert.deepEqual(config.Properties['DestinationConfig'], {
+        OnFailure: { Destination: arnOf(id(stack.storage.asyncFailures)) },
+      });
+      assert.ok((config.Properties['MaximumRetryAttempts'] as number) <= 2, fn.name);
+      assert.ok((config.Properties['MaximumEventAgeInSeconds'] as number) <= 900, fn.name);
+    }
+  });
+
+  test('functions run with source maps (bundled with esbuild, resolved by Node at run time)', () => {
+    for (const fn of stack.functions)
+      assert.equal(envOf(fn)['NODE_OPTIONS'], '--enable-source-maps', fn.name);
+    assert.equal(INTAKE_BUNDLE.sourcemap, true);
   });
 });

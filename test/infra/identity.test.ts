@@ -13,7 +13,7 @@ import { defaultRegister } from '../../shared/domain/institutions.js';
 import { contains, ref, resolveValue, synthesize, view } from './stack-fixture.js';
 
 const { stack, template } = synthesize();
-const { resources, id, propsOf, envOf } = view(stack, template);
+const { resources, id, propsOf, envOf } = view(template);
 const ofType = (type: string, res = resources) => Object.entries(res).filter(([, r]) => r.Type === type);
 
 describe('Cognito user pool (default)', () => {
@@ -58,20 +58,42 @@ describe('Cognito user pool (default)', () => {
     );
   });
 
-  test('the console client uses the authorization code flow, has no secret, and calls back to the console only', () => {
+  const distribution = id(stack.consoleHosting.distribution);
+  const cloudFrontUrl = (path: string) => ({
+    'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }, path]],
+  });
+
+  test('the console client uses the authorization code flow, has no secret, and calls back to the CloudFront console only', () => {
     const c = propsOf(id(stack.identity.consoleClient!));
     assert.deepEqual(c['AllowedOAuthFlows'], ['code']);
     assert.equal(c['GenerateSecret'], false);
-    assert.deepEqual(c['CallbackURLs'], ['http://localhost:4580/']);
-    assert.deepEqual(c['LogoutURLs'], ['http://localhost:4580/']);
+    assert.deepEqual(c['CallbackURLs'], [cloudFrontUrl('/callback')]);
+    assert.deepEqual(c['LogoutURLs'], [cloudFrontUrl('/')]);
     assert.equal(c['PreventUserExistenceErrors'], 'ENABLED');
+    assert.deepEqual(c['AllowedOAuthScopes'], ['openid', 'email', 'profile']);
   });
 
-  test('the console URLs come from the context', () => {
-    const other = synthesize('dev', false, { consoleUrls: 'https://console.ahovoks.example/' });
-    const v = view(other.stack, other.template);
+  test('extra console URLs (e.g. the local console against dev) come from the context, with the callback route', () => {
+    const other = synthesize('dev', {
+      consoleUrls: 'https://console.ahovoks.example, http://localhost:4580/',
+    });
+    const v = view(other.template);
     assert.deepEqual(v.propsOf(v.id(other.stack.identity.consoleClient!))['CallbackURLs'], [
-      'https://console.ahovoks.example/',
+      cloudFrontUrl('/callback'),
+      'https://console.ahovoks.example/callback',
+      'http://localhost:4580/callback',
+    ]);
+  });
+
+  test('with a custom console domain the client calls back to that domain', () => {
+    const other = synthesize('dev', {
+      consoleDomainName: 'leerkrediet.ahovoks.example',
+      consoleCertificateArn:
+        'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab',
+    });
+    const v = view(other.template);
+    assert.deepEqual(v.propsOf(v.id(other.stack.identity.consoleClient!))['CallbackURLs'], [
+      'https://leerkrediet.ahovoks.example/callback',
     ]);
   });
 
@@ -129,8 +151,8 @@ describe('external OpenID issuer (context)', () => {
     oidcAudience: 'ruling-intake-api,ruling-intake-console',
     oidcClientInstitutions: JSON.stringify({ 'client-ugent': 'UGENT', 'client-kul': 'KUL' }),
   };
-  const ext = synthesize('dev', false, context);
-  const v = view(ext.stack, ext.template);
+  const ext = synthesize('dev', context);
+  const v = view(ext.template);
 
   test('no Cognito resource is created', () => {
     assert.deepEqual(
@@ -160,13 +182,13 @@ describe('external OpenID issuer (context)', () => {
     }
   });
 
-  test('an explicit JWKS URL wins; the external-issuer template is deployable (no cycle, no validation finding)', () => {
-    const other = synthesize('dev', true, {
+  test('an explicit JWKS URL wins; the external-issuer stacks link without a cycle', () => {
+    const other = synthesize('dev', {
       ...context,
       oidcJwksUrl: 'https://idm.example.vlaanderen.be/op/keys',
     });
     assert.equal(
-      view(other.stack, other.template).envOf(other.stack.apiFunctions.clerk)[ENV.authJwksUrl],
+      view(other.template).envOf(other.stack.apiFunctions.clerk)[ENV.authJwksUrl],
       'https://idm.example.vlaanderen.be/op/keys',
     );
   });
@@ -175,10 +197,15 @@ describe('external OpenID issuer (context)', () => {
 describe('deployment configuration (context)', () => {
   const read = (context: Record<string, unknown>) => readDeployConfig(new App({ context }).node);
 
-  test('defaults: no CORS origin, the local console URL, the Cognito pool, 20-year checkpoints, throttling', () => {
+  test('defaults: no CORS origin, no extra console URL, the Cognito pool, 20-year checkpoints, throttling, 90-day logs', () => {
     const c = read({});
     assert.deepEqual(c.allowedOrigins, []);
-    assert.deepEqual(c.consoleUrls, ['http://localhost:4580/']);
+    assert.deepEqual(c.consoleUrls, []);
+    assert.equal(c.logRetentionDays, 90);
+    assert.equal(c.accessLogRetentionDays, 365);
+    assert.equal(c.reserveConcurrency, true);
+    assert.equal(c.alarmEmail, undefined);
+    assert.equal(c.consoleDomain, undefined);
     assert.equal(c.externalIssuer, undefined);
     assert.equal(c.checkpointRetentionDays, undefined);
     assert.equal(c.apiRateLimit, 50);
@@ -213,12 +240,51 @@ describe('deployment configuration (context)', () => {
     assert.throws(() => read({ checkpointRetentionDays: '0' }), /checkpointRetentionDays.*positive integer/);
     assert.throws(() => read({ apiRateLimit: 'fast' }), /apiRateLimit/);
     assert.throws(() => read({ consoleUrls: 'ftp://console.example' }), /consoleUrls/);
+    assert.throws(() => read({ alarmEmail: 'ops' }), /alarmEmail.*not an e-mail/);
+    assert.throws(() => read({ reserveConcurrency: 'maybe' }), /reserveConcurrency.*true or false/);
+    assert.throws(
+      () => read({ consoleDomainName: 'console.example.be' }),
+      /consoleCertificateArn.*go together/,
+    );
+    assert.throws(
+      () =>
+        read({
+          consoleDomainName: 'console.example.be',
+          consoleCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+        }),
+      /consoleCertificateArn.*us-east-1/,
+    );
+    assert.throws(
+      () => read({ consoleWebAclArn: 'arn:aws:wafv2:eu-west-1:1:regional/webacl/x' }),
+      /consoleWebAclArn/,
+    );
+    assert.throws(
+      () => read({ oidcConsoleClientId: 'x' }),
+      /oidcConsoleClientId.*only meaningful with oidcIssuer/,
+    );
+  });
+
+  test('booleans and numbers arrive as strings from -c and as JSON from cdk.json; both are accepted', () => {
+    assert.equal(read({ reserveConcurrency: 'false' }).reserveConcurrency, false);
+    assert.equal(read({ reserveConcurrency: false }).reserveConcurrency, false);
+    assert.equal(read({ accessLogRetentionDays: '30' }).accessLogRetentionDays, 30);
+    assert.equal(read({ accessLogRetentionDays: 30 }).accessLogRetentionDays, 30);
+    assert.equal(read({ alarmEmail: 'ops@ahovoks.example' }).alarmEmail, 'ops@ahovoks.example');
+  });
+
+  test('the external issuer: the console client defaults to the first audience, or oidcConsoleClientId', () => {
+    const base = { oidcIssuer: 'https://idm.example', oidcAudience: 'api,console' };
+    assert.equal(read(base).externalIssuer?.consoleClientId, 'api');
+    assert.equal(
+      read({ ...base, oidcConsoleClientId: 'console' }).externalIssuer?.consoleClientId,
+      'console',
+    );
   });
 
   test('more audiences than an API Gateway JWT authorizer takes are refused at synth', () => {
     const audiences = Array.from({ length: 51 }, (_, i) => `client-${i}`).join(',');
     assert.throws(
-      () => synthesize('dev', false, { oidcIssuer: 'https://idm.example', oidcAudience: audiences }),
+      () => synthesize('dev', { oidcIssuer: 'https://idm.example', oidcAudience: audiences }),
       /at most 50 audiences/,
     );
   });

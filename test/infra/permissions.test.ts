@@ -21,7 +21,7 @@ import {
 } from './stack-fixture.js';
 
 const { stack, template } = synthesize();
-const { resources, id, statementsOf, roles } = view(stack, template);
+const { resources, id, statementsOf, roles } = view(template);
 
 const named: [string, string][] = [
   ...(Object.keys(TABLES) as TableName[]).map((t): [string, string] => [
@@ -31,6 +31,7 @@ const named: [string, string][] = [
   [id(stack.storage.bucket), 'extracts'],
   [id(stack.checkpoints.bucket), 'checkpoints'],
   [id(stack.storage.queue), 'intake queue'],
+  [id(stack.storage.asyncFailures), 'async failures'],
   [id(stack.keys.data), 'data key'],
   [id(stack.keys.hmac), 'hmac key'],
   [id(stack.keys.signing), 'signing key'],
@@ -126,12 +127,23 @@ const EXPECTED: Record<string, string[]> = {
     's3:ListBucket on checkpoints',
     'kms:GenerateDataKey on data key via s3',
     'kms:Decrypt on data key via s3',
+    // A failed scheduled run goes to the async-failure queue (SSE-KMS).
+    'sqs:SendMessage on async failures',
+    'kms:GenerateDataKey on data key via sqs',
+    'kms:Decrypt on data key via sqs',
+  ],
+  'ops-check': [
+    'dynamodb:Scan on intake table',
+    'sqs:SendMessage on async failures',
+    'kms:GenerateDataKey on data key via sqs',
+    'kms:Decrypt on data key via sqs',
   ],
 };
 
 const functions: Record<string, AppFunction> = {
   ...stack.apiFunctions.byRouteFunction,
   sealer: stack.sealer,
+  'ops-check': stack.opsCheck,
 };
 
 describe('each function has exactly the rights its code uses', () => {

@@ -1,33 +1,97 @@
 /**
- * Builds RulingIntakeStack for assertions, with the feature flags of cdk.json and without
- * bundling (the bundle has its own test), and the template helpers the infra tests share.
+ * Builds both stacks of an environment for assertions, with the feature flags of cdk.json and
+ * without bundling (the bundle has its own test), and the template helpers the infra tests share.
+ *
+ * Most properties span the two stacks (a role in the stateless stack, the key it uses in the
+ * stateful one), so the tests read one *linked* template: both templates' resources in one map,
+ * each `Fn::ImportValue` of the stateless stack replaced by the value the stateful stack exports.
+ * A reference across stacks then reads exactly like one within a stack (`{ Ref: id }`,
+ * `{ 'Fn::GetAtt': [id, 'Arn'] }`). Logical ids of the two stacks never collide (asserted).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { PROJECT_ROOT } from '../../infra/bundling.js';
+import { readDeployConfig } from '../../infra/config.js';
 import type { AppFunction } from '../../infra/constructs/app-function.js';
 import { INTAKE_ENTRY } from '../../infra/constructs/intake-function.js';
-import { RulingIntakeStack } from '../../infra/stack.js';
+import { acknowledgeNagFindings } from '../../infra/nag.js';
+import {
+  buildStacks,
+  type RulingIntakeApp,
+  type StatefulStack,
+  type StatelessStack,
+} from '../../infra/stack.js';
 
 /** The real handler, or the stand-in entry while functions/intake/handler.ts is not written. */
 export const ENTRY = existsSync(INTAKE_ENTRY)
   ? INTAKE_ENTRY
   : join(PROJECT_ROOT, 'test/infra/bundle-entry.ts');
 
+/** A folder that never holds a built console. */
+const NO_CONSOLE = join(PROJECT_ROOT, 'test/.out/no-console-built');
+
+/** Both stacks' constructs under one name, as the tests use them. */
+export type Stacks = Pick<
+  StatefulStack,
+  'keys' | 'storage' | 'checkpoints' | 'identity' | 'apiEndpoint' | 'consoleHosting' | 'config'
+> &
+  Pick<
+    StatelessStack,
+    | 'intake'
+    | 'apiFunctions'
+    | 'api'
+    | 'sealer'
+    | 'opsCheck'
+    | 'consoleDeployment'
+    | 'monitoring'
+    | 'functions'
+  > & {
+    readonly stateful: StatefulStack;
+    readonly stateless: StatelessStack;
+  };
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stacks: RulingIntakeApp;
+  /** Both stacks' constructs. */
+  readonly stack: Stacks;
+  /** The linked template (both stacks, imports resolved). */
+  readonly template: Template;
+  /** Each stack's own template, as CloudFormation receives it. */
+  readonly templates: { readonly stateful: TemplateJson; readonly stateless: TemplateJson };
+}
+
+export interface TemplateJson {
+  Resources: Record<string, Resource>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
+  [key: string]: unknown;
+}
+
+export interface SynthOptions {
+  /** Run CDK's built-in CloudFormation validation (cycles, deploy-time failures); costs seconds. */
+  readonly strict?: boolean;
+  /**
+   * The built console to deploy. Default: none (the placeholder page), so the infra tests never
+   * depend on, nor race with, a build of web/ (console.test.ts deploys a built layout of its own).
+   */
+  readonly consoleDistDir?: string;
+  /** Apply infra/nag.ts (default true, as infra/app.ts does). */
+  readonly acknowledge?: boolean;
+}
+
 /**
- * `strict` runs CDK's built-in CloudFormation validation (circular dependencies and other
- * deploy-time failures) and turns its warnings into a synth error; without it the validation is
- * skipped (it costs most of a synth). `Template.fromStack` refuses a template with a dependency
- * cycle either way. `context` adds CDK context values (as `-c key=value` would).
+ * Synthesizes both stacks. `context` adds CDK context values (as `-c key=value` would).
+ * Template.fromJSON refuses a template with a dependency cycle, so every synth also proves the
+ * linked pair has none.
  */
 export function synthesize(
   environment = 'dev',
-  strict = false,
   context: Record<string, unknown> = {},
-): { stack: RulingIntakeStack; template: Template } {
+  options: SynthOptions = {},
+): Synthesized {
   const base = {
     ...cdkJsonContext(),
     environment,
@@ -36,13 +100,84 @@ export function synthesize(
     'aws:cdk:disable-stack-trace': true,
     ...context,
   };
-  const app = new App({
-    context: strict ? { ...base, '@aws-cdk/core:validateAgainstDefaultRules': true } : base,
-    // The built-in CloudFormation validation costs most of a synth; the strict synth keeps it.
-    builtinCloudFormationValidation: strict,
+  const app = new App({ context: base, builtinCloudFormationValidation: options.strict ?? false });
+  const stacks = buildStacks(app, {
+    environment,
+    config: readDeployConfig(app.node),
+    intakeEntry: ENTRY,
+    consoleDistDir: options.consoleDistDir ?? NO_CONSOLE,
   });
-  const stack = new RulingIntakeStack(app, 'RulingIntakeStack', { environment, intakeEntry: ENTRY });
-  return { stack, template: Template.fromStack(stack) };
+  if (options.acknowledge ?? true) acknowledgeNagFindings(stacks);
+  if (!options.consoleDistDir) {
+    // Expected here (the tests build no console); console.test.ts asserts the warning itself.
+    Validations.of(stacks.stateless.consoleDeployment).acknowledge({
+      id: 'ruling-intake:console-not-built',
+      reason: 'the infra tests deploy the placeholder page',
+    });
+  }
+  const assembly = app.synth();
+  const templates = {
+    stateful: assembly.getStackByName(stacks.stateful.stackName).template as TemplateJson,
+    stateless: assembly.getStackByName(stacks.stateless.stackName).template as TemplateJson,
+  };
+  const { stateful, stateless } = stacks;
+  const stack: Stacks = {
+    stateful,
+    stateless,
+    config: stateful.config,
+    keys: stateful.keys,
+    storage: stateful.storage,
+    checkpoints: stateful.checkpoints,
+    identity: stateful.identity,
+    apiEndpoint: stateful.apiEndpoint,
+    consoleHosting: stateful.consoleHosting,
+    intake: stateless.intake,
+    apiFunctions: stateless.apiFunctions,
+    api: stateless.api,
+    sealer: stateless.sealer,
+    opsCheck: stateless.opsCheck,
+    consoleDeployment: stateless.consoleDeployment,
+    monitoring: stateless.monitoring,
+    functions: stateless.functions,
+  };
+  return {
+    app,
+    stacks,
+    stack,
+    templates,
+    template: Template.fromJSON(link(templates.stateful, templates.stateless)),
+  };
+}
+
+/** Both templates in one: resources merged, the stateless stack's imports replaced by the exported values. */
+export function link(stateful: TemplateJson, stateless: TemplateJson): TemplateJson {
+  const exported = new Map<string, unknown>();
+  for (const output of Object.values(stateful.Outputs ?? {})) {
+    if (output.Export) exported.set(output.Export.Name, output.Value);
+  }
+  const inline = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(inline);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o['Fn::ImportValue'] === 'string') {
+        const value = exported.get(o['Fn::ImportValue']);
+        if (value === undefined) throw new Error(`no export ${o['Fn::ImportValue']}`);
+        return value;
+      }
+      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, inline(x)]));
+    }
+    return v;
+  };
+  const resources: Record<string, Resource> = { ...stateful.Resources };
+  for (const [id, r] of Object.entries(stateless.Resources)) {
+    if (id === 'CDKMetadata') continue;
+    if (resources[id]) throw new Error(`logical id ${id} is in both stacks`);
+    resources[id] = inline(r) as Resource;
+  }
+  return {
+    Resources: resources,
+    Outputs: { ...(stateful.Outputs ?? {}), ...(inline(stateless.Outputs ?? {}) as TemplateJson['Outputs']) },
+  };
 }
 
 /** The context (feature flags) of cdk.json, as `cdk synth` uses it. */
@@ -52,9 +187,9 @@ export function cdkJsonContext(): Record<string, unknown> {
   ).context;
 }
 
-/** Logical id of an L2 construct's CloudFormation resource. */
-export function logicalId(stack: RulingIntakeStack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+/** Logical id of an L2 construct's CloudFormation resource (in whichever stack it is). */
+export function logicalId(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
 export interface Statement {
@@ -85,7 +220,10 @@ export function roleStatements(resources: Record<string, Resource>, roleId: stri
   const out: Statement[] = [];
   for (const r of Object.values(resources)) {
     const p = r.Properties as { Roles?: unknown[]; PolicyDocument?: { Statement: Statement[] } };
-    if (r.Type === 'AWS::IAM::Policy' && contains(p.Roles, ref(roleId)))
+    if (
+      (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') &&
+      contains(p.Roles, ref(roleId))
+    )
       out.push(...p.PolicyDocument!.Statement);
   }
   const role = resources[roleId]!.Properties as {
@@ -95,8 +233,8 @@ export function roleStatements(resources: Record<string, Resource>, roleId: stri
   return out;
 }
 
-/** What a synthesized template offers the tests. */
-export function view(stack: RulingIntakeStack, template: Template) {
+/** What a synthesized (linked) template offers the tests. */
+export function view(template: Template) {
   const json = template.toJSON() as {
     Resources: Record<string, Resource>;
     Outputs: Record<string, { Value: unknown }>;
@@ -105,14 +243,15 @@ export function view(stack: RulingIntakeStack, template: Template) {
   return {
     json,
     resources,
-    id: (construct: IConstruct) => logicalId(stack, construct),
+    id: (construct: IConstruct) => logicalId(construct),
     propsOf: (id: string): Record<string, unknown> => resources[id]!.Properties,
+    ofType: (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type),
     /** Statements of an AppFunction's role. */
-    statementsOf: (fn: AppFunction) => roleStatements(resources, logicalId(stack, fn.role)),
+    statementsOf: (fn: AppFunction) => roleStatements(resources, logicalId(fn.role)),
     /** The environment variables of an AppFunction, as in the template. */
     envOf: (fn: AppFunction) =>
       (
-        resources[logicalId(stack, fn.function)]!.Properties['Environment'] as {
+        resources[logicalId(fn.function)]!.Properties['Environment'] as {
           Variables: Record<string, unknown>;
         }
       ).Variables,
@@ -180,6 +319,7 @@ export function resolveValue(resources: Record<string, Resource>, value: unknown
       if (type === 'AWS::KMS::Key') return keyArn;
       if (attribute === 'ProviderURL') return poolUrl;
       if (attribute === 'QueueUrl') return queueUrl;
+      if (attribute === 'DomainName') return 'd111111abcdef8.cloudfront.net';
       return `arn:aws:${type?.split('::')[1]?.toLowerCase() ?? 'x'}:eu-central-1:123456789012:${name}`;
     }
     if (Array.isArray(o['Fn::Join'])) {
@@ -189,4 +329,39 @@ export function resolveValue(resources: Record<string, Resource>, value: unknown
     throw new Error(`cannot resolve ${JSON.stringify(v)}`);
   };
   return go(value);
+}
+
+/** The four statements of `denyPutsNotEncryptedWith` (infra/constructs/storage.ts) for a key. */
+export function encryptionDenials(
+  keyLogicalId: string,
+): Record<string, Record<string, Record<string, unknown>>> {
+  const SSE = 's3:x-amz-server-side-encryption';
+  const KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+  return {
+    DenyPutsNotEncryptedWithKms: { Null: { [SSE]: 'false' }, StringNotEquals: { [SSE]: 'aws:kms' } },
+    DenyKmsPutsWithoutTheKeyId: { Null: { [SSE]: 'false', [KEY_ID]: 'true' } },
+    DenyPutsEncryptedWithAnotherKey: {
+      Null: { [KEY_ID]: 'false' },
+      StringNotEquals: { [KEY_ID]: arnOf(keyLogicalId) },
+    },
+    DenyPutsWithCustomerProvidedKeys: {
+      Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
+    },
+  };
+}
+
+/** The statements of a bucket's policy, by Sid. */
+export function bucketPolicyBySid(
+  resources: Record<string, Resource>,
+  bucketLogicalId: string,
+): Map<string, Statement> {
+  const out = new Map<string, Statement>();
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::S3::BucketPolicy' || !contains(r.Properties['Bucket'], ref(bucketLogicalId)))
+      continue;
+    for (const s of (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement) {
+      if (s.Sid) out.set(s.Sid, s);
+    }
+  }
+  return out;
 }

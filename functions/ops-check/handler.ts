@@ -1,0 +1,45 @@
+/**
+ * Ops check function: an EventBridge schedule (every 15 minutes) → count the held extracts and
+ * those past the protocol's 48-hour quality deadline → publish them as metrics, which the
+ * `held-extracts-overdue` alarm watches. A thin adapter: the statuses come from the intake table
+ * (Scan, its only right), the work is `heldReport`.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { DynamoIntakeStatusStore } from '../../shared/adapters/aws/dynamodb-records.js';
+import { awsClients } from '../../shared/adapters/compose.js';
+import { ENV, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
+import type { IntakeStatusStore } from '../../shared/ports/index.js';
+import { logger } from '../../shared/observability/index.js';
+import { heldReport, type HeldReport } from './held.js';
+import { ENVIRONMENT_DIMENSION, OPS_METRICS } from './metrics.js';
+
+export const metrics = new Metrics({
+  namespace: OPS_METRICS.namespace,
+  serviceName: SERVICE_NAME,
+  defaultDimensions: { [ENVIRONMENT_DIMENSION]: process.env[ENV.environment] ?? 'unknown' },
+});
+
+/** One check with the given store: the report, logged (intake ids only) and published. */
+export async function checkHeld(statuses: IntakeStatusStore, now: Date = new Date()): Promise<HeldReport> {
+  const report = heldReport(await statuses.list(), now);
+  metrics.addMetric(OPS_METRICS.held, MetricUnit.Count, report.held);
+  metrics.addMetric(OPS_METRICS.overdue, MetricUnit.Count, report.overdue);
+  metrics.addMetric(OPS_METRICS.oldestAge, MetricUnit.Seconds, report.oldestAgeSeconds);
+  if (report.overdue > 0) logger.warn('held extracts past the quality deadline', { ...report });
+  else logger.info('held extracts checked', { held: report.held });
+  return report;
+}
+
+const store = (): IntakeStatusStore =>
+  new DynamoIntakeStatusStore(
+    awsClients().db,
+    getStringFromEnv({ key: TABLES.intake.env, errorMessage: `${TABLES.intake.env} is not set` }),
+  );
+
+export const handler = middy(async () => checkHeld(store()))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

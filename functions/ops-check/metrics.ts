@@ -1,0 +1,16 @@
+/**
+ * The operational metrics the ops check publishes (namespace `RulingIntake`, dimensions `service`
+ * and `environment`): read by the alarms and the dashboard in infra/constructs/monitoring.ts.
+ */
+export const OPS_METRICS = {
+  namespace: 'RulingIntake',
+  /** Extracts in status HELD. */
+  held: 'HeldExtracts',
+  /** Held extracts received longer ago than the protocol's quality deadline (48 hours). */
+  overdue: 'HeldExtractsOverdue',
+  /** Age of the oldest held extract, in seconds (0 when none is held). */
+  oldestAge: 'OldestHeldExtractAgeSeconds',
+} as const;
+
+/** Dimension carrying the deployment environment, so two environments in one account never mix. */
+export const ENVIRONMENT_DIMENSION = 'environment';

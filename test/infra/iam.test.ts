@@ -1,0 +1,375 @@
+/**
+ * Least privilege, proven by IAM policy simulation (`@cloud-copilot/iam-simulate`), not by reading
+ * statements: every decision below is the simulator's evaluation of the synthesized identity
+ * policies of the role making the request together with the resource's own policy — the bucket
+ * policy, the KMS key policy, the DynamoDB table's resource policy — as AWS evaluates a
+ * same-account request. Besides every role of both stacks, a hypothetical account administrator
+ * (`Action: *` on `*`) is tried wherever a property must hold against everyone.
+ *
+ * Each property is a function that lists its violations, so the last section can break the model
+ * (add a grant, drop a deny) and show that each property then fails.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { KEY_USERS } from '../../infra/constructs/keys.js';
+import { APPEND_ONLY_DENIED_ACTIONS } from '../../infra/constructs/storage.js';
+import { functionRoleName } from '../../infra/naming.js';
+import { EXTRACTS_BUCKET } from '../../shared/config/resources.js';
+import {
+  ADMINISTRATOR_ARN,
+  REGION,
+  buildModel,
+  can,
+  decide,
+  withIdentityStatement,
+  withoutIdentityStatement,
+  withoutResourceStatement,
+  type Model,
+  type Principal,
+} from './iam-model.js';
+import { arnOf, link, logicalId, synthesize } from './stack-fixture.js';
+
+const { stack, templates } = synthesize();
+const model = buildModel(link(templates.stateful, templates.stateless));
+const arn = (construct: Parameters<typeof logicalId>[0]) =>
+  model.resolve(arnOf(logicalId(construct))) as string;
+
+const EXTRACTS = arn(stack.storage.bucket);
+const CHECKPOINTS = arn(stack.checkpoints.bucket);
+const AUDIT_TABLE = arn(stack.storage.tables.audit);
+const DATA_KEY = arn(stack.keys.data);
+const HMAC_KEY = arn(stack.keys.hmac);
+const SIGNING_KEY = arn(stack.keys.signing);
+const UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-7/0b6f1c1e-2f4a-4c55-9a7e-0e1f2a3b4c5d.pdf`;
+const ELSEWHERE = `${EXTRACTS}/elsewhere/extract.pdf`;
+const CHECKPOINT = `${CHECKPOINTS}/checkpoints/000000000042.json`;
+
+/** The contexts a caller may produce: plain, with SSE-KMS headers, through S3 or SQS, conditional put. */
+const SSE = {
+  's3:x-amz-server-side-encryption': 'aws:kms',
+  's3:x-amz-server-side-encryption-aws-kms-key-id': DATA_KEY,
+};
+const VIA_S3 = { 'kms:ViaService': `s3.${REGION}.amazonaws.com` };
+const VIA_SQS = { 'kms:ViaService': `sqs.${REGION}.amazonaws.com` };
+const ANY_CONTEXT = [{}, SSE, VIA_S3, VIA_SQS, { ...SSE, 's3:if-none-match': '*' }];
+/** Encryption requests every bucket refuses. */
+const OTHER_KEY = `arn:aws:kms:${REGION}:123456789012:key/00000000-0000-4000-8000-000000000000`;
+const REFUSED_ENCRYPTION: Record<string, string>[] = [
+  { 's3:x-amz-server-side-encryption': 'AES256' },
+  { 's3:x-amz-server-side-encryption': 'aws:kms' },
+  { ...SSE, 's3:x-amz-server-side-encryption-aws-kms-key-id': OTHER_KEY },
+  { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+];
+/** What the sealer's PutObject sends (shared/adapters/aws/s3-checkpoints.ts): no SSE header. */
+const SEALER_PUT = { 's3:if-none-match': '*', 's3:object-lock-mode': 'COMPLIANCE' };
+
+const principal = (m: Model, id: string): Principal => {
+  const p = m.principals.find((x) => x.id === id);
+  if (!p) throw new Error(`no principal ${id}`);
+  return p;
+};
+const roleId = (fn: { role: Parameters<typeof logicalId>[0] }) => logicalId(fn.role);
+const UPLOADER = logicalId(stack.storage.uploaderRole);
+const CLERK = roleId(stack.apiFunctions.clerk);
+const INSTITUTION = roleId(stack.apiFunctions.institution);
+const INTAKE = roleId(stack.intake);
+const SEALER = roleId(stack.sealer);
+const stackRoles = (m: Model) => m.principals.filter((p) => p.arn !== ADMINISTRATOR_ARN);
+const byName = (m: Model, name: string) => m.principals.find((p) => p.arn.endsWith(`:role/${name}`))!;
+
+/** `principal may action on resource` for every (principal, action, resource) where `can` holds. */
+async function allowed(
+  m: Model,
+  principals: readonly Principal[],
+  actions: readonly string[],
+  resources: readonly string[],
+  contexts = ANY_CONTEXT,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of principals) {
+    for (const action of actions) {
+      for (const resource of resources) {
+        if (await can(m, p, action, resource, contexts)) out.push(`${p.id} may ${action} on ${resource}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** The principals (by id) allowed an action on a resource, in the given contexts. */
+async function who(m: Model, action: string, resource: string, contexts = ANY_CONTEXT): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of m.principals) if (await can(m, p, action, resource, contexts)) out.push(p.id);
+  return out.sort();
+}
+
+// --- The properties, each listing its violations ---------------------------------------------
+
+const PROPERTIES = {
+  /** The uploader (role and clerk function) can put under incoming/, and nothing else on the bucket. */
+  async uploader(m: Model): Promise<string[]> {
+    const problems: string[] = [];
+    for (const id of [UPLOADER, CLERK]) {
+      const p = principal(m, id);
+      if (!(await can(m, p, 's3:PutObject', UPLOAD, [SSE]))) problems.push(`${id} cannot put an extract`);
+      if (!(await can(m, p, 'kms:GenerateDataKey', DATA_KEY, [VIA_S3])))
+        problems.push(`${id} cannot have S3 encrypt with the data key`);
+      problems.push(
+        ...(await allowed(m, [p], ['s3:PutObject'], [ELSEWHERE])),
+        ...(await allowed(m, [p], ['s3:PutObject'], [UPLOAD], REFUSED_ENCRYPTION)),
+        ...(await allowed(
+          m,
+          [p],
+          ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion'],
+          [UPLOAD, ELSEWHERE],
+        )),
+        ...(await allowed(m, [p], ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'], [EXTRACTS])),
+      );
+    }
+    return problems;
+  },
+
+  /** No principal, administrators included, can change or remove an audit record; writers can append. */
+  async auditAppendOnly(m: Model): Promise<string[]> {
+    const problems = await allowed(m, m.principals, APPEND_ONLY_DENIED_ACTIONS, [AUDIT_TABLE]);
+    for (const id of [INTAKE, CLERK, INSTITUTION]) {
+      if (!(await can(m, principal(m, id), 'dynamodb:PutItem', AUDIT_TABLE)))
+        problems.push(`${id} cannot append`);
+    }
+    return problems;
+  },
+
+  /** No principal can delete or overwrite a checkpoint; no role of the stacks can loosen the bucket. */
+  async checkpointsWriteOnce(m: Model): Promise<string[]> {
+    const noCondition = [{}, SSE];
+    const problems = [
+      ...(await allowed(m, m.principals, ['s3:DeleteObject', 's3:DeleteObjectVersion'], [CHECKPOINT])),
+      ...(await allowed(m, m.principals, ['s3:PutObject'], [CHECKPOINT], noCondition)),
+      ...(await allowed(
+        m,
+        stackRoles(m),
+        ['s3:BypassGovernanceRetention', 's3:PutObjectLegalHold'],
+        [CHECKPOINT],
+      )),
+      ...(await allowed(
+        m,
+        stackRoles(m),
+        [
+          's3:PutBucketPolicy',
+          's3:DeleteBucketPolicy',
+          's3:PutBucketObjectLockConfiguration',
+          's3:PutBucketVersioning',
+          's3:PutLifecycleConfiguration',
+        ],
+        [CHECKPOINTS],
+      )),
+    ];
+    // The sealer's actual request: no encryption header (the bucket default applies), If-None-Match.
+    if (!(await can(m, principal(m, SEALER), 's3:PutObject', CHECKPOINT, [SEALER_PUT])))
+      problems.push('the sealer cannot write a new checkpoint as it does (no SSE header, If-None-Match)');
+    problems.push(
+      ...(await allowed(
+        m,
+        [principal(m, SEALER)],
+        ['s3:PutObject'],
+        [CHECKPOINT],
+        REFUSED_ENCRYPTION.map((c) => ({ ...c, ...SEALER_PUT })),
+      )),
+    );
+    return problems;
+  },
+
+  /** The institution-facing function reaches nothing of the extracts bucket. */
+  async institutionCannotReadExtracts(m: Model): Promise<string[]> {
+    const p = principal(m, INSTITUTION);
+    return [
+      ...(await allowed(
+        m,
+        [p],
+        ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
+        [UPLOAD, ELSEWHERE],
+      )),
+      ...(await allowed(m, [p], ['s3:ListBucket', 's3:ListBucketVersions'], [EXTRACTS])),
+    ];
+  },
+
+  /** Deleting an extract (or one of its versions): the intake function and nobody else. */
+  async onlyIntakeDeletes(m: Model): Promise<string[]> {
+    const problems: string[] = [];
+    for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion']) {
+      const deleters = await who(m, action, UPLOAD);
+      if (JSON.stringify(deleters) !== JSON.stringify([INTAKE]))
+        problems.push(`${action}: ${deleters.join(', ')}`);
+    }
+    return problems;
+  },
+
+  /** The HMAC key computes MACs for its named users only; the signing key signs for the sealer only. */
+  async keysForTheirUsersOnly(m: Model): Promise<string[]> {
+    const problems: string[] = [];
+    const expected = (names: readonly string[]) =>
+      names.map((n) => byName(m, functionRoleName(stack.stateful.envName, n as never)).id).sort();
+    const mac = await who(m, 'kms:GenerateMac', HMAC_KEY);
+    if (JSON.stringify(mac) !== JSON.stringify(expected(KEY_USERS.hmac)))
+      problems.push(`GenerateMac: ${mac.join(', ')}`);
+    const verify = await who(m, 'kms:VerifyMac', HMAC_KEY);
+    const outside = verify.filter((id) => !expected(KEY_USERS.hmac).includes(id));
+    if (outside.length) problems.push(`VerifyMac: ${outside.join(', ')}`);
+    const sign = await who(m, 'kms:Sign', SIGNING_KEY);
+    if (JSON.stringify(sign) !== JSON.stringify(expected(KEY_USERS.signing)))
+      problems.push(`Sign: ${sign.join(', ')}`);
+    return problems;
+  },
+};
+
+describe('the uploader (its role, and the clerk function that signs presigned POSTs)', () => {
+  test('can put an extract under the upload prefix, encrypted with the data key, and can neither delete, read nor change the bucket policy', async () => {
+    assert.deepEqual(await PROPERTIES.uploader(model), []);
+  });
+
+  test('is refused, explicitly, a put asking for another algorithm, aws:kms without the key id, another key or a customer key; a put without headers is allowed (the bucket encrypts it with the data key)', async () => {
+    const uploader = principal(model, UPLOADER);
+    for (const context of REFUSED_ENCRYPTION) {
+      assert.equal(
+        await decide(model, uploader, 's3:PutObject', UPLOAD, context),
+        'ExplicitlyDenied',
+        JSON.stringify(context),
+      );
+    }
+    assert.equal(await decide(model, uploader, 's3:PutObject', UPLOAD, {}), 'Allowed');
+  });
+});
+
+describe('the audit trail is append-only for every principal', () => {
+  test(`no principal — every role of both stacks and an account administrator — may ${APPEND_ONLY_DENIED_ACTIONS.map((a) => a.replace('dynamodb:', '')).join(', ')} on the audit table; the writers can append`, async () => {
+    assert.deepEqual(await PROPERTIES.auditAppendOnly(model), []);
+  });
+
+  test('no principal may delete or overwrite a checkpoint, no role of the stacks may loosen the checkpoint bucket, and the sealer can add one the way its code does', async () => {
+    assert.deepEqual(await PROPERTIES.checkpointsWriteOnce(model), []);
+  });
+});
+
+describe('extracts', () => {
+  test('the institution-facing function can neither read nor list the extracts bucket', async () => {
+    assert.deepEqual(await PROPERTIES.institutionCannotReadExtracts(model), []);
+  });
+
+  test('only the intake function can delete an extract or one of its versions — not the operator API, not an administrator', async () => {
+    assert.deepEqual(await PROPERTIES.onlyIntakeDeletes(model), []);
+  });
+});
+
+describe('keys', () => {
+  test(`only ${KEY_USERS.hmac.join(', ')} compute MACs with the HMAC key, and only the audit sealer signs with the signing key — administrators included`, async () => {
+    assert.deepEqual(await PROPERTIES.keysForTheirUsersOnly(model), []);
+  });
+
+  test('the model sees every role of both stacks (uploader, seven functions, console deployment) and the administrator', () => {
+    assert.equal(model.principals.length, 10, model.principals.map((p) => p.id).join(', '));
+  });
+});
+
+describe('each property fails when broken', () => {
+  const admin = 'AccountAdministrator';
+  const allow = (action: string | string[], resource: string | string[]) => ({
+    Effect: 'Allow' as const,
+    Action: action,
+    Resource: resource,
+  });
+  const MUTATIONS: [string, keyof typeof PROPERTIES, () => Model][] = [
+    [
+      'the uploader is also granted s3:GetObject on the bucket',
+      'uploader',
+      () => withIdentityStatement(model, UPLOADER, allow('s3:GetObject', `${EXTRACTS}/*`)),
+    ],
+    [
+      'the clerk function may also change the bucket policy',
+      'uploader',
+      () => withIdentityStatement(model, CLERK, allow('s3:PutBucketPolicy', EXTRACTS)),
+    ],
+    [
+      'the uploader loses its own Deny and the bucket its delete rule, and is granted DeleteObject',
+      'uploader',
+      () =>
+        withIdentityStatement(
+          withoutResourceStatement(
+            withoutIdentityStatement(model, UPLOADER, 'NeverDelete'),
+            EXTRACTS,
+            'OnlyTheIntakeDeletesExtracts',
+          ),
+          UPLOADER,
+          allow('s3:DeleteObject', `${EXTRACTS}/*`),
+        ),
+    ],
+    [
+      'the uploader loses its put grant (a property that only forbids would pass)',
+      'uploader',
+      () => withoutIdentityStatement(model, UPLOADER, 'PutExtracts'),
+    ],
+    [
+      "the audit table's resource policy is dropped (the administrator may then UpdateItem)",
+      'auditAppendOnly',
+      () => withoutResourceStatement(model, AUDIT_TABLE, 'RecordsAreNeverChangedOrRemoved'),
+    ],
+    [
+      'the checkpoint bucket no longer denies deletes',
+      'checkpointsWriteOnce',
+      () => withoutResourceStatement(model, CHECKPOINTS, 'DenyDeletingCheckpoints'),
+    ],
+    [
+      'the checkpoint bucket no longer requires If-None-Match',
+      'checkpointsWriteOnce',
+      () => withoutResourceStatement(model, CHECKPOINTS, 'DenyOverwritingCheckpoints'),
+    ],
+    [
+      'the sealer may change the checkpoint bucket policy',
+      'checkpointsWriteOnce',
+      () => withIdentityStatement(model, SEALER, allow('s3:PutBucketPolicy', CHECKPOINTS)),
+    ],
+    [
+      'the institution function is granted GetObject on the extracts',
+      'institutionCannotReadExtracts',
+      () => withIdentityStatement(model, INSTITUTION, allow('s3:GetObject', `${EXTRACTS}/*`)),
+    ],
+    [
+      'the extracts bucket no longer restricts deletes to the intake',
+      'onlyIntakeDeletes',
+      () => withoutResourceStatement(model, EXTRACTS, 'OnlyTheIntakeDeletesExtracts'),
+    ],
+    [
+      'the HMAC key policy no longer names its users',
+      'keysForTheirUsersOnly',
+      () => withoutResourceStatement(model, HMAC_KEY, 'OnlyThePseudonymisingFunctionsComputeMacs'),
+    ],
+    [
+      'the signing key policy no longer names the sealer',
+      'keysForTheirUsersOnly',
+      () => withoutResourceStatement(model, SIGNING_KEY, 'OnlyTheAuditSealerSigns'),
+    ],
+  ];
+  for (const [mutation, property, mutate] of MUTATIONS) {
+    test(`${property} fails when ${mutation}`, async () => {
+      const violations = await PROPERTIES[property](mutate());
+      assert.ok(violations.length > 0, `${property} still holds after: ${mutation}`);
+    });
+  }
+
+  test('defence in depth: an identity grant alone does not break a property guarded by a resource policy', async () => {
+    // The intake granted UpdateItem on the audit table, the clerk GenerateMac, the admin function
+    // DeleteObject on the extracts: each grant is refused by the table, key or bucket policy.
+    const granted = withIdentityStatement(
+      withIdentityStatement(
+        withIdentityStatement(model, INTAKE, allow('dynamodb:UpdateItem', AUDIT_TABLE)),
+        CLERK,
+        allow('kms:GenerateMac', HMAC_KEY),
+      ),
+      roleId(stack.apiFunctions.admin),
+      allow('s3:DeleteObject', `${EXTRACTS}/*`),
+    );
+    assert.deepEqual(await PROPERTIES.auditAppendOnly(granted), []);
+    assert.deepEqual(await PROPERTIES.keysForTheirUsersOnly(granted), []);
+    assert.deepEqual(await PROPERTIES.onlyIntakeDeletes(granted), []);
+    assert.equal(admin, 'AccountAdministrator');
+  });
+});

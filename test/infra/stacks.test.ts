@@ -1,0 +1,192 @@
+/**
+ * The split: a stateful stack (data, keys, identities, addresses) and a stateless one (code and
+ * wiring), references only from stateless to stateful, no dependency cycle, the stateful stack's
+ * logical ids unchanged from the single stack it replaces, and the stateful policies that must
+ * name a stateless consumer naming it by a fixed ARN rather than a reference. Plus the CDK app's
+ * configuration surface: cdk.json and the context keys the README documents.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { PROJECT_ROOT } from '../../infra/bundling.js';
+import { CONTEXT_KEYS, readDeployConfig } from '../../infra/config.js';
+import { KEY_USERS } from '../../infra/constructs/keys.js';
+import { FUNCTION_NAMES, functionRoleName } from '../../infra/naming.js';
+import { contains, logicalId, synthesize, view, type TemplateJson } from './stack-fixture.js';
+
+const { stack, stacks, templates, template } = synthesize();
+const types = (t: TemplateJson) => new Set(Object.values(t.Resources).map((r) => r.Type));
+
+describe('stack split', () => {
+  test('the stateful stack `ruling-intake-dev` holds data, keys, identities and addresses, and no code', () => {
+    assert.equal(stacks.stateful.stackName, 'ruling-intake-dev');
+    const t = types(templates.stateful);
+    for (const type of [
+      'AWS::KMS::Key',
+      'AWS::S3::Bucket',
+      'AWS::SQS::Queue',
+      'AWS::DynamoDB::Table',
+      'AWS::Cognito::UserPool',
+      'AWS::ApiGatewayV2::Api',
+      'AWS::CloudFront::Distribution',
+    ]) {
+      assert.ok(t.has(type), type);
+    }
+    for (const type of [
+      'AWS::Lambda::Function',
+      'AWS::Lambda::EventSourceMapping',
+      'AWS::Events::Rule',
+      'AWS::CloudWatch::Alarm',
+    ]) {
+      assert.ok(!t.has(type), type);
+    }
+  });
+
+  test('the stateless stack `ruling-intake-dev-app` holds functions, API stage and routes, schedules, console files, alarms — and no data', () => {
+    assert.equal(stacks.stateless.stackName, 'ruling-intake-dev-app');
+    const t = types(templates.stateless);
+    for (const type of [
+      'AWS::Lambda::Function',
+      'AWS::ApiGatewayV2::Stage',
+      'AWS::ApiGatewayV2::Route',
+      'AWS::Events::Rule',
+      'Custom::CDKBucketDeployment',
+      'AWS::CloudWatch::Alarm',
+      'AWS::CloudWatch::Dashboard',
+    ]) {
+      assert.ok(t.has(type), type);
+    }
+    for (const type of [
+      'AWS::KMS::Key',
+      'AWS::S3::Bucket',
+      'AWS::SQS::Queue',
+      'AWS::DynamoDB::Table',
+      'AWS::Cognito::UserPool',
+    ]) {
+      assert.ok(!t.has(type), type);
+    }
+  });
+
+  test('references go one way: the stateless stack imports, the stateful stack neither imports nor depends on it', () => {
+    assert.ok(JSON.stringify(templates.stateless).includes('Fn::ImportValue'));
+    assert.ok(!JSON.stringify(templates.stateful).includes('Fn::ImportValue'));
+    assert.ok(!Object.values(templates.stateless.Outputs ?? {}).some((o) => o.Export));
+    assert.deepEqual(
+      stacks.stateless.dependencies.map((s) => s.stackName),
+      ['ruling-intake-dev'],
+    );
+    assert.deepEqual(stacks.stateful.dependencies, []);
+  });
+
+  test('the stacks are deployable: no dependency cycle and no finding of CDK’s CloudFormation validation', () => {
+    assert.doesNotThrow(() => synthesize('dev', {}, { strict: true }));
+  });
+
+  test('the stateful stack keeps the logical ids of the single stack it replaces (same stack name, same construct ids)', () => {
+    const ids = Object.keys(templates.stateful.Resources);
+    for (const id of [
+      'KeysDataKey8F3FE3A4',
+      'KeysHmacKeyF22903BE',
+      'KeysSigningKeyADF32206',
+      'StorageExtracts83259569',
+      'StorageIntakeQueueF24716C3',
+      'StorageIntakeDeadLettersBD22348E',
+      'StorageLedger5E7CB2E3',
+      'StorageAudit9012A908',
+      'StorageIntakeEACB8F35',
+      'StorageControl30152705',
+      'StorageUploaderRole9359AD08',
+      'AuditTrailAuditCheckpoints4C8D2FB4',
+      'IdentityUsers61009EFD',
+      'ApiHttpApi4C294DC0',
+    ]) {
+      assert.ok(ids.includes(id), `${id} moved`);
+    }
+  });
+
+  test('prod: the stateful stack has termination protection', () => {
+    const prod = synthesize('prod');
+    assert.equal(prod.stacks.stateful.terminationProtection, true);
+    assert.equal(stacks.stateful.terminationProtection, false);
+  });
+});
+
+describe('no cycle by construction: stateful policies name stateless consumers by fixed ARN', () => {
+  const { resources } = view(template);
+
+  test('every function role has the fixed name ruling-intake-<env>-<function>', () => {
+    for (const fn of stack.functions) {
+      assert.equal(resources[logicalId(fn.role)]!.Properties['RoleName'], functionRoleName('dev', fn.name));
+    }
+    assert.deepEqual(stack.functions.map((f) => f.name).sort(), [...FUNCTION_NAMES].sort());
+  });
+
+  test('the HMAC and signing key policies and the extracts bucket policy name roles as ARN strings, never as references', () => {
+    const roleArn = (fn: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':iam::',
+          { Ref: 'AWS::AccountId' },
+          `:role/ruling-intake-dev-${fn}`,
+        ],
+      ],
+    });
+    const hmac = templates.stateful.Resources[logicalId(stack.keys.hmac)]!.Properties['KeyPolicy'];
+    for (const fn of KEY_USERS.hmac) assert.ok(contains(hmac, roleArn(fn)), fn);
+    const signing = templates.stateful.Resources[logicalId(stack.keys.signing)]!.Properties['KeyPolicy'];
+    for (const fn of KEY_USERS.signing) assert.ok(contains(signing, roleArn(fn)), fn);
+    const bucketPolicy = Object.values(templates.stateful.Resources).find(
+      (r) =>
+        r.Type === 'AWS::S3::BucketPolicy' &&
+        contains(r.Properties['Bucket'], { Ref: logicalId(stack.storage.bucket) }),
+    )!;
+    assert.ok(contains(bucketPolicy.Properties, roleArn('intake')));
+    // …and nothing in the stateful template points at a stateless resource.
+    for (const id of Object.keys(templates.stateless.Resources)) {
+      assert.ok(
+        !contains(templates.stateful, { Ref: id }) && !JSON.stringify(templates.stateful).includes(`"${id}"`),
+        id,
+      );
+    }
+  });
+});
+
+describe('CDK app configuration', () => {
+  test('cdk.json runs infra/app.ts through tsx, with the recommended feature flags and strong cross-stack references', () => {
+    const cdk = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+      app: string;
+      context: Record<string, unknown>;
+    };
+    assert.equal(cdk.app, 'npx tsx infra/app.ts');
+    const recommended = JSON.parse(
+      readFileSync(join(PROJECT_ROOT, 'node_modules/aws-cdk-lib/recommended-feature-flags.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const deliberate: Record<string, unknown> = { '@aws-cdk/core:defaultCrossStackReferences': 'strong' };
+    for (const [flag, value] of Object.entries(recommended)) {
+      assert.deepEqual(cdk.context[flag], flag in deliberate ? deliberate[flag] : value, flag);
+    }
+  });
+
+  test('the configuration reads exactly the documented context keys, and the README documents each', () => {
+    const read = new Set<string>();
+    const app = new App();
+    const original = app.node.tryGetContext.bind(app.node);
+    app.node.tryGetContext = (key: string) => {
+      read.add(key);
+      return original(key);
+    };
+    readDeployConfig(app.node);
+    read.add('environment'); // read by infra/app.ts
+    assert.deepEqual([...read].sort(), [...CONTEXT_KEYS].sort());
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const deploy = readme.slice(readme.indexOf('## Deploy to AWS'));
+    assert.ok(readme.includes('## Deploy to AWS'), 'README has no "Deploy to AWS" section');
+    for (const key of CONTEXT_KEYS)
+      assert.ok(deploy.includes(`\`${key}\``), `README does not document ${key}`);
+  });
+});
