@@ -130,10 +130,17 @@ export const LIMITS = {
   /** A student's learning credit when nothing was imported for them. */
   startingCredit: 140,
   ledgerRetentionYears: 20,
-  /** Per-extract parse time limit, so a hostile PDF cannot hang the function. */
-  parseTimeoutMs: 20_000,
+  /**
+   * Per-extract time limit for reading a PDF (pdf.js runs in a worker thread that is terminated
+   * when it is exceeded: the extract is rejected as PDF_DAMAGED), so a hostile PDF cannot hang
+   * the function. A batch's extracts are read one after the other: 5 × 10 s still ends inside
+   * the 60 s function timeout. A legitimate extract reads in well under 100 ms.
+   */
+  parseTimeoutMs: 10_000,
   /** Retention of the functions' CloudWatch log groups (must be a value CloudWatch accepts). */
   logRetentionDays: 90,
+  /** Protocol quality deadline: a held extract must be resolved within this many hours of its receipt. */
+  heldDeadlineHours: 48,
 } as const;
 
 /** Environment variables shared by functions, the local stack and the CDK stack. */
@@ -151,6 +158,8 @@ export const ENV = {
   authJwksUrl: 'AUTH_JWKS_URL',
   /** JSON object mapping OAuth client ids to institution codes (machine clients of institutions). */
   authClientInstitutions: 'AUTH_CLIENT_INSTITUTIONS',
+  /** Deployment environment name (`dev`, `prod`…), a dimension of the operational metrics. */
+  environment: 'RULING_INTAKE_ENVIRONMENT',
 } as const;
 
 export const SERVICE_NAME = 'ruling-intake';

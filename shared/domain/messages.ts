@@ -1,9 +1,11 @@
 /**
  * The one place that turns reason codes into messages a clerk can act on, in Dutch and English.
  * A message names the field (by its label on the extract) and the value found, but never a
- * national register number in full: callers pass it masked.
+ * national register number in full (callers pass it masked, and any national-number-shaped run
+ * of digits in a quoted value is masked here) and never the decision's text (see `NOT_QUOTED`).
  */
 import { ExtractHeldError, ExtractRejectedError } from './errors.js';
+import { maskNationalNumber } from './national-number.js';
 import type { ExtractField, HoldCode, Message, RejectionCode } from './types.js';
 
 /** The label of each field as printed on the extract (Dutch) and its English name. */
@@ -51,16 +53,37 @@ function where(field: ExtractField, d: MessageDetails): Message {
   return { nl: `«${label.nl}»${line.nl}`, en: `${label.en}${line.en}` };
 }
 
-function quoted(d: MessageDetails): Message {
-  if (d.value === undefined) return { nl: '', en: '' };
-  const v = d.value.length > 80 ? `${d.value.slice(0, 77)}…` : d.value;
+/**
+ * Fields whose value is never quoted: free text that wraps, so when a line after it is not
+ * recognised as a label (a damaged `Naam:`, a garbled line drawn below it) the value found holds
+ * that line too — a name. The reliability fuzz found both: "…wordt ingewilligdm: Van den Broeck"
+ * quoted in a NOT_GRANTED message, and "Universiteit Gent … Maria" in an UNKNOWN_INSTITUTION one.
+ * The message still names the field and the credit line; the clerk has the PDF.
+ */
+const NOT_QUOTED: ReadonlySet<ExtractField> = new Set<ExtractField>(['decision', 'institution']);
+
+/** Eleven digits with the separators a national number may carry, anywhere in a quoted value. */
+const NATIONAL_NUMBER_LIKE = /(?<!\d)\d(?:[.\-\s\u2010-\u2015]*\d){10}(?!\d)/g;
+
+/** From an identification label (name, given names, address, national number) to the end. */
+const IDENTIFICATION_LABEL_ONWARDS =
+  /\s+(?:naam|voorna(?:men|am)|adres|rijksregisternummer|rijksregisternr\.?|insz)(?=[\s:]|$)[\s\S]*$/iu;
+
+function quoted(field: ExtractField, d: MessageDetails): Message {
+  if (d.value === undefined || NOT_QUOTED.has(field)) return { nl: '', en: '' };
+  // A national number typed into another field is masked like one in its own field, and a value
+  // that ran into an identification label (a second column on the same line) is cut before it.
+  const safe = d.value
+    .replace(IDENTIFICATION_LABEL_ONWARDS, ' …')
+    .replace(NATIONAL_NUMBER_LIKE, (m) => maskNationalNumber(m));
+  const v = safe.length > 80 ? `${safe.slice(0, 77)}…` : safe;
   return { nl: ` Gevonden: «${v}».`, en: ` Found: "${v}".` };
 }
 
 /** Builds the bilingual message for a rejection code. */
 export function rejectionMessage(code: RejectionCode, field: ExtractField, d: MessageDetails = {}): Message {
   const w = where(field, d);
-  const q = quoted(d);
+  const q = quoted(field, d);
   const rule = d.rule ? { nl: ` Regel: ${d.rule.nl}.`, en: ` Rule: ${d.rule.en}.` } : { nl: '', en: '' };
   switch (code) {
     case 'NOT_A_PDF':

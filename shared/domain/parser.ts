@@ -20,6 +20,8 @@ export interface ParseOptions {
   /** "Today", for the rule that a ruling date is not in the future. */
   readonly now?: Date;
   readonly register?: InstitutionRegister;
+  /** Time limit for reading the PDF (default `LIMITS.parseTimeoutMs`). */
+  readonly timeoutMs?: number;
 }
 
 type IdField =
@@ -183,38 +185,57 @@ function isFurniture(line: string): boolean {
   return l.length === 0 || FURNITURE.some((t) => t.test(l));
 }
 
+/**
+ * What makes two header/footer lines "the same" across pages: the text with page-number-sized
+ * numbers (1–2 digits) blanked. Longer numbers (years, credits ≥ 100, ruling numbers) must match,
+ * so table rows that merely look alike (`2013/2014 HOGESCHOOL … 29 3` and `2011/2012 hogeschool
+ * … 173 0`) are never taken for furniture.
+ */
 function furnitureKey(line: Line): string {
-  return lower(line.text).replace(/\d+/g, '#');
+  return lower(line.text).replace(/(?<!\d)\d{1,2}(?!\d)/g, '#');
 }
 
 /**
- * Removes page headers and footers: explicit patterns anywhere, and — in a document of two or
- * more pages — any line that stands among the first or last three lines of every page.
+ * Removes page headers and footers: explicit patterns anywhere (page numbers, the `Arrest nr. …
+ * - uittreksel` header), and — in a document of two or more pages — the block of lines that
+ * stands at the very top or the very bottom of *every* page, line for line (the i-th line from the
+ * top, or from the bottom, alike on all pages; numbers of 1–2 digits may differ). A header or
+ * footer is such a block; content that merely repeats somewhere near a page edge (a programme
+ * wrapped the same way in two table rows) is not at the same position on every page, or not in an
+ * unbroken block from the edge, and stays. Labelled lines and table rows always stay.
  */
 export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] {
   const zone = 3;
-  const repeated = new Set<string>();
-  if (pages.length >= 2) {
-    const counts = new Map<string, number>();
-    for (const page of pages) {
-      const keys = new Set<string>();
-      page.slice(0, zone).forEach((l) => keys.add(furnitureKey(l)));
-      page.slice(-zone).forEach((l) => keys.add(furnitureKey(l)));
-      for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const keep = (l: Line) => Boolean(matchLabel(l.text)) || YEAR_START.test(l.text);
+  const edgeBlock = (lineAt: (page: readonly Line[], i: number) => Line | undefined): number => {
+    if (pages.length < 2) return 0;
+    let k = 0;
+    for (; k < zone; k++) {
+      const first = pages[0] && lineAt(pages[0], k);
+      if (!first || keep(first) || !/\p{L}{3}/u.test(first.text)) break;
+      const key = furnitureKey(first);
+      if (
+        !pages.every((p) => {
+          const l = lineAt(p, k);
+          return l !== undefined && !keep(l) && furnitureKey(l) === key;
+        })
+      )
+        break;
     }
-    // Only lines with words: a bare number repeating (`13` on one page, `74` on the next) is data.
-    for (const [k, n] of counts) if (n === pages.length && /\p{L}{3}/u.test(k)) repeated.add(k);
-  }
+    return k;
+  };
+  const top = edgeBlock((p, i) => p[i]);
+  const bottom = edgeBlock((p, i) => p[p.length - 1 - i]);
   const out: Line[] = [];
   for (const page of pages) {
     page.forEach((line, i) => {
-      const inZone = i < zone || i >= page.length - zone;
+      if (i < top || i >= page.length - bottom) return;
       if (isFurniture(line.text)) return;
-      // A bare page number as the first or last line of its page.
-      if ((i === 0 || i === page.length - 1) && lower(line.text) === String(line.page)) return;
-      // A labelled line is content even when it repeats (`Studiepunten teruggegeven: 12` may end
-      // every page); a header that repeats a label with the same value is harmless downstream.
-      if (inZone && repeated.has(furnitureKey(line)) && !matchLabel(line.text)) return;
+      // A bare page number as the first or last line of its page — unless a label just above it
+      // waits for its value (`Studiepunten teruggegeven:` / `1` at the foot of page 1).
+      const awaitedValue = i > 0 && matchLabel(page[i - 1]!.text)?.rest === '';
+      if ((i === 0 || i === page.length - 1) && lower(line.text) === String(line.page) && !awaitedValue)
+        return;
       out.push(line);
     });
   }
@@ -388,6 +409,10 @@ function readTableRowFromText(line: Line, raw: RawExtract, row: RawLine | undefi
   return next;
 }
 
+/** A label with its colon inside a value (found by the reliability fuzz: "…informaticaOpleiding: …"). */
+const EMBEDDED_LABEL =
+  /(?:arrest\s*nr\.?|rolnummer|datum\s+van\s+het\s+arrest|beslissing|naam|voorna(?:men|am)|adres|rijksregisternummer|rijksregisternr\.?|insz|academiejaar|instelling|opleiding|studiepunten\s+terugge(?:vraagd|geven))\s*:/;
+
 /** First pass: labels and their raw values, in document order. */
 export function collectFields(lines: readonly Line[]): RawExtract {
   const raw: RawExtract = { id: new Map(), lines: [] };
@@ -408,6 +433,16 @@ export function collectFields(lines: readonly Line[]): RawExtract {
     if (label) {
       const { def, rest } = label;
       const field = def.field;
+      // Two labels on one visual line (a second column, or a damaged file drawing a copy of a
+      // line over another): which text belongs to which field cannot be told.
+      if (EMBEDDED_LABEL.test(lower(rest))) {
+        throw rejection('INVALID_FIELD', field, {
+          rule: {
+            nl: 'op dezelfde regel staat nog een label; de waarde is niet eenduidig',
+            en: 'another label stands on the same line, so the value is ambiguous',
+          },
+        });
+      }
       if (field === 'academicYear') currentLine = newRawLine(raw.lines);
       if (LINE_FIELDS.has(field)) {
         if (!currentLine) {
@@ -432,6 +467,17 @@ export function collectFields(lines: readonly Line[]): RawExtract {
       current = undefined;
       awaiting = false;
       continue;
+    }
+    // A label further along a line that is not a label line: a field is there that cannot be
+    // read (a damaged file left "OAcademiejaar: 2023-2024Academiejaar: 2023-20" of a credit line).
+    const embedded = EMBEDDED_LABEL.exec(lower(line.text));
+    if (embedded) {
+      throw rejection('INVALID_FIELD', matchLabel(embedded[0])?.def.field ?? 'lines', {
+        rule: {
+          nl: 'een label staat niet aan het begin van een regel; de waarde is niet eenduidig',
+          en: 'a label does not start its line, so its value is ambiguous',
+        },
+      });
     }
     if (!current) continue; // title lines and other text outside the fields
     const text = collapseSpaces(normaliseText(line.text));
@@ -728,7 +774,7 @@ export type ParseResult =
 /** Parses the bytes of an extract PDF. Never throws for bad input: returns the rejection. */
 export async function parseExtract(bytes: Uint8Array, options: ParseOptions = {}): Promise<ParseResult> {
   try {
-    const text = await readPdfText(bytes);
+    const text = await readPdfText(bytes, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
     return { ok: true, extract: parseLines(text.pages, options) };
   } catch (error) {
     if (error instanceof ExtractRejectedError) return { ok: false, error };

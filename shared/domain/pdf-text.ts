@@ -6,12 +6,22 @@
  * the positions pdf.js reports for each item to rebuild visual lines and table columns, so we
  * read the items of each page ourselves from the document pdf-parse has loaded (one load:
  * pdf-parse classifies the load errors — password, invalid, format — for us).
+ *
+ * pdf.js runs in a worker thread with a time limit per extract (`LIMITS.parseTimeoutMs`). In
+ * Node its own "worker" runs on the calling thread and yields only through microtasks, so a
+ * hostile file (e.g. 40,000 nested `q` operators: 80 KB, over a minute of CPU, quadratic in
+ * pdf.js's state stack) would block the event loop with no timer able to fire. In a worker
+ * thread the caller stays responsive and `terminate()` stops the work; the extract is then
+ * rejected as `PDF_DAMAGED`. The worker runs this very module (`import.meta.url`: the source
+ * file, or the function bundle that contains it), started once and reused.
  */
+import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { PDFParse } from 'pdf-parse';
 import { ExtractRejectedError } from './errors.js';
 import { LIMITS } from '../config/resources.js';
 import { rejection } from './messages.js';
 import { normaliseText } from './text.js';
+import type { ExtractField, Message, RejectionCode } from './types.js';
 
 /** A run of text on one visual line, with its horizontal extent in PDF points. */
 export interface Cell {
@@ -99,7 +109,21 @@ export function joinItems(items: readonly Cell[]): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** Groups positioned items into visual lines (top to bottom) and cells (left to right). */
+/**
+ * Whether `b` starts well inside `a` (more than a point and more than a third of the narrower
+ * of the two): text drawn over text. Combining marks drawn as their own items overlap their base
+ * letter by design and do not count.
+ */
+function overlaps(a: Cell, b: Positioned): boolean {
+  if (/^\p{M}+$/u.test(b.text) || /^\p{M}+$/u.test(a.text)) return false;
+  const overlap = a.xEnd - b.x;
+  return overlap > Math.max(1, Math.min(a.xEnd - a.x, b.xEnd - b.x) / 3);
+}
+
+/**
+ * Groups positioned items into visual lines (top to bottom) and cells (left to right). Text drawn
+ * over other text on one line is rejected as PDF_DAMAGED (see `overlaps`).
+ */
 export function buildLines(positioned: readonly Positioned[], page: number): Line[] {
   const sorted = positioned
     .filter((i) => i.text.length > 0 || i.softHyphen)
@@ -123,6 +147,13 @@ export function buildLines(positioned: readonly Positioned[], page: number): Lin
           continue;
         }
         if (i.text.trim() === '') continue; // spaces drawn as items carry no text and blur columns
+        const prev = items[items.length - 1];
+        if (prev && overlaps(prev, i)) {
+          // The same text drawn twice a hair apart is one text (fake bold); other text drawn
+          // over text cannot be read in any order (a damaged file drew a line over another).
+          if (prev.text === i.text && Math.abs(prev.x - i.x) <= 1) continue;
+          throw rejection('PDF_DAMAGED', 'file');
+        }
         items.push({ x: i.x, xEnd: i.xEnd, text: i.text, size: i.size, ...(tight ? { tight } : {}) });
         tight = false;
       }
@@ -148,14 +179,8 @@ function pdfError(error: unknown): ExtractRejectedError {
   return rejection('PDF_DAMAGED', 'file');
 }
 
-/**
- * Opens a PDF and returns its positioned text. Rejects with `NOT_A_PDF`, `TOO_LARGE`,
- * `PDF_ENCRYPTED`, `PDF_DAMAGED` or `NO_TEXT_LAYER`.
- */
-export async function readPdfText(bytes: Uint8Array): Promise<PdfText> {
-  if (bytes.byteLength > LIMITS.maxExtractBytes)
-    throw rejection('TOO_LARGE', 'file', { size: bytes.byteLength });
-  if (!looksLikePdf(bytes)) throw rejection('NOT_A_PDF', 'file');
+/** The pdf.js part of `readPdfText`, on the calling thread (no time limit). */
+export async function extractPdfText(bytes: Uint8Array): Promise<PdfText> {
   // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false });
   try {
@@ -180,14 +205,25 @@ export async function readPdfText(bytes: Uint8Array): Promise<PdfText> {
       } catch (error) {
         throw pdfError(error);
       }
-      const positioned = items.filter(isTextItem).map((i) => {
-        const size = Math.hypot(i.transform[2] ?? 0, i.transform[3] ?? 0) || i.height || 10;
-        const x = i.transform[4] ?? 0;
-        // NFKC here, once: ligatures, full-width digits and odd spaces never reach the parser.
-        const text = normaliseText(i.str);
-        const softHyphen = text.trim() === '' && i.str.includes('\u00ad');
-        return { x, y: i.transform[5] ?? 0, xEnd: x + i.width, size, text, softHyphen };
-      });
+      const positioned = items
+        .filter(isTextItem)
+        // Text that has no place on the page is not part of what the page says: drawn at size
+        // zero it is invisible and all its items land on one point, where no order can be read
+        // (a zero font size once turned "Anna Maria" into "AnnaMaria"); a damaged text matrix
+        // gives positions that are not numbers, which would sort anywhere.
+        .filter(
+          (i) =>
+            [i.transform[4], i.transform[5], i.width].every((v) => Number.isFinite(v)) &&
+            (Math.hypot(i.transform[2] ?? 0, i.transform[3] ?? 0) > 0 || i.width > 0 || i.height > 0),
+        )
+        .map((i) => {
+          const size = Math.hypot(i.transform[2] ?? 0, i.transform[3] ?? 0) || i.height || 10;
+          const x = i.transform[4] ?? 0;
+          // NFKC here, once: ligatures, full-width digits and odd spaces never reach the parser.
+          const text = normaliseText(i.str);
+          const softHyphen = text.trim() === '' && i.str.includes('\u00ad');
+          return { x, y: i.transform[5] ?? 0, xEnd: x + i.width, size, text, softHyphen };
+        });
       pages.push(buildLines(positioned, n));
     }
     if (!pages.some((p) => p.some((l) => /[\p{L}\p{N}]/u.test(l.text)))) {
@@ -198,3 +234,171 @@ export async function readPdfText(bytes: Uint8Array): Promise<PdfText> {
     await parser.destroy().catch(() => undefined);
   }
 }
+
+export interface ReadPdfOptions {
+  /** Time limit for pdf.js (default `LIMITS.parseTimeoutMs`); over it the extract is `PDF_DAMAGED`. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Opens a PDF and returns its positioned text. Rejects with `NOT_A_PDF`, `TOO_LARGE`,
+ * `PDF_ENCRYPTED`, `PDF_DAMAGED` (also when pdf.js exceeds the time limit) or `NO_TEXT_LAYER`.
+ */
+export async function readPdfText(bytes: Uint8Array, options: ReadPdfOptions = {}): Promise<PdfText> {
+  if (bytes.byteLength > LIMITS.maxExtractBytes)
+    throw rejection('TOO_LARGE', 'file', { size: bytes.byteLength });
+  if (!looksLikePdf(bytes)) throw rejection('NOT_A_PDF', 'file');
+  pdfWorker ??= new PdfTextWorker();
+  return pdfWorker.read(bytes, options.timeoutMs ?? LIMITS.parseTimeoutMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker thread
+
+const WORKER_ROLE = 'ruling-intake:pdf-text';
+
+type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly text: PdfText }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly rejected?: { code: RejectionCode; field?: ExtractField; messages: Message };
+      readonly error?: { name: string; message: string };
+    };
+
+/** Inside the worker: read each PDF sent, one at a time, and answer. */
+function serve(port: MessagePort): void {
+  port.on('message', (req: { id: number; bytes: Uint8Array }) => {
+    void extractPdfText(req.bytes).then(
+      (text): void => port.postMessage({ id: req.id, ok: true, text } satisfies WorkerReply),
+      (e: unknown): void => {
+        const reply: WorkerReply =
+          e instanceof ExtractRejectedError
+            ? {
+                id: req.id,
+                ok: false,
+                rejected: { code: e.code, messages: e.messages, ...(e.field ? { field: e.field } : {}) },
+              }
+            : {
+                id: req.id,
+                ok: false,
+                error: { name: (e as Error)?.name ?? 'Error', message: (e as Error)?.message ?? String(e) },
+              };
+        port.postMessage(reply);
+      },
+    );
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === WORKER_ROLE) {
+  serve(parentPort);
+  // Loaded (pdf.js included): from now on a read's time limit measures reading, not start-up.
+  parentPort.postMessage({ ready: true });
+}
+
+/**
+ * One worker thread, started on first use, reading one PDF at a time (pdf.js is CPU-bound:
+ * a second thread per extract would not make a batch faster). A read over its time limit
+ * terminates the worker; the next read starts a fresh one.
+ */
+/** Start-up of a fresh worker (module and pdf.js load) on a busy machine; not part of a read's limit. */
+const WORKER_START_LIMIT_MS = 60_000;
+
+class PdfTextWorker {
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextId = 1;
+
+  read(bytes: Uint8Array, timeoutMs: number): Promise<PdfText> {
+    const job = this.queue.then(() => this.run(bytes, timeoutMs));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  private spawn(): Worker {
+    const url = new URL(import.meta.url);
+    // A bundle (`.mjs`) runs as it is. From the TypeScript sources the worker needs tsx: it
+    // inherits `--import tsx` from this thread's flags (npm scripts, the test runner), but not
+    // a loader registered through tsx's API (the CLI launcher), which is then named explicitly.
+    const needsLoader = url.pathname.endsWith('.ts') && !process.execArgv.some((a) => /(^|[/=])tsx/.test(a));
+    const worker = new Worker(url, {
+      workerData: { role: WORKER_ROLE },
+      ...(needsLoader ? { execArgv: ['--import', import.meta.resolve('tsx')] } : {}),
+    });
+    worker.unref(); // never keeps the process alive between reads (a read holds a timer)
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('PDF worker did not start')), WORKER_START_LIMIT_MS);
+      timer.unref();
+      const onReady = (m: { ready?: boolean }): void => {
+        if (!m?.ready) return;
+        clearTimeout(timer);
+        worker.off('message', onReady);
+        resolve();
+      };
+      worker.on('message', onReady);
+      worker.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    return worker;
+  }
+
+  private async run(bytes: Uint8Array, timeoutMs: number): Promise<PdfText> {
+    const worker = (this.worker ??= this.spawn());
+    try {
+      await this.ready;
+    } catch (e) {
+      if (this.worker === worker) this.worker = undefined;
+      void worker.terminate();
+      throw e;
+    }
+    const id = this.nextId++;
+    return new Promise<PdfText>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const discard = (): void => {
+        if (this.worker === worker) this.worker = undefined;
+        void worker.terminate();
+      };
+      const timer = setTimeout(() => {
+        done();
+        discard();
+        reject(rejection('PDF_DAMAGED', 'file'));
+      }, timeoutMs);
+      const onMessage = (reply: WorkerReply): void => {
+        if (reply.id !== id) return;
+        done();
+        if (reply.ok) return resolve(reply.text);
+        if (reply.rejected) {
+          const r = reply.rejected;
+          return reject(new ExtractRejectedError(r.code, r.messages, r.field));
+        }
+        const error = new Error(reply.error?.message ?? 'PDF worker failed');
+        error.name = reply.error?.name ?? 'Error';
+        reject(error);
+      };
+      const onError = (error: Error): void => {
+        done();
+        discard();
+        reject(error);
+      };
+      const onExit = (code: number): void => {
+        done();
+        if (this.worker === worker) this.worker = undefined;
+        reject(new Error(`PDF worker exited with code ${code}`));
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ id, bytes });
+    });
+  }
+}
+
+let pdfWorker: PdfTextWorker | undefined;

@@ -64,6 +64,13 @@ export interface LedgerEntry extends CreditLine {
   readonly appliedAt: string;
 }
 
+/** Everything the ledger holds about one student (see `LedgerStore.readStudentFile`). */
+export interface StudentFile {
+  readonly student: Student | undefined;
+  readonly entries: LedgerEntry[];
+  readonly enrolments: Enrolment[];
+}
+
 export interface RulingClaim {
   readonly rulingNumber: string;
   readonly contentHash: string;
@@ -93,6 +100,11 @@ export interface LedgerStore {
   /** Adds `delta` to the balance unless this ruling was already applied to this student. */
   applyRuling(pseudonym: string, rulingNumber: string, delta: number): Promise<'applied' | 'already-applied'>;
   listEntries(pseudonym: string): Promise<LedgerEntry[]>;
+  /**
+   * The student, their ledger entries and their enrolments in one consistent read (one query of
+   * the student's partition instead of three requests); `student` is undefined when unknown.
+   */
+  readStudentFile(pseudonym: string): Promise<StudentFile>;
   /** Sets the opening balance and registered identity from DHO; the credits given back by rulings stay. */
   importOpening(pseudonym: string, values: OpeningImport): Promise<'created' | 'updated' | 'unchanged'>;
   putEnrolment(enrolment: Enrolment): Promise<'created' | 'exists'>;

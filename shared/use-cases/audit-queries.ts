@@ -144,10 +144,8 @@ export async function subjectReport(deps: AuditQueryDeps, ctx: Ctx, nationalNumb
       requestId: ctx.requestId,
     },
   ]);
-  const student = await deps.ledger.getStudent(pseudonym);
-  const [entries, enrolments, records] = await Promise.all([
-    deps.ledger.listEntries(pseudonym),
-    deps.ledger.listEnrolments(pseudonym),
+  const [{ student, entries, enrolments }, records] = await Promise.all([
+    deps.ledger.readStudentFile(pseudonym),
     deps.audit.list(),
   ]);
   const name = student?.nameCiphertext

@@ -73,7 +73,8 @@ const ACTOR = { id: 'service:intake', role: 'service' } as const;
  *
  * Primary course:
  *  1. Look up the intake status; an intake already finished is acknowledged again.
- *  2. Read the extract (refusing more than 10 MiB) and parse it.
+ *  2. Read the extract (refusing more than 10 MiB), record RECEIVED if no status exists yet,
+ *     and parse it.
  *  3. Pseudonymise the national number (HMAC through the key service).
  *  4. Check the identity against the one registered for that pseudonym (or register it).
  *  5. Claim the ruling number for this content (a conditional write).
@@ -118,8 +119,10 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
     ...(previous?.approvedOverride ? { approvedOverride: previous.approvedOverride } : {}),
     ...(previous?.reviewedBy ? { reviewedBy: previous.reviewedBy } : {}),
   };
+  // RECEIVED is recorded only when no status exists (an upload that did not go through the API);
+  // one that exists is never overwritten here, so reading it first spares the conditional put.
   if (previous?.status === 'AWAITING_UPLOAD') await deps.statuses.put(base);
-  else await deps.statuses.received(base);
+  else if (!previous) await deps.statuses.received(base);
   await step('read');
 
   try {

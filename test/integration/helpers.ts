@@ -63,6 +63,34 @@ export async function upload(bytes: Uint8Array, uploader = 'griffie-test'): Prom
   return intakeId;
 }
 
+/** The student's balance as the ledger holds it, or undefined for an unknown number. */
+export async function balanceOf(rrn: string): Promise<number | undefined> {
+  const deps = await intakeDeps();
+  const s = await deps.ledger.getStudent(await deps.keys.mac('pseudonym', rrn));
+  return s?.balance;
+}
+
+/** Whether any version of an uploaded extract is still in the bucket. */
+export async function extractExists(intakeId: string, uploader = 'griffie-test'): Promise<boolean> {
+  return (await intakeDeps()).extracts.exists(extractKey(uploader, intakeId));
+}
+
+/**
+ * Keeps a copy of everything this process writes to stdout and stderr from now on (the
+ * Powertools logger, the queue, the local HTTP server), to check it for personal data.
+ */
+export function captureOutput(): { text(): string } {
+  const written: string[] = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+  }
+  return { text: () => written.join('') };
+}
+
 export async function waitForStatus(intakeId: string, timeoutMs = 30_000): Promise<IntakeStatus> {
   const deps = await intakeDeps();
   const deadline = Date.now() + timeoutMs;

@@ -10,17 +10,20 @@ import { EXTRACTS_BUCKET, extractKey } from '../../shared/config/resources.js';
 import { InjectedCrashError } from '../../shared/domain/errors.js';
 import type { IntakeDeps, IntakeStep } from '../../shared/use-cases/process-extract.js';
 import { INTAKE_STEPS } from '../../shared/use-cases/process-extract.js';
-import { extractText, nationalNumber, pdfFromText, upload, waitForStatus, withStack } from './helpers.js';
+import {
+  balanceOf,
+  captureOutput,
+  extractExists,
+  extractText,
+  nationalNumber,
+  pdfFromText,
+  upload,
+  waitForStatus,
+  withStack,
+} from './helpers.js';
 
 // Everything the process writes is kept, to check that no personal data reaches the logs.
-const written: string[] = [];
-for (const stream of [process.stdout, process.stderr]) {
-  const original = stream.write.bind(stream);
-  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof stream.write;
-}
+const output = captureOutput();
 
 /** Crash plan: throw once after `step` for intakes whose id is listed. */
 const crashes = new Map<string, IntakeStep>();
@@ -34,16 +37,6 @@ function student(): { rrn: string; surname: string; givenNames: string } {
   const surname = `Peeters${String.fromCharCode(65 + (seq % 26))}${String.fromCharCode(65 + ((seq * 7) % 26)).toLowerCase()}`;
   usedNames.push(surname);
   return { rrn, surname, givenNames: 'Jan' };
-}
-
-async function balanceOf(rrn: string): Promise<number | undefined> {
-  const deps = await intakeDeps();
-  const s = await deps.ledger.getStudent(await deps.keys.mac('pseudonym', rrn));
-  return s?.balance;
-}
-
-async function extractExists(intakeId: string, uploader = 'griffie-test'): Promise<boolean> {
-  return (await intakeDeps()).extracts.exists(extractKey(uploader, intakeId));
 }
 
 describe('intake on the local stack', () => {
@@ -310,7 +303,7 @@ describe('intake on the local stack', () => {
   });
 
   it('never writes a national number or a name to the logs', () => {
-    const log = written.join('');
+    const log = output.text();
     assert.ok(log.length > 0, 'the handler logged something');
     for (const n of usedNumbers) {
       assert.equal(log.includes(n), false, 'a national number in the logs');

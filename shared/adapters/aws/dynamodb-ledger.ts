@@ -14,6 +14,7 @@ import type {
   OpeningImport,
   RulingClaim,
   Student,
+  StudentFile,
 } from '../../ports/index.js';
 
 const studentKey = (pseudonym: string) => ({ pk: `S#${pseudonym}`, sk: 'PROFILE' });
@@ -240,6 +241,35 @@ export class DynamoLedgerStore implements LedgerStore {
       }),
     );
     return (r.Items ?? []).map(({ pk: _pk, sk: _sk, type: _t, expiresAt: _e, ...rest }) => rest as Enrolment);
+  }
+
+  async readStudentFile(pseudonym: string): Promise<StudentFile> {
+    const file: { student: Student | undefined; entries: LedgerEntry[]; enrolments: Enrolment[] } = {
+      student: undefined,
+      entries: [],
+      enrolments: [],
+    };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `S#${pseudonym}` },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of r.Items ?? []) {
+        const sk = String(item.sk);
+        const { pk: _pk, sk: _sk, type: _t, expiresAt: _e, ...rest } = item;
+        if (sk === studentKey(pseudonym).sk) file.student = toStudent(item);
+        else if (sk.startsWith('R#')) file.entries.push(rest as LedgerEntry);
+        else if (sk.startsWith('ENROL#')) file.enrolments.push(rest as Enrolment);
+      }
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return file;
   }
 
   async listEntries(pseudonym: string): Promise<LedgerEntry[]> {

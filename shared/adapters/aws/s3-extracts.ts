@@ -23,6 +23,12 @@ const notImplemented = (e: unknown): boolean => {
   return name === 'NotImplemented' || name === 'MethodNotAllowed' || status === 501 || status === 405;
 };
 
+/**
+ * Clients whose endpoint answered ListObjectVersions with "not implemented" (s3rver): their
+ * deletes go straight to the plain fallback instead of asking again on every extract.
+ */
+const unversioned = new WeakSet<S3Client>();
+
 /** The extracts bucket through the S3 API (AWS, or s3rver on loopback). */
 export class S3ExtractStore implements ExtractStore {
   constructor(
@@ -36,10 +42,13 @@ export class S3ExtractStore implements ExtractStore {
     maxBytes: number,
   ): Promise<StoredExtract | { size: number; tooLarge: true } | undefined> {
     try {
-      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      const size = head.ContentLength ?? 0;
-      if (size > maxBytes) return { size, tooLarge: true };
+      // One round trip: the size comes with the GET's headers, before any of the body is read;
+      // an object over the limit is refused without downloading it (the body is dropped unread).
       const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (r.ContentLength !== undefined && r.ContentLength > maxBytes) {
+        (r.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        return { size: r.ContentLength, tooLarge: true };
+      }
       const bytes = await r.Body!.transformToByteArray();
       if (bytes.byteLength > maxBytes) return { size: bytes.byteLength, tooLarge: true };
       return { bytes, size: bytes.byteLength, ...(r.VersionId ? { versionId: r.VersionId } : {}) };
@@ -64,35 +73,40 @@ export class S3ExtractStore implements ExtractStore {
 
   async deleteAllVersions(key: string): Promise<number> {
     let removed = 0;
-    try {
-      let keyMarker: string | undefined;
-      let versionMarker: string | undefined;
-      do {
-        const r = await this.s3.send(
-          new ListObjectVersionsCommand({
-            Bucket: this.bucket,
-            Prefix: key,
-            KeyMarker: keyMarker,
-            VersionIdMarker: versionMarker,
-          }),
-        );
-        const versions = [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].filter((v) => v.Key === key);
-        for (const v of versions) {
-          await this.s3.send(
-            new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: v.VersionId }),
+    if (!unversioned.has(this.s3)) {
+      try {
+        let keyMarker: string | undefined;
+        let versionMarker: string | undefined;
+        do {
+          const r = await this.s3.send(
+            new ListObjectVersionsCommand({
+              Bucket: this.bucket,
+              Prefix: key,
+              KeyMarker: keyMarker,
+              VersionIdMarker: versionMarker,
+            }),
           );
-          removed++;
-        }
-        keyMarker = r.IsTruncated ? r.NextKeyMarker : undefined;
-        versionMarker = r.IsTruncated ? r.NextVersionIdMarker : undefined;
-      } while (keyMarker);
-    } catch (e) {
-      // An S3 API without versioning (s3rver locally) has one version: delete it plainly.
-      if (!notImplemented(e)) throw e;
-      if (await this.exists(key)) {
-        await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-        removed++;
+          const versions = [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].filter((v) => v.Key === key);
+          for (const v of versions) {
+            await this.s3.send(
+              new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: v.VersionId }),
+            );
+            removed++;
+          }
+          keyMarker = r.IsTruncated ? r.NextKeyMarker : undefined;
+          versionMarker = r.IsTruncated ? r.NextVersionIdMarker : undefined;
+        } while (keyMarker);
+        return removed;
+      } catch (e) {
+        if (!notImplemented(e)) throw e;
+        // The endpoint will not grow the feature while this process runs: do not ask again.
+        unversioned.add(this.s3);
       }
+    }
+    // An S3 API without versioning (s3rver locally) has one version: delete it plainly.
+    if (await this.exists(key)) {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      removed++;
     }
     return removed;
   }
