@@ -40,7 +40,8 @@ interface TextItem {
  * the README states), lines top to bottom, items left to right, a space wherever two items do not
  * touch. Deliberately simpler than the parser: no cells, no columns, no page furniture, no soft
  * hyphens. Text with no place on the page (size zero, positions that are not numbers) is left
- * out; text drawn over other text makes the line `OVERLAP` (no reading).
+ * out; the same text drawn twice on one spot reads once, other text drawn over text makes the
+ * line `OVERLAP` (no reading).
  */
 async function visualText(bytes: Uint8Array): Promise<string> {
   const p = new PDFParse({ data: new Uint8Array(bytes), verbosity: 0 });
@@ -79,12 +80,16 @@ async function visualText(bytes: Uint8Array): Promise<string> {
         let line = '';
         let end = -Infinity;
         let overlap = false;
+        let prev: (typeof row)[number] | undefined;
         for (const i of row) {
           if (/^\p{M}+$/u.test(i.str)) {
             line += i.str;
             continue;
           }
+          // The same text drawn again on the same spot reads once (a bolder "27" is still 27).
+          if (prev && prev.str === i.str && Math.abs(prev.x - i.x) <= 1) continue;
           if (end - i.x > Math.max(1, i.w / 3)) overlap = true;
+          prev = i;
           line +=
             (line && i.x > end + 0.5 && !line.endsWith(' ') && !i.str.startsWith(' ') ? ' ' : '') + i.str;
           end = Math.max(end, i.x + i.w);
