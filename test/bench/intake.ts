@@ -23,7 +23,7 @@ import { int, ms, quantile, ratio, stats, table } from './stats.js';
 /** What each step does, in round trips to the emulators (S3 = s3rver, DB = dynalite). */
 const STEP_WORK: Record<IntakeStep, string> = {
   read: 'status Get; S3 GetObject (10 MiB cap); RECEIVED put-if-absent only when no status exists',
-  parse: 'pdf.js + parser (CPU)',
+  parse: 'pdf.js in its worker thread (one extract at a time: includes waiting for it) + parser',
   pseudonymise: 'two HMACs (local key file; KMS GenerateMac on AWS)',
   identity: 'student Get; for a new student: name encryption (Encryption SDK) + Update',
   claim: 'ruling claim put-if-absent',
