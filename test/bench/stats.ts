@@ -57,8 +57,12 @@ export async function timePair(
 }
 
 export const ms = (v: number, digits = 2): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
-export const ratio = (v: number, base: number): string =>
-  Number.isFinite(v / base) ? `${(v / base).toFixed(2)}×` : '–';
+/** `v ÷ base`: two decimals, or two significant digits below 0.1 (0.0061×, not 0.01×). */
+export const ratio = (v: number, base: number): string => {
+  const r = v / base;
+  if (!Number.isFinite(r)) return '–';
+  return `${r >= 0.1 || r === 0 ? r.toFixed(2) : r.toPrecision(2)}×`;
+};
 export const int = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
 export const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
 
