@@ -1,7 +1,12 @@
 /**
  * The one definition of how Lambda functions are bundled. `NodejsFunction` (through
- * `cdkBundling`) and the bundle test (through `esbuildOptions`) both derive their esbuild
- * options from `INTAKE_BUNDLE`, so what the test runs is what `cdk synth` ships.
+ * `cdkBundling`) and the bundle test and benchmark (through `esbuildOptions`) both derive their
+ * esbuild options from `bundleSpecFor(name)`, so what the test runs is what `cdk synth` ships.
+ * Two specs: `FUNCTION_BUNDLE` for every function, and `PDF_READER_BUNDLE` — the same plus the
+ * pdf.js preload — for the functions that read PDFs (`PDF_READING_FUNCTIONS`: the intake only).
+ * The preload is ~1 MiB of pdf.js evaluated at every cold start; the benchmark measured the API
+ * functions importing in 0.6–0.8× the time without it. A function that reaches pdf.js without
+ * the preload fails the bundle test (pdf.js found in a bundle without the globals before it).
  *
  * pdf-parse v2 and the canvas trap: pdf.js, inside pdf-parse, `require`s the native
  * `@napi-rs/canvas` (a 30 MB, per-platform binary) only to polyfill `DOMMatrix`, `ImageData` and
@@ -21,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import type { FunctionName } from './naming.js';
 
 /** Repository root (the directory holding package.json and package-lock.json). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -52,7 +58,8 @@ export interface BundleSpec {
   readonly external: readonly string[];
 }
 
-export const INTAKE_BUNDLE: BundleSpec = {
+/** Every function's bundle: minified ESM for the Lambda runtime, nothing injected. */
+export const FUNCTION_BUNDLE: BundleSpec = {
   target: NODE_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1'),
   minify: true,
   sourcemap: true,
@@ -60,15 +67,29 @@ export const INTAKE_BUNDLE: BundleSpec = {
   sourcesContent: false,
   mainFields: ['module', 'main'],
   banner: REQUIRE_SHIM,
-  inject: [fileURLToPath(new URL('./pdfjs-preload.ts', import.meta.url))],
+  inject: [],
   external: [],
 };
+
+/** The bundle of a function that reads PDFs: the pdf.js preload evaluated ahead of everything. */
+export const PDF_READER_BUNDLE: BundleSpec = {
+  ...FUNCTION_BUNDLE,
+  inject: [fileURLToPath(new URL('./pdfjs-preload.ts', import.meta.url))],
+};
+
+/** The functions whose code reaches pdf-parse (and so needs the preload). */
+export const PDF_READING_FUNCTIONS: readonly FunctionName[] = ['intake'];
+
+/** The bundle spec of a function, by its short name. */
+export function bundleSpecFor(name: FunctionName): BundleSpec {
+  return PDF_READING_FUNCTIONS.includes(name) ? PDF_READER_BUNDLE : FUNCTION_BUNDLE;
+}
 
 /**
  * Bundling for `NodejsFunction`: local esbuild from node_modules, never Docker. The output is
  * `index.mjs` (+ `index.mjs.map`) and nothing else.
  */
-export function cdkBundling(spec: BundleSpec = INTAKE_BUNDLE): BundlingOptions {
+export function cdkBundling(spec: BundleSpec): BundlingOptions {
   assertLocalEsbuild();
   return {
     forceDockerBundling: false,
@@ -87,11 +108,7 @@ export function cdkBundling(spec: BundleSpec = INTAKE_BUNDLE): BundlingOptions {
 }
 
 /** The same bundle through esbuild's API, for tests: writes `<outdir>/index.mjs`. */
-export function esbuildOptions(
-  entry: string,
-  outdir: string,
-  spec: BundleSpec = INTAKE_BUNDLE,
-): BuildOptions {
+export function esbuildOptions(entry: string, outdir: string, spec: BundleSpec): BuildOptions {
   return {
     entryPoints: [entry],
     outfile: `${outdir}/index.mjs`,

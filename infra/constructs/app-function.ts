@@ -1,6 +1,7 @@
 /**
  * Every Lambda function of the service goes through `AppFunction`: arm64, `nodejs24.x`, the
- * shared esbuild bundle (infra/bundling.ts, no Docker, source maps, runs from an empty directory),
+ * shared esbuild recipe (infra/bundling.ts: no Docker, source maps, runs from an empty directory,
+ * the pdf.js preload only for functions that read PDFs),
  * its own log group (data key, retention), active tracing, Powertools environment, and an explicit
  * role — named `ruling-intake-<env>-<function>`, so key and bucket policies in the stateful stack
  * can name it without a reference — that starts with nothing but writing to that log group.
@@ -24,7 +25,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { ENV, KEYS, LIMITS, SERVICE_NAME, TABLES, type TableName } from '../../shared/config/resources.js';
-import { NODE_RUNTIME, PROJECT_ROOT, cdkBundling } from '../bundling.js';
+import { NODE_RUNTIME, PROJECT_ROOT, bundleSpecFor, cdkBundling } from '../bundling.js';
 import { functionRoleName, logGroupPrefix, type FunctionName } from '../naming.js';
 import { KEY_USERS, RESTRICTED_KEY_ACTIONS } from './keys.js';
 
@@ -161,7 +162,7 @@ export class AppFunction extends Construct {
       description: `${props.description} (${props.environment})`,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: cdkBundling(),
+      bundling: cdkBundling(bundleSpecFor(props.name)),
       ...(props.reservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrency }
         : {}),

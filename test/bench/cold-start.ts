@@ -1,12 +1,14 @@
 /**
  * Cold-start proxy: every function bundled exactly as `cdk synth` bundles it (`esbuildOptions()`
- * of infra/bundling.ts: minified ESM, the pdf.js preload injected), its size, and the time to
+ * with `bundleSpecFor(name)` of infra/bundling.ts: minified ESM, the pdf.js preload injected only
+ * into functions that read PDFs), its size, and the time to
  * import it in a fresh Node process from an empty directory (Lambda-like environment, nothing
  * called). Baselines in the same run: an empty module (Node's own floor) and an empty entry
  * through the same bundling options (the recipe's fixed cost).
  *
- * Also measured, as a finding for the bundling recipe: each function bundled without the
- * injected pdf.js preload, and whether its own code reaches pdf-parse at all.
+ * Also measured, as the before/after of the bundling finding: each function that does not read
+ * PDFs bundled with the pdf.js preload (as every function was bundled before), and whether its
+ * own code reaches pdf-parse at all.
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,7 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { INTAKE_BUNDLE, PROJECT_ROOT, esbuildOptions } from '../../infra/bundling.js';
+import {
+  PDF_READER_BUNDLE,
+  PROJECT_ROOT,
+  bundleSpecFor,
+  esbuildOptions,
+  type BundleSpec,
+} from '../../infra/bundling.js';
+import { FUNCTION_NAMES, type FunctionName } from '../../infra/naming.js';
 import { ENV, EXTRACTS_BUCKET, KEYS, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
 import { kib, ms, ratio, stats, table } from './stats.js';
 
@@ -48,9 +57,8 @@ interface Target {
 async function bundle(
   entry: string,
   outdir: string,
-  inject: boolean,
+  spec: BundleSpec,
 ): Promise<{ size: number; pdf: boolean }> {
-  const spec = inject ? INTAKE_BUNDLE : { ...INTAKE_BUNDLE, inject: [] };
   const r = await build({ ...esbuildOptions(entry, outdir, spec), metafile: true, logLevel: 'error' });
   const pdf = Object.keys(r.metafile.inputs).some((f) => /node_modules\/(pdf-parse|pdfjs-dist)\//.test(f));
   return { size: (await stat(join(outdir, 'index.mjs'))).size, pdf };
@@ -79,11 +87,12 @@ export async function benchColdStart(runs: number): Promise<string[]> {
     await writeFile(join(work, 'importer.mjs'), IMPORTER);
     const functionsDir = join(PROJECT_ROOT, 'functions');
     const names = (await readdir(functionsDir, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
+      .filter((d) => d.isDirectory() && (FUNCTION_NAMES as readonly string[]).includes(d.name))
+      .map((d) => d.name as FunctionName)
       .sort();
     const targets: Target[] = [];
-    const lean: Target[] = [];
+    /** Functions that do not read PDFs, bundled as before the finding: with the pdf.js preload. */
+    const preloaded: Target[] = [];
 
     // Baselines: a bare empty module, and an empty entry through the shared bundling options.
     const emptyDir = join(work, 'empty-module');
@@ -93,20 +102,22 @@ export async function benchColdStart(runs: number): Promise<string[]> {
     const emptyEntry = join(work, 'empty-entry.ts');
     await writeFile(emptyEntry, 'export const handler = async () => undefined;\n');
     const recipeDir = join(work, 'recipe');
-    const recipe = await bundle(emptyEntry, recipeDir, true);
+    const recipe = await bundle(emptyEntry, recipeDir, bundleSpecFor('api-clerk'));
     targets.push({ name: 'empty entry, shared bundle options', dir: recipeDir, size: recipe.size });
 
     for (const name of names) {
       const entry = join(functionsDir, name, 'handler.ts');
+      const spec = bundleSpecFor(name);
       const dir = join(work, name);
-      const b = await bundle(entry, dir, true);
-      targets.push({ name, dir, size: b.size });
-      const leanDir = join(work, `${name}-lean`);
-      const l = await bundle(entry, leanDir, false);
-      lean.push({ name, dir: leanDir, size: l.size, reachesPdfParse: l.pdf });
+      const b = await bundle(entry, dir, spec);
+      targets.push({ name, dir, size: b.size, reachesPdfParse: b.pdf });
+      if (spec === PDF_READER_BUNDLE) continue;
+      const beforeDir = join(work, `${name}-preloaded`);
+      const p = await bundle(entry, beforeDir, PDF_READER_BUNDLE);
+      preloaded.push({ name, dir: beforeDir, size: p.size, reachesPdfParse: b.pdf });
     }
     // Each bundle alone in an empty directory, as on Lambda.
-    for (const t of [...targets, ...lean]) {
+    for (const t of [...targets, ...preloaded]) {
       const empty = await mkdtemp(join(work, 'fn-'));
       await cp(join(t.dir, 'index.mjs'), join(empty, 'index.mjs'));
       await rm(t.dir, { recursive: true, force: true });
@@ -114,8 +125,8 @@ export async function benchColdStart(runs: number): Promise<string[]> {
     }
 
     const samples = new Map<string, { imp: number[]; proc: number[] }>();
-    const all = [...targets, ...lean.filter((l) => !l.reachesPdfParse)];
-    const key = (t: Target) => (lean.includes(t) ? `${t.name} (lean)` : t.name);
+    const all = [...targets, ...preloaded];
+    const key = (t: Target) => (preloaded.includes(t) ? `${t.name} (preloaded)` : t.name);
     for (const t of all) samples.set(key(t), { imp: [], proc: [] });
     // Round-robin, so that every target sees the same machine state.
     await importMs(targets[0]!.dir, 'index.mjs', work);
@@ -134,8 +145,8 @@ export async function benchColdStart(runs: number): Promise<string[]> {
       const proc = stats(s.proc);
       return [
         t.name,
+        t.reachesPdfParse === undefined ? '–' : t.reachesPdfParse ? 'yes' : 'no',
         t === targets[0] ? '–' : kib(t.size),
-        t === targets[0] ? '–' : ratio(t.size, recipe.size),
         ms(imp.median, 1),
         ms(imp.p95, 1),
         t === targets[0] ? '–' : ratio(imp.median, floor.median),
@@ -143,30 +154,28 @@ export async function benchColdStart(runs: number): Promise<string[]> {
         t === targets[0] ? '–' : ratio(proc.median, floorProc.median),
       ];
     });
-    const leanRows = lean.map((l) => {
-      const full = targets.find((t) => t.name === l.name)!;
-      const fullImp = stats(samples.get(full.name)!.imp);
-      if (l.reachesPdfParse) return [l.name, 'yes', kib(full.size), '(needs the preload)', '–', '–'];
-      const imp = stats(samples.get(key(l))!.imp);
+    const beforeAfterRows = preloaded.map((p) => {
+      const shipped = targets.find((t) => t.name === p.name)!;
+      const before = stats(samples.get(key(p))!.imp);
+      const after = stats(samples.get(shipped.name)!.imp);
       return [
-        l.name,
-        'no',
-        kib(full.size),
-        kib(l.size),
-        `${ms(fullImp.median, 1)} → ${ms(imp.median, 1)}`,
-        ratio(imp.median, fullImp.median),
+        p.name,
+        `${kib(p.size)} → ${kib(shipped.size)}`,
+        ratio(shipped.size, p.size),
+        `${ms(before.median, 1)} → ${ms(after.median, 1)}`,
+        ratio(after.median, before.median),
       ];
     });
     return [
       '## Cold-start proxy',
       '',
-      `Each function bundled with \`esbuildOptions()\` of \`infra/bundling.ts\` (what \`cdk synth\` ships: minified ESM, \`inject\`: the pdf.js preload), copied alone into an empty directory and imported by a fresh \`node\` process with a Lambda-like environment; ${runs} runs per bundle, round-robin. "import" is the \`import()\` of the bundle measured inside the process; "process" is spawn to exit. Baseline for import and process time: an empty module; baseline for size: an empty entry through the same bundling options.`,
+      `Each function bundled with \`esbuildOptions()\` and \`bundleSpecFor(name)\` of \`infra/bundling.ts\` (what \`cdk synth\` ships: minified ESM; the pdf.js preload injected only into functions that read PDFs, i.e. whose code reaches pdf-parse — checked here in the esbuild metafile), copied alone into an empty directory and imported by a fresh \`node\` process with a Lambda-like environment; ${runs} runs per bundle, round-robin. "import" is the \`import()\` of the bundle measured inside the process; "process" is spawn to exit. Baseline for import and process time: an empty module; for size, an empty entry through the same bundling options shows the recipe's own cost (the shim banner), and the before/after table below compares each function with its former bundle.`,
       '',
       ...table(
         [
           'bundle',
+          'reaches pdf-parse',
           'size (minified)',
-          'size ÷ empty-entry bundle',
           'import median ms',
           'import p95 ms',
           'import ÷ empty module',
@@ -176,18 +185,11 @@ export async function benchColdStart(runs: number): Promise<string[]> {
         rows,
       ),
       '',
-      'The same functions bundled without the injected pdf.js preload ("lean"), for those whose own code never reaches pdf-parse (checked in the esbuild metafile):',
+      'Before/after of the bundling finding, same run: the functions that do not read PDFs bundled as every function was before (with the injected pdf.js preload) → as shipped now (without it):',
       '',
       ...table(
-        [
-          'function',
-          'reaches pdf-parse',
-          'size as shipped',
-          'size lean',
-          'import median ms shipped → lean',
-          'ratio',
-        ],
-        leanRows,
+        ['function', 'size before → after', 'size ratio', 'import median ms before → after', 'import ratio'],
+        beforeAfterRows,
       ),
       '',
     ];

@@ -64,7 +64,8 @@ export const ratio = (v: number, base: number): string => {
   return `${r >= 0.1 || r === 0 ? r.toFixed(2) : r.toPrecision(2)}×`;
 };
 export const int = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
-export const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+export const kib = (bytes: number): string =>
+  bytes < 10 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024).toFixed(0)} KiB`;
 
 /** A Markdown table. */
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {

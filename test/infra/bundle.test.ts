@@ -2,6 +2,7 @@
  * The intake bundle runs from an empty directory on a machine where `@napi-rs/canvas` cannot be
  * loaded — as on Lambda arm64, whatever machine bundled it — and extracts PDF text there; so does
  * every other function's bundle (the API functions and the audit sealer load and export `handler`).
+ * Only the functions that read PDFs carry pdf.js and its preload; the others are bundled lean.
  *
  * Every entry is bundled once, in parallel, through esbuild's API with the shared options of
  * infra/bundling.ts (the stand-in entry, the real PDF reader, every function entry), and the asset
@@ -18,7 +19,17 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { build, type Metafile } from 'esbuild';
-import { INTAKE_BUNDLE, PROJECT_ROOT, cdkBundling, esbuildOptions } from '../../infra/bundling.js';
+import {
+  FUNCTION_BUNDLE,
+  PDF_READER_BUNDLE,
+  PDF_READING_FUNCTIONS,
+  PROJECT_ROOT,
+  bundleSpecFor,
+  cdkBundling,
+  esbuildOptions,
+  type BundleSpec,
+} from '../../infra/bundling.js';
+import type { FunctionName } from '../../infra/naming.js';
 import { API_ENTRIES } from '../../infra/constructs/api-functions.js';
 import { SEALER_ENTRY } from '../../infra/constructs/audit-sealer.js';
 import { INTAKE_ENTRY, IntakeFunction } from '../../infra/constructs/intake-function.js';
@@ -106,9 +117,9 @@ async function runFromEmptyDirectory(bundleDir: string, mode: string, input: unk
   };
 }
 
-async function bundle(name: string, entry: string): Promise<void> {
+async function bundle(name: string, entry: string, spec: BundleSpec): Promise<void> {
   const dir = join(work, name);
-  const { metafile } = await build({ ...esbuildOptions(entry, dir), metafile: true });
+  const { metafile } = await build({ ...esbuildOptions(entry, dir, spec), metafile: true });
   bundles.set(name, { dir, metafile });
 }
 
@@ -150,11 +161,12 @@ function synthesizeAsset(outdir: string): string {
 }
 
 /** Function entries other than the intake: name → entry module. */
-const FUNCTION_ENTRIES: Record<string, string> = {
+const FUNCTION_ENTRIES: Partial<Record<FunctionName, string>> = {
   ...Object.fromEntries(Object.entries(API_ENTRIES).map(([fn, entry]) => [`api-${fn}`, entry])),
   'audit-sealer': SEALER_ENTRY,
   'ops-check': OPS_CHECK_ENTRY,
 };
+const functionEntries = () => Object.entries(FUNCTION_ENTRIES) as [FunctionName, string][];
 /** Each function bundle, run once from an empty directory (started in `before`, in parallel). */
 const loaded = new Map<string, Promise<Awaited<ReturnType<typeof runFromEmptyDirectory>>>>();
 
@@ -165,12 +177,12 @@ before(async () => {
   await writeFile(pdfs.twoPages, await twoPagePdf());
   await writeFile(pdfs.type3, await type3Pdf());
   await Promise.all([
-    bundle('stand-in', STAND_IN),
-    ...(existsSync(PDF_TEXT) ? [bundle('pdf-text', PDF_TEXT)] : []),
-    ...(existsSync(INTAKE_ENTRY) ? [bundle('handler', INTAKE_ENTRY)] : []),
-    ...Object.entries(FUNCTION_ENTRIES)
+    bundle('stand-in', STAND_IN, PDF_READER_BUNDLE),
+    ...(existsSync(PDF_TEXT) ? [bundle('pdf-text', PDF_TEXT, PDF_READER_BUNDLE)] : []),
+    ...(existsSync(INTAKE_ENTRY) ? [bundle('handler', INTAKE_ENTRY, bundleSpecFor('intake'))] : []),
+    ...functionEntries()
       .filter(([, entry]) => existsSync(entry))
-      .map(([name, entry]) => bundle(name, entry)),
+      .map(([name, entry]) => bundle(name, entry, bundleSpecFor(name))),
   ]);
   for (const name of Object.keys(FUNCTION_ENTRIES)) {
     const b = bundles.get(name);
@@ -189,22 +201,35 @@ after(async () => {
 });
 
 describe('bundling options', () => {
-  test('NodejsFunction and this test take their esbuild options from the same definition', () => {
-    const cdk = cdkBundling();
-    const api = esbuildOptions(STAND_IN, work ?? tmpdir());
-    assert.equal(cdk.forceDockerBundling, false);
-    assert.equal(cdk.format, 'esm');
-    assert.equal(api.format, 'esm');
-    assert.equal(cdk.target, INTAKE_BUNDLE.target);
-    assert.equal(api.target, INTAKE_BUNDLE.target);
-    assert.equal(INTAKE_BUNDLE.target, 'node24');
-    assert.deepEqual(cdk.inject, api.inject);
-    assert.deepEqual(cdk.externalModules, api.external);
-    assert.deepEqual(cdk.mainFields, api.mainFields);
-    assert.equal(cdk.banner, (api.banner as { js: string }).js);
-    assert.equal(cdk.minify, api.minify);
-    assert.equal(cdk.sourceMap, api.sourcemap);
-    assert.equal(cdk.sourcesContent, api.sourcesContent);
+  for (const spec of [FUNCTION_BUNDLE, PDF_READER_BUNDLE]) {
+    const kind = spec === FUNCTION_BUNDLE ? 'function bundle' : 'PDF reader bundle';
+    test(`${kind}: NodejsFunction and this test take their esbuild options from the same definition`, () => {
+      const cdk = cdkBundling(spec);
+      const api = esbuildOptions(STAND_IN, work ?? tmpdir(), spec);
+      assert.equal(cdk.forceDockerBundling, false);
+      assert.equal(cdk.format, 'esm');
+      assert.equal(api.format, 'esm');
+      assert.equal(cdk.target, spec.target);
+      assert.equal(api.target, spec.target);
+      assert.equal(spec.target, 'node24');
+      assert.deepEqual(cdk.inject, api.inject);
+      assert.deepEqual(cdk.externalModules, api.external);
+      assert.deepEqual(cdk.mainFields, api.mainFields);
+      assert.equal(cdk.banner, (api.banner as { js: string }).js);
+      assert.equal(cdk.minify, api.minify);
+      assert.equal(cdk.sourceMap, api.sourcemap);
+      assert.equal(cdk.sourcesContent, api.sourcesContent);
+    });
+  }
+
+  test('only the functions that read PDFs get the pdf.js preload; the two specs differ in nothing else', () => {
+    assert.deepEqual(PDF_READING_FUNCTIONS, ['intake']);
+    assert.equal(bundleSpecFor('intake'), PDF_READER_BUNDLE);
+    for (const name of Object.keys(FUNCTION_ENTRIES) as FunctionName[])
+      assert.equal(bundleSpecFor(name), FUNCTION_BUNDLE, name);
+    assert.deepEqual(FUNCTION_BUNDLE.inject, []);
+    assert.equal(PDF_READER_BUNDLE.inject.length, 1);
+    assert.deepEqual({ ...PDF_READER_BUNDLE, inject: [] }, FUNCTION_BUNDLE);
   });
 });
 
@@ -291,7 +316,18 @@ describe('intake bundle', () => {
 });
 
 describe('function bundles', () => {
-  for (const [name, entry] of Object.entries(FUNCTION_ENTRIES)) {
+  test('bundles of functions that do not read PDFs carry neither pdf.js nor pdf-parse (cold start)', (t) => {
+    const lean = functionEntries().filter(([name]) => bundles.has(name));
+    if (lean.length === 0) return t.skip('no function entries yet');
+    for (const [name] of lean) {
+      const pdf = Object.keys(bundles.get(name)!.metafile.inputs).filter((i) =>
+        /node_modules\/(pdf-parse|pdfjs-dist)\/|infra\/pdfjs-/.test(i),
+      );
+      assert.deepEqual(pdf, [], `${name} reaches pdf.js: add it to PDF_READING_FUNCTIONS or cut the import`);
+    }
+  });
+
+  for (const [name, entry] of functionEntries()) {
     test(`${name}: the bundle loads from an empty directory without the canvas and exports handler`, async (t) => {
       if (!existsSync(entry)) return t.skip(`${entry} does not exist yet`);
       const { result, files } = await loaded.get(name)!;

@@ -20,7 +20,7 @@ import {
   SERVICE_NAME,
   TABLES,
 } from '../../shared/config/resources.js';
-import { INTAKE_BUNDLE } from '../../infra/bundling.js';
+import { bundleSpecFor } from '../../infra/bundling.js';
 import { INTAKE_MAX_CONCURRENCY } from '../../infra/constructs/intake-function.js';
 import { arnOf, contains, ref, resolveValue, synthesize, view } from './stack-fixture.js';
 
@@ -292,8 +292,9 @@ describe('function construct: concurrency and asynchronous invocations', () => {
   });
 
   test('functions run with source maps (bundled with esbuild, resolved by Node at run time)', () => {
-    for (const fn of stack.functions)
+    for (const fn of stack.functions) {
       assert.equal(envOf(fn)['NODE_OPTIONS'], '--enable-source-maps', fn.name);
-    assert.equal(INTAKE_BUNDLE.sourcemap, true);
+      assert.equal(bundleSpecFor(fn.name).sourcemap, true, fn.name);
+    }
   });
 });
