@@ -1,7 +1,7 @@
 /** Operator API: intake pause switch, held extracts, imports from DHO. Every action is audited. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiPorts, tokenVerifier, type ApiPorts } from '../../shared/adapters/compose.js';
 import { ApiError, createApiHandler, parseJsonBody, type ApiRequest } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';

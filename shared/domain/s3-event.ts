@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The S3 event notification that SQS carries as a message body (or S3's test event). */
 const s3Notification = z.union([

@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 description of `/v1`, built from the route table and zod schemas (JSON Schema
  * 2020-12, which OpenAPI 3.1 uses as is). The tests validate every response against it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, PURPOSES, type RouteDef } from '../config/routes.js';
 
 const message = z.object({ nl: z.string(), en: z.string() });

@@ -3,7 +3,7 @@
  * with them or a ruling names them (purpose limitation). Every consultation, allowed or denied,
  * is written to the audit trail before any data is returned (fail closed).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { PURPOSES, type Purpose } from '../config/routes.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
