@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
-import { apiPorts, tokenVerifier, type ApiPorts } from '../../shared/adapters/compose.js';
+import { adminPorts, tokenVerifier, type AdminPorts } from '../../shared/adapters/compose.js';
 import { ApiError, createApiHandler, parseJsonBody, type ApiRequest } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
 import {
@@ -30,7 +30,7 @@ function csvBody(r: ApiRequest): string {
   return r.body ?? '';
 }
 
-export function createAdminHandler(ports: () => Promise<ApiPorts>) {
+export function createAdminHandler(ports: () => Promise<AdminPorts>) {
   return createApiHandler('admin', {
     verifier: tokenVerifier,
     audit: async () => (await ports()).audit,
@@ -66,4 +66,4 @@ export function createAdminHandler(ports: () => Promise<ApiPorts>) {
   });
 }
 
-export const handler = middy(createAdminHandler(() => apiPorts())).use(injectLambdaContext(logger));
+export const handler = middy(createAdminHandler(() => adminPorts())).use(injectLambdaContext(logger));

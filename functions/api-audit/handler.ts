@@ -1,7 +1,7 @@
 /** Auditor API: the access log (JSON or CSV), its verification, and the data-subject report. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { apiPorts, tokenVerifier, type ApiPorts } from '../../shared/adapters/compose.js';
+import { auditorPorts, tokenVerifier, type AuditorPorts } from '../../shared/adapters/compose.js';
 import { auditSealPorts } from '../../shared/adapters/compose-audit.js';
 import { createApiHandler, type ApiRequest } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
@@ -15,7 +15,7 @@ import {
 
 const ctx = (r: ApiRequest) => ({ p: r.principal, requestId: r.requestId, now: r.now });
 
-export function createAuditHandler(ports: () => Promise<ApiPorts>) {
+export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
   return createApiHandler('audit', {
     verifier: tokenVerifier,
     audit: async () => (await ports()).audit,
@@ -44,4 +44,4 @@ export function createAuditHandler(ports: () => Promise<ApiPorts>) {
   });
 }
 
-export const handler = middy(createAuditHandler(() => apiPorts())).use(injectLambdaContext(logger));
+export const handler = middy(createAuditHandler(() => auditorPorts())).use(injectLambdaContext(logger));

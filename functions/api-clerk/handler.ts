@@ -1,12 +1,12 @@
 /** Clerk API: start uploads (presigned POST), list and follow their own uploads. No endpoint deletes. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { apiPorts, tokenVerifier, type ApiPorts } from '../../shared/adapters/compose.js';
+import { clerkPorts, tokenVerifier, type ClerkPorts } from '../../shared/adapters/compose.js';
 import { createApiHandler } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
 import { createUpload, getUpload, listUploads } from '../../shared/use-cases/clerk.js';
 
-export function createClerkHandler(ports: () => Promise<ApiPorts>) {
+export function createClerkHandler(ports: () => Promise<ClerkPorts>) {
   return createApiHandler('clerk', {
     verifier: tokenVerifier,
     audit: async () => (await ports()).audit,
@@ -27,4 +27,4 @@ export function createClerkHandler(ports: () => Promise<ApiPorts>) {
   });
 }
 
-export const handler = middy(createClerkHandler(() => apiPorts())).use(injectLambdaContext(logger));
+export const handler = middy(createClerkHandler(() => clerkPorts())).use(injectLambdaContext(logger));

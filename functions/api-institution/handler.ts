@@ -1,7 +1,7 @@
 /** Institution API: learning credit of their own students (audited, fail closed), enrolment declarations. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { apiPorts, tokenVerifier, type ApiPorts } from '../../shared/adapters/compose.js';
+import { institutionPorts, tokenVerifier, type InstitutionPorts } from '../../shared/adapters/compose.js';
 import { createApiHandler, parseJsonBody } from '../../shared/http/api.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
 import { logger } from '../../shared/observability/index.js';
@@ -12,7 +12,7 @@ import {
   getCredit,
 } from '../../shared/use-cases/consult.js';
 
-export function createInstitutionHandler(ports: () => Promise<ApiPorts>) {
+export function createInstitutionHandler(ports: () => Promise<InstitutionPorts>) {
   return createApiHandler('institution', {
     verifier: tokenVerifier,
     audit: async () => (await ports()).audit,
@@ -57,4 +57,6 @@ export function createInstitutionHandler(ports: () => Promise<ApiPorts>) {
   });
 }
 
-export const handler = middy(createInstitutionHandler(() => apiPorts())).use(injectLambdaContext(logger));
+export const handler = middy(createInstitutionHandler(() => institutionPorts())).use(
+  injectLambdaContext(logger),
+);

@@ -10,7 +10,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { DynamoIntakeStatusStore } from '../../shared/adapters/aws/dynamodb-records.js';
-import { awsClients } from '../../shared/adapters/compose.js';
+import { documentClient } from '../../shared/adapters/compose.js';
 import { ENV, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
 import type { IntakeStatusStore } from '../../shared/ports/index.js';
 import { logger } from '../../shared/observability/index.js';
@@ -36,7 +36,7 @@ export async function checkHeld(statuses: IntakeStatusStore, now: Date = new Dat
 
 const store = (): IntakeStatusStore =>
   new DynamoIntakeStatusStore(
-    awsClients().db,
+    documentClient(),
     getStringFromEnv({ key: TABLES.intake.env, errorMessage: `${TABLES.intake.env} is not set` }),
   );
 

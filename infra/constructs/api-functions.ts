@@ -16,10 +16,10 @@
  * |             | Decrypt via SQS · queue: SendMessage · extracts under `incoming/`: GetObject (HEAD),      |
  * |             | PutObjectTagging, ListBucket (404 for a gone extract) · the intake event source mapping |
  *
- * Wiring-only variables: `apiPorts()` (shared/adapters/compose.ts) builds every port of every
- * function at first use, so each function must be told all table names, the bucket, the queue
- * URL and both key ids even where it has no right to use them. They are set with `setEnv` —
- * names only, no grant — and listed in `WIRING_ONLY` below so the difference stays visible.
+ * Each function's composition (`clerkPorts`, `institutionPorts`, `auditorPorts`, `adminPorts` in
+ * shared/adapters/compose.ts) reads only the variables its `bind*` calls set: a function is told
+ * of no resource it may not use (test/infra/environment.test.ts runs each composition against the
+ * function's deployed environment).
  */
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -28,14 +28,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import {
-  AUDIT_CHECKPOINTS,
-  ENV,
-  EXTRACTS_BUCKET,
-  KEYS,
-  TABLES,
-  type TableName,
-} from '../../shared/config/resources.js';
+import { AUDIT_CHECKPOINTS, ENV, EXTRACTS_BUCKET, type TableName } from '../../shared/config/resources.js';
 import { API_FUNCTIONS, type ApiFunction } from '../../shared/config/routes.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
@@ -57,15 +50,6 @@ export interface ApiFunctionsProps {
   readonly auth: AuthSettings;
   readonly logRetention?: logs.RetentionDays;
 }
-
-/** Variables every API function needs for `apiPorts()` to build, whatever it is allowed to use. */
-export const WIRING_ONLY: readonly string[] = [
-  ...Object.values(TABLES).map((t) => t.env),
-  EXTRACTS_BUCKET.env,
-  ENV.intakeQueueUrl,
-  KEYS.hmac.env,
-  KEYS.data.env,
-];
 
 export class ApiFunctions extends Construct {
   readonly clerk: AppFunction;
@@ -133,18 +117,8 @@ export class ApiFunctions extends Construct {
       })
       .bindEventSourceMapping(ENV.intakeMappingUuid, props.intakeMapping);
 
-    const wiring: Readonly<Record<string, string>> = {
-      ...Object.fromEntries(
-        (Object.keys(TABLES) as TableName[]).map((name) => [TABLES[name].env, tables[name].tableName]),
-      ),
-      [EXTRACTS_BUCKET.env]: extracts.bucketName,
-      [ENV.intakeQueueUrl]: props.intakeQueue.queueUrl,
-      [KEYS.hmac.env]: keys.hmac.keyId,
-      [KEYS.data.env]: keys.data.keyArn,
-    };
     const { auth } = props;
     for (const f of this.all) {
-      for (const name of WIRING_ONLY) f.setEnv(name, wiring[name]!);
       f.setEnv(ENV.authIssuer, auth.issuer)
         .setEnv(ENV.authAudience, auth.audiences.join(','))
         .setEnv(ENV.authJwksUrl, auth.jwksUrl)

@@ -129,22 +129,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     handlerTimeoutMs: LIMITS.intakeFunctionTimeoutSeconds * 1000,
   });
   await queue.open();
-  const ports = once(() =>
-    compose.apiPorts({
-      queue: { enqueue: async (key: string) => void (await queue.send(s3EventBody(emulators.bucket, key))) },
-      queueStats: async () => ({ ...queue.stats() }),
-    }),
-  );
   const handlers = await Promise.all([
     import('../../functions/api-clerk/handler.js'),
     import('../../functions/api-institution/handler.js'),
     import('../../functions/api-audit/handler.js'),
     import('../../functions/api-admin/handler.js'),
   ]);
-  api.clerk = handlers[0].createClerkHandler(ports);
-  api.institution = handlers[1].createInstitutionHandler(ports);
-  api.audit = handlers[2].createAuditHandler(ports);
-  api.admin = handlers[3].createAdminHandler(ports);
+  // The same compositions as the Lambda functions; the operator's queue is the local one.
+  api.clerk = handlers[0].createClerkHandler(once(compose.clerkPorts));
+  api.institution = handlers[1].createInstitutionHandler(once(compose.institutionPorts));
+  api.audit = handlers[2].createAuditHandler(once(compose.auditorPorts));
+  api.admin = handlers[3].createAdminHandler(
+    once(() =>
+      compose.adminPorts({
+        queue: {
+          enqueue: async (key: string) => void (await queue.send(s3EventBody(emulators.bucket, key))),
+        },
+        queueStats: async () => ({ ...queue.stats() }),
+      }),
+    ),
+  );
   const unsubscribe = emulators.onObjectCreated((body) => queue.send(body));
   await queue.start(handler);
   if (options.publish !== false) await writeState(options.dataDir, state);

@@ -6,14 +6,13 @@
  * (`RULING_INTAKE_LOCAL_CHECKPOINTS`, default `checkpoints/` next to the key folder).
  */
 import { dirname, join } from 'node:path';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { AUDIT_CHECKPOINTS, ENV, KEYS, TABLES } from '../config/resources.js';
 import type { AuditSource, CheckpointStore, Signer } from '../ports/audit-seal.js';
 import { DynamoAuditSource } from './aws/dynamodb-audit-source.js';
 import { KmsSigner } from './aws/kms-signer.js';
 import { S3CheckpointStore } from './aws/s3-checkpoints.js';
-import { awsClients } from './compose.js';
+import { documentClient, kmsClient, s3Client } from './compose.js';
 import { FolderCheckpointStore } from './local/folder-checkpoints.js';
 import { LocalSigner } from './local/signer.js';
 
@@ -48,8 +47,8 @@ export function signingPorts(): { signer: Signer; checkpoints: CheckpointStore }
   if (signing?.config === config) return signing.ports;
   const ports = keyId
     ? {
-        signer: new KmsSigner(awsClients().kms ?? new KMSClient({}), keyId),
-        checkpoints: new S3CheckpointStore(awsClients().s3, env(AUDIT_CHECKPOINTS.env), {
+        signer: new KmsSigner(kmsClient(), keyId),
+        checkpoints: new S3CheckpointStore(s3Client(), env(AUDIT_CHECKPOINTS.env), {
           prefix: AUDIT_CHECKPOINTS.prefix,
           retentionYears: AUDIT_CHECKPOINTS.retentionYears,
         }),
@@ -65,7 +64,7 @@ export function signingPorts(): { signer: Signer; checkpoints: CheckpointStore }
 /** Everything the sealer (and the verifier) need. */
 export async function auditSealPorts(): Promise<AuditSealPorts> {
   return {
-    audit: new DynamoAuditSource(awsClients().db, env(TABLES.audit.env)),
+    audit: new DynamoAuditSource(documentClient(), env(TABLES.audit.env)),
     ...signingPorts(),
   };
 }

@@ -1,6 +1,8 @@
 /**
  * Wiring: builds the ports from the environment, the same way in Lambda, in the local stack and
- * in the CLI. AWS clients are created once per process (cold start), at first use.
+ * in the CLI. AWS clients are created once per process (cold start), at first use. Each function
+ * has its own composition (`intakeDeps`, `clerkPorts`, …) that reads only the variables of the
+ * resources it is granted, so its bundle carries only the clients it uses.
  *
  * On AWS the key ids come from `HMAC_KEY_ID` / `DATA_KEY_ARN`; locally `RULING_INTAKE_LOCAL_KEYS`
  * names the folder of the local keys and the S3/DynamoDB endpoints point at the emulators.
@@ -18,7 +20,11 @@ import { KmsKeyService } from './aws/kms-keys.js';
 import { S3ExtractStore } from './aws/s3-extracts.js';
 import { LocalKeyService, loadLocalKeys } from './local/keys.js';
 import { kmsNameCipher, localNameCipher } from './name-cipher.js';
-import type { IntakeControl, IntakeQueue, KeyService, NameCipher } from '../ports/index.js';
+import type { AuditLog, IntakeControl, IntakeQueue, KeyService, NameCipher } from '../ports/index.js';
+import type { AdminDeps } from '../use-cases/admin.js';
+import type { AuditQueryDeps } from '../use-cases/audit-queries.js';
+import type { ClerkDeps } from '../use-cases/clerk.js';
+import type { ConsultDeps } from '../use-cases/consult.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TokenVerifier } from '../auth/verify.js';
 import { eventSourceMappingSwitch, SqsIntakeQueue } from './aws/intake-queue.js';
@@ -28,84 +34,113 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const env = (name: string): string =>
   getStringFromEnv({ key: name, errorMessage: `environment variable ${name} is not set` });
 const optional = (name: string): string | undefined => process.env[name] || undefined;
+const localClientConfig = () => ({
+  region: process.env.AWS_REGION ?? 'eu-west-1',
+  credentials: LOCAL_CREDENTIALS,
+});
 
-export interface Clients {
-  readonly s3: S3Client;
-  readonly db: DynamoDBDocumentClient;
-  readonly kms?: KMSClient;
-}
+// Each client is created at its first use and only then, so a function builds (and its bundle
+// carries) only the clients of the ports it uses.
+let s3: S3Client | undefined;
+let db: DynamoDBDocumentClient | undefined;
+let kms: KMSClient | undefined;
 
-let clients: Clients | undefined;
-
-/** The AWS SDK clients (pointed at loopback emulators when the local endpoints are set). */
-export function awsClients(): Clients {
-  if (clients) return clients;
-  const s3Endpoint = optional(ENV.s3Endpoint);
-  const dynamoEndpoint = optional(ENV.dynamoEndpoint);
-  const local = { region: process.env.AWS_REGION ?? 'eu-west-1', credentials: LOCAL_CREDENTIALS };
-  const s3 = s3Endpoint
+/** The S3 client (pointed at s3rver when the local endpoint is set). */
+export function s3Client(): S3Client {
+  const endpoint = optional(ENV.s3Endpoint);
+  s3 ??= endpoint
     ? new S3Client({
-        ...local,
-        endpoint: s3Endpoint,
+        ...localClientConfig(),
+        endpoint,
         forcePathStyle: true,
         // s3rver stores aws-chunked framing as object bytes: send plain bodies.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
       })
     : new S3Client({});
-  const dynamo = dynamoEndpoint
-    ? new DynamoDBClient({ ...local, endpoint: dynamoEndpoint })
-    : new DynamoDBClient({});
-  const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  clients = { s3, db, ...(optional(KEYS.hmac.env) ? { kms: new KMSClient({}) } : {}) };
-  return clients;
+  return s3;
 }
 
-let keyMaterial: Promise<{ keys: KeyService; names: NameCipher }> | undefined;
-
-/** The key service and name cipher: KMS on AWS, local key files otherwise. */
-export function keyPorts(): Promise<{ keys: KeyService; names: NameCipher }> {
-  keyMaterial ??= (async () => {
-    const hmacKeyId = optional(KEYS.hmac.env);
-    const dataKeyArn = optional(KEYS.data.env);
-    if (hmacKeyId && dataKeyArn) {
-      return {
-        keys: new KmsKeyService(awsClients().kms ?? new KMSClient({}), hmacKeyId),
-        names: kmsNameCipher(dataKeyArn),
-      };
-    }
-    const local = await loadLocalKeys(env(ENV.localKeyDir));
-    return { keys: new LocalKeyService(local.hmac), names: localNameCipher(local.data) };
-  })();
-  return keyMaterial;
+/** The DynamoDB document client (pointed at dynalite when the local endpoint is set). */
+export function documentClient(): DynamoDBDocumentClient {
+  const endpoint = optional(ENV.dynamoEndpoint);
+  db ??= DynamoDBDocumentClient.from(
+    endpoint ? new DynamoDBClient({ ...localClientConfig(), endpoint }) : new DynamoDBClient({}),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  return db;
 }
+
+/** The KMS client (AWS only: locally keys are files). */
+export function kmsClient(): KMSClient {
+  kms ??= new KMSClient({});
+  return kms;
+}
+
+let localKeys: ReturnType<typeof loadLocalKeys> | undefined;
+const localKeyFiles = () => (localKeys ??= loadLocalKeys(env(ENV.localKeyDir)));
+let keyService: Promise<KeyService> | undefined;
+let nameCipher: Promise<NameCipher> | undefined;
+
+/** Pseudonyms and identity hashes: the KMS HMAC key when `HMAC_KEY_ID` is set, the local key file otherwise. */
+export function keyServicePort(): Promise<KeyService> {
+  const hmacKeyId = optional(KEYS.hmac.env);
+  keyService ??= hmacKeyId
+    ? Promise.resolve(new KmsKeyService(kmsClient(), hmacKeyId))
+    : localKeyFiles().then((k) => new LocalKeyService(k.hmac));
+  return keyService;
+}
+
+/** Name encryption: the KMS data key when `DATA_KEY_ARN` is set, the local key file otherwise. */
+export function nameCipherPort(): Promise<NameCipher> {
+  const dataKeyArn = optional(KEYS.data.env);
+  nameCipher ??= dataKeyArn
+    ? Promise.resolve(kmsNameCipher(dataKeyArn))
+    : localKeyFiles().then((k) => localNameCipher(k.data));
+  return nameCipher;
+}
+
+/** The key service and name cipher together (the intake and the local stack's start). */
+export async function keyPorts(): Promise<{ keys: KeyService; names: NameCipher }> {
+  const [keys, names] = await Promise.all([keyServicePort(), nameCipherPort()]);
+  return { keys, names };
+}
+
+const ledgerStore = () => new DynamoLedgerStore(documentClient(), env(TABLES.ledger.env));
+const auditLog = () => new DynamoAuditLog(documentClient(), env(TABLES.audit.env));
+const statusStore = () => new DynamoIntakeStatusStore(documentClient(), env(TABLES.intake.env));
+const extractStore = () => new S3ExtractStore(s3Client(), env(EXTRACTS_BUCKET.env), optional(KEYS.data.env));
 
 /** Everything the intake use case needs. */
 export async function intakeDeps(): Promise<IntakeDeps> {
-  const { s3, db } = awsClients();
   return {
-    extracts: new S3ExtractStore(s3, env(EXTRACTS_BUCKET.env), optional(KEYS.data.env)),
-    ledger: new DynamoLedgerStore(db, env(TABLES.ledger.env)),
-    audit: new DynamoAuditLog(db, env(TABLES.audit.env)),
-    statuses: new DynamoIntakeStatusStore(db, env(TABLES.intake.env)),
+    extracts: extractStore(),
+    ledger: ledgerStore(),
+    audit: auditLog(),
+    statuses: statusStore(),
     ...(await keyPorts()),
   };
 }
 
 /** The pause switch; `onChange` lets the AWS wiring also toggle the event source mapping. */
 export function intakeControl(onChange?: (paused: boolean) => Promise<void>): IntakeControl {
-  return new DynamoIntakeControl(awsClients().db, env(TABLES.control.env), onChange);
+  return new DynamoIntakeControl(documentClient(), env(TABLES.control.env), onChange);
 }
 
 /** Forget cached clients and keys (tests that restart the local stack on new ports). */
 export function resetComposition(): void {
-  clients = undefined;
-  keyMaterial = undefined;
+  s3 = undefined;
+  db = undefined;
+  kms = undefined;
+  localKeys = undefined;
+  keyService = undefined;
+  nameCipher = undefined;
   verifier = undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
-// The API functions.
+// The API functions: one composition per function, each reading only the environment variables of
+// the resources that function is granted (infra/constructs/api-functions.ts sets exactly those).
 
 let verifier: TokenVerifier | undefined;
 
@@ -115,21 +150,53 @@ export async function tokenVerifier(): Promise<TokenVerifier> {
   return verifier;
 }
 
-/** Every port an API function may need; each function uses only its own. */
-export async function apiPorts(
-  overrides: { queue?: IntakeQueue; queueStats?: () => Promise<Record<string, number>> } = {},
-) {
-  const { s3, db } = awsClients();
-  const bucket = env(EXTRACTS_BUCKET.env);
-  const mapping = optional(ENV.intakeMappingUuid);
+/** Every API function records accesses (and denied attempts) in the audit log. */
+interface Audited {
+  readonly audit: AuditLog;
+}
+
+export type ClerkPorts = ClerkDeps & Audited;
+export type InstitutionPorts = ConsultDeps;
+export type AuditorPorts = AuditQueryDeps;
+export type AdminPorts = AdminDeps;
+
+/** Clerk: upload statuses and the presigned POST. */
+export async function clerkPorts(): Promise<ClerkPorts> {
   return {
-    ...(await intakeDeps()),
-    uploads: new S3UploadSigner(s3, bucket, optional(KEYS.data.env)),
-    control: intakeControl(mapping ? eventSourceMappingSwitch(mapping) : undefined),
-    queue: overrides.queue ?? new SqsIntakeQueue(new SQSClient({}), env(ENV.intakeQueueUrl), bucket),
-    ...(overrides.queueStats ? { queueStats: overrides.queueStats } : {}),
-    db,
+    statuses: statusStore(),
+    uploads: new S3UploadSigner(s3Client(), env(EXTRACTS_BUCKET.env), optional(KEYS.data.env)),
+    audit: auditLog(),
   };
 }
 
-export type ApiPorts = Awaited<ReturnType<typeof apiPorts>>;
+/** Institution: the ledger and pseudonyms; no extract, no name. */
+export async function institutionPorts(): Promise<InstitutionPorts> {
+  return { ledger: ledgerStore(), audit: auditLog(), keys: await keyServicePort() };
+}
+
+/** Auditor: the audit log, the ledger, pseudonyms and names (the data-subject report). */
+export async function auditorPorts(): Promise<AuditorPorts> {
+  const [keys, names] = await Promise.all([keyServicePort(), nameCipherPort()]);
+  return { audit: auditLog(), ledger: ledgerStore(), keys, names };
+}
+
+/** Operator: the pause switch, held extracts (statuses, extracts, queue) and imports. */
+export async function adminPorts(
+  overrides: { queue?: IntakeQueue; queueStats?: () => Promise<Record<string, number>> } = {},
+): Promise<AdminPorts> {
+  const mapping = optional(ENV.intakeMappingUuid);
+  const [keys, names] = await Promise.all([keyServicePort(), nameCipherPort()]);
+  return {
+    control: intakeControl(mapping ? eventSourceMappingSwitch(mapping) : undefined),
+    statuses: statusStore(),
+    extracts: extractStore(),
+    queue:
+      overrides.queue ??
+      new SqsIntakeQueue(new SQSClient({}), env(ENV.intakeQueueUrl), env(EXTRACTS_BUCKET.env)),
+    ledger: ledgerStore(),
+    audit: auditLog(),
+    keys,
+    names,
+    ...(overrides.queueStats ? { queueStats: overrides.queueStats } : {}),
+  };
+}

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInstitutionHandler } from '../../functions/api-institution/handler.js';
 import { startLocalHttp, type ApiLambda } from '../../infra/local/http.js';
-import { apiPorts, intakeDeps, tokenVerifier, type ApiPorts } from '../../shared/adapters/compose.js';
+import { institutionPorts, intakeDeps, tokenVerifier } from '../../shared/adapters/compose.js';
 import type { ApiFunction } from '../../shared/config/routes.js';
 import { createApiHandler } from '../../shared/http/api.js';
 import {
@@ -77,9 +77,7 @@ export async function benchApi(options: {
     );
     if ((await waitForStatus(id)).status !== 'APPLIED') throw new Error('bench student not applied');
 
-    const ports = once((): Promise<ApiPorts> =>
-      apiPorts({ queue: { enqueue: async () => undefined }, queueStats: async () => ({}) }),
-    );
+    const ports = once(institutionPorts);
     const real = createInstitutionHandler(ports);
     let constantBody: unknown;
     const constant = createApiHandler('institution', {

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { awsClients } from '../../shared/adapters/compose.js';
+import { documentClient } from '../../shared/adapters/compose.js';
 import { buildConsole } from '../../web/build.js';
 import { intakeDeps } from '../../shared/adapters/compose.js';
 import { extractText, pdfFromText, upload, waitForStatus, withStack } from '../integration/helpers.js';
@@ -412,7 +412,7 @@ describe(
       await shot(page, 'auditor-verify');
 
       // Someone with database access turns the oldest (sealed) DENIED record into ALLOWED…
-      const { db } = awsClients();
+      const db = documentClient();
       const table = stack.state.tables.audit;
       const items = (await db.send(new ScanCommand({ TableName: table }))).Items ?? [];
       const victim = items

@@ -6,10 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { WIRING_ONLY } from '../../infra/constructs/api-functions.js';
 import type { AppFunction } from '../../infra/constructs/app-function.js';
 import { TokenVerifier } from '../../shared/auth/verify.js';
-import { apiPorts, intakeDeps, resetComposition } from '../../shared/adapters/compose.js';
+import {
+  adminPorts,
+  auditorPorts,
+  clerkPorts,
+  institutionPorts,
+  intakeDeps,
+  resetComposition,
+} from '../../shared/adapters/compose.js';
 import { auditSealPorts, resetAuditComposition } from '../../shared/adapters/compose-audit.js';
 import {
   AUDIT_CHECKPOINTS,
@@ -35,7 +41,7 @@ const COMMON = [
   'NODE_OPTIONS',
 ];
 const AUTH = [ENV.authIssuer, ENV.authAudience, ENV.authJwksUrl, ENV.authClientInstitutions];
-const API = [...COMMON, ...WIRING_ONLY, ...AUTH];
+const API = [...COMMON, ...AUTH];
 
 const EXPECTED: [string, AppFunction, string[]][] = [
   [
@@ -51,10 +57,46 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       KEYS.hmac.env,
     ],
   ],
-  ['clerk', stack.apiFunctions.clerk, API],
-  ['institution', stack.apiFunctions.institution, API],
-  ['audit', stack.apiFunctions.audit, [...API, AUDIT_CHECKPOINTS.env, KEYS.signing.env]],
-  ['admin', stack.apiFunctions.admin, [...API, ENV.intakeMappingUuid]],
+  // The API functions are told of exactly the resources they are granted (no wiring-only names).
+  [
+    'clerk',
+    stack.apiFunctions.clerk,
+    [...API, TABLES.intake.env, TABLES.audit.env, EXTRACTS_BUCKET.env, KEYS.data.env],
+  ],
+  [
+    'institution',
+    stack.apiFunctions.institution,
+    [...API, TABLES.ledger.env, TABLES.audit.env, KEYS.hmac.env],
+  ],
+  [
+    'audit',
+    stack.apiFunctions.audit,
+    [
+      ...API,
+      TABLES.audit.env,
+      TABLES.ledger.env,
+      KEYS.hmac.env,
+      KEYS.data.env,
+      KEYS.signing.env,
+      AUDIT_CHECKPOINTS.env,
+    ],
+  ],
+  [
+    'admin',
+    stack.apiFunctions.admin,
+    [
+      ...API,
+      TABLES.control.env,
+      TABLES.intake.env,
+      TABLES.ledger.env,
+      TABLES.audit.env,
+      KEYS.hmac.env,
+      KEYS.data.env,
+      ENV.intakeQueueUrl,
+      EXTRACTS_BUCKET.env,
+      ENV.intakeMappingUuid,
+    ],
+  ],
   ['sealer', stack.sealer, [...COMMON, TABLES.audit.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env]],
   ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
 ];
@@ -174,15 +216,27 @@ describe('function defaults', () => {
 });
 
 describe('the real wiring accepts each deployed environment', () => {
-  for (const [name, fn] of EXPECTED.filter(([n]) => !['intake', 'sealer', 'ops-check'].includes(n))) {
-    test(`${name}: apiPorts() builds and the token verifier configures from the environment`, async () => {
+  /** Each API function's composition, and what it must build from that function's environment alone. */
+  const API_WIRING = {
+    clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit']],
+    institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys']],
+    audit: [stack.apiFunctions.audit, auditorPorts, ['audit', 'ledger', 'keys', 'names']],
+    admin: [
+      stack.apiFunctions.admin,
+      adminPorts,
+      ['control', 'statuses', 'extracts', 'queue', 'ledger', 'audit', 'keys', 'names'],
+    ],
+  } as const satisfies Record<string, readonly [AppFunction, () => Promise<object>, readonly string[]]>;
+
+  for (const [name, [fn, compose, expected]] of Object.entries(API_WIRING)) {
+    test(`${name}: its ports build and the token verifier configures from the environment`, async () => {
       const env = deployed(fn);
       await withEnv(env, async () => {
-        const ports = await apiPorts();
-        assert.ok(
-          ports.audit && ports.ledger && ports.statuses && ports.uploads && ports.control && ports.queue,
-        );
-        assert.equal(ports.keys.constructor.name, 'KmsKeyService', 'KMS, not the local key files');
+        const ports = (await compose()) as unknown as Record<string, { constructor: { name: string } }>;
+        assert.deepEqual(Object.keys(ports).sort(), [...expected].sort());
+        if ('keys' in ports)
+          assert.equal(ports['keys']!.constructor.name, 'KmsKeyService', 'KMS, not local files');
+        if ('names' in ports) assert.equal(ports['names']!.constructor.name, 'EsdkNameCipher');
       });
       assert.doesNotThrow(() => TokenVerifier.fromEnv(env));
     });
@@ -224,12 +278,12 @@ describe('the real wiring accepts each deployed environment', () => {
     });
   });
 
-  test('the check has teeth: without one wiring-only variable apiPorts() fails', async () => {
+  test('the check has teeth: without the ledger table variable the institution composition fails', async () => {
     const env = deployed(stack.apiFunctions.institution);
-    delete env[ENV.intakeQueueUrl];
+    delete env[TABLES.ledger.env];
     await assert.rejects(
-      withEnv(env, () => apiPorts()),
-      new RegExp(ENV.intakeQueueUrl),
+      withEnv(env, () => institutionPorts()),
+      new RegExp(TABLES.ledger.env),
     );
   });
 });

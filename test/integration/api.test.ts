@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { awsClients, intakeDeps } from '../../shared/adapters/compose.js';
+import { documentClient, intakeDeps } from '../../shared/adapters/compose.js';
 import { ROUTES, type RouteDef } from '../../shared/config/routes.js';
 import { ROLES, type Role } from '../../shared/auth/principal.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
@@ -450,7 +450,7 @@ describe('the /v1 API on the local stack', () => {
       (r) => r.outcome === 'DENIED:NOT_VISIBLE' && r.actor.institution === 'KUL',
     );
     assert.ok(victim);
-    await awsClients().db.send(
+    await documentClient().send(
       new UpdateCommand({
         TableName: stack.state.tables.audit,
         Key: { id: victim.id },
