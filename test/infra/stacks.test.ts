@@ -19,54 +19,57 @@ import { contains, logicalId, synthesize, view, type TemplateJson } from './stac
 const { stack, stacks, templates, template } = synthesize();
 const types = (t: TemplateJson) => new Set(Object.values(t.Resources).map((r) => r.Type));
 
+/** Asserts that a stack's template has a resource of each type of `holds`, and none of `lacks`. */
+function assertResourceTypes(t: TemplateJson, holds: readonly string[], lacks: readonly string[]): void {
+  const present = types(t);
+  for (const type of holds) assert.ok(present.has(type), type);
+  for (const type of lacks) assert.ok(!present.has(type), type);
+}
+
 describe('stack split', () => {
   test('the stateful stack `ruling-intake-dev` holds data, keys, identities and addresses, and no code', () => {
     assert.equal(stacks.stateful.stackName, 'ruling-intake-dev');
-    const t = types(templates.stateful);
-    for (const type of [
-      'AWS::KMS::Key',
-      'AWS::S3::Bucket',
-      'AWS::SQS::Queue',
-      'AWS::DynamoDB::Table',
-      'AWS::Cognito::UserPool',
-      'AWS::ApiGatewayV2::Api',
-      'AWS::CloudFront::Distribution',
-    ]) {
-      assert.ok(t.has(type), type);
-    }
-    for (const type of [
-      'AWS::Lambda::Function',
-      'AWS::Lambda::EventSourceMapping',
-      'AWS::Events::Rule',
-      'AWS::CloudWatch::Alarm',
-    ]) {
-      assert.ok(!t.has(type), type);
-    }
+    assertResourceTypes(
+      templates.stateful,
+      [
+        'AWS::KMS::Key',
+        'AWS::S3::Bucket',
+        'AWS::SQS::Queue',
+        'AWS::DynamoDB::Table',
+        'AWS::Cognito::UserPool',
+        'AWS::ApiGatewayV2::Api',
+        'AWS::CloudFront::Distribution',
+      ],
+      [
+        'AWS::Lambda::Function',
+        'AWS::Lambda::EventSourceMapping',
+        'AWS::Events::Rule',
+        'AWS::CloudWatch::Alarm',
+      ],
+    );
   });
 
   test('the stateless stack `ruling-intake-dev-app` holds functions, API stage and routes, schedules, console files, alarms — and no data', () => {
     assert.equal(stacks.stateless.stackName, 'ruling-intake-dev-app');
-    const t = types(templates.stateless);
-    for (const type of [
-      'AWS::Lambda::Function',
-      'AWS::ApiGatewayV2::Stage',
-      'AWS::ApiGatewayV2::Route',
-      'AWS::Events::Rule',
-      'Custom::CDKBucketDeployment',
-      'AWS::CloudWatch::Alarm',
-      'AWS::CloudWatch::Dashboard',
-    ]) {
-      assert.ok(t.has(type), type);
-    }
-    for (const type of [
-      'AWS::KMS::Key',
-      'AWS::S3::Bucket',
-      'AWS::SQS::Queue',
-      'AWS::DynamoDB::Table',
-      'AWS::Cognito::UserPool',
-    ]) {
-      assert.ok(!t.has(type), type);
-    }
+    assertResourceTypes(
+      templates.stateless,
+      [
+        'AWS::Lambda::Function',
+        'AWS::ApiGatewayV2::Stage',
+        'AWS::ApiGatewayV2::Route',
+        'AWS::Events::Rule',
+        'Custom::CDKBucketDeployment',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Dashboard',
+      ],
+      [
+        'AWS::KMS::Key',
+        'AWS::S3::Bucket',
+        'AWS::SQS::Queue',
+        'AWS::DynamoDB::Table',
+        'AWS::Cognito::UserPool',
+      ],
+    );
   });
 
   test('references go one way: the stateless stack imports, the stateful stack neither imports nor depends on it', () => {
