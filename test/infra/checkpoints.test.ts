@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AUDIT_CHECKPOINTS, LIMITS } from '../../shared/config/resources.js';
-import { arnOf, bucketPolicyBySid, encryptionDenials, ref, synthesize, view } from './stack-fixture.js';
+import {
+  arnOf,
+  assertPrivateBucket,
+  bucketPolicyBySid,
+  encryptionDenials,
+  ref,
+  synthesize,
+  view,
+} from './stack-fixture.js';
 
 const { stack, template } = synthesize();
 const { resources, id, propsOf, envOf } = view(template);
@@ -49,13 +57,7 @@ describe('audit checkpoint bucket', () => {
   test('the bucket is versioned, private, owner-enforced, SSE-KMS with the data key and a bucket key, and retained', () => {
     const p = propsOf(bucket);
     assert.deepEqual(p['VersioningConfiguration'], { Status: 'Enabled' });
-    assert.deepEqual(p['PublicAccessBlockConfiguration'], {
-      BlockPublicAcls: true,
-      BlockPublicPolicy: true,
-      IgnorePublicAcls: true,
-      RestrictPublicBuckets: true,
-    });
-    assert.deepEqual(p['OwnershipControls'], { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    assertPrivateBucket(p);
     assert.deepEqual(p['BucketEncryption'], {
       ServerSideEncryptionConfiguration: [
         {

@@ -25,6 +25,7 @@ import { PROJECT_ROOT } from '../../infra/bundling.js';
 import { consoleCsp, consoleHandler } from '../../infra/local/console.js';
 import {
   arnOf,
+  assertPrivateBucket,
   contains,
   logicalId,
   ref,
@@ -79,13 +80,7 @@ const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 describe('console bucket', () => {
   test('is private, TLS-only, owner-enforced, encrypted, logged to the access log bucket and retained', () => {
     const p = propsOf(bucketId);
-    assert.deepEqual(p['PublicAccessBlockConfiguration'], {
-      BlockPublicAcls: true,
-      BlockPublicPolicy: true,
-      IgnorePublicAcls: true,
-      RestrictPublicBuckets: true,
-    });
-    assert.deepEqual(p['OwnershipControls'], { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    assertPrivateBucket(p);
     assert.ok(contains(p['BucketEncryption'], { SSEAlgorithm: 'AES256' }));
     assert.deepEqual(p['LoggingConfiguration'], {
       DestinationBucketName: ref(logicalId(stack.storage.accessLogs)),

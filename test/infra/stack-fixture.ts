@@ -8,6 +8,7 @@
  * A reference across stacks then reads exactly like one within a stack (`{ Ref: id }`,
  * `{ 'Fn::GetAtt': [id, 'Arn'] }`). Logical ids of the two stacks never collide (asserted).
  */
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
@@ -348,6 +349,17 @@ export function encryptionDenials(
       Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
     },
   };
+}
+
+/** Asserts a bucket's properties block every kind of public access and disable ACLs (owner enforced). */
+export function assertPrivateBucket(props: Record<string, unknown>): void {
+  assert.deepEqual(props['PublicAccessBlockConfiguration'], {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  });
+  assert.deepEqual(props['OwnershipControls'], { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
 }
 
 /** The statements of a bucket's policy, by Sid. */

@@ -15,6 +15,7 @@ import { APPEND_ONLY_DENIED_ACTIONS } from '../../infra/constructs/storage.js';
 import {
   actions,
   arnOf,
+  assertPrivateBucket,
   contains,
   logicalId,
   ref,
@@ -89,13 +90,7 @@ describe('extracts bucket', () => {
   test('the bucket is versioned, blocks all public access and enforces bucket-owner object ownership', () => {
     const p = propsOf(bucket);
     assert.deepEqual(p['VersioningConfiguration'], { Status: 'Enabled' });
-    assert.deepEqual(p['PublicAccessBlockConfiguration'], {
-      BlockPublicAcls: true,
-      BlockPublicPolicy: true,
-      IgnorePublicAcls: true,
-      RestrictPublicBuckets: true,
-    });
-    assert.deepEqual(p['OwnershipControls'], { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    assertPrivateBucket(p);
   });
 
   test('the bucket policy denies every request made without TLS', () => {
