@@ -24,22 +24,13 @@ import {
   type BundleSpec,
 } from '../../infra/bundling.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../infra/naming.js';
-import { ENV, EXTRACTS_BUCKET, KEYS, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
+import { lambdaEnv } from '../support/lambda-env.js';
 import { kib, ms, ratio, stats, table } from './stats.js';
 
 const run = promisify(execFile);
 
 /** What Lambda would set, with placeholder values (nothing is called). */
-const LAMBDA_ENV: Record<string, string> = {
-  AWS_REGION: 'eu-west-1',
-  AWS_LAMBDA_FUNCTION_NAME: 'bench',
-  [ENV.serviceName]: SERVICE_NAME,
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  [EXTRACTS_BUCKET.env]: 'extracts',
-  [KEYS.data.env]: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
-  [KEYS.hmac.env]: '00000000-0000-0000-0000-000000000001',
-  ...Object.fromEntries(Object.values(TABLES).map((t) => [t.env, t.id])),
-};
+const LAMBDA_ENV = lambdaEnv('bench', { POWERTOOLS_METRICS_DISABLED: 'true' });
 
 /** Imports the module named by argv[2] and prints the milliseconds the import took. */
 const IMPORTER = `const t = performance.now();

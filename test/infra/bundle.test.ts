@@ -36,7 +36,7 @@ import { INTAKE_ENTRY, IntakeFunction } from '../../infra/constructs/intake-func
 import { KeyRing } from '../../infra/constructs/keys.js';
 import { OPS_CHECK_ENTRY } from '../../infra/constructs/ops-check.js';
 import { Storage } from '../../infra/constructs/storage.js';
-import { ENV, EXTRACTS_BUCKET, KEYS, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
+import { lambdaEnv } from '../support/lambda-env.js';
 import { twoPagePdf, type3Pdf } from './pdf-samples.js';
 import { ENTRY, cdkJsonContext } from './stack-fixture.js';
 
@@ -58,16 +58,7 @@ registerHooks({
 });`)}`;
 
 /** What Lambda would set, with placeholder values (nothing is called). */
-const LAMBDA_ENV: Record<string, string> = {
-  AWS_REGION: 'eu-west-1',
-  AWS_LAMBDA_FUNCTION_NAME: 'intake',
-  [ENV.serviceName]: SERVICE_NAME,
-  NODE_OPTIONS: '--enable-source-maps',
-  [EXTRACTS_BUCKET.env]: 'extracts',
-  [KEYS.data.env]: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
-  [KEYS.hmac.env]: '00000000-0000-0000-0000-000000000001',
-  ...Object.fromEntries(Object.values(TABLES).map((t) => [t.env, t.id])),
-};
+const LAMBDA_ENV = lambdaEnv('intake', { NODE_OPTIONS: '--enable-source-maps' });
 
 /** GET /v1/openapi.json as API Gateway (payload 2.0) delivers it: no token, no AWS call. */
 const OPENAPI_REQUEST = {
