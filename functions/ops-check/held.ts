@@ -43,3 +43,32 @@ export function heldReport(
     overdueIntakeIds: overdue.slice(0, limit).map((s) => s.intakeId),
   };
 }
+
+export interface StalledReport {
+  /** Extracts still `RECEIVED` longer than the limit after their receipt. */
+  readonly stalled: number;
+  /** Their intake ids, oldest first (at most `limit`). */
+  readonly stalledIntakeIds: readonly string[];
+}
+
+/**
+ * Extracts received but never processed: still `RECEIVED` more than `LIMITS.stalledAfterHours`
+ * after their receipt (an unreadable receipt time counts as stalled). `AWAITING_UPLOAD` is not
+ * counted: a presigned upload that was never used holds no extract.
+ */
+export function stalledReport(
+  statuses: readonly Pick<IntakeStatus, 'intakeId' | 'status' | 'receivedAt'>[],
+  now: Date,
+  afterHours: number = LIMITS.stalledAfterHours,
+  limit = 20,
+): StalledReport {
+  const limitMs = afterHours * 3_600_000;
+  const stalled = statuses
+    .filter((s) => s.status === 'RECEIVED')
+    .map((s) => ({ intakeId: s.intakeId, ageMs: now.getTime() - Date.parse(s.receivedAt) }))
+    .filter((s) => Number.isNaN(s.ageMs) || s.ageMs > limitMs)
+    .sort(
+      (a, b) => (Number.isNaN(b.ageMs) ? Infinity : b.ageMs) - (Number.isNaN(a.ageMs) ? Infinity : a.ageMs),
+    );
+  return { stalled: stalled.length, stalledIntakeIds: stalled.slice(0, limit).map((s) => s.intakeId) };
+}

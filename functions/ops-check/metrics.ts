@@ -10,6 +10,8 @@ export const OPS_METRICS = {
   overdue: 'HeldExtractsOverdue',
   /** Age of the oldest held extract, in seconds (0 when none is held). */
   oldestAge: 'OldestHeldExtractAgeSeconds',
+  /** Extracts still RECEIVED longer than `LIMITS.stalledAfterHours` after their receipt. */
+  stalled: 'StalledExtracts',
 } as const;
 
 /** Dimension carrying the deployment environment, so two environments in one account never mix. */

@@ -11,6 +11,7 @@
  * | `<function>-throttles`     | AWS/Lambda Throttles, each function                       | ≥ 1 in 5 min                   |
  * | `audit-sealing-lag`        | sealer Invocations − Errors (successful runs), per minute | none in 5 consecutive minutes  |
  * | `held-extracts-overdue`    | RulingIntake HeldExtractsOverdue (the ops check)           | ≥ 1 at the last check          |
+ * | `extracts-stalled`         | RulingIntake StalledExtracts (the ops check)               | ≥ 1 at the last check          |
  * | `ops-check-silent`         | ops check Invocations, per 15 minutes                     | none for an hour               |
  * | `api-server-errors`        | AWS/ApiGateway 5xx of the HTTP API                        | ≥ 1 in 5 min                   |
  *
@@ -24,7 +25,10 @@
  *
  * Held extracts: "held for more than 48 hours" is a state, so the ops check measures it every
  * 15 minutes; the overdue alarm keeps its state between checks (missing data: ignore) and a
- * separate alarm reports a check that stopped running.
+ * separate alarm reports a check that stopped running. The same check counts extracts still
+ * `RECEIVED` a day after their receipt (intake paused, a dead letter not redriven, a lost message):
+ * SQS keeps a message 14 days, so the alarm leaves 13 days to act before an extract could be
+ * forgotten.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -183,6 +187,12 @@ export class Monitoring extends Construct {
       { threshold: 1, missing: cw.TreatMissingData.IGNORE },
     );
     alarm(
+      'extracts-stalled',
+      `An extract received more than ${LIMITS.stalledAfterHours} hours ago is still not processed (intake paused, a message in the dead-letter queue, or a lost message). Resume intake or redrive the dead-letter queue; see the README, Operations. SQS keeps a message 14 days.`,
+      this.opsMetric(OPS_METRICS.stalled, environment, 'Maximum', OPS_CHECK_EVERY),
+      { threshold: 1, missing: cw.TreatMissingData.IGNORE },
+    );
+    alarm(
       'ops-check-silent',
       'The ops check has not run for an hour: held extracts are not being measured against their deadline.',
       props.opsCheck.function.metricInvocations({ period: OPS_CHECK_EVERY, statistic: 'Sum' }),
@@ -249,6 +259,7 @@ export class Monitoring extends Construct {
         left: [
           this.opsMetric(OPS_METRICS.held, environment, 'Maximum', period),
           this.opsMetric(OPS_METRICS.overdue, environment, 'Maximum', period),
+          this.opsMetric(OPS_METRICS.stalled, environment, 'Maximum', period),
         ],
         right: [this.opsMetric(OPS_METRICS.oldestAge, environment, 'Maximum', period)],
         width: 8,

@@ -141,6 +141,13 @@ export const LIMITS = {
   logRetentionDays: 90,
   /** Protocol quality deadline: a held extract must be resolved within this many hours of its receipt. */
   heldDeadlineHours: 48,
+  /**
+   * An extract still `RECEIVED` this long after its receipt is stalled: a healthy intake applies it
+   * within minutes and failing ones reach the dead-letter queue within 3 × 6 minutes. What remains
+   * is a pause, a dead letter nobody redrove, or a lost message — and SQS forgets a message after
+   * 14 days, after which nothing would ever process the extract. The ops check alarms on it.
+   */
+  stalledAfterHours: 24,
 } as const;
 
 /** Environment variables shared by functions, the local stack and the CDK stack. */

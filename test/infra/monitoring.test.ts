@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkHeld, metrics as opsMetrics } from '../../functions/ops-check/handler.js';
-import { heldReport } from '../../functions/ops-check/held.js';
+import { heldReport, stalledReport } from '../../functions/ops-check/held.js';
 import { ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../functions/ops-check/metrics.js';
 import { MAX_SEALING_LAG } from '../../infra/constructs/monitoring.js';
 import { OPS_CHECK_EVERY } from '../../infra/constructs/ops-check.js';
@@ -54,7 +54,7 @@ const topic = logicalId(stack.monitoring.topic);
 
 describe('alarms', () => {
   test('every alarm notifies the alarm topic when it fires and when it recovers', () => {
-    assert.equal(alarms.size, 2 + 2 * FUNCTION_NAMES.length + 4);
+    assert.equal(alarms.size, 2 + 2 * FUNCTION_NAMES.length + 5);
     for (const [name, a] of alarms) {
       assert.deepEqual(a.AlarmActions, [ref(topic)], name);
       assert.deepEqual(a.OKActions, [ref(topic)], name);
@@ -133,6 +133,12 @@ describe('alarms', () => {
     assert.equal(a.Period, OPS_CHECK_EVERY.toSeconds());
     assert.equal(a.Threshold, 1);
     assert.equal(a.TreatMissingData, 'ignore');
+    const stalled = alarm('extracts-stalled');
+    assert.equal(stalled.MetricName, OPS_METRICS.stalled);
+    assert.deepEqual(stalled.Dimensions, a.Dimensions);
+    assert.equal(stalled.Threshold, 1);
+    assert.equal(stalled.Period, OPS_CHECK_EVERY.toSeconds());
+    assert.equal(stalled.TreatMissingData, 'ignore');
     const silent = alarm('ops-check-silent') as AlarmProps & { DatapointsToAlarm: number };
     assert.equal(silent.MetricName, 'Invocations');
     assert.deepEqual(silent.Dimensions, [
@@ -213,6 +219,7 @@ describe('dashboard', () => {
       'Invocations',
       'API requests',
       OPS_METRICS.overdue,
+      OPS_METRICS.stalled,
     ]) {
       assert.ok(body.includes(text), text);
     }
@@ -253,19 +260,44 @@ describe('ops check', () => {
     });
   });
 
+  test(`counts extracts still RECEIVED more than ${LIMITS.stalledAfterHours} hours after their receipt, oldest first; other states never`, () => {
+    const after = LIMITS.stalledAfterHours;
+    const report = stalledReport(
+      [
+        status('a', 'RECEIVED', after - 0.1),
+        status('b', 'RECEIVED', after + 1),
+        status('c', 'RECEIVED', 14 * 24),
+        status('d', 'AWAITING_UPLOAD', 100),
+        status('e', 'HELD', 100),
+        status('f', 'APPLIED', 100),
+        status('g', 'REJECTED', 100),
+        { intakeId: 'h', status: 'RECEIVED', receivedAt: 'yesterday' },
+      ],
+      now,
+    );
+    assert.deepEqual(report, { stalled: 3, stalledIntakeIds: ['h', 'c', 'b'] });
+    assert.deepEqual(stalledReport([], now), { stalled: 0, stalledIntakeIds: [] });
+    // SQS keeps a message 14 days: the limit leaves most of them to act.
+    assert.ok(after <= 48, 'stalled extracts must be noticed long before SQS forgets their messages');
+  });
+
   test('an unreadable receipt time counts as overdue (the check errs towards telling an operator)', () => {
     assert.equal(heldReport([{ intakeId: 'x', status: 'HELD', receivedAt: 'yesterday' }], now).overdue, 1);
   });
 
   test('publishes the metrics the alarm and the dashboard read, with the service and environment dimensions', async () => {
     const store: IntakeStatusStore = {
-      list: async () => [status('b', 'HELD', 49) as IntakeStatus],
+      list: async () => [
+        status('b', 'HELD', 49) as IntakeStatus,
+        status('s', 'RECEIVED', 30) as IntakeStatus,
+      ],
       get: async () => undefined,
       received: async () => undefined,
       put: async () => undefined,
     };
     const report = await checkHeld(store, now);
     assert.equal(report.overdue, 1);
+    assert.equal(report.stalled, 1);
     const emf = opsMetrics.serializeMetrics() as {
       _aws: {
         CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
@@ -276,10 +308,11 @@ describe('ops check', () => {
     assert.equal(directive.Namespace, OPS_METRICS.namespace);
     assert.deepEqual(
       directive.Metrics.map((m) => m.Name).sort(),
-      [OPS_METRICS.held, OPS_METRICS.overdue, OPS_METRICS.oldestAge].sort(),
+      [OPS_METRICS.held, OPS_METRICS.overdue, OPS_METRICS.oldestAge, OPS_METRICS.stalled].sort(),
     );
     assert.deepEqual([...directive.Dimensions[0]!].sort(), [ENVIRONMENT_DIMENSION, 'service'].sort());
     assert.equal(emf[OPS_METRICS.overdue], 1);
+    assert.equal(emf[OPS_METRICS.stalled], 1);
   });
 
   test('runs every 15 minutes with Scan on the intake table as its only data right', () => {
