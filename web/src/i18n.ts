@@ -1,12 +1,10 @@
 /** Dutch by default, English on request (remembered in this browser). */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import type { Message } from '../../shared/domain/types.js';
 
+export type { Message };
 export type Lang = 'nl' | 'en';
-export interface Message {
-  readonly nl: string;
-  readonly en: string;
-}
 
 const nl = {
   appTitle: 'Leerkrediet — inname van arresten',

@@ -1,125 +1,50 @@
-/** Response shapes of `/v1` (see shared/http/openapi.ts, served at /v1/openapi.json). */
-import type { Message } from './i18n.js';
+/**
+ * Response shapes of `/v1` (see shared/http/openapi.ts, served at /v1/openapi.json), taken from the
+ * backend's own declarations so that the console cannot drift from the API.
+ *
+ * Type-only imports: esbuild erases them, so none of the backend's code reaches the bundle. The web
+ * type-check does read those modules, which is why web/tsconfig.json lists the Node types.
+ * Where the API answers with an unnamed shape, the type is derived from the function that builds it.
+ */
+import type { ChainVerification } from '../../shared/domain/audit-chain.js';
+import type { AuditRecord, Enrolment, LedgerEntry, PersonName, Student } from '../../shared/ports/index.js';
+import type { createUpload, pageOf } from '../../shared/use-cases/clerk.js';
+import type { setIntake } from '../../shared/use-cases/admin.js';
 
-export type UploadStatus = 'AWAITING_UPLOAD' | 'RECEIVED' | 'APPLIED' | 'DUPLICATE' | 'REJECTED' | 'HELD';
+export type { AuditRecord } from '../../shared/ports/index.js';
+export type { ImportReport } from '../../shared/use-cases/admin.js';
+export type { PublicStatus } from '../../shared/use-cases/clerk.js';
+export type { BatchItem, CreditView } from '../../shared/use-cases/consult.js';
 
-export interface IntakeStatus {
-  readonly intakeId: string;
-  readonly status: UploadStatus;
-  readonly receivedAt: string;
-  readonly updatedAt: string;
-  readonly code?: string;
-  readonly field?: string;
-  readonly message?: Message;
-  readonly rulingNumber?: string;
-}
+/** A page of a list (`items`, and the cursor of the next page while there is one). */
+export type Page<T> = ReturnType<typeof pageOf<T>>;
 
-export interface Page<T> {
-  readonly items: T[];
-  readonly next?: string;
-}
+/** `POST /v1/extracts`: the intake id and the presigned POST for the PDF. */
+export type CreateUpload = Awaited<ReturnType<typeof createUpload>>;
 
-export interface CreateUpload {
-  readonly intakeId: string;
-  readonly upload: { url: string; fields: Record<string, string> };
-  readonly expiresAt: string;
-}
+/** `GET /v1/audit/verify`: the chain check plus the key that signed it (added by verifyTrail). */
+export type Verification = ChainVerification & { readonly publicKeyPem: string };
 
-export interface Correction {
-  readonly rulingNumber: string;
-  readonly rulingDate: string;
-  readonly academicYear: string;
-  readonly institution: string;
-  readonly programme: string;
-  readonly requested: number;
-  readonly returned: number;
-}
-
-export interface Credit {
-  readonly nationalNumber: string;
-  readonly balance: number;
-  readonly openingBalance: number;
-  readonly corrections: Correction[];
-}
-
-export type BatchItem =
-  | { readonly nationalNumber: string; readonly status: 'FOUND'; readonly credit: Credit }
-  | { readonly nationalNumber: string; readonly status: 'NOT_FOUND' }
-  | { readonly nationalNumber: string; readonly status: 'INVALID'; readonly code: string };
-
-export interface AuditRecord {
-  readonly id: string;
-  readonly at: string;
-  readonly actor: { id: string; role: string; institution?: string };
-  readonly onBehalfOf?: string;
-  readonly action: string;
-  readonly subject?: string;
-  readonly purpose: string;
-  readonly outcome: string;
-  readonly requestId: string;
-  readonly details?: Record<string, string | number>;
-}
-
-export interface ChainProblem {
-  readonly kind: string;
-  readonly recordId?: string;
-  readonly checkpoint?: number;
-  readonly detail: string;
-}
-
-export interface Verification {
-  readonly ok: boolean;
-  readonly checkedRecords: number;
-  readonly checkedCheckpoints: number;
-  readonly pending: number;
-  readonly problems: ChainProblem[];
-  readonly firstProblem: ChainProblem | null;
-  readonly problemsOutsideRange: number;
-  readonly latestSequence: number | null;
-  readonly sealedUpTo: string | null;
-  readonly publicKeyPem?: string;
-}
-
-export interface LedgerEntry {
-  readonly rulingNumber: string;
-  readonly rulingDate: string;
-  readonly academicYear: string;
-  readonly institution: string;
-  readonly programme: string;
-  readonly requested: number;
-  readonly returned: number;
-  readonly appliedAt: string;
-}
-
-export interface Enrolment {
-  readonly institution: string;
-  readonly academicYear: string;
-  readonly source: string;
-  readonly by: string;
-  readonly at: string;
-}
-
-export interface SubjectReport {
+/**
+ * `GET /v1/audit/subjects/{nationalNumber}`, as subjectReport (shared/use-cases/audit-queries.ts)
+ * builds it from the ledger's and the log's records, the pseudonym left out. Spelled out from the
+ * port types rather than derived from subjectReport: that module would bring every AWS adapter
+ * into the web type-check.
+ */
+export interface SubjectReport extends Partial<Pick<Student, 'balance' | 'openingBalance'>> {
   readonly nationalNumber: string;
   readonly known: boolean;
-  readonly name?: { surname: string; givenNames: string };
-  readonly balance?: number;
-  readonly openingBalance?: number;
-  readonly ledgerEntries: LedgerEntry[];
-  readonly enrolments: Enrolment[];
+  readonly name?: PersonName;
+  readonly ledgerEntries: Omit<LedgerEntry, 'pseudonym'>[];
+  readonly enrolments: Omit<Enrolment, 'pseudonym'>[];
   readonly accesses: Omit<AuditRecord, 'subject'>[];
 }
 
+/**
+ * `GET`/`PUT /v1/admin/intake`. getIntake returns it unnamed with `state` widened to string, so the
+ * states are taken from setIntake, which accepts exactly these.
+ */
 export interface IntakeState {
-  readonly state: 'running' | 'paused';
+  readonly state: Parameters<typeof setIntake>[2];
   readonly queue?: Record<string, number>;
-}
-
-export interface ImportReport {
-  readonly lines: number;
-  readonly accepted: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly unchanged: number;
-  readonly refused: { line: number; code: string; message: Message }[];
 }

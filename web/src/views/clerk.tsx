@@ -6,7 +6,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { ApiProblem, postToS3 } from '../api.js';
 import { useI18n, type Key } from '../i18n.js';
-import type { CreateUpload, IntakeStatus, Page } from '../types.js';
+import type { CreateUpload, PublicStatus, Page } from '../types.js';
 import { Badge, PageTitle, Problem, TableWrap, useApp, usePolling } from '../ui.js';
 
 /** The service's limit (LIMITS.maxExtractBytes), checked here too so the clerk learns it at once. */
@@ -36,8 +36,8 @@ export function ClerkHome() {
   const { t, msg, dateTime } = useI18n();
   const { api } = useApp();
   const [items, setItems] = useState<UploadItem[]>([]);
-  const [list, setList] = useState<IntakeStatus[]>();
-  const [older, setOlder] = useState<IntakeStatus[]>([]);
+  const [list, setList] = useState<PublicStatus[]>();
+  const [older, setOlder] = useState<PublicStatus[]>([]);
   const [cursor, setCursor] = useState<string>();
   const [listError, setListError] = useState<unknown>();
   const [dragging, setDragging] = useState(false);
@@ -46,7 +46,7 @@ export function ClerkHome() {
 
   const refresh = async () => {
     try {
-      const page = await api.json<Page<IntakeStatus>>('GET', `/v1/extracts?limit=${PAGE}`);
+      const page = await api.json<Page<PublicStatus>>('GET', `/v1/extracts?limit=${PAGE}`);
       setListError(undefined);
       // Say it when one of this session's uploads reaches its outcome.
       for (const s of page.items) {
@@ -70,7 +70,7 @@ export function ClerkHome() {
   const loadOlder = async () => {
     if (!cursor) return;
     try {
-      const page = await api.json<Page<IntakeStatus>>(
+      const page = await api.json<Page<PublicStatus>>(
         'GET',
         `/v1/extracts?limit=${PAGE}&next=${encodeURIComponent(cursor)}`,
       );

@@ -12,7 +12,7 @@ import {
 } from '../../../shared/domain/national-number.js';
 import { csvCell, downloadText } from '../api.js';
 import { useI18n, type Key, type Translate } from '../i18n.js';
-import type { BatchItem, Credit } from '../types.js';
+import type { BatchItem, CreditView } from '../types.js';
 import {
   Badge,
   NationalNumberField,
@@ -36,7 +36,7 @@ function purposeOptions(t: Translate) {
   ];
 }
 
-function CreditCard(props: { credit: Credit }) {
+function CreditCard(props: { credit: CreditView }) {
   const { t, date } = useI18n();
   const { credit } = props;
   return (
@@ -102,13 +102,13 @@ export function InstitutionLookup() {
   const [purpose, setPurpose] = useState('');
   const [touched, setTouched] = useState(false);
   const [purposeError, setPurposeError] = useState(false);
-  const [result, setResult] = useState<Credit>();
+  const [result, setResult] = useState<CreditView>();
   const [asked, setAsked] = useState<string>();
   const formRef = useRef<HTMLFormElement>(null);
   const lookup = useAction(async (digits: string, p: string) => {
     setResult(undefined);
     setAsked(maskNationalNumber(digits));
-    const credit = await api.json<Credit>(
+    const credit = await api.json<CreditView>(
       'GET',
       `/v1/students/${encodeURIComponent(digits)}/learning-credit?purpose=${encodeURIComponent(p)}`,
     );

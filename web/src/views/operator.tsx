@@ -4,12 +4,12 @@
  */
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useI18n, isKey } from '../i18n.js';
-import type { ImportReport, IntakeState, IntakeStatus } from '../types.js';
+import type { ImportReport, IntakeState, PublicStatus } from '../types.js';
 import { Badge, Notice, PageTitle, Problem, TableWrap, useAction, useApp, usePolling } from '../ui.js';
 
 const QUEUE_ORDER = ['visible', 'inFlight', 'delayed', 'deadLetters'];
 
-function HeldRow(props: { item: IntakeStatus; onDone: (text: string) => void }) {
+function HeldRow(props: { item: PublicStatus; onDone: (text: string) => void }) {
   const { t, msg, dateTime } = useI18n();
   const { api } = useApp();
   const { item } = props;
@@ -17,7 +17,7 @@ function HeldRow(props: { item: IntakeStatus; onDone: (text: string) => void }) 
   const [reason, setReason] = useState('');
   const reasonId = useId();
   const act = useAction(async (verb: 'approve' | 'reject') => {
-    await api.json<IntakeStatus>(
+    await api.json<PublicStatus>(
       'POST',
       `/v1/admin/held/${encodeURIComponent(item.intakeId)}:${verb}`,
       verb === 'reject' ? (reason.trim() ? { reason: reason.trim() } : {}) : undefined,
@@ -89,7 +89,7 @@ export function OperatorIntake() {
   const { t } = useI18n();
   const { api } = useApp();
   const [intake, setIntake] = useState<IntakeState>();
-  const [held, setHeld] = useState<IntakeStatus[]>();
+  const [held, setHeld] = useState<PublicStatus[]>();
   const [error, setError] = useState<unknown>();
   const [updated, setUpdated] = useState<Date>();
   const [done, setDone] = useState<string>();
@@ -105,7 +105,7 @@ export function OperatorIntake() {
   };
   const refreshHeld = async () => {
     try {
-      setHeld((await api.json<{ items: IntakeStatus[] }>('GET', '/v1/admin/held')).items);
+      setHeld((await api.json<{ items: PublicStatus[] }>('GET', '/v1/admin/held')).items);
     } catch (e) {
       setError(e);
     }
