@@ -27,6 +27,7 @@ import {
   arbExtractSpec,
 } from '../fixtures/arbitraries.js';
 import {
+  DUTCH_MONTHS,
   INSTITUTIONS,
   formatNationalNumber,
   hasValidCheckDigits,
@@ -275,21 +276,6 @@ export function clean(s: string): string {
 }
 const norm = (s: string): string => clean(s).toLocaleLowerCase('nl');
 
-const MONTHS = [
-  'januari',
-  'februari',
-  'maart',
-  'april',
-  'mei',
-  'juni',
-  'juli',
-  'augustus',
-  'september',
-  'oktober',
-  'november',
-  'december',
-];
-
 function calendar(y: number, m: number, d: number): string | undefined {
   const t = new Date(Date.UTC(y, m - 1, d));
   if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return undefined;
@@ -307,7 +293,10 @@ function readDate(text: string, now: Date): string | undefined {
   let m = /^(\d{1,2}) (\p{L}+) (\d{4})$/u.exec(t);
   let iso: string | undefined;
   if (m) {
-    const month = MONTHS.indexOf(m[2]!) + 1;
+    // The month names are the fixtures' list: the language's twelve names, not a reading of the
+    // format. The parser keeps its own list, so a wrong or misplaced name in this one still fails
+    // the fuzz tests (an unmutated extract rejected, or read with another date).
+    const month = DUTCH_MONTHS.indexOf(m[2]!) + 1;
     iso = month ? calendar(Number(m[3]), month, Number(m[1])) : undefined;
   } else if ((m = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/.exec(t))) {
     iso = calendar(Number(m[4]), Number(m[3]), Number(m[1]));
