@@ -11,6 +11,7 @@ import {
   arnOf,
   assertPrivateBucket,
   bucketPolicyBySid,
+  DENY_WITHOUT_TLS,
   encryptionDenials,
   ref,
   synthesize,
@@ -74,11 +75,7 @@ describe('audit checkpoint bucket', () => {
       Bucket: ref(bucket),
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 's3:*',
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
+          DENY_WITHOUT_TLS,
           Match.objectLike({
             Effect: 'Deny',
             Principal: { AWS: '*' },

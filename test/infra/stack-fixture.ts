@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { PROJECT_ROOT } from '../../infra/bundling.js';
 import { readDeployConfig } from '../../infra/config.js';
@@ -361,6 +361,13 @@ export function assertPrivateBucket(props: Record<string, unknown>): void {
   });
   assert.deepEqual(props['OwnershipControls'], { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
 }
+
+/** The bucket policy statement that denies every request made without TLS (a `Match` for `arrayWith`). */
+export const DENY_WITHOUT_TLS = Match.objectLike({
+  Effect: 'Deny',
+  Action: 's3:*',
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+});
 
 /** The statements of a bucket's policy, by Sid. */
 export function bucketPolicyBySid(

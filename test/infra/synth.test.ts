@@ -17,6 +17,7 @@ import {
   arnOf,
   assertPrivateBucket,
   contains,
+  DENY_WITHOUT_TLS,
   logicalId,
   ref,
   resourcesOf,
@@ -97,13 +98,7 @@ describe('extracts bucket', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: ref(bucket),
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 's3:*',
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
-        ]),
+        Statement: Match.arrayWith([DENY_WITHOUT_TLS]),
       },
     });
   });
