@@ -14,7 +14,7 @@ import type { setIntake } from '../../shared/use-cases/admin.js';
 export type { AuditRecord } from '../../shared/ports/index.js';
 export type { ImportReport } from '../../shared/use-cases/admin.js';
 export type { PublicStatus } from '../../shared/use-cases/clerk.js';
-export type { BatchItem, CreditView } from '../../shared/use-cases/consult.js';
+export type { BatchItem, Correction, CreditView } from '../../shared/use-cases/consult.js';
 
 /** A page of a list (`items`, and the cursor of the next page while there is one). */
 export type Page<T> = ReturnType<typeof pageOf<T>>;

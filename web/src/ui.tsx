@@ -1,4 +1,4 @@
-/** Small building blocks shared by the screens: router, polling, alerts, tables, the national-number field. */
+/** Small building blocks shared by the screens: router, polling, alerts, tables, figures, form fields. */
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
 import { useContext, useEffect, useId, useRef, useState } from 'preact/hooks';
@@ -8,6 +8,7 @@ import type { Api } from './api.js';
 import { ApiProblem } from './api.js';
 import { useI18n, type Key } from './i18n.js';
 import type { Session } from './auth.js';
+import type { Correction } from './types.js';
 
 // ---- context ------------------------------------------------------------------------------------
 
@@ -142,6 +143,117 @@ export function TableWrap(props: { label: string; children: ComponentChildren })
   );
 }
 
+/** A column of a `DataTable`: its header and what each row shows in it. */
+export interface Column<T> {
+  readonly head: ComponentChildren;
+  readonly cell: (row: T) => ComponentChildren;
+  /** Figures: header and cells aligned right. */
+  readonly num?: boolean;
+  /** A class for the cells (not the header). */
+  readonly class?: string;
+}
+
+/**
+ * A table of rows in a `TableWrap`, one column header per column; with `empty`, a paragraph saying
+ * so instead when there are no rows.
+ */
+export function DataTable<T>(props: {
+  label: string;
+  columns: readonly Column<T>[];
+  rows: readonly T[];
+  rowKey: (row: T, index: number) => string | number;
+  /** Attributes of a row (`data-*` for tests and styles). */
+  rowProps?: (row: T) => Record<string, string>;
+  class?: string;
+  empty?: ComponentChildren;
+}) {
+  if (props.empty !== undefined && props.rows.length === 0) return <p>{props.empty}</p>;
+  return (
+    <TableWrap label={props.label}>
+      <table class={props.class}>
+        <thead>
+          <tr>
+            {props.columns.map((c, i) => (
+              <th key={i} scope="col" class={c.num ? 'num' : undefined}>
+                {c.head}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r, i) => (
+            <tr key={props.rowKey(r, i)} {...props.rowProps?.(r)}>
+              {props.columns.map((c, j) => (
+                <td key={j} class={c.num ? 'num' : c.class}>
+                  {c.cell(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+/** The ruling corrections of a student's credit: an institution's lookup, the subject report's ledger. */
+export function CreditLinesTable(props: {
+  label: string;
+  lines: readonly Correction[];
+  empty: string;
+  /** The credits the student asked back, besides those returned. */
+  requested?: boolean;
+}) {
+  const { t, date } = useI18n();
+  const columns: Column<Correction>[] = [
+    { head: t('colRuling'), cell: (c) => c.rulingNumber },
+    { head: t('colRulingDate'), class: 'nowrap', cell: (c) => date(c.rulingDate) },
+    { head: t('colYear'), class: 'nowrap', cell: (c) => c.academicYear },
+    { head: t('colInstitution'), cell: (c) => institutionLabel(c.institution) },
+    { head: t('colProgramme'), cell: (c) => c.programme },
+    ...(props.requested
+      ? [{ head: t('colRequested'), num: true, cell: (c: Correction) => c.requested }]
+      : []),
+    { head: t('colReturned'), num: true, cell: (c) => c.returned },
+  ];
+  return (
+    <DataTable
+      label={props.label}
+      columns={columns}
+      rows={props.lines}
+      rowKey={(c, i) => `${c.rulingNumber}-${i}`}
+      empty={props.empty}
+    />
+  );
+}
+
+/** One figure of a `<dl class="figures">`: a label over a large number (or a smaller one). */
+export function Figure(props: {
+  label: string;
+  small?: boolean;
+  testId?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div>
+      <dt>{props.label}</dt>
+      <dd class={props.small ? 'figure figure-small' : 'figure'} data-testid={props.testId}>
+        {props.children}
+      </dd>
+    </div>
+  );
+}
+
+/** One count of a `<dl class="counts">`, marked when it is a bad sign. */
+export function Count(props: { label: string; value: number | undefined; bad?: boolean; name?: string }) {
+  return (
+    <div class={props.bad ? 'count count-bad' : 'count'} data-count={props.name}>
+      <dt>{props.label}</dt>
+      <dd>{props.value}</dd>
+    </div>
+  );
+}
+
 /** The page title; focused after navigation so screen readers announce the new screen. */
 export function PageTitle(props: { children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
@@ -171,6 +283,34 @@ const STATUS_CLASS: Record<string, string> = {
 export function Badge(props: { tone: string; children: ComponentChildren }) {
   const tone = STATUS_CLASS[props.tone.split(':')[0] ?? ''] ?? 'neutral';
   return <span class={`badge badge-${tone}`}>{props.children}</span>;
+}
+
+// ---- form fields --------------------------------------------------------------------------------
+
+/**
+ * A labelled form field: the label for the control with `id`, the control, and the hint the control
+ * is described by (`${id}-hint`, read out as it changes when `live`).
+ */
+function Field(props: {
+  id: string;
+  label: string;
+  /** Classes besides `field`. */
+  class?: string;
+  hint?: ComponentChildren;
+  live?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class={props.class ? `field ${props.class}` : 'field'}>
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+      {props.hint ? (
+        <p id={`${props.id}-hint`} class="hint" aria-live={props.live ? 'polite' : undefined}>
+          {props.hint}
+        </p>
+      ) : null}
+    </div>
+  );
 }
 
 // ---- the national-number field --------------------------------------------------------------
@@ -209,8 +349,18 @@ export function NationalNumberField(props: {
     hint = t(`nn${check.problem ?? 'FORMAT'}` as Key);
   }
   return (
-    <div class={`field nn-field nn-${state}`}>
-      <label for={id}>{props.label}</label>
+    <Field
+      id={id}
+      label={props.label}
+      class={`nn-field nn-${state}`}
+      live
+      hint={
+        <>
+          {state === 'valid' ? '✓ ' : state === 'invalid' ? '✗ ' : ''}
+          {hint}
+        </>
+      }
+    >
       <input
         id={id}
         name={props.name ?? 'nationalNumber'}
@@ -225,11 +375,7 @@ export function NationalNumberField(props: {
         value={props.value}
         onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
       />
-      <p id={`${id}-hint`} class="hint" aria-live="polite">
-        {state === 'valid' ? '✓ ' : state === 'invalid' ? '✗ ' : ''}
-        {hint}
-      </p>
-    </div>
+    </Field>
   );
 }
 
@@ -246,8 +392,7 @@ export function Select(props: {
 }) {
   const id = useId();
   return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
+    <Field id={id} label={props.label} hint={props.hint}>
       <select
         id={id}
         value={props.value}
@@ -261,12 +406,7 @@ export function Select(props: {
           </option>
         ))}
       </select>
-      {props.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {props.hint}
-        </p>
-      ) : null}
-    </div>
+    </Field>
   );
 }
 
@@ -281,8 +421,7 @@ export function TextField(props: {
 }) {
   const id = useId();
   return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
+    <Field id={id} label={props.label} hint={props.hint}>
       <input
         id={id}
         name={props.name}
@@ -292,13 +431,63 @@ export function TextField(props: {
         aria-describedby={props.hint ? `${id}-hint` : undefined}
         onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
       />
-      {props.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {props.hint}
-        </p>
-      ) : null}
+    </Field>
+  );
+}
+
+/** A file picker for a CSV list; `onFile` gets the chosen file (undefined when the choice is cleared). */
+export function CsvFileField(props: { label: string; onFile: (file: File | undefined) => void }) {
+  const id = useId();
+  return (
+    <Field id={id} label={props.label}>
+      <input
+        id={id}
+        type="file"
+        accept=".csv,text/csv,text/plain"
+        onChange={(e) => props.onFile((e.currentTarget as HTMLInputElement).files?.[0])}
+      />
+    </Field>
+  );
+}
+
+/**
+ * A form in a card, its fields in a grid. The screen checks what is typed itself (`noValidate`: it
+ * says next to the field what is wrong) and gets the form on submit.
+ */
+export function CardForm(props: { onSubmit: (form: HTMLFormElement) => void; children: ComponentChildren }) {
+  return (
+    <form
+      class="card form-grid"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit(e.currentTarget);
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
+/** A form's buttons: the primary submit button (disabled while busy), then any others. */
+export function FormActions(props: { submit: string; busy: boolean; children?: ComponentChildren }) {
+  return (
+    <div class="form-actions">
+      <button type="submit" class="button-primary" disabled={props.busy}>
+        {props.submit}
+      </button>
+      {props.children}
     </div>
   );
+}
+
+/** What is missing from a form before it can be sent (an alert across the form's grid). */
+export function FormError(props: { text: string | undefined }) {
+  return props.text ? (
+    <div class="alert alert-error span-all" role="alert">
+      {props.text}
+    </div>
+  ) : null;
 }
 
 /** Masks a pseudonym for display: enough to tell records apart, short enough to read. */

@@ -10,12 +10,16 @@ import { useI18n, isKey, type Key } from '../i18n.js';
 import type { AuditRecord, Page, SubjectReport, Verification } from '../types.js';
 import {
   Badge,
+  CardForm,
+  CreditLinesTable,
+  DataTable,
+  Figure,
+  FormActions,
   NationalNumberField,
   Notice,
   PageTitle,
   Problem,
   Select,
-  TableWrap,
   TextField,
   INSTITUTIONS,
   institutionLabel,
@@ -23,6 +27,7 @@ import {
   shortId,
   useAction,
   useApp,
+  type Column,
 } from '../ui.js';
 import { AccessChart, dayKey } from './chart.js';
 
@@ -82,51 +87,42 @@ function Actor(props: { actor: AuditRecord['actor'] }) {
   );
 }
 
+type EventRecord = Omit<AuditRecord, 'subject'> & { subject?: string };
+
 export function EventsTable(props: {
-  records: readonly (Omit<AuditRecord, 'subject'> & { subject?: string })[];
+  records: readonly EventRecord[];
   label: string;
   /** The pseudonym column (not in a report about one person). */
   subject?: boolean;
+  /** Said instead of the table when there are no records. */
+  empty: string;
 }) {
-  const subject = props.subject ?? true;
   const { t, dateTime } = useI18n();
+  const columns: Column<EventRecord>[] = [
+    { head: t('colAt'), class: 'nowrap', cell: (r) => dateTime(r.at) },
+    { head: t('colActor'), cell: (r) => <Actor actor={r.actor} /> },
+    { head: t('colAction'), cell: (r) => <code>{r.action}</code> },
+    ...((props.subject ?? true)
+      ? [
+          {
+            head: t('colSubject'),
+            cell: (r: EventRecord) => <span title={r.subject}>{shortId(r.subject)}</span>,
+          },
+        ]
+      : []),
+    { head: t('colPurpose'), cell: (r) => r.purpose },
+    { head: t('colOutcome'), cell: (r) => <Badge tone={r.outcome}>{r.outcome}</Badge> },
+  ];
   return (
-    <TableWrap label={props.label}>
-      <table class="events">
-        <thead>
-          <tr>
-            <th scope="col">{t('colAt')}</th>
-            <th scope="col">{t('colActor')}</th>
-            <th scope="col">{t('colAction')}</th>
-            {subject ? <th scope="col">{t('colSubject')}</th> : null}
-            <th scope="col">{t('colPurpose')}</th>
-            <th scope="col">{t('colOutcome')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.records.map((r) => (
-            <tr key={r.id} data-action={r.action} data-outcome={r.outcome}>
-              <td class="nowrap">{dateTime(r.at)}</td>
-              <td>
-                <Actor actor={r.actor} />
-              </td>
-              <td>
-                <code>{r.action}</code>
-              </td>
-              {subject ? (
-                <td>
-                  <span title={r.subject}>{shortId(r.subject)}</span>
-                </td>
-              ) : null}
-              <td>{r.purpose}</td>
-              <td>
-                <Badge tone={r.outcome}>{r.outcome}</Badge>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
+    <DataTable
+      label={props.label}
+      class="events"
+      columns={columns}
+      rows={props.records}
+      rowKey={(r) => r.id}
+      rowProps={(r) => ({ 'data-action': r.action, 'data-outcome': r.outcome })}
+      empty={props.empty}
+    />
   );
 }
 
@@ -211,10 +207,7 @@ export function AuditLog() {
         />
         <TextField label={t('fFrom')} name="from" type="date" value={form.from} onInput={set('from')} />
         <TextField label={t('fTo')} name="to" type="date" value={form.to} onInput={set('to')} />
-        <div class="form-actions">
-          <button type="submit" class="button-primary" disabled={load.busy}>
-            {t('search')}
-          </button>
+        <FormActions submit={t('search')} busy={load.busy}>
           <button
             type="button"
             onClick={() => {
@@ -231,7 +224,7 @@ export function AuditLog() {
           >
             {t('exportCsv')}
           </button>
-        </div>
+        </FormActions>
       </form>
       <Problem error={load.error ?? exportCsv.error} />
       {exported !== undefined ? <Notice kind="ok">{t('exported', { n: exported })}</Notice> : null}
@@ -240,11 +233,7 @@ export function AuditLog() {
           <h2 id="events-title" class="visually-hidden">
             {t('results', { n: page.items.length })}
           </h2>
-          {page.items.length === 0 ? (
-            <p>{t('noEvents')}</p>
-          ) : (
-            <EventsTable records={page.items} label={t('logTitle')} />
-          )}
+          <EventsTable records={page.items} label={t('logTitle')} empty={t('noEvents')} />
           <nav class="pager" aria-label={t('page', { n: cursors.length + 1 })}>
             <button
               type="button"
@@ -447,7 +436,7 @@ export function AuditVerify() {
 }
 
 export function AuditSubject() {
-  const { t, date, dateTime } = useI18n();
+  const { t, dateTime } = useI18n();
   const { api } = useApp();
   const [number, setNumber] = useState('');
   const [touched, setTouched] = useState(false);
@@ -462,11 +451,8 @@ export function AuditSubject() {
     <>
       <PageTitle>{t('subjectTitle')}</PageTitle>
       <p class="lead">{t('subjectIntro')}</p>
-      <form
-        class="card form-grid"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
+      <CardForm
+        onSubmit={() => {
           setTouched(true);
           if (!isValidNationalNumber(number)) return;
           const digits = stripSeparators(number);
@@ -476,12 +462,8 @@ export function AuditSubject() {
         }}
       >
         <NationalNumberField label={t('nn')} value={number} onInput={setNumber} required touched={touched} />
-        <div class="form-actions">
-          <button type="submit" class="button-primary" disabled={get.busy}>
-            {t('subjectRun')}
-          </button>
-        </div>
-      </form>
+        <FormActions submit={t('subjectRun')} busy={get.busy} />
+      </CardForm>
       {get.error ? <p class="muted">{asked}</p> : null}
       <Problem error={get.error} />
       {report ? (
@@ -490,59 +472,21 @@ export function AuditSubject() {
           {!report.known ? <p>{t('subjectUnknown')}</p> : null}
           <dl class="figures">
             {report.name ? (
-              <div>
-                <dt>{t('name')}</dt>
-                <dd class="figure figure-small">
-                  {report.name.surname}, {report.name.givenNames}
-                </dd>
-              </div>
+              <Figure label={t('name')} small>
+                {report.name.surname}, {report.name.givenNames}
+              </Figure>
             ) : null}
             {report.balance !== undefined ? (
-              <div>
-                <dt>{t('balance')}</dt>
-                <dd class="figure">{t('credits', { n: report.balance })}</dd>
-              </div>
+              <Figure label={t('balance')}>{t('credits', { n: report.balance })}</Figure>
             ) : null}
             {report.openingBalance !== undefined ? (
-              <div>
-                <dt>{t('opening')}</dt>
-                <dd class="figure figure-small">{t('credits', { n: report.openingBalance })}</dd>
-              </div>
+              <Figure label={t('opening')} small>
+                {t('credits', { n: report.openingBalance })}
+              </Figure>
             ) : null}
           </dl>
           <h3>{t('ledgerEntries')}</h3>
-          {report.ledgerEntries.length === 0 ? (
-            <p>{t('none')}</p>
-          ) : (
-            <TableWrap label={t('ledgerEntries')}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('colRuling')}</th>
-                    <th scope="col">{t('colRulingDate')}</th>
-                    <th scope="col">{t('colYear')}</th>
-                    <th scope="col">{t('colInstitution')}</th>
-                    <th scope="col">{t('colProgramme')}</th>
-                    <th scope="col" class="num">
-                      {t('colReturned')}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.ledgerEntries.map((e, i) => (
-                    <tr key={i}>
-                      <td>{e.rulingNumber}</td>
-                      <td class="nowrap">{date(e.rulingDate)}</td>
-                      <td class="nowrap">{e.academicYear}</td>
-                      <td>{institutionLabel(e.institution)}</td>
-                      <td>{e.programme}</td>
-                      <td class="num">{e.returned}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
-          )}
+          <CreditLinesTable label={t('ledgerEntries')} lines={report.ledgerEntries} empty={t('none')} />
           <h3>{t('enrolments')}</h3>
           {report.enrolments.length === 0 ? (
             <p>{t('none')}</p>
@@ -557,11 +501,7 @@ export function AuditSubject() {
             </ul>
           )}
           <h3>{t('accesses')}</h3>
-          {report.accesses.length === 0 ? (
-            <p>{t('none')}</p>
-          ) : (
-            <EventsTable records={report.accesses} label={t('accesses')} subject={false} />
-          )}
+          <EventsTable records={report.accesses} label={t('accesses')} subject={false} empty={t('none')} />
         </section>
       ) : null}
     </>

@@ -5,7 +5,7 @@
  */
 import { useI18n } from '../i18n.js';
 import type { AuditRecord } from '../types.js';
-import { TableWrap } from '../ui.js';
+import { DataTable } from '../ui.js';
 
 /** Okabe–Ito colours (distinguishable with colour-vision deficiencies), then a few dark extras. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#332288', '#666666'];
@@ -209,39 +209,22 @@ export function AccessChart(props: { records: readonly AuditRecord[]; days: read
       ) : null}
       <details>
         <summary>{t('chartTable')}</summary>
-        <TableWrap label={t('chartTable')}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('colDay')}</th>
-                <th scope="col">{t('colInstitution')}</th>
-                <th scope="col" class="num">
-                  {t('chartAllowed')}
-                </th>
-                <th scope="col" class="num">
-                  {t('chartDenied')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {days.flatMap((day) =>
-                data.institutions.flatMap((inst) => {
-                  const c = data.counts.get(inst)?.get(day);
-                  return c
-                    ? [
-                        <tr key={`${day}-${inst}`}>
-                          <td>{label(day)}</td>
-                          <td>{inst}</td>
-                          <td class="num">{c.allowed}</td>
-                          <td class="num">{c.denied}</td>
-                        </tr>,
-                      ]
-                    : [];
-                }),
-              )}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label={t('chartTable')}
+          columns={[
+            { head: t('colDay'), cell: (r) => label(r.day) },
+            { head: t('colInstitution'), cell: (r) => r.inst },
+            { head: t('chartAllowed'), num: true, cell: (r) => r.allowed },
+            { head: t('chartDenied'), num: true, cell: (r) => r.denied },
+          ]}
+          rows={days.flatMap((day) =>
+            data.institutions.flatMap((inst) => {
+              const c = data.counts.get(inst)?.get(day);
+              return c ? [{ day, inst, ...c }] : [];
+            }),
+          )}
+          rowKey={(r) => `${r.day}-${r.inst}`}
+        />
       </details>
     </figure>
   );

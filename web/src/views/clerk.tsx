@@ -7,7 +7,7 @@ import { useRef, useState } from 'preact/hooks';
 import { ApiProblem, postToS3 } from '../api.js';
 import { useI18n, type Key } from '../i18n.js';
 import type { CreateUpload, PublicStatus, Page } from '../types.js';
-import { Badge, PageTitle, Problem, TableWrap, useApp, usePolling } from '../ui.js';
+import { Badge, DataTable, PageTitle, Problem, useApp, usePolling, type Column } from '../ui.js';
 
 /** The service's limit (LIMITS.maxExtractBytes), checked here too so the clerk learns it at once. */
 const MAX_BYTES = 10 * 1024 * 1024;
@@ -88,6 +88,31 @@ export function ClerkHome() {
     items.some((i) => i.state === 'waiting' || i.state === 'uploading') ||
     (list ?? []).some((s) => !FINAL.has(s.status) && Date.now() - Date.parse(s.updatedAt) < 15 * 60_000);
   usePolling(refresh, busy ? 1500 : 10_000, [busy]);
+
+  const columns: Column<PublicStatus>[] = [
+    { head: t('colReceived'), class: 'nowrap', cell: (s) => dateTime(s.receivedAt) },
+    {
+      head: t('colFile'),
+      cell: (s) => (
+        <>
+          {fileNames.get(s.intakeId) ? <span class="file-name">{fileNames.get(s.intakeId)}</span> : null}
+          <span class="intake-id">{s.intakeId}</span>
+        </>
+      ),
+    },
+    { head: t('colStatus'), cell: (s) => <Badge tone={s.status}>{t(`st_${s.status}` as Key)}</Badge> },
+    { head: t('colRuling'), cell: (s) => s.rulingNumber ?? '—' },
+    {
+      head: t('colWhat'),
+      class: 'reason',
+      cell: (s) => (
+        <>
+          {s.message ? msg(s.message) : t(`stHint_${s.status}` as Key)}
+          {s.code ? <span class="code"> {s.code}</span> : null}
+        </>
+      ),
+    },
+  ];
 
   const update = (key: number, patch: Partial<UploadItem>) =>
     setItems((all) => all.map((i) => (i.key === key ? { ...i, ...patch } : i)));
@@ -212,42 +237,17 @@ export function ClerkHome() {
           {announcement}
         </div>
         <Problem error={listError} />
-        {list && rows.length === 0 ? <p>{t('noUploads')}</p> : null}
-        {rows.length ? (
-          <TableWrap label={t('myUploads')}>
-            <table class="uploads">
-              <thead>
-                <tr>
-                  <th scope="col">{t('colReceived')}</th>
-                  <th scope="col">{t('colFile')}</th>
-                  <th scope="col">{t('colStatus')}</th>
-                  <th scope="col">{t('colRuling')}</th>
-                  <th scope="col">{t('colWhat')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((s) => (
-                  <tr key={s.intakeId} data-intake={s.intakeId} data-status={s.status}>
-                    <td class="nowrap">{dateTime(s.receivedAt)}</td>
-                    <td>
-                      {fileNames.get(s.intakeId) ? (
-                        <span class="file-name">{fileNames.get(s.intakeId)}</span>
-                      ) : null}
-                      <span class="intake-id">{s.intakeId}</span>
-                    </td>
-                    <td>
-                      <Badge tone={s.status}>{t(`st_${s.status}` as Key)}</Badge>
-                    </td>
-                    <td>{s.rulingNumber ?? '—'}</td>
-                    <td class="reason">
-                      {s.message ? msg(s.message) : t(`stHint_${s.status}` as Key)}
-                      {s.code ? <span class="code"> {s.code}</span> : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+        {/* Nothing until the first answer (older pages are only fetched after it). */}
+        {list ? (
+          <DataTable
+            label={t('myUploads')}
+            class="uploads"
+            columns={columns}
+            rows={rows}
+            rowKey={(s) => s.intakeId}
+            rowProps={(s) => ({ 'data-intake': s.intakeId, 'data-status': s.status })}
+            empty={t('noUploads')}
+          />
         ) : null}
         {cursor ? (
           <p>

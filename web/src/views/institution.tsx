@@ -3,7 +3,7 @@
  * as typed, shown masked afterwards), or a CSV list looked up 100 at a time. A purpose is required;
  * every lookup is audited by the API before it answers.
  */
-import { useId, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { PURPOSES } from '../../../shared/config/routes.js';
 import {
   checkNationalNumber,
@@ -15,15 +15,21 @@ import { useI18n, type Key, type Translate } from '../i18n.js';
 import type { BatchItem, CreditView } from '../types.js';
 import {
   Badge,
+  CardForm,
+  CreditLinesTable,
+  CsvFileField,
+  DataTable,
+  Figure,
+  FormActions,
+  FormError,
   NationalNumberField,
   PageTitle,
   Problem,
   Select,
-  TableWrap,
-  institutionLabel,
   isValidNationalNumber,
   useAction,
   useApp,
+  type Column,
 } from '../ui.js';
 
 const BATCH_SIZE = 100;
@@ -37,60 +43,26 @@ function purposeOptions(t: Translate) {
 }
 
 function CreditCard(props: { credit: CreditView }) {
-  const { t, date } = useI18n();
+  const { t } = useI18n();
   const { credit } = props;
   return (
     <section class="card result" aria-labelledby="credit-title">
       <h2 id="credit-title">{t('creditOf', { nn: credit.nationalNumber })}</h2>
       <dl class="figures">
-        <div>
-          <dt>{t('balance')}</dt>
-          <dd class="figure" data-testid="balance">
-            {t('credits', { n: credit.balance })}
-          </dd>
-        </div>
-        <div>
-          <dt>{t('opening')}</dt>
-          <dd class="figure figure-small">{t('credits', { n: credit.openingBalance })}</dd>
-        </div>
+        <Figure label={t('balance')} testId="balance">
+          {t('credits', { n: credit.balance })}
+        </Figure>
+        <Figure label={t('opening')} small>
+          {t('credits', { n: credit.openingBalance })}
+        </Figure>
       </dl>
       <h3>{t('corrections')}</h3>
-      {credit.corrections.length === 0 ? (
-        <p>{t('noCorrections')}</p>
-      ) : (
-        <TableWrap label={t('corrections')}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('colRuling')}</th>
-                <th scope="col">{t('colRulingDate')}</th>
-                <th scope="col">{t('colYear')}</th>
-                <th scope="col">{t('colInstitution')}</th>
-                <th scope="col">{t('colProgramme')}</th>
-                <th scope="col" class="num">
-                  {t('colRequested')}
-                </th>
-                <th scope="col" class="num">
-                  {t('colReturned')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {credit.corrections.map((c, i) => (
-                <tr key={`${c.rulingNumber}-${i}`}>
-                  <td>{c.rulingNumber}</td>
-                  <td class="nowrap">{date(c.rulingDate)}</td>
-                  <td class="nowrap">{c.academicYear}</td>
-                  <td>{institutionLabel(c.institution)}</td>
-                  <td>{c.programme}</td>
-                  <td class="num">{c.requested}</td>
-                  <td class="num">{c.returned}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
+      <CreditLinesTable
+        label={t('corrections')}
+        lines={credit.corrections}
+        empty={t('noCorrections')}
+        requested
+      />
     </section>
   );
 }
@@ -104,7 +76,6 @@ export function InstitutionLookup() {
   const [purposeError, setPurposeError] = useState(false);
   const [result, setResult] = useState<CreditView>();
   const [asked, setAsked] = useState<string>();
-  const formRef = useRef<HTMLFormElement>(null);
   const lookup = useAction(async (digits: string, p: string) => {
     setResult(undefined);
     setAsked(maskNationalNumber(digits));
@@ -119,19 +90,13 @@ export function InstitutionLookup() {
     <>
       <PageTitle>{t('lookupTitle')}</PageTitle>
       <p class="lead">{t('lookupIntro')}</p>
-      <form
-        ref={formRef}
-        class="card form-grid"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
+      <CardForm
+        onSubmit={(form) => {
           setTouched(true);
           const okNumber = isValidNationalNumber(number);
           setPurposeError(!purpose);
           if (!okNumber || !purpose) {
-            formRef.current
-              ?.querySelector<HTMLElement>(okNumber ? 'select' : 'input[name="nationalNumber"]')
-              ?.focus();
+            form.querySelector<HTMLElement>(okNumber ? 'select' : 'input[name="nationalNumber"]')?.focus();
             return;
           }
           const digits = stripSeparators(number);
@@ -153,12 +118,8 @@ export function InstitutionLookup() {
           required
           {...(purposeError ? { hint: `✗ ${t('purposeRequired')}` } : {})}
         />
-        <div class="form-actions">
-          <button type="submit" class="button-primary" disabled={lookup.busy}>
-            {t('lookup')}
-          </button>
-        </div>
-      </form>
+        <FormActions submit={t('lookup')} busy={lookup.busy} />
+      </CardForm>
       {lookup.error ? (
         <div class="asked">
           <p class="muted">{asked}</p>
@@ -203,7 +164,6 @@ export function numbersFromCsv(text: string): BatchRow[] {
 export function InstitutionBatch() {
   const { t } = useI18n();
   const { api } = useApp();
-  const fileId = useId();
   const [file, setFile] = useState<File>();
   const [purpose, setPurpose] = useState('');
   const [rows, setRows] = useState<BatchRow[]>();
@@ -240,10 +200,38 @@ export function InstitutionBatch() {
   }
   const complete = rows && !run.busy && rows.every((r) => r.result);
 
+  const found = (r: BatchRow) => (r.result?.status === 'FOUND' ? r.result.credit : undefined);
+  const batchColumns: Column<BatchRow>[] = [
+    { head: t('colLine'), num: true, cell: (r) => r.line },
+    { head: t('nn'), class: 'nowrap', cell: (r) => maskNationalNumber(r.input) },
+    {
+      head: t('colStatus'),
+      cell: (r) =>
+        r.result ? (
+          <Badge
+            tone={
+              r.result.status === 'FOUND'
+                ? 'ALLOWED'
+                : r.result.status === 'INVALID'
+                  ? 'REJECTED'
+                  : 'DUPLICATE'
+            }
+          >
+            {t(`r_${r.result.status}` as Key)}
+          </Badge>
+        ) : (
+          '…'
+        ),
+    },
+    { head: t('balance'), num: true, cell: (r) => found(r)?.balance ?? '—' },
+    { head: t('opening'), num: true, cell: (r) => found(r)?.openingBalance ?? '—' },
+    { head: t('corrections'), num: true, cell: (r) => found(r)?.corrections.length ?? '—' },
+  ];
+
   const download = () => {
     const header = ['line', 'nationalNumber', 'status', 'balance', 'openingBalance', 'rulingCorrections'];
     const lines = (rows ?? []).map((r) => {
-      const c = r.result?.status === 'FOUND' ? r.result.credit : undefined;
+      const c = found(r);
       return [
         r.line,
         r.digits ?? r.input,
@@ -265,29 +253,21 @@ export function InstitutionBatch() {
     <>
       <PageTitle>{t('batchTitle')}</PageTitle>
       <p class="lead">{t('batchIntro')}</p>
-      <form
-        class="card form-grid"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
+      <CardForm
+        onSubmit={() => {
           if (!file) return setFormError(t('chooseFile'));
           if (!purpose) return setFormError(t('purposeRequired'));
           setFormError(undefined);
           void run.run(file, purpose);
         }}
       >
-        <div class="field">
-          <label for={fileId}>{t('csvFile')}</label>
-          <input
-            id={fileId}
-            type="file"
-            accept=".csv,text/csv,text/plain"
-            onChange={(e) => {
-              setFile((e.currentTarget as HTMLInputElement).files?.[0]);
-              setRows(undefined);
-            }}
-          />
-        </div>
+        <CsvFileField
+          label={t('csvFile')}
+          onFile={(f) => {
+            setFile(f);
+            setRows(undefined);
+          }}
+        />
         <Select
           label={t('purpose')}
           value={purpose}
@@ -295,17 +275,9 @@ export function InstitutionBatch() {
           options={purposeOptions(t)}
           required
         />
-        <div class="form-actions">
-          <button type="submit" class="button-primary" disabled={run.busy}>
-            {t('batchRun')}
-          </button>
-        </div>
-        {formError ? (
-          <div class="alert alert-error span-all" role="alert">
-            {formError}
-          </div>
-        ) : null}
-      </form>
+        <FormActions submit={t('batchRun')} busy={run.busy} />
+        <FormError text={formError} />
+      </CardForm>
       <Problem error={run.error} />
       {rows ? (
         <section class="card" aria-labelledby="batch-result">
@@ -323,59 +295,7 @@ export function InstitutionBatch() {
               <span class="muted">{t('batchDownloadNote')}</span>
             </p>
           ) : null}
-          <TableWrap label={t('batchTitle')}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col" class="num">
-                    {t('colLine')}
-                  </th>
-                  <th scope="col">{t('nn')}</th>
-                  <th scope="col">{t('colStatus')}</th>
-                  <th scope="col" class="num">
-                    {t('balance')}
-                  </th>
-                  <th scope="col" class="num">
-                    {t('opening')}
-                  </th>
-                  <th scope="col" class="num">
-                    {t('corrections')}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => {
-                  const c = r.result?.status === 'FOUND' ? r.result.credit : undefined;
-                  return (
-                    <tr key={r.line}>
-                      <td class="num">{r.line}</td>
-                      <td class="nowrap">{maskNationalNumber(r.input)}</td>
-                      <td>
-                        {r.result ? (
-                          <Badge
-                            tone={
-                              r.result.status === 'FOUND'
-                                ? 'ALLOWED'
-                                : r.result.status === 'INVALID'
-                                  ? 'REJECTED'
-                                  : 'DUPLICATE'
-                            }
-                          >
-                            {t(`r_${r.result.status}` as Key)}
-                          </Badge>
-                        ) : (
-                          '…'
-                        )}
-                      </td>
-                      <td class="num">{c?.balance ?? '—'}</td>
-                      <td class="num">{c?.openingBalance ?? '—'}</td>
-                      <td class="num">{c ? c.corrections.length : '—'}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable label={t('batchTitle')} columns={batchColumns} rows={rows} rowKey={(r) => r.line} />
         </section>
       ) : null}
     </>

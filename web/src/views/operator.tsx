@@ -5,7 +5,22 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useI18n, isKey } from '../i18n.js';
 import type { ImportReport, IntakeState, PublicStatus } from '../types.js';
-import { Badge, Notice, PageTitle, Problem, TableWrap, useAction, useApp, usePolling } from '../ui.js';
+import {
+  Badge,
+  CardForm,
+  Count,
+  CsvFileField,
+  DataTable,
+  FormActions,
+  FormError,
+  Notice,
+  PageTitle,
+  Problem,
+  useAction,
+  useApp,
+  usePolling,
+  type Column,
+} from '../ui.js';
 
 const QUEUE_ORDER = ['visible', 'inFlight', 'delayed', 'deadLetters'];
 
@@ -175,14 +190,13 @@ export function OperatorIntake() {
               {keys.map((k) => {
                 const label = `q_${k}`;
                 return (
-                  <div
+                  <Count
                     key={k}
-                    class={k === 'deadLetters' && (queue[k] ?? 0) > 0 ? 'count count-bad' : 'count'}
-                    data-count={k}
-                  >
-                    <dt>{isKey(label) ? t(label) : k}</dt>
-                    <dd>{queue[k]}</dd>
-                  </div>
+                    label={isKey(label) ? t(label) : k}
+                    value={queue[k]}
+                    bad={k === 'deadLetters' && (queue[k] ?? 0) > 0}
+                    name={k}
+                  />
                 );
               })}
             </dl>
@@ -227,7 +241,6 @@ export function OperatorIntake() {
 export function OperatorImports() {
   const { t, msg } = useI18n();
   const { api } = useApp();
-  const fileId = useId();
   const [kind, setKind] = useState<'balances' | 'enrolments'>('balances');
   const [file, setFile] = useState<File>();
   const [report, setReport] = useState<{ file: string; kind: string; report: ImportReport }>();
@@ -237,15 +250,17 @@ export function OperatorImports() {
     const r = await api.json<ImportReport>('POST', `/v1/admin/imports/${k}`, await f.text(), 'text/csv');
     setReport({ file: f.name, kind: k, report: r });
   });
+  const refusedColumns: Column<ImportReport['refused'][number]>[] = [
+    { head: t('colLine'), num: true, cell: (r) => r.line },
+    { head: t('colCode'), cell: (r) => <code>{r.code}</code> },
+    { head: t('colMessage'), cell: (r) => msg(r.message) },
+  ];
   return (
     <>
       <PageTitle>{t('importsTitle')}</PageTitle>
       <p class="lead">{t('importsIntro')}</p>
-      <form
-        class="card form-grid"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
+      <CardForm
+        onSubmit={() => {
           if (!file) return setFormError(t('chooseFile'));
           setFormError(undefined);
           void run.run(file, kind);
@@ -260,26 +275,10 @@ export function OperatorImports() {
             </label>
           ))}
         </fieldset>
-        <div class="field">
-          <label for={fileId}>{t('importFile')}</label>
-          <input
-            id={fileId}
-            type="file"
-            accept=".csv,text/csv,text/plain"
-            onChange={(e) => setFile((e.currentTarget as HTMLInputElement).files?.[0])}
-          />
-        </div>
-        <div class="form-actions">
-          <button type="submit" class="button-primary" disabled={run.busy}>
-            {t('importRun')}
-          </button>
-        </div>
-        {formError ? (
-          <div class="alert alert-error span-all" role="alert">
-            {formError}
-          </div>
-        ) : null}
-      </form>
+        <CsvFileField label={t('importFile')} onFile={setFile} />
+        <FormActions submit={t('importRun')} busy={run.busy} />
+        <FormError text={formError} />
+      </CardForm>
       <Problem error={run.error} />
       {report ? (
         <section class="card result" aria-labelledby="report-title" role="status">
@@ -298,40 +297,16 @@ export function OperatorImports() {
                 ['importRefused', report.report.refused.length],
               ] as const
             ).map(([k, v]) => (
-              <div key={k} class={k === 'importRefused' && v > 0 ? 'count count-bad' : 'count'}>
-                <dt>{t(k)}</dt>
-                <dd>{v}</dd>
-              </div>
+              <Count key={k} label={t(k)} value={v} bad={k === 'importRefused' && v > 0} />
             ))}
           </dl>
-          {report.report.refused.length === 0 ? (
-            <p>{t('importNoRefused')}</p>
-          ) : (
-            <TableWrap label={t('importRefused')}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col" class="num">
-                      {t('colLine')}
-                    </th>
-                    <th scope="col">{t('colCode')}</th>
-                    <th scope="col">{t('colMessage')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.report.refused.map((r) => (
-                    <tr key={r.line}>
-                      <td class="num">{r.line}</td>
-                      <td>
-                        <code>{r.code}</code>
-                      </td>
-                      <td>{msg(r.message)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
-          )}
+          <DataTable
+            label={t('importRefused')}
+            columns={refusedColumns}
+            rows={report.report.refused}
+            rowKey={(r) => r.line}
+            empty={t('importNoRefused')}
+          />
         </section>
       ) : null}
     </>
