@@ -98,8 +98,8 @@ export function rejectionMessage(code: RejectionCode, field: ExtractField, d: Me
       };
     case 'PDF_DAMAGED':
       return {
-        nl: 'De PDF is beschadigd en kan niet geopend worden. Maak het uittreksel opnieuw aan en laad het opnieuw op.',
-        en: 'The PDF is damaged and cannot be opened. Create the extract again and upload it again.',
+        nl: 'De PDF is beschadigd en kan niet (volledig) gelezen worden. Maak het uittreksel opnieuw aan en laad het opnieuw op.',
+        en: 'The PDF is damaged and cannot be read (completely). Create the extract again and upload it again.',
       };
     case 'NO_TEXT_LAYER':
       return {

@@ -179,10 +179,77 @@ function pdfError(error: unknown): ExtractRejectedError {
   return rejection('PDF_DAMAGED', 'file');
 }
 
-/** The pdf.js part of `readPdfText`, on the calling thread (no time limit). */
-export async function extractPdfText(bytes: Uint8Array): Promise<PdfText> {
-  // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
-  const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false });
+/**
+ * pdf.js warnings that mean a page's content stream is corrupt. pdf.js then recovers "whatever
+ * possible": the text read from the page stops or skips where the damage is, and an extract could
+ * lose its last credit lines while everything before them still reads as a valid extract (found
+ * by fuzzing: 40 bytes cut from a compressed page, one `)` overwritten). Totals are optional in the
+ * format, so the text alone cannot show it is complete; the damage report can. A rebuilt cross-
+ * reference table ("Indexing all PDF objects", e.g. after a line-end conversion) is not on this
+ * list: it loses no text.
+ */
+const CONTENT_DAMAGE: readonly RegExp[] = [
+  /^Warning: Unterminated (hex )?string/,
+  /^Warning: getHexString - ignoring/,
+  /^Warning: Unknown command /,
+  /^Warning: Skipping command /,
+  /^Warning: get(TextContent|OperatorList) - ignoring errors/,
+];
+
+/** Warnings pdf.js printed during the current read (reads are serialised by `extractPdfText`). */
+let pdfjsWarnings: string[] | undefined;
+let passThrough: (...args: unknown[]) => void = () => undefined;
+const warningTap = (...args: unknown[]): void => {
+  if (pdfjsWarnings && typeof args[0] === 'string' && args[0].startsWith('Warning: ')) {
+    pdfjsWarnings.push(args[0]);
+    return;
+  }
+  passThrough(...args);
+};
+
+/**
+ * pdf.js reports through `console.warn`. During a read its warnings are collected instead of
+ * printed: they may quote fragments of the page's content (personal data never reaches the logs),
+ * and they tell whether the text is damaged. Outside a read `console.warn` behaves as before.
+ * (Re)installed at each read, in case something replaced `console.warn` since.
+ */
+function tapPdfjsWarnings(): void {
+  if (console.warn === warningTap) return;
+  passThrough = console.warn.bind(console);
+  console.warn = warningTap;
+}
+
+let readTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * The pdf.js part of `readPdfText`, on the calling thread (no time limit). Reads run one at a time
+ * (pdf.js is CPU-bound on this thread anyway), so each read's warnings are its own.
+ */
+export function extractPdfText(bytes: Uint8Array): Promise<PdfText> {
+  const turn = readTurn.then(() => readWithWarnings(bytes));
+  readTurn = turn.catch(() => undefined);
+  return turn;
+}
+
+async function readWithWarnings(bytes: Uint8Array): Promise<PdfText> {
+  tapPdfjsWarnings();
+  const warnings: string[] = [];
+  pdfjsWarnings = warnings;
+  try {
+    const text = await extractWithPdfjs(bytes);
+    if (warnings.some((w) => CONTENT_DAMAGE.some((re) => re.test(w)))) {
+      throw rejection('PDF_DAMAGED', 'file');
+    }
+    return text;
+  } finally {
+    pdfjsWarnings = undefined;
+  }
+}
+
+async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
+  // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy. Verbosity 1:
+  // warnings, which the tap above collects.
+  const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 1, isEvalSupported: false });
   try {
     let doc: PdfJsDocument;
     try {

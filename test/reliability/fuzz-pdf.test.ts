@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseExtract, type ParseResult } from '../../shared/domain/parser.js';
+import { extractPdfText } from '../../shared/domain/pdf-text.js';
 import type { Extract } from '../../shared/domain/types.js';
 import { exampleSpec, expectedExtract, renderExtract } from '../fixtures/extract-pdf.js';
 import { extractText, pdfFromText } from '../integration/helpers.js';
@@ -160,6 +161,66 @@ describe('fuzzing PDF reading with mutated files', () => {
         seed: fuzzSeed('PDF fuzz'),
       },
     );
+  });
+
+  it('never reads a damaged page as an extract with fewer credit lines (a cut or a blanked byte at every position)', async () => {
+    // Totals are optional: without them nothing in the text shows that lines are missing. Found by
+    // fuzzing: a cut in a compressed page, or one `)` overwritten, ended the text after line 1.
+    const noTotals = { ...exampleSpec(), totals: 'absent' as const };
+    const files = [
+      { name: 'plain', bytes: plainPdf(extractText()) },
+      { name: 'pdf-lib', bytes: await renderExtract(noTotals, 'pdf-lib') },
+      { name: 'pdfkit', bytes: await renderExtract(noTotals, 'pdfkit') },
+    ];
+    let accepted = 0;
+    for (const f of files) {
+      const printed = (await parseWithin(f.bytes, LIMIT_MS)).r;
+      assert.ok(printed.ok && printed.extract.lines.length === 2, f.name);
+      const step = Math.ceil(f.bytes.length / 120);
+      for (let at = 0; at < f.bytes.length; at += step) {
+        for (const m of [
+          { kind: 'cut', at, length: 40 },
+          { kind: 'flip', at, value: 0x20 },
+          { kind: 'truncate', at },
+        ] as const) {
+          const { r } = await parseWithin(mutatePdf(f.bytes, m), LIMIT_MS);
+          if (!r.ok) continue;
+          accepted++;
+          assert.equal(
+            r.extract.lines.length,
+            2,
+            `${f.name} ${JSON.stringify(m)}: accepted with lines missing`,
+          );
+        }
+      }
+    }
+    assert.ok(accepted > 100, `only ${accepted} mutated files were accepted: the sweep would prove nothing`);
+  });
+
+  it('reads a clean file whose cross-reference table pdf.js had to rebuild (line ends converted)', async () => {
+    const crlf = Buffer.from(
+      Buffer.from(bases[0]!.bytes).toString('latin1').replace(/\n/g, '\r\n'),
+      'latin1',
+    );
+    const { r } = await parseWithin(new Uint8Array(crlf), LIMIT_MS);
+    assert.deepEqual(r, await parseWithin(bases[0]!.bytes, LIMIT_MS).then((x) => x.r));
+  });
+
+  it("keeps pdf.js's warnings (which can quote the page's text) out of the output", async () => {
+    // The plain base with the `)` that closes its last text string blanked: an unterminated string.
+    const plain = bases[0]!.bytes;
+    const lastClose = Buffer.from(plain).toString('latin1').lastIndexOf(') Tj');
+    const damaged = mutatePdf(plain, { kind: 'flip', at: lastClose, value: 0x20 });
+    const printed: unknown[][] = [];
+    const saved = console.warn;
+    console.warn = (...args: unknown[]) => void printed.push(args);
+    try {
+      await assert.rejects(extractPdfText(damaged), { code: 'PDF_DAMAGED' });
+      console.warn('after the read');
+    } finally {
+      console.warn = saved;
+    }
+    assert.deepEqual(printed, [['after the read']]);
   });
 
   it('rejects a PDF that would keep pdf.js busy for minutes as PDF_DAMAGED once the time limit passes', async () => {
