@@ -27,6 +27,7 @@
  *   offline with the PEM public key alone (`pemVerifier`).
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import type { ChainProblem, ChainVerification, ProblemKind } from '../http/contract.js';
 
 /** The part of a record the chain reads; the whole stored object is hashed. */
 export interface ChainRecord {
@@ -305,35 +306,7 @@ function firstAtOrAfter(segments: readonly { readonly upper: number }[], t: numb
 
 // ── verification ────────────────────────────────────────────────────────────────────────────
 
-export type ProblemKind =
-  'ALTERED' | 'REMOVED' | 'INSERTED' | 'REORDERED' | 'BAD_SIGNATURE' | 'CHAIN_BROKEN' | 'CHECKPOINT_MISSING';
-
-export interface ChainProblem {
-  readonly kind: ProblemKind;
-  readonly recordId?: string;
-  /** Sequence of the checkpoint concerned (for a record: the checkpoint that lists it or would). */
-  readonly checkpoint?: number;
-  readonly detail: string;
-}
-
-export interface ChainVerification {
-  /** No problem in the reported range. */
-  readonly ok: boolean;
-  /** Sealed records compared with the table (in the reported range). */
-  readonly checkedRecords: number;
-  readonly checkedCheckpoints: number;
-  /** Records newer than the chain's cutoff (and sealedUpTo − grace): not sealed yet, not a problem. */
-  readonly pending: number;
-  /** In chain order. */
-  readonly problems: ChainProblem[];
-  /** The earliest problem in chain order, or null. */
-  readonly firstProblem: ChainProblem | null;
-  /** Problems found outside from/to (the chain is always checked in full; these are only not listed). */
-  readonly problemsOutsideRange: number;
-  /** The last checkpoint's sequence and cutoff (null without checkpoints). */
-  readonly latestSequence: number | null;
-  readonly sealedUpTo: string | null;
-}
+export type { ChainProblem, ChainVerification, ProblemKind } from '../http/contract.js';
 
 export interface VerifyChainInput {
   readonly checkpoints: readonly SignedCheckpoint[];

@@ -10,6 +10,7 @@ import { holdMessage } from '../domain/messages.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
 import type { Message } from '../domain/types.js';
 import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
+import type { ImportReport, IntakeSwitch } from '../http/contract.js';
 import type {
   AuditLog,
   ExtractStore,
@@ -62,14 +63,18 @@ async function audited(
   ]);
 }
 
-export async function getIntake(deps: AdminDeps) {
+export async function getIntake(deps: AdminDeps): Promise<IntakeSwitch> {
   return {
     state: (await deps.control.isPaused()) ? 'paused' : 'running',
     ...(deps.queueStats ? { queue: await deps.queueStats() } : {}),
   };
 }
 
-export async function setIntake(deps: AdminDeps, ctx: Ctx, state: 'running' | 'paused') {
+export async function setIntake(
+  deps: AdminDeps,
+  ctx: Ctx,
+  state: IntakeSwitch['state'],
+): Promise<IntakeSwitch> {
   await audited(deps, ctx, 'intake.set', state.toUpperCase());
   await deps.control.setPaused(state === 'paused', `${ctx.p.role}:${ctx.p.sub}`);
   return getIntake(deps);
@@ -144,14 +149,7 @@ export async function rejectHeld(deps: AdminDeps, ctx: Ctx, intakeId: string, re
   return publicStatus((await deps.statuses.get(intakeId))!);
 }
 
-export interface ImportReport {
-  readonly lines: number;
-  readonly accepted: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly unchanged: number;
-  readonly refused: readonly { line: number; code: string; message: Message }[];
-}
+export type { ImportReport, IntakeSwitch } from '../http/contract.js';
 
 function rows(csv: string, columns: readonly string[]): { line: number; values: string[] }[] {
   let records: string[][];

@@ -5,6 +5,7 @@
 import type { Principal } from '../auth/principal.js';
 import { maskNationalNumber } from '../domain/national-number.js';
 import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
+import type { Page, SubjectReport, Verification } from '../http/contract.js';
 import type { AuditLog, AuditRecord, KeyService, LedgerStore, NameCipher } from '../ports/index.js';
 import { pageOf } from './clerk.js';
 import { verifyAudit } from './audit-seal.js';
@@ -121,7 +122,11 @@ export function eventsCsv(records: readonly AuditRecord[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export async function listEvents(deps: AuditQueryDeps, ctx: Ctx, query: Record<string, string>) {
+export async function listEvents(
+  deps: AuditQueryDeps,
+  ctx: Ctx,
+  query: Record<string, string>,
+): Promise<Page<AuditRecord>> {
   return pageOf(await findEvents(deps, ctx, query), query, 1000);
 }
 
@@ -129,7 +134,11 @@ export async function listEvents(deps: AuditQueryDeps, ctx: Ctx, query: Record<s
  * The data-subject report (GDPR art. 15): the registered name, the balance, every ledger entry and
  * enrolment about the person, and every access to their data.
  */
-export async function subjectReport(deps: AuditQueryDeps, ctx: Ctx, nationalNumber: string) {
+export async function subjectReport(
+  deps: AuditQueryDeps,
+  ctx: Ctx,
+  nationalNumber: string,
+): Promise<SubjectReport> {
   const digits = requireNationalNumber(nationalNumber);
   const pseudonym = await deps.keys.mac('pseudonym', digits);
   await auditOrRefuse(deps.audit, [
@@ -170,7 +179,7 @@ export async function verifyTrail(
   deps: AuditQueryDeps & { seal: AuditSealPorts },
   ctx: Ctx,
   query: Record<string, string>,
-) {
+): Promise<Verification> {
   const from = isoOrThrow('from', query.from);
   const to = isoOrThrow('to', query.to);
   await auditOrRefuse(deps.audit, [

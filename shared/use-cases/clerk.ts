@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.js';
 import { LIMITS, extractKey } from '../config/resources.js';
 import { newIntakeId } from '../domain/ledger.js';
 import { ApiError } from '../http/api.js';
+import type { CreateUpload, Page, PublicStatus } from '../http/contract.js';
 import type { IntakeStatus, IntakeStatusStore } from '../ports/index.js';
 
 /** Hands out a presigned POST for one object key with the upload's conditions. */
@@ -32,16 +33,7 @@ export function uploaderOf(p: Principal): string {
   return UPLOADER.test(p.sub) ? p.sub : `u${createHash('sha256').update(p.sub).digest('hex').slice(0, 32)}`;
 }
 
-export interface PublicStatus {
-  readonly intakeId: string;
-  readonly status: IntakeStatus['status'];
-  readonly receivedAt: string;
-  readonly updatedAt: string;
-  readonly code?: string;
-  readonly field?: string;
-  readonly message?: { nl: string; en: string };
-  readonly rulingNumber?: string;
-}
+export type { CreateUpload, Page, PublicStatus } from '../http/contract.js';
 
 export function publicStatus(s: IntakeStatus): PublicStatus {
   return {
@@ -59,7 +51,7 @@ export function publicStatus(s: IntakeStatus): PublicStatus {
 const EXPIRES_SECONDS = 15 * 60;
 
 /** 1. new intake id; 2. status AWAITING_UPLOAD; 3. a presigned POST limited to that key, PDF, 10 MiB. */
-export async function createUpload(deps: ClerkDeps, p: Principal, now: Date) {
+export async function createUpload(deps: ClerkDeps, p: Principal, now: Date): Promise<CreateUpload> {
   const uploader = uploaderOf(p);
   const intakeId = newIntakeId(now);
   const key = extractKey(uploader, intakeId);
@@ -94,11 +86,7 @@ function decodeCursor(c: string | undefined): number {
   throw new ApiError(400, 'INVALID_CURSOR', { nl: 'Ongeldige paginacursor.', en: 'Invalid page cursor.' });
 }
 
-export function pageOf<T>(
-  items: readonly T[],
-  query: Record<string, string>,
-  max = 200,
-): { items: T[]; next?: string } {
+export function pageOf<T>(items: readonly T[], query: Record<string, string>, max = 200): Page<T> {
   const limit = query.limit ? Number(query.limit) : 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
     throw new ApiError(400, 'INVALID_LIMIT', {
@@ -111,7 +99,11 @@ export function pageOf<T>(
   return { items: page, ...(start + limit < items.length ? { next: encodeCursor(start + limit) } : {}) };
 }
 
-export async function listUploads(deps: ClerkDeps, p: Principal, query: Record<string, string>) {
+export async function listUploads(
+  deps: ClerkDeps,
+  p: Principal,
+  query: Record<string, string>,
+): Promise<Page<PublicStatus>> {
   const all = await deps.statuses.list({ uploader: uploaderOf(p) });
   const page = pageOf(all.map(publicStatus), query);
   return page;

@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { PURPOSES, type Purpose } from '../config/routes.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
 import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
+import type { BatchItem, Correction, CreditView } from '../http/contract.js';
 import type { AuditLog, AuditRecord, KeyService, LedgerEntry, LedgerStore } from '../ports/index.js';
 
 export interface ConsultDeps {
@@ -16,22 +17,7 @@ export interface ConsultDeps {
   readonly keys: KeyService;
 }
 
-export interface Correction {
-  readonly rulingNumber: string;
-  readonly rulingDate: string;
-  readonly academicYear: string;
-  readonly institution: string;
-  readonly programme: string;
-  readonly requested: number;
-  readonly returned: number;
-}
-
-export interface CreditView {
-  readonly nationalNumber: string;
-  readonly balance: number;
-  readonly openingBalance: number;
-  readonly corrections: readonly Correction[];
-}
+export type { BatchItem, Correction, CreditView } from '../http/contract.js';
 
 export const purposeSchema = z.enum(PURPOSES);
 
@@ -144,11 +130,6 @@ export const batchGetSchema = z.object({
   purpose: purposeSchema,
   nationalNumbers: z.array(z.string().min(1).max(40)).min(1).max(100),
 });
-
-export type BatchItem =
-  | { readonly nationalNumber: string; readonly status: 'FOUND'; readonly credit: CreditView }
-  | { readonly nationalNumber: string; readonly status: 'NOT_FOUND' }
-  | { readonly nationalNumber: string; readonly status: 'INVALID'; readonly code: 'INVALID_RRN' };
 
 /** Up to 100 students at once: one audit record per number looked up. */
 export async function batchGetCredit(

@@ -4,7 +4,7 @@
  */
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useI18n, isKey } from '../i18n.js';
-import type { ImportReport, IntakeState, PublicStatus } from '../types.js';
+import type { ImportReport, IntakeSwitch, PublicStatus } from '../types.js';
 import {
   Badge,
   CardForm,
@@ -103,7 +103,7 @@ function HeldRow(props: { item: PublicStatus; onDone: (text: string) => void }) 
 export function OperatorIntake() {
   const { t } = useI18n();
   const { api } = useApp();
-  const [intake, setIntake] = useState<IntakeState>();
+  const [intake, setIntake] = useState<IntakeSwitch>();
   const [held, setHeld] = useState<PublicStatus[]>();
   const [error, setError] = useState<unknown>();
   const [updated, setUpdated] = useState<Date>();
@@ -111,7 +111,7 @@ export function OperatorIntake() {
 
   const refreshIntake = async () => {
     try {
-      setIntake(await api.json<IntakeState>('GET', '/v1/admin/intake'));
+      setIntake(await api.json<IntakeSwitch>('GET', '/v1/admin/intake'));
       setUpdated(new Date());
       setError(undefined);
     } catch (e) {
@@ -133,7 +133,7 @@ export function OperatorIntake() {
   }, []);
 
   const toggle = useAction(async (to: 'running' | 'paused') => {
-    setIntake(await api.json<IntakeState>('PUT', '/v1/admin/intake', { state: to }));
+    setIntake(await api.json<IntakeSwitch>('PUT', '/v1/admin/intake', { state: to }));
   });
 
   const running = intake?.state === 'running';
