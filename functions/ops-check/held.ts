@@ -17,6 +17,26 @@ export interface HeldReport {
 }
 
 /**
+ * The statuses in `state` with their age since receipt, oldest first. An unreadable receipt time
+ * counts as `unreadableAgeMs` (just past the limit being checked): the check errs towards telling
+ * an operator.
+ */
+function byAge(
+  statuses: readonly Pick<IntakeStatus, 'intakeId' | 'status' | 'receivedAt'>[],
+  state: IntakeStatus['status'],
+  now: Date,
+  unreadableAgeMs: number,
+): { intakeId: string; ageMs: number }[] {
+  return statuses
+    .filter((s) => s.status === state)
+    .map((s) => {
+      const ageMs = now.getTime() - Date.parse(s.receivedAt);
+      return { intakeId: s.intakeId, ageMs: Number.isNaN(ageMs) ? unreadableAgeMs : ageMs };
+    })
+    .sort((a, b) => b.ageMs - a.ageMs);
+}
+
+/**
  * Primary course: 1. keep the HELD statuses; 2. measure each one's age from `receivedAt`;
  * 3. count those past the deadline and report the oldest.
  */
@@ -27,14 +47,7 @@ export function heldReport(
   limit = 20,
 ): HeldReport {
   const deadlineMs = deadlineHours * 3_600_000;
-  const held = statuses
-    .filter((s) => s.status === 'HELD')
-    .map((s) => {
-      const ageMs = now.getTime() - Date.parse(s.receivedAt);
-      // An unreadable receivedAt counts as overdue: the check errs towards telling an operator.
-      return { intakeId: s.intakeId, ageMs: Number.isNaN(ageMs) ? deadlineMs + 1000 : ageMs };
-    })
-    .sort((a, b) => b.ageMs - a.ageMs);
+  const held = byAge(statuses, 'HELD', now, deadlineMs + 1000);
   const overdue = held.filter((s) => s.ageMs > deadlineMs);
   return {
     held: held.length,
@@ -53,8 +66,8 @@ export interface StalledReport {
 
 /**
  * Extracts received but never processed: still `RECEIVED` more than `LIMITS.stalledAfterHours`
- * after their receipt (an unreadable receipt time counts as stalled). `AWAITING_UPLOAD` is not
- * counted: a presigned upload that was never used holds no extract.
+ * after their receipt. `AWAITING_UPLOAD` is not counted: a presigned upload that was never used
+ * holds no extract.
  */
 export function stalledReport(
   statuses: readonly Pick<IntakeStatus, 'intakeId' | 'status' | 'receivedAt'>[],
@@ -63,12 +76,6 @@ export function stalledReport(
   limit = 20,
 ): StalledReport {
   const limitMs = afterHours * 3_600_000;
-  const stalled = statuses
-    .filter((s) => s.status === 'RECEIVED')
-    .map((s) => ({ intakeId: s.intakeId, ageMs: now.getTime() - Date.parse(s.receivedAt) }))
-    .filter((s) => Number.isNaN(s.ageMs) || s.ageMs > limitMs)
-    .sort(
-      (a, b) => (Number.isNaN(b.ageMs) ? Infinity : b.ageMs) - (Number.isNaN(a.ageMs) ? Infinity : a.ageMs),
-    );
+  const stalled = byAge(statuses, 'RECEIVED', now, limitMs + 1000).filter((s) => s.ageMs > limitMs);
   return { stalled: stalled.length, stalledIntakeIds: stalled.slice(0, limit).map((s) => s.intakeId) };
 }

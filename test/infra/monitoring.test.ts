@@ -275,7 +275,7 @@ describe('ops check', () => {
       ],
       now,
     );
-    assert.deepEqual(report, { stalled: 3, stalledIntakeIds: ['h', 'c', 'b'] });
+    assert.deepEqual(report, { stalled: 3, stalledIntakeIds: ['c', 'b', 'h'] });
     assert.deepEqual(stalledReport([], now), { stalled: 0, stalledIntakeIds: [] });
     // SQS keeps a message 14 days: the limit leaves most of them to act.
     assert.ok(after <= 48, 'stalled extracts must be noticed long before SQS forgets their messages');
