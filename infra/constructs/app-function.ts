@@ -50,12 +50,7 @@ export const APPEND_ONLY_TABLES: readonly TableName[] = ['audit'];
 const MUTATING: readonly TableAction[] = ['UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 
 export type S3ObjectAction =
-  | 'GetObject'
-  | 'PutObject'
-  | 'PutObjectRetention'
-  | 'PutObjectTagging'
-  | 'DeleteObject'
-  | 'DeleteObjectVersion';
+  'GetObject' | 'PutObject' | 'PutObjectTagging' | 'DeleteObject' | 'DeleteObjectVersion';
 export type S3BucketAction = 'ListBucket' | 'ListBucketVersions';
 
 export type KmsAction =

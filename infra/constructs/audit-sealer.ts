@@ -7,8 +7,9 @@
  * - audit table: Scan (the first seal reads everything) and Query on the `byDay` index — no
  *   PutItem, no UpdateItem, no DeleteItem;
  * - signing key: Sign, GetPublicKey (it verifies its own signature before writing);
- * - checkpoints under `checkpoints/`: PutObject with Object Lock retention headers
- *   (PutObjectRetention), GetObject (read and HEAD), ListBucket (the latest checkpoint; also 404s);
+ * - checkpoints under `checkpoints/`: PutObject (the bucket's default Object Lock retention
+ *   applies; no right to set one), GetObject (read and HEAD), ListBucket (the latest checkpoint;
+ *   also 404s);
  * - data key via S3 only: GenerateDataKey and Decrypt, as S3 needs them for SSE-KMS objects.
  *
  * A failed run is not retried asynchronously: the next scheduled run seals the same records; the
@@ -70,7 +71,7 @@ export class AuditSealer extends AppFunction {
       .bindKey('signing', props.signingKey, ['Sign', 'GetPublicKey'])
       .bindBucket(AUDIT_CHECKPOINTS.env, props.checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,
-        objects: ['PutObject', 'PutObjectRetention', 'GetObject'],
+        objects: ['PutObject', 'GetObject'],
         list: ['ListBucket'],
       })
       .bindKey('data', props.dataKey, ['GenerateDataKey', 'Decrypt'], { via: 's3', env: false });

@@ -50,7 +50,6 @@ export function signingPorts(): { signer: Signer; checkpoints: CheckpointStore }
         signer: new KmsSigner(kmsClient(), keyId),
         checkpoints: new S3CheckpointStore(s3Client(), env(AUDIT_CHECKPOINTS.env), {
           prefix: AUDIT_CHECKPOINTS.prefix,
-          retentionYears: AUDIT_CHECKPOINTS.retentionYears,
         }),
       }
     : {

@@ -122,7 +122,6 @@ const EXPECTED: Record<string, string[]> = {
     'kms:Sign on signing key',
     'kms:GetPublicKey on signing key',
     's3:PutObject on checkpoints/checkpoints/*',
-    's3:PutObjectRetention on checkpoints/checkpoints/*',
     's3:GetObject on checkpoints/checkpoints/*',
     's3:ListBucket on checkpoints',
     'kms:GenerateDataKey on data key via s3',

@@ -413,7 +413,6 @@ describe('S3 checkpoint store against s3rver', () => {
   it('files checkpoints under checkpoints/<12 digits>.json and finds the latest', async () => {
     const store = new S3CheckpointStore(s3, 'audit-checkpoints', {
       prefix: AUDIT_CHECKPOINTS.prefix,
-      retentionYears: 20,
     });
     assert.equal(await store.latest(), undefined);
     const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -438,7 +437,6 @@ describe('S3 checkpoint store against s3rver', () => {
     // A fresh store (cold Lambda) finds the latest by probing, then listing after it.
     const cold = new S3CheckpointStore(s3, 'audit-checkpoints', {
       prefix: AUDIT_CHECKPOINTS.prefix,
-      retentionYears: 20,
     });
     assert.equal((await cold.latest())?.sequence, 5);
   });
@@ -462,7 +460,7 @@ describe('S3 checkpoint store against s3rver', () => {
     assert.equal(await r.Body?.transformToString(), 'second');
   });
 
-  it('asks S3 for Object Lock (COMPLIANCE, retention in years) and If-None-Match on every put', async () => {
+  it("puts with If-None-Match and a checksum, and leaves the retention to the bucket's Object Lock default", async () => {
     const sent: Record<string, unknown>[] = [];
     const fake = {
       send: async (command: { input: Record<string, unknown> }) => {
@@ -476,18 +474,17 @@ describe('S3 checkpoint store against s3rver', () => {
       },
     } as unknown as S3Client;
     const now = new Date('2025-06-01T12:00:00.000Z');
-    const store = new S3CheckpointStore(fake, 'b', {
-      prefix: 'checkpoints/',
-      retentionYears: 20,
-      now: () => now,
-    });
+    const store = new S3CheckpointStore(fake, 'b', { prefix: 'checkpoints/' });
     const body = buildCheckpoint(undefined, [], now.toISOString());
     await store.put(1, body, new Uint8Array([1]));
     await assert.rejects(store.put(1, body, new Uint8Array([1])), CheckpointExistsError);
     assert.equal(sent[0]!.Key, 'checkpoints/000000000001.json');
     assert.equal(sent[0]!.IfNoneMatch, '*');
-    assert.equal(sent[0]!.ObjectLockMode, 'COMPLIANCE');
-    assert.deepEqual(sent[0]!.ObjectLockRetainUntilDate, new Date('2045-06-01T12:00:00.000Z'));
+    assert.equal(sent[0]!.ChecksumAlgorithm, 'SHA256');
+    // The bucket's default (COMPLIANCE, 20 years or a test environment's days) applies: a
+    // per-object date would override a test environment's shorter setting with 20 years.
+    assert.equal(sent[0]!.ObjectLockMode, undefined);
+    assert.equal(sent[0]!.ObjectLockRetainUntilDate, undefined);
   });
 });
 

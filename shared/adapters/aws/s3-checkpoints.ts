@@ -18,9 +18,6 @@ import { CheckpointExistsError, type CheckpointStore } from '../../ports/audit-s
 export interface S3CheckpointOptions {
   /** Key prefix, e.g. `checkpoints/`. */
   readonly prefix: string;
-  /** Object Lock (COMPLIANCE) retention of each checkpoint, in years from its write. */
-  readonly retentionYears: number;
-  readonly now?: () => Date;
 }
 
 const status = (e: unknown): number | undefined =>
@@ -30,7 +27,10 @@ const named = (e: unknown, ...names: string[]) => names.includes((e as { name?: 
 /**
  * Checkpoints as objects `checkpoints/<12-digit sequence>.json` in a bucket with Object Lock:
  * each is written once (`If-None-Match: *`, so a second sealer's put of the same sequence fails)
- * with a COMPLIANCE-mode retention nobody, root included, can shorten or remove.
+ * and takes the bucket's default Object Lock retention (COMPLIANCE: nobody, root included, can
+ * shorten or remove it). The retention is the bucket's alone — 20 years, or the shorter period a
+ * test environment sets (infra/constructs/audit-checkpoints.ts) — so the sealer needs no right to
+ * set retention and never outlives a test bucket's setting with a 20-year lock of its own.
  */
 export class S3CheckpointStore implements CheckpointStore {
   /** Highest sequence seen by this process (warm Lambda: finding the latest costs one LIST). */
@@ -53,8 +53,6 @@ export class S3CheckpointStore implements CheckpointStore {
   }
 
   async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
-    const retainUntil = new Date((this.options.now ?? (() => new Date()))());
-    retainUntil.setUTCFullYear(retainUntil.getUTCFullYear() + this.options.retentionYears);
     try {
       await this.s3.send(
         new PutObjectCommand({
@@ -63,9 +61,7 @@ export class S3CheckpointStore implements CheckpointStore {
           Body: serializeCheckpoint(body, signature),
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          ObjectLockMode: 'COMPLIANCE',
-          ObjectLockRetainUntilDate: retainUntil,
-          // Object Lock puts need an integrity checksum.
+          // Puts into an Object Lock bucket need an integrity checksum.
           ChecksumAlgorithm: 'SHA256',
         }),
       );
