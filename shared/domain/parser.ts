@@ -24,16 +24,9 @@ export interface ParseOptions {
   readonly timeoutMs?: number;
 }
 
-type IdField =
-  | 'rulingNumber'
-  | 'docket'
-  | 'rulingDate'
-  | 'decision'
-  | 'surname'
-  | 'givenNames'
-  | 'address'
-  | 'nationalNumber';
-type LineField = 'academicYear' | 'institution' | 'programme' | 'requested' | 'returned';
+/** The identification fields (everything but the credit lines) and a credit line's fields. */
+type IdField = Exclude<keyof Extract, 'lines'>;
+type LineField = keyof CreditLine;
 type TotalField = 'totalRequested' | 'totalReturned';
 type AnyField = IdField | LineField | TotalField;
 
