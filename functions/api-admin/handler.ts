@@ -2,8 +2,8 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
-import { adminPorts, tokenVerifier, type AdminPorts } from '../../shared/adapters/compose.js';
-import { ApiError, createApiHandler, parseJsonBody, type ApiRequest } from '../../shared/http/api.js';
+import { adminPorts, tokenVerifier, type AdminPorts } from '../../shared/composition/compose.js';
+import { createApiHandler, csvBody, parseJsonBody, type ApiRequest } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
 import {
   approveHeld,
@@ -18,17 +18,6 @@ import {
 const ctx = (r: ApiRequest) => ({ p: r.principal, requestId: r.requestId, now: r.now });
 const intakeBody = z.object({ state: z.enum(['running', 'paused']) });
 const rejectBody = z.object({ reason: z.string().max(500).optional() });
-
-function csvBody(r: ApiRequest): string {
-  const type = r.headers['content-type'] ?? '';
-  if (!type.startsWith('text/csv') && !type.startsWith('text/plain')) {
-    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', {
-      nl: 'Stuur het bestand als text/csv.',
-      en: 'Send the file as text/csv.',
-    });
-  }
-  return r.body ?? '';
-}
 
 export function createAdminHandler(ports: () => Promise<AdminPorts>) {
   return createApiHandler('admin', {

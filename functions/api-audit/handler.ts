@@ -1,8 +1,8 @@
 /** Auditor API: the access log (JSON or CSV), its verification, and the data-subject report. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { auditorPorts, tokenVerifier, type AuditorPorts } from '../../shared/adapters/compose.js';
-import { auditSealPorts } from '../../shared/adapters/compose-audit.js';
+import { auditorPorts, tokenVerifier, type AuditorPorts } from '../../shared/composition/compose.js';
+import { auditSealPorts } from '../../shared/composition/compose-audit.js';
 import { createApiHandler, type ApiRequest } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
 import {

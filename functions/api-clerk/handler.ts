@@ -1,7 +1,7 @@
 /** Clerk API: start uploads (presigned POST), list and follow their own uploads. No endpoint deletes. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { clerkPorts, tokenVerifier, type ClerkPorts } from '../../shared/adapters/compose.js';
+import { clerkPorts, tokenVerifier, type ClerkPorts } from '../../shared/composition/compose.js';
 import { createApiHandler } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
 import { createUpload, getUpload, listUploads } from '../../shared/use-cases/clerk.js';

@@ -1,7 +1,7 @@
 /** Institution API: learning credit of their own students (audited, fail closed), enrolment declarations. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { institutionPorts, tokenVerifier, type InstitutionPorts } from '../../shared/adapters/compose.js';
+import { institutionPorts, tokenVerifier, type InstitutionPorts } from '../../shared/composition/compose.js';
 import { createApiHandler, parseJsonBody } from '../../shared/http/api.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
 import { logger } from '../../shared/observability/index.js';

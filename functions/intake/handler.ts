@@ -9,8 +9,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { intakeDeps } from '../../shared/adapters/compose.js';
-import { objectKeysOf } from '../../shared/domain/s3-event.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
+import { objectKeysOf } from '../../shared/adapters/aws/s3-event.js';
 import { logger, metrics } from '../../shared/observability/index.js';
 import { processExtract, type IntakeDeps } from '../../shared/use-cases/process-extract.js';
 

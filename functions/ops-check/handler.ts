@@ -2,21 +2,18 @@
  * Ops check function: an EventBridge schedule (every 15 minutes) → count the held extracts and
  * those past the protocol's 48-hour quality deadline, and the extracts received but still not
  * processed after a day → publish them as metrics, which the `held-extracts-overdue` and
- * `extracts-stalled` alarms watch. A thin adapter: the statuses come from the intake table
- * (Scan, its only right), the work is `heldReport` and `stalledReport`.
+ * `extracts-stalled` alarms watch. A thin adapter: the work is the `opsReport` use case.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
-import { DynamoIntakeStatusStore } from '../../shared/adapters/aws/dynamodb-records.js';
-import { documentClient } from '../../shared/adapters/compose.js';
-import { ENV, SERVICE_NAME, TABLES } from '../../shared/config/resources.js';
-import type { IntakeStatusStore } from '../../shared/ports/index.js';
+import { statusStore } from '../../shared/composition/compose.js';
+import { ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../shared/config/ops-metrics.js';
+import { ENV, SERVICE_NAME } from '../../shared/config/resources.js';
 import { logger } from '../../shared/observability/index.js';
-import { heldReport, stalledReport, type HeldReport, type StalledReport } from './held.js';
-import { ENVIRONMENT_DIMENSION, OPS_METRICS } from './metrics.js';
+import type { IntakeStatusStore } from '../../shared/ports/index.js';
+import { opsReport } from '../../shared/use-cases/ops-report.js';
 
 export const metrics = new Metrics({
   namespace: OPS_METRICS.namespace,
@@ -25,38 +22,27 @@ export const metrics = new Metrics({
 });
 
 /** One check with the given store: the report, logged (intake ids only) and published. */
-export async function checkHeld(
-  statuses: IntakeStatusStore,
-  now: Date = new Date(),
-): Promise<HeldReport & StalledReport> {
-  const all = await statuses.list();
-  const report = { ...heldReport(all, now), ...stalledReport(all, now) };
-  metrics.addMetric(OPS_METRICS.held, MetricUnit.Count, report.held);
-  metrics.addMetric(OPS_METRICS.overdue, MetricUnit.Count, report.overdue);
-  metrics.addMetric(OPS_METRICS.oldestAge, MetricUnit.Seconds, report.oldestAgeSeconds);
-  metrics.addMetric(OPS_METRICS.stalled, MetricUnit.Count, report.stalled);
-  if (report.overdue > 0) {
+export async function checkHeld(statuses: IntakeStatusStore, now: Date = new Date()) {
+  const r = await opsReport(statuses, now);
+  metrics.addMetric(OPS_METRICS.held, MetricUnit.Count, r.held);
+  metrics.addMetric(OPS_METRICS.overdue, MetricUnit.Count, r.overdue);
+  metrics.addMetric(OPS_METRICS.oldestAge, MetricUnit.Seconds, r.oldestAgeSeconds);
+  metrics.addMetric(OPS_METRICS.stalled, MetricUnit.Count, r.stalled);
+  if (r.overdue > 0)
     logger.warn('held extracts past the quality deadline', {
-      held: report.held,
-      overdue: report.overdue,
-      overdueIntakeIds: report.overdueIntakeIds,
+      held: r.held,
+      overdue: r.overdue,
+      overdueIntakeIds: r.overdueIntakeIds,
     });
-  } else logger.info('held extracts checked', { held: report.held });
-  if (report.stalled > 0) {
+  else logger.info('held extracts checked', { held: r.held });
+  if (r.stalled > 0)
     logger.warn('extracts received but not processed', {
-      stalled: report.stalled,
-      stalledIntakeIds: report.stalledIntakeIds,
+      stalled: r.stalled,
+      stalledIntakeIds: r.stalledIntakeIds,
     });
-  }
-  return report;
+  return r;
 }
 
-const store = (): IntakeStatusStore =>
-  new DynamoIntakeStatusStore(
-    documentClient(),
-    getStringFromEnv({ key: TABLES.intake.env, errorMessage: `${TABLES.intake.env} is not set` }),
-  );
-
-export const handler = middy(async () => checkHeld(store()))
+export const handler = middy(async () => checkHeld(statusStore()))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

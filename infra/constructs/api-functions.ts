@@ -17,7 +17,7 @@
  * |             | PutObjectTagging, ListBucket (404 for a gone extract) · the intake event source mapping |
  *
  * Each function's composition (`clerkPorts`, `institutionPorts`, `auditorPorts`, `adminPorts` in
- * shared/adapters/compose.ts) reads only the variables its `bind*` calls set: a function is told
+ * shared/composition/compose.ts) reads only the variables its `bind*` calls set: a function is told
  * of no resource it may not use (test/infra/environment.test.ts runs each composition against the
  * function's deployed environment).
  */

@@ -14,7 +14,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { ROLES, type Role } from '../../shared/auth/principal.js';
+import { ROLES, type Role } from '../../shared/domain/principal.js';
 import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
 import { SERVICE_NAME } from '../../shared/config/resources.js';
 import { defaultRegister } from '../../shared/domain/institutions.js';

@@ -40,7 +40,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../functions/ops-check/metrics.js';
+import { ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../shared/config/ops-metrics.js';
 import { AUDIT_CHECKPOINTS, LIMITS, SERVICE_NAME } from '../../shared/config/resources.js';
 import { alarmArnPattern, alarmName } from '../naming.js';
 import type { AppFunction } from './app-function.js';

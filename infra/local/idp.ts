@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import type { CryptoKey, JSONWebKeySet, JWK, JWTPayload } from 'jose';
-import type { Role } from '../../shared/auth/principal.js';
+import type { Role } from '../../shared/domain/principal.js';
 import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
 import { defaultRegister } from '../../shared/domain/institutions.js';
 import type { InstitutionRegister } from '../../shared/domain/institutions.js';

@@ -12,7 +12,7 @@ import { startLocalHttp, type ApiLambda } from './http.js';
 import { CONSOLE_CLIENT_ID, allowConsoleUploads, consoleHandler, consoleOrigins } from './console.js';
 import { createLocalIdp, type LocalIdp } from './idp.js';
 import type { ApiFunction } from '../../shared/config/routes.js';
-import { s3EventBody } from '../../shared/domain/s3-event.js';
+import { s3EventBody } from '../../shared/adapters/aws/s3-event.js';
 
 /** The audience of tokens the local issuer makes for this API. */
 export const LOCAL_AUDIENCE = 'ruling-intake';
@@ -22,7 +22,12 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (p ??= fn());
 }
 import { LocalQueue } from './queue.js';
-import { clearState, useLocalStack, writeState, type LocalStackState } from './state.js';
+import {
+  clearState,
+  useLocalStack,
+  writeState,
+  type LocalStackState,
+} from '../../shared/adapters/local/stack-state.js';
 
 export interface LocalStackOptions {
   readonly dataDir: string;
@@ -113,11 +118,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   process.env[ENV.authClientInstitutions] = JSON.stringify(idp.clientInstitutions);
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env[ENV.serviceName] ??= 'ruling-intake';
-  const compose = await import('../../shared/adapters/compose.js');
+  const compose = await import('../../shared/composition/compose.js');
   compose.resetComposition();
-  const { createHandler } = await import('../../functions/intake/handler.js');
+  const fns = await import('./functions.js');
   const override = options.overrideDeps ?? ((d: IntakeDeps) => d);
-  const handler = createHandler(async () => override(await compose.intakeDeps()));
+  const { intakeDeps } = await import('../../shared/composition/compose-intake.js');
+  const handler = fns.createIntakeHandler(async () => override(await intakeDeps()));
   const control = compose.intakeControl();
   await compose.keyPorts(); // create the local keys now, not on the first upload
 
@@ -129,17 +135,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     handlerTimeoutMs: LIMITS.intakeFunctionTimeoutSeconds * 1000,
   });
   await queue.open();
-  const handlers = await Promise.all([
-    import('../../functions/api-clerk/handler.js'),
-    import('../../functions/api-institution/handler.js'),
-    import('../../functions/api-audit/handler.js'),
-    import('../../functions/api-admin/handler.js'),
-  ]);
   // The same compositions as the Lambda functions; the operator's queue is the local one.
-  api.clerk = handlers[0].createClerkHandler(once(compose.clerkPorts));
-  api.institution = handlers[1].createInstitutionHandler(once(compose.institutionPorts));
-  api.audit = handlers[2].createAuditHandler(once(compose.auditorPorts));
-  api.admin = handlers[3].createAdminHandler(
+  api.clerk = fns.createClerkHandler(once(compose.clerkPorts));
+  api.institution = fns.createInstitutionHandler(once(compose.institutionPorts));
+  api.audit = fns.createAuditHandler(once(compose.auditorPorts));
+  api.admin = fns.createAdminHandler(
     once(() =>
       compose.adminPorts({
         queue: {
@@ -153,8 +153,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await queue.start(handler);
   if (options.publish !== false) await writeState(options.dataDir, state);
 
-  const { auditSealPorts } = await import('../../shared/adapters/compose-audit.js');
-  const { sealRun } = await import('../../functions/audit-sealer/handler.js');
+  const { auditSealPorts } = await import('../../shared/composition/compose-audit.js');
+  const { sealRun } = await import('../../shared/use-cases/audit-seal.js');
   let sealing = Promise.resolve();
   const seal = () => (sealing = sealing.then(async () => void (await sealRun(await auditSealPorts()))));
   const sealEvery = options.sealEveryMs ?? 10_000;

@@ -3,7 +3,7 @@
  * Data (objects, tables, queue, keys) persists under `.data/` (or RULING_INTAKE_DATA).
  */
 import { startLocalStack } from './stack.js';
-import { defaultDataDir, readState } from './state.js';
+import { defaultDataDir, readState } from '../../shared/adapters/local/stack-state.js';
 
 const dataDir = defaultDataDir();
 const running = await readState(dataDir);

@@ -10,8 +10,8 @@ import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { ENV } from '../config/resources.js';
 import { defaultRegister } from '../domain/institutions.js';
 import type { InstitutionRegister } from '../domain/institutions.js';
-import { ROLES } from './principal.js';
-import type { Principal, Role } from './principal.js';
+import { ROLES } from '../domain/principal.js';
+import type { Principal, Role } from '../domain/principal.js';
 
 export type AuthErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN';
 

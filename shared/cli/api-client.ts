@@ -31,7 +31,7 @@ export interface ApiClient {
 
 /** The local stack's state (endpoint, issuer), when one is running. */
 export async function localState() {
-  const { defaultDataDir, readState } = await import('../../infra/local/state.js');
+  const { defaultDataDir, readState } = await import('../adapters/local/stack-state.js');
   return readState(defaultDataDir());
 }
 

@@ -42,9 +42,9 @@ export async function auditVerifyCommand(
     const state = await localState();
     if (!state)
       throw new CliError('Offline verification reads the local stack’s data: start it with npm start.');
-    const { useLocalStack } = await import('../../infra/local/state.js');
+    const { useLocalStack } = await import('../adapters/local/stack-state.js');
     useLocalStack(state);
-    const { auditSealPorts } = await import('../adapters/compose-audit.js');
+    const { auditSealPorts } = await import('../composition/compose-audit.js');
     const { verifyAudit } = await import('../use-cases/audit-seal.js');
     const ports = await auditSealPorts();
     v = await verifyAudit({

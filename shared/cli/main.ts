@@ -10,7 +10,7 @@ import { toCorrection } from '../use-cases/consult.js';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
 import type { ExtractRejectedError } from '../domain/errors.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
-import { parseExtract } from '../domain/parser.js';
+import { parseExtract } from '../adapters/pdf/pdfjs-reader.js';
 import type { Extract } from '../domain/types.js';
 import type { IntakeStatus } from '../ports/index.js';
 
@@ -163,10 +163,10 @@ async function cmdBalance(nationalNumber: string, opts: Out): Promise<number> {
   const state = await localState();
   if (!state)
     throw new CliError('The local stack is not running. Start it in another terminal with: npm start');
-  const { useLocalStack } = await import('../../infra/local/state.js');
+  const { useLocalStack } = await import('../adapters/local/stack-state.js');
   useLocalStack(state);
-  const compose = await import('../adapters/compose.js');
-  const deps = await compose.intakeDeps();
+  const compose = await import('../composition/compose.js');
+  const deps = { ...(await compose.keyPorts()), audit: compose.auditLog(), ledger: compose.ledgerStore() };
   const pseudonym = await deps.keys.mac('pseudonym', check.digits);
   // Fail closed: the operator's read is logged before any data is shown.
   const at = new Date().toISOString();

@@ -5,6 +5,9 @@
  * table schemas, bucket layout, key specs, limits and environment variable names from here,
  * so the cloud and the laptop cannot drift apart.
  */
+import { MAX_RECORDS_PER_CHECKPOINT, SEAL_GRACE_MS } from '../domain/audit-chain.js';
+import { UPLOAD_PREFIX } from '../domain/extract-keys.js';
+import { LIMITS } from '../domain/limits.js';
 
 export type AttributeType = 'S' | 'N';
 
@@ -77,7 +80,7 @@ export const EXTRACTS_BUCKET = {
   id: 'Extracts',
   env: 'EXTRACTS_BUCKET',
   /** Clerks may only put objects under this prefix. Keys carry no personal data. */
-  uploadPrefix: 'incoming/',
+  uploadPrefix: UPLOAD_PREFIX,
   /** Tag set on kept extracts; the lifecycle rule expires tagged objects. */
   outcomeTag: 'intake-outcome',
   keptOutcomes: ['rejected', 'held'] as const,
@@ -85,10 +88,7 @@ export const EXTRACTS_BUCKET = {
   noncurrentVersionDays: 1,
 } as const;
 
-/** Object key of an upload: `incoming/<uploader>/<intakeId>.pdf`. */
-export function extractKey(uploader: string, intakeId: string): string {
-  return `${EXTRACTS_BUCKET.uploadPrefix}${uploader}/${intakeId}.pdf`;
-}
+export { extractKey } from '../domain/extract-keys.js';
 
 export const KEYS = {
   data: {
@@ -117,38 +117,8 @@ export const KEYS = {
   },
 } as const;
 
-export const LIMITS = {
-  maxExtractBytes: 10 * 1024 * 1024,
-  maxPages: 5,
-  maxCreditLines: 10,
-  /** A message is received this many times before it goes to the dead-letter queue. */
-  maxReceives: 3,
-  /** Visibility timeout of the intake queue: 6 × the function timeout, as AWS advises for SQS event sources. */
-  visibilityTimeoutSeconds: 360,
-  intakeFunctionTimeoutSeconds: 60,
-  intakeBatchSize: 5,
-  /** A student's learning credit when nothing was imported for them. */
-  startingCredit: 140,
-  ledgerRetentionYears: 20,
-  /**
-   * Per-extract time limit for reading a PDF (pdf.js runs in a worker thread that is terminated
-   * when it is exceeded: the extract is rejected as PDF_DAMAGED), so a hostile PDF cannot hang
-   * the function. A batch's extracts are read one after the other: 5 × 10 s still ends inside
-   * the 60 s function timeout. A legitimate extract reads in well under 100 ms.
-   */
-  parseTimeoutMs: 10_000,
-  /** Retention of the functions' CloudWatch log groups (must be a value CloudWatch accepts). */
-  logRetentionDays: 90,
-  /** Protocol quality deadline: a held extract must be resolved within this many hours of its receipt. */
-  heldDeadlineHours: 48,
-  /**
-   * An extract still `RECEIVED` this long after its receipt is stalled: a healthy intake applies it
-   * within minutes and failing ones reach the dead-letter queue within 3 × 6 minutes. What remains
-   * is a pause, a dead letter nobody redrove, or a lost message — and SQS forgets a message after
-   * 14 days, after which nothing would ever process the extract. The ops check alarms on it.
-   */
-  stalledAfterHours: 24,
-} as const;
+/** The limits of the format and the intake are domain rules: defined in the domain, re-exported here. */
+export { LIMITS } from '../domain/limits.js';
 
 /** Environment variables shared by functions, the local stack and the CDK stack. */
 export const ENV = {
@@ -189,12 +159,8 @@ export const AUDIT_CHECKPOINTS = {
   retentionYears: LIMITS.ledgerRetentionYears,
   /** The sealer's schedule (EventBridge rate on AWS, a timer locally). */
   sealEveryMinutes: 1,
-  /**
-   * Records younger than this are left for the next run. Must exceed the longest delay between
-   * a writer taking `at` and its record being readable through the byDay index: a record that
-   * appears later than that is never sealed and `audit verify` reports it as INSERTED.
-   */
-  sealGraceMs: 5000,
+  /** Records younger than this are left for the next run (see `SEAL_GRACE_MS`). */
+  sealGraceMs: SEAL_GRACE_MS,
   /** Upper bound of records in one checkpoint (a backlog is sealed over several runs). */
-  maxRecordsPerCheckpoint: 50_000,
+  maxRecordsPerCheckpoint: MAX_RECORDS_PER_CHECKPOINT,
 } as const;

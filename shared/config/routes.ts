@@ -3,7 +3,7 @@
  * roles may call it. Read by the CDK stack (API Gateway routes), the local HTTP server, the
  * OpenAPI document and the authorisation-matrix test.
  */
-import type { Role } from '../auth/principal.js';
+import type { Role } from '../domain/principal.js';
 
 /** The functions behind the API, split by who calls them so each gets only the rights it needs. */
 export const API_FUNCTIONS = ['clerk', 'institution', 'audit', 'admin'] as const;
@@ -192,6 +192,4 @@ export function matchRoute(
   return undefined;
 }
 
-/** Purposes an institution may consult learning credit for (purpose limitation). */
-export const PURPOSES = ['enrolment', 'study-progress-decision', 'appeal', 'student-guidance'] as const;
-export type Purpose = (typeof PURPOSES)[number];
+export { PURPOSES, type Purpose } from '../domain/purposes.js';

@@ -27,7 +27,16 @@
  *   offline with the PEM public key alone (`pemVerifier`).
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import type { ChainProblem, ChainVerification, ProblemKind } from '../http/contract.js';
+
+/**
+ * Records younger than this are left for the next seal. Must exceed the longest delay between a
+ * writer taking `at` and its record being readable through the byDay index: a record that appears
+ * later than that is never sealed and verification reports it as INSERTED.
+ */
+export const SEAL_GRACE_MS = 5000;
+
+/** Upper bound of records in one checkpoint (a backlog is sealed over several runs). */
+export const MAX_RECORDS_PER_CHECKPOINT = 50_000;
 
 /** The part of a record the chain reads; the whole stored object is hashed. */
 export interface ChainRecord {
@@ -306,7 +315,8 @@ function firstAtOrAfter(segments: readonly { readonly upper: number }[], t: numb
 
 // ── verification ────────────────────────────────────────────────────────────────────────────
 
-export type { ChainProblem, ChainVerification, ProblemKind } from '../http/contract.js';
+export type { ChainProblem, ChainVerification, ProblemKind } from './audit-types.js';
+import type { ChainProblem, ChainVerification, ProblemKind } from './audit-types.js';
 
 export interface VerifyChainInput {
   readonly checkpoints: readonly SignedCheckpoint[];
@@ -379,7 +389,7 @@ interface Segment {
  *   records are then also ALTERED. REORDERED is ranked first at the same position.
  */
 export function verifyChain(input: VerifyChainInput): ChainVerification {
-  const graceMs = input.graceMs ?? 5000;
+  const graceMs = input.graceMs ?? SEAL_GRACE_MS;
   const from = input.from !== undefined ? Date.parse(input.from) : -Infinity;
   const to = input.to !== undefined ? Date.parse(input.to) : Infinity;
   if (Number.isNaN(from) || Number.isNaN(to)) throw new RangeError('from/to must be ISO instants');

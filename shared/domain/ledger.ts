@@ -4,8 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { matchKey } from './text.js';
-import type { Extract } from './types.js';
-import type { LedgerEntry } from '../ports/index.js';
+import type { Extract, LedgerEntry } from './types.js';
 
 /** The credits a granted ruling gives back: the sum of its lines' returned credits. */
 export function creditsReturned(extract: Pick<Extract, 'lines'>): number {
@@ -73,21 +72,6 @@ export function entriesFor(
     intakeId: ids.intakeId,
     appliedAt: ids.appliedAt,
   }));
-}
-
-const INTAKE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
-const UPLOADER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-/**
- * The intake id and uploader of an object key. Keys written by the upload API/CLI are
- * `incoming/<uploader>/<intakeId>.pdf`; anything else gets an id derived from the key, so a stray
- * object is still accounted for (and its key, which may be anything, is never logged).
- */
-export function intakeIdentity(key: string, uploadPrefix: string): { intakeId: string; uploader: string } {
-  const rest = key.startsWith(uploadPrefix) ? key.slice(uploadPrefix.length) : key;
-  const m = /^([^/]+)\/([^/]+)\.pdf$/i.exec(rest);
-  if (m && UPLOADER.test(m[1]!) && INTAKE_ID.test(m[2]!)) return { uploader: m[1]!, intakeId: m[2]! };
-  return { uploader: 'unknown', intakeId: `k${createHash('sha256').update(key).digest('hex').slice(0, 31)}` };
 }
 
 /** A new intake id: time-ordered (so listings sort by upload time) and unguessable. */

@@ -11,17 +11,15 @@ import { ExtractRejectedError } from './errors.js';
 import { defaultRegister, type InstitutionRegister } from './institutions.js';
 import { rejection } from './messages.js';
 import { checkNationalNumber, maskNationalNumber } from './national-number.js';
-import { joinItems, readPdfText, type Cell, type Line } from './pdf-text.js';
+import { joinItems, type Cell, type Line, type PdfText } from './layout.js';
 import { collapseSpaces, normaliseText } from './text.js';
 import type { CreditLine, Extract, ExtractField } from './types.js';
-import { LIMITS } from '../config/resources.js';
+import { LIMITS } from './limits.js';
 
 export interface ParseOptions {
   /** "Today", for the rule that a ruling date is not in the future. */
   readonly now?: Date;
   readonly register?: InstitutionRegister;
-  /** Time limit for reading the PDF (default `LIMITS.parseTimeoutMs`). */
-  readonly timeoutMs?: number;
 }
 
 /** The identification fields (everything but the credit lines) and a credit line's fields. */
@@ -309,7 +307,13 @@ function setLineValue(raw: RawLine, field: LineField, value: string, wraps: bool
  * Reads table rows (header already seen) from `lines[start]` on; returns the index of the first
  * line after the table.
  */
-function readTable(lines: readonly Line[], start: number, header: Line, raw: RawExtract): number {
+function readTable(
+  lines: readonly Line[],
+  start: number,
+  header: Line,
+  raw: RawExtract,
+  register: InstitutionRegister,
+): number {
   const columns = tableColumns(header);
   let row: RawLine | undefined;
   let i = start;
@@ -349,7 +353,7 @@ function readTable(lines: readonly Line[], start: number, header: Line, raw: Raw
         });
       }
     } else {
-      row = readTableRowFromText(line, raw, row);
+      row = readTableRowFromText(line, raw, row, register);
     }
   }
   return i;
@@ -359,7 +363,12 @@ function readTable(lines: readonly Line[], start: number, header: Line, raw: Raw
  * A table row from text alone (no usable positions): `year institution programme n n`, where the
  * institution is the longest register name the text after the year starts with.
  */
-function readTableRowFromText(line: Line, raw: RawExtract, row: RawLine | undefined): RawLine | undefined {
+function readTableRowFromText(
+  line: Line,
+  raw: RawExtract,
+  row: RawLine | undefined,
+  register: InstitutionRegister,
+): RawLine | undefined {
   const text = collapseSpaces(normaliseText(line.text));
   const m = /^(\d{4}\s*[-–—/]\s*\d{4})\s+(.+?)\s+(\d+)\s+(\d+)$/.exec(text);
   if (!m) {
@@ -387,7 +396,7 @@ function readTableRowFromText(line: Line, raw: RawExtract, row: RawLine | undefi
   let programme = '';
   for (let n = words.length - 1; n >= 1; n--) {
     const candidate = words.slice(0, n).join(' ');
-    if (defaultRegister.match(candidate)) {
+    if (register.match(candidate)) {
       institution = candidate;
       programme = words.slice(n).join(' ');
       break;
@@ -407,7 +416,10 @@ const EMBEDDED_LABEL =
   /(?:arrest\s*nr\.?|rolnummer|datum\s+van\s+het\s+arrest|beslissing|naam|voorna(?:men|am)|adres|rijksregisternummer|rijksregisternr\.?|insz|academiejaar|instelling|opleiding|studiepunten\s+terugge(?:vraagd|geven))\s*:/;
 
 /** First pass: labels and their raw values, in document order. */
-export function collectFields(lines: readonly Line[]): RawExtract {
+export function collectFields(
+  lines: readonly Line[],
+  register: InstitutionRegister = defaultRegister,
+): RawExtract {
   const raw: RawExtract = { id: new Map(), lines: [] };
   let current: RawValue | undefined;
   let awaiting = false;
@@ -418,7 +430,7 @@ export function collectFields(lines: readonly Line[]): RawExtract {
     if (isTableHeader(line)) {
       current = undefined;
       awaiting = false;
-      i = readTable(lines, i + 1, line, raw) - 1;
+      i = readTable(lines, i + 1, line, raw, register) - 1;
       currentLine = undefined;
       continue;
     }
@@ -745,7 +757,7 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
 
 /** Parses positioned lines (pages of lines) into an extract. */
 export function parseLines(pages: readonly (readonly Line[])[], options: ParseOptions = {}): Extract {
-  return interpret(collectFields(stripPageFurniture(pages)), options);
+  return interpret(collectFields(stripPageFurniture(pages), options.register), options);
 }
 
 /** Parses plain text (one page per string) — for tools and tests that start from text. */
@@ -764,10 +776,12 @@ export type ParseResult =
   | { readonly ok: true; readonly extract: Extract }
   | { readonly ok: false; readonly error: ExtractRejectedError };
 
-/** Parses the bytes of an extract PDF. Never throws for bad input: returns the rejection. */
-export async function parseExtract(bytes: Uint8Array, options: ParseOptions = {}): Promise<ParseResult> {
+/**
+ * Parses the positioned text a PDF reader returned (see `PdfTextReader`). Never throws for bad
+ * input: returns the rejection.
+ */
+export function parsePdfText(text: PdfText, options: ParseOptions = {}): ParseResult {
   try {
-    const text = await readPdfText(bytes, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
     return { ok: true, extract: parseLines(text.pages, options) };
   } catch (error) {
     if (error instanceof ExtractRejectedError) return { ok: false, error };

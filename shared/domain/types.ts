@@ -9,6 +9,18 @@ export interface CreditLine {
   readonly returned: number;
 }
 
+/** One credit line of an applied ruling, as the ledger keeps it. */
+export interface LedgerEntry extends CreditLine {
+  readonly pseudonym: string;
+  readonly rulingNumber: string;
+  readonly docket: string;
+  readonly rulingDate: string;
+  readonly lineNumber: number;
+  readonly extractSha256: string;
+  readonly intakeId: string;
+  readonly appliedAt: string;
+}
+
 export interface Extract {
   /** Digits only, thousands dot removed. */
   readonly rulingNumber: string;

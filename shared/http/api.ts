@@ -6,12 +6,18 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../domain/principal.js';
 import { AuthError, AuthUnavailableError, type TokenVerifier } from '../auth/verify.js';
 import { matchRoute, type ApiFunction, type RouteDef } from '../config/routes.js';
 import type { Message } from '../domain/types.js';
 import { logger } from '../observability/index.js';
 import type { AuditLog } from '../ports/index.js';
+import {
+  AuditUnavailableError,
+  NOT_FOUND,
+  RequestRefusedError,
+  type RefusalKind,
+} from '../use-cases/errors.js';
 
 export class ApiError extends Error {
   constructor(
@@ -21,14 +27,6 @@ export class ApiError extends Error {
   ) {
     super(`${code}: ${messages.en}`);
     this.name = 'ApiError';
-  }
-}
-
-/** The audit trail could not be written: nothing is returned (fail closed). */
-export class AuditUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('audit trail unavailable', { cause });
-    this.name = 'AuditUnavailableError';
   }
 }
 
@@ -71,7 +69,26 @@ const json = (
 
 export const errorBody = (code: string, messages: Message) => ({ code, message: messages });
 
-const NOT_FOUND: Message = { nl: 'Niet gevonden.', en: 'Not found.' };
+/** The HTTP status of each kind of refusal a use case gives. */
+const REFUSAL_STATUS: Record<RefusalKind, number> = {
+  invalid: 400,
+  'not-found': 404,
+  conflict: 409,
+  gone: 410,
+  'unsupported-media-type': 415,
+};
+
+/** The body of a CSV upload; another media type is a 415. */
+export function csvBody(r: ApiRequest): string {
+  const type = r.headers['content-type'] ?? '';
+  if (!type.startsWith('text/csv') && !type.startsWith('text/plain')) {
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', {
+      nl: 'Stuur het bestand als text/csv.',
+      en: 'Send the file as text/csv.',
+    });
+  }
+  return r.body ?? '';
+}
 
 /** Parses a JSON request body with a zod schema; a bad body is a 400 naming the problem. */
 export function parseJsonBody<T>(req: ApiRequest, schema: { parse(v: unknown): T }): T {
@@ -184,6 +201,8 @@ async function mapError(
     );
   }
   if (error instanceof ApiError) return json(error.status, errorBody(error.code, error.messages));
+  if (error instanceof RequestRefusedError)
+    return json(REFUSAL_STATUS[error.kind], errorBody(error.code, error.messages));
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     const where = issue?.path.join('.') || 'body';
@@ -245,21 +264,3 @@ async function auditDenied(
     requestId: ctx.requestId,
   });
 }
-
-/** Appends access records before data is returned; if that fails, the request fails (fail closed). */
-export async function auditOrRefuse(
-  audit: AuditLog,
-  records: Parameters<AuditLog['append']>[0][],
-): Promise<void> {
-  try {
-    for (const r of records) await audit.append(r);
-  } catch (e) {
-    throw new AuditUnavailableError(e);
-  }
-}
-
-export function actorOf(p: Principal) {
-  return { id: p.sub, role: p.role, ...(p.institution ? { institution: p.institution } : {}) } as const;
-}
-
-export { NOT_FOUND };

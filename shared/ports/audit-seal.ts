@@ -48,3 +48,10 @@ export interface AuditSource {
   /** Records with after < at ≤ upTo (ISO instants), e.g. through the byDay index; optional. */
   between?(after: string, upTo: string): AsyncIterable<AuditRecord>;
 }
+
+/** The ports of sealing and verifying the audit trail. */
+export interface AuditSealPorts {
+  readonly audit: AuditSource;
+  readonly checkpoints: CheckpointStore;
+  readonly signer: Signer;
+}

@@ -3,7 +3,18 @@
  * them for AWS (and, where AWS has no local emulator, for the laptop). Use cases take ports as
  * arguments, so tests pass real local adapters instead of module mocks.
  */
-import type { CreditLine, IntakeOutcome, Message, ReasonCode } from '../domain/types.js';
+import type { PdfText } from '../domain/layout.js';
+import type { IntakeOutcome, LedgerEntry, Message, ReasonCode } from '../domain/types.js';
+
+export type { LedgerEntry } from '../domain/types.js';
+
+/**
+ * Reads the positioned text of a PDF. Rejects with `ExtractRejectedError` (`NOT_A_PDF`, `TOO_LARGE`,
+ * `PDF_ENCRYPTED`, `PDF_DAMAGED`, `NO_TEXT_LAYER`, …); any other error is transient (retried).
+ */
+export interface PdfTextReader {
+  read(bytes: Uint8Array): Promise<PdfText>;
+}
 
 /** Keyed hashing with a key the caller never sees (KMS HMAC key on AWS, a local key file locally). */
 export interface KeyService {
@@ -51,17 +62,6 @@ export interface Student {
   readonly identityTag?: string;
   readonly nameCiphertext?: string;
   readonly appliedRulings: readonly string[];
-}
-
-export interface LedgerEntry extends CreditLine {
-  readonly pseudonym: string;
-  readonly rulingNumber: string;
-  readonly docket: string;
-  readonly rulingDate: string;
-  readonly lineNumber: number;
-  readonly extractSha256: string;
-  readonly intakeId: string;
-  readonly appliedAt: string;
 }
 
 /** Everything the ledger holds about one student (see `LedgerStore.readStudentFile`). */
@@ -194,4 +194,15 @@ export interface IntakeControl {
 /** Puts an extract (back) on the intake queue, e.g. after an operator approved it. */
 export interface IntakeQueue {
   enqueue(key: string): Promise<void>;
+}
+
+/** Hands out a presigned POST for one object key with the upload's conditions. */
+export interface UploadSigner {
+  presignPost(
+    key: string,
+    options: { maxBytes: number; expiresSeconds: number },
+  ): Promise<{
+    url: string;
+    fields: Record<string, string>;
+  }>;
 }

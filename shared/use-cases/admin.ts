@@ -3,14 +3,14 @@
  * is audited; imports are validated line by line and idempotent.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../domain/principal.js';
 import { defaultRegister } from '../domain/institutions.js';
 import { identityKey } from '../domain/ledger.js';
 import { holdMessage } from '../domain/messages.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
 import type { Message } from '../domain/types.js';
-import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
-import type { ImportReport, IntakeSwitch } from '../http/contract.js';
+import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
+import type { ImportReport, IntakeSwitch } from '../contract/api.js';
 import type {
   AuditLog,
   ExtractStore,
@@ -88,7 +88,7 @@ export async function listHeld(deps: AdminDeps, ctx: Ctx) {
 async function heldOrThrow(deps: AdminDeps, intakeId: string) {
   const s = await deps.statuses.get(intakeId);
   if (!s || s.status !== 'HELD') {
-    throw new ApiError(404, 'NOT_FOUND', {
+    throw new RequestRefusedError('not-found', 'NOT_FOUND', {
       nl: 'Geen vastgehouden uittreksel met dit nummer.',
       en: 'No held extract with this id.',
     });
@@ -100,13 +100,13 @@ async function heldOrThrow(deps: AdminDeps, intakeId: string) {
 export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
   const s = await heldOrThrow(deps, intakeId);
   if (s.code !== 'IDENTITY_MISMATCH') {
-    throw new ApiError(409, 'CANNOT_APPROVE', {
+    throw new RequestRefusedError('conflict', 'CANNOT_APPROVE', {
       nl: 'Een arrest dat al met andere inhoud verwerkt is, kan niet goedgekeurd worden: wijs het af en laat DBRC de verbetering melden.',
       en: 'A ruling already applied with other content cannot be approved: reject it and have DBRC report the correction.',
     });
   }
   if (!(await deps.extracts.exists(s.key))) {
-    throw new ApiError(410, 'EXTRACT_GONE', {
+    throw new RequestRefusedError('gone', 'EXTRACT_GONE', {
       nl: 'Het uittreksel bestaat niet meer (bewaartermijn verstreken).',
       en: 'The extract no longer exists (retention expired).',
     });
@@ -149,7 +149,7 @@ export async function rejectHeld(deps: AdminDeps, ctx: Ctx, intakeId: string, re
   return publicStatus((await deps.statuses.get(intakeId))!);
 }
 
-export type { ImportReport, IntakeSwitch } from '../http/contract.js';
+export type { ImportReport, IntakeSwitch } from '../contract/api.js';
 
 function rows(csv: string, columns: readonly string[]): { line: number; values: string[] }[] {
   let records: string[][];
@@ -161,7 +161,7 @@ function rows(csv: string, columns: readonly string[]): { line: number; values: 
       delimiter: [',', ';'],
     }) as string[][];
   } catch (e) {
-    throw new ApiError(400, 'INVALID_CSV', {
+    throw new RequestRefusedError('invalid', 'INVALID_CSV', {
       nl: `Het CSV-bestand kan niet gelezen worden: ${(e as Error).message}`,
       en: `The CSV cannot be read: ${(e as Error).message}`,
     });

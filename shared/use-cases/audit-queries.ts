@@ -2,14 +2,14 @@
  * Auditors and the data-protection officer: search the access log, and answer a data subject's
  * access request. Their own queries are audited too.
  */
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../domain/principal.js';
 import { maskNationalNumber } from '../domain/national-number.js';
-import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
-import type { Page, SubjectReport, Verification } from '../http/contract.js';
+import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
+import type { Page, SubjectReport, Verification } from '../contract/api.js';
 import type { AuditLog, AuditRecord, KeyService, LedgerStore, NameCipher } from '../ports/index.js';
 import { pageOf } from './clerk.js';
 import { verifyAudit } from './audit-seal.js';
-import type { AuditSealPorts } from '../adapters/compose-audit.js';
+import type { AuditSealPorts } from '../ports/audit-seal.js';
 import { requireNationalNumber } from './consult.js';
 
 export interface AuditQueryDeps {
@@ -39,7 +39,7 @@ function isoOrThrow(name: string, v: string | undefined): string | undefined {
   if (!v) return undefined;
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) {
-    throw new ApiError(400, 'INVALID_REQUEST', {
+    throw new RequestRefusedError('invalid', 'INVALID_REQUEST', {
       nl: `${name} moet een datum of tijdstip (ISO 8601) zijn.`,
       en: `${name} must be an ISO 8601 date or time.`,
     });

@@ -7,6 +7,8 @@
  */
 import {
   buildCheckpoint,
+  MAX_RECORDS_PER_CHECKPOINT,
+  SEAL_GRACE_MS,
   canonicalBytes,
   parseCheckpointBody,
   pemVerifier,
@@ -23,7 +25,8 @@ import {
 } from '../ports/audit-seal.js';
 import type { AuditRecord } from '../ports/index.js';
 
-export const DEFAULT_SEAL_GRACE_MS = 5000;
+/** Kept for callers that name the default; one definition in the domain. */
+export { SEAL_GRACE_MS as DEFAULT_SEAL_GRACE_MS } from '../domain/audit-chain.js';
 
 /** The chain the sealer would extend is not intact: it stops instead of sealing over it. */
 export class ChainIntegrityError extends Error {
@@ -39,7 +42,7 @@ export interface SealInput {
   readonly signer: Signer;
   /** The sealing instant (default: the current time). */
   readonly now?: Date | (() => Date);
-  /** Records younger than this are left for the next run (default 5000). */
+  /** Records younger than this are left for the next run (default `SEAL_GRACE_MS`). */
   readonly graceMs?: number;
   /** At most this many records in one checkpoint (default unlimited); the rest is `more`. */
   readonly maxRecords?: number;
@@ -106,7 +109,7 @@ async function previousBody(
  */
 export async function sealAudit(input: SealInput): Promise<SealResult> {
   const now = typeof input.now === 'function' ? input.now() : (input.now ?? new Date());
-  const graceMs = input.graceMs ?? DEFAULT_SEAL_GRACE_MS;
+  const graceMs = input.graceMs ?? SEAL_GRACE_MS;
   const upTo = new Date(now.getTime() - graceMs).toISOString();
   const attempts = input.maxAttempts ?? 3;
   let conflicts = 0;
@@ -183,4 +186,53 @@ export async function verifyAudit(input: VerifyInput): Promise<ChainVerification
     ...(input.from !== undefined ? { from: input.from } : {}),
     ...(input.to !== undefined ? { to: input.to } : {}),
   });
+}
+
+/** A backlog larger than one checkpoint is sealed in at most this many checkpoints per run. */
+export const MAX_CHECKPOINTS_PER_RUN = 10;
+
+export interface SealRunResult {
+  readonly checkpoints: number;
+  readonly records: number;
+  readonly latestSequence: number | null;
+  readonly more: boolean;
+}
+
+/** What a run reports while it seals (the sealer function logs it; tests may ignore it). */
+export interface SealObserver {
+  sealed?(checkpoint: { sequence: number; records: number; cutoff: string }): void;
+  refused?(recordIds: readonly string[]): void;
+  conflicts?(count: number): void;
+}
+
+/**
+ * One scheduled run of the sealer.
+ *
+ * Primary course: 1. seal the records older than the grace into one checkpoint; 2. while a
+ * backlog remains, seal the next, at most `MAX_CHECKPOINTS_PER_RUN` per run; 3. report what was
+ * sealed. Records with a non-canonical time and lost races are reported, never sealed over.
+ */
+export async function sealRun(
+  ports: Pick<SealInput, 'audit' | 'checkpoints' | 'signer'>,
+  now: Date = new Date(),
+  observe: SealObserver = {},
+): Promise<SealRunResult> {
+  let checkpoints = 0;
+  let records = 0;
+  let last: SealResult;
+  do {
+    last = await sealAudit({ ...ports, now, graceMs: SEAL_GRACE_MS, maxRecords: MAX_RECORDS_PER_CHECKPOINT });
+    if (last.refused.length > 0) observe.refused?.(last.refused);
+    if (last.conflicts > 0) observe.conflicts?.(last.conflicts);
+    if (last.status !== 'sealed') break;
+    checkpoints++;
+    records += last.count;
+    observe.sealed?.({ sequence: last.sequence, records: last.count, cutoff: last.cutoff });
+  } while (last.more && checkpoints < MAX_CHECKPOINTS_PER_RUN);
+  return {
+    checkpoints,
+    records,
+    latestSequence: last.status === 'sealed' ? last.sequence : last.latestSequence,
+    more: last.status === 'sealed' && last.more,
+  };
 }

@@ -2,38 +2,25 @@
  * Clerks of DBRC upload extracts and follow what became of them. They never delete, and they
  * see only their own uploads.
  */
-import { createHash } from 'node:crypto';
-import type { Principal } from '../auth/principal.js';
-import { LIMITS, extractKey } from '../config/resources.js';
+import type { Principal } from '../domain/principal.js';
+import { extractKey, uploaderSegment } from '../domain/extract-keys.js';
+import { LIMITS } from '../domain/limits.js';
 import { newIntakeId } from '../domain/ledger.js';
-import { ApiError } from '../http/api.js';
-import type { CreateUpload, Page, PublicStatus } from '../http/contract.js';
-import type { IntakeStatus, IntakeStatusStore } from '../ports/index.js';
-
-/** Hands out a presigned POST for one object key with the upload's conditions. */
-export interface UploadSigner {
-  presignPost(
-    key: string,
-    options: { maxBytes: number; expiresSeconds: number },
-  ): Promise<{
-    url: string;
-    fields: Record<string, string>;
-  }>;
-}
+import { RequestRefusedError } from './errors.js';
+import type { CreateUpload, Page, PublicStatus } from '../contract/api.js';
+import type { IntakeStatus, IntakeStatusStore, UploadSigner } from '../ports/index.js';
 
 export interface ClerkDeps {
   readonly statuses: IntakeStatusStore;
   readonly uploads: UploadSigner;
 }
 
-const UPLOADER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
 /** The uploader segment of object keys: the clerk's subject when it is key-safe, else a hash of it. */
 export function uploaderOf(p: Principal): string {
-  return UPLOADER.test(p.sub) ? p.sub : `u${createHash('sha256').update(p.sub).digest('hex').slice(0, 32)}`;
+  return uploaderSegment(p.sub);
 }
 
-export type { CreateUpload, Page, PublicStatus } from '../http/contract.js';
+export type { CreateUpload, Page, PublicStatus } from '../contract/api.js';
 
 export function publicStatus(s: IntakeStatus): PublicStatus {
   return {
@@ -83,13 +70,16 @@ function decodeCursor(c: string | undefined): number {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'INVALID_CURSOR', { nl: 'Ongeldige paginacursor.', en: 'Invalid page cursor.' });
+  throw new RequestRefusedError('invalid', 'INVALID_CURSOR', {
+    nl: 'Ongeldige paginacursor.',
+    en: 'Invalid page cursor.',
+  });
 }
 
 export function pageOf<T>(items: readonly T[], query: Record<string, string>, max = 200): Page<T> {
   const limit = query.limit ? Number(query.limit) : 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new ApiError(400, 'INVALID_LIMIT', {
+    throw new RequestRefusedError('invalid', 'INVALID_LIMIT', {
       nl: `limit moet tussen 1 en ${max} liggen.`,
       en: `limit must be from 1 to ${max}.`,
     });
@@ -113,7 +103,7 @@ export async function getUpload(deps: ClerkDeps, p: Principal, intakeId: string)
   const s = await deps.statuses.get(intakeId);
   // Another clerk's upload looks exactly like a missing one.
   if (!s || s.uploader !== uploaderOf(p)) {
-    throw new ApiError(404, 'NOT_FOUND', {
+    throw new RequestRefusedError('not-found', 'NOT_FOUND', {
       nl: 'Geen opgeladen uittreksel met dit nummer.',
       en: 'No upload with this id.',
     });

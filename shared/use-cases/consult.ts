@@ -4,11 +4,11 @@
  * is written to the audit trail before any data is returned (fail closed).
  */
 import * as z from 'zod';
-import type { Principal } from '../auth/principal.js';
-import { PURPOSES, type Purpose } from '../config/routes.js';
+import type { Principal } from '../domain/principal.js';
+import { PURPOSES, type Purpose } from '../domain/purposes.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
-import { ApiError, actorOf, auditOrRefuse } from '../http/api.js';
-import type { BatchItem, Correction, CreditView } from '../http/contract.js';
+import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
+import type { BatchItem, Correction, CreditView } from '../contract/api.js';
 import type { AuditLog, AuditRecord, KeyService, LedgerEntry, LedgerStore } from '../ports/index.js';
 
 export interface ConsultDeps {
@@ -17,14 +17,14 @@ export interface ConsultDeps {
   readonly keys: KeyService;
 }
 
-export type { BatchItem, Correction, CreditView } from '../http/contract.js';
+export type { BatchItem, Correction, CreditView } from '../contract/api.js';
 
 export const purposeSchema = z.enum(PURPOSES);
 
 export function requirePurpose(value: string | undefined): Purpose {
   const r = purposeSchema.safeParse(value);
   if (!r.success) {
-    throw new ApiError(400, 'INVALID_PURPOSE', {
+    throw new RequestRefusedError('invalid', 'INVALID_PURPOSE', {
       nl: `Geef het doel van de raadpleging op met purpose=…: ${PURPOSES.join(', ')}.`,
       en: `State the purpose of the consultation with purpose=…: ${PURPOSES.join(', ')}.`,
     });
@@ -37,7 +37,7 @@ export function requireNationalNumber(text: string): string {
   const c = checkNationalNumber(text);
   if (!c.valid || !c.digits) {
     const masked = maskNationalNumber(text);
-    throw new ApiError(400, 'INVALID_RRN', {
+    throw new RequestRefusedError('invalid', 'INVALID_RRN', {
       nl: `Ongeldig rijksregisternummer ${masked}: ${c.problem === 'CHECK_DIGITS' ? 'de controlecijfers kloppen niet' : c.problem === 'FORMAT' ? 'verwacht worden 11 cijfers' : 'geen geldige geboortedatum of volgnummer'}.`,
       en: `Invalid national register number ${masked}: ${c.problem === 'CHECK_DIGITS' ? 'the check digits do not match' : c.problem === 'FORMAT' ? '11 digits expected' : 'not a valid birth date or sequence'}.`,
     });
@@ -103,7 +103,7 @@ function record(
 }
 
 const notFound = () =>
-  new ApiError(404, 'NOT_FOUND', {
+  new RequestRefusedError('not-found', 'NOT_FOUND', {
     nl: 'Geen leerkrediet gevonden voor dit nummer bij uw instelling.',
     en: 'No learning credit found for this number at your institution.',
   });
@@ -176,7 +176,7 @@ export async function declareEnrolment(
     Number(m[1]) < 2008 ||
     Number(m[1]) > input.now.getUTCFullYear()
   ) {
-    throw new ApiError(400, 'INVALID_ACADEMIC_YEAR', {
+    throw new RequestRefusedError('invalid', 'INVALID_ACADEMIC_YEAR', {
       nl: 'Academiejaar in de vorm JJJJ-JJJJ, vanaf 2008-2009 tot het lopende jaar.',
       en: 'Academic year as YYYY-YYYY, from 2008-2009 to the current year.',
     });

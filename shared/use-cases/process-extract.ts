@@ -1,15 +1,9 @@
-import { EXTRACTS_BUCKET, LIMITS } from '../config/resources.js';
 import { ExtractHeldError, ExtractRejectedError } from '../domain/errors.js';
-import {
-  contentHash,
-  creditsReturned,
-  entriesFor,
-  identityKey,
-  intakeIdentity,
-  sha256Hex,
-} from '../domain/ledger.js';
+import { contentHash, creditsReturned, entriesFor, identityKey, sha256Hex } from '../domain/ledger.js';
+import { intakeIdentity } from '../domain/extract-keys.js';
+import { LIMITS } from '../domain/limits.js';
 import { hold, rejection } from '../domain/messages.js';
-import { parseExtract, type ParseOptions } from '../domain/parser.js';
+import { parsePdfText, type ParseOptions } from '../domain/parser.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
 import type {
   AuditLog,
@@ -19,6 +13,7 @@ import type {
   KeyService,
   LedgerStore,
   NameCipher,
+  PdfTextReader,
 } from '../ports/index.js';
 
 /** The steps of the intake, in order; a crash may happen after any of them. */
@@ -44,6 +39,8 @@ export interface IntakeDeps {
   readonly statuses: IntakeStatusStore;
   readonly keys: KeyService;
   readonly names: NameCipher;
+  /** Reads the positioned text of a PDF (pdf.js in a worker with work limits). */
+  readonly pdf: PdfTextReader;
   readonly parse?: ParseOptions;
   readonly now?: () => Date;
   /** Called after each step; tests throw from it to inject crashes. */
@@ -89,7 +86,7 @@ const ACTOR = { id: 'service:intake', role: 'service' } as const;
  */
 export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Promise<IntakeResult> {
   const now = deps.now ?? (() => new Date());
-  const { intakeId, uploader } = intakeIdentity(event.key, EXTRACTS_BUCKET.uploadPrefix);
+  const { intakeId, uploader } = intakeIdentity(event.key);
   let t = performance.now();
   const step = async (name: IntakeStep): Promise<void> => {
     const t2 = performance.now();
@@ -127,7 +124,10 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
 
   try {
     if ('tooLarge' in stored) throw rejection('TOO_LARGE', 'file', { size: stored.size });
-    const parsed = await parseExtract(stored.bytes, { ...deps.parse, now: deps.parse?.now ?? now() });
+    const parsed = parsePdfText(await deps.pdf.read(stored.bytes), {
+      ...deps.parse,
+      now: deps.parse?.now ?? now(),
+    });
     if (!parsed.ok) throw parsed.error;
     await step('parse');
     return await applyExtract(parsed.extract, stored.bytes, base, event, deps, now, step);

@@ -14,7 +14,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInstitutionHandler } from '../../functions/api-institution/handler.js';
 import { startLocalHttp, type ApiLambda } from '../../infra/local/http.js';
-import { institutionPorts, intakeDeps, tokenVerifier } from '../../shared/adapters/compose.js';
+import { institutionPorts, tokenVerifier } from '../../shared/composition/compose.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import type { ApiFunction } from '../../shared/config/routes.js';
 import { createApiHandler } from '../../shared/http/api.js';
 import {

@@ -4,7 +4,7 @@
  * (ours, baseline, ours, …) so both see the same machine state.
  */
 import { PDFParse } from 'pdf-parse';
-import { parseExtract } from '../../shared/domain/parser.js';
+import { parseExtract } from '../../shared/adapters/pdf/pdfjs-reader.js';
 import { renderExtract } from '../fixtures/extract-pdf.js';
 import { multiPageSpec } from './specs.js';
 import { ms, ratio, table, timePair } from './stats.js';

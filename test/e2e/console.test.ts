@@ -19,9 +19,9 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { documentClient } from '../../shared/adapters/compose.js';
+import { documentClient } from '../../shared/composition/compose.js';
 import { buildConsole } from '../../web/build.js';
-import { intakeDeps } from '../../shared/adapters/compose.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { extractText, pdfFromText, upload, waitForStatus, withStack } from '../integration/helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -41,7 +41,7 @@ import { twoPagePdf, type3Pdf } from './pdf-samples.js';
 import { ENTRY, cdkJsonContext } from './stack-fixture.js';
 
 const run = promisify(execFile);
-const PDF_TEXT = join(PROJECT_ROOT, 'shared/domain/pdf-text.ts');
+const PDF_TEXT = join(PROJECT_ROOT, 'shared/adapters/pdf/pdfjs-reader.ts');
 const STAND_IN = join(PROJECT_ROOT, 'test/infra/bundle-entry.ts');
 const RUNNER = join(PROJECT_ROOT, 'test/infra/bundle-runner.mjs');
 
@@ -275,9 +275,9 @@ describe('intake bundle', () => {
     assert.doesNotMatch(stderr, /Type3 font resource .* is not available|Cannot polyfill/);
   });
 
-  test('the real PDF reader (shared/domain/pdf-text.ts), bundled, reads positioned text from an empty directory', async (t) => {
+  test('the real PDF reader (shared/adapters/pdf/pdfjs-reader.ts), bundled, reads positioned text from an empty directory', async (t) => {
     const pdfText = bundles.get('pdf-text');
-    if (!pdfText) return t.skip('shared/domain/pdf-text.ts does not exist yet');
+    if (!pdfText) return t.skip('shared/adapters/pdf/pdfjs-reader.ts does not exist yet');
     const { result } = await runFromEmptyDirectory(pdfText.dir, 'readPdfText', { pdfs: [pdfs.twoPages] });
     assert.equal(result['canvasLoadable'], false);
     assert.equal(result['pageCount'], 2);

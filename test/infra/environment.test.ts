@@ -13,10 +13,10 @@ import {
   auditorPorts,
   clerkPorts,
   institutionPorts,
-  intakeDeps,
   resetComposition,
-} from '../../shared/adapters/compose.js';
-import { auditSealPorts, resetAuditComposition } from '../../shared/adapters/compose-audit.js';
+} from '../../shared/composition/compose.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
+import { auditSealPorts, resetAuditComposition } from '../../shared/composition/compose-audit.js';
 import {
   AUDIT_CHECKPOINTS,
   ENV,

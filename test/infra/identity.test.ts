@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { readDeployConfig } from '../../infra/config.js';
-import { ROLES } from '../../shared/auth/principal.js';
+import { ROLES } from '../../shared/domain/principal.js';
 import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
 import { ENV } from '../../shared/config/resources.js';
 import { defaultRegister } from '../../shared/domain/institutions.js';

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkHeld, metrics as opsMetrics } from '../../functions/ops-check/handler.js';
-import { heldReport, stalledReport } from '../../functions/ops-check/held.js';
-import { ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../functions/ops-check/metrics.js';
+import { heldReport, stalledReport } from '../../shared/use-cases/ops-report.js';
+import { ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../shared/config/ops-metrics.js';
 import { MAX_SEALING_LAG } from '../../infra/constructs/monitoring.js';
 import { OPS_CHECK_EVERY } from '../../infra/constructs/ops-check.js';
 import { FUNCTION_NAMES } from '../../infra/naming.js';

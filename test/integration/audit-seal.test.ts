@@ -29,8 +29,8 @@ import {
   auditSealPorts,
   localCheckpointDir,
   type AuditSealPorts,
-} from '../../shared/adapters/compose-audit.js';
-import { intakeDeps } from '../../shared/adapters/compose.js';
+} from '../../shared/composition/compose-audit.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { FolderCheckpointStore } from '../../shared/adapters/local/folder-checkpoints.js';
 import { LOCAL_SIGNING_KEY_FILE } from '../../shared/adapters/local/signer.js';
 import { AUDIT_CHECKPOINTS, ENV } from '../../shared/config/resources.js';

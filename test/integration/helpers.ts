@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.js';
-import { intakeDeps } from '../../shared/adapters/compose.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { extractKey } from '../../shared/config/resources.js';
 import { newIntakeId } from '../../shared/domain/ledger.js';
 import type { IntakeStatus } from '../../shared/ports/index.js';

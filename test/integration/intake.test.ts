@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { intakeDeps } from '../../shared/adapters/compose.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { EXTRACTS_BUCKET, extractKey } from '../../shared/config/resources.js';
 import { InjectedCrashError } from '../../shared/domain/errors.js';
 import type { IntakeDeps, IntakeStep } from '../../shared/use-cases/process-extract.js';
@@ -279,7 +279,7 @@ describe('intake on the local stack', () => {
 
   it('processes nothing while intake is paused and everything after resume', async () => {
     const deps = await intakeDeps();
-    const { intakeControl } = await import('../../shared/adapters/compose.js');
+    const { intakeControl } = await import('../../shared/composition/compose.js');
     const control = intakeControl();
     await control.setPaused(true, 'operator:test');
     await new Promise((r) => setTimeout(r, 150)); // the queue polls the switch every 50 ms here

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { intakeDeps } from '../../shared/adapters/compose.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import {
   balanceOf,
   captureOutput,

@@ -15,8 +15,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseExtract, type ParseResult } from '../../shared/domain/parser.js';
-import { extractPdfText } from '../../shared/domain/pdf-text.js';
+import type { ParseResult } from '../../shared/domain/parser.js';
+import { extractPdfText, parseExtract } from '../../shared/adapters/pdf/pdfjs-reader.js';
 import type { Extract } from '../../shared/domain/types.js';
 import { exampleSpec, expectedExtract, renderExtract } from '../fixtures/extract-pdf.js';
 import { extractText, pdfFromText } from '../integration/helpers.js';

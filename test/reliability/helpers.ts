@@ -1,5 +1,5 @@
 /** Shared pieces of the reliability suite. */
-import { intakeDeps } from '../../shared/adapters/compose.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import type { ExtractStore, IntakeStatus } from '../../shared/ports/index.js';
 
 /** The reason codes of docs/extract-format.md for an extract that is not applied. */

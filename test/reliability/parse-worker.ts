@@ -10,7 +10,8 @@
 import { parentPort } from 'node:worker_threads';
 import { PDFParse } from 'pdf-parse';
 import { ExtractRejectedError } from '../../shared/domain/errors.js';
-import { parseExtract, parseText } from '../../shared/domain/parser.js';
+import { parseExtract } from '../../shared/adapters/pdf/pdfjs-reader.js';
+import { parseText } from '../../shared/domain/parser.js';
 import type { Extract, Message } from '../../shared/domain/types.js';
 
 export type ParseRequest =

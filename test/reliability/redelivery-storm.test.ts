@@ -9,9 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { intakeDeps } from '../../shared/adapters/compose.js';
+import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { extractKey } from '../../shared/config/resources.js';
-import { s3EventBody } from '../../shared/domain/s3-event.js';
+import { s3EventBody } from '../../shared/adapters/aws/s3-event.js';
 import {
   balanceOf,
   captureOutput,

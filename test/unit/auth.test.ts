@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey, JSONWebKeySet, JWK, JWTPayload } from 'jose';
-import type { Principal } from '../../shared/auth/principal.js';
+import type { Principal } from '../../shared/domain/principal.js';
 import {
   AuthError,
   INSTITUTION_SCOPE,

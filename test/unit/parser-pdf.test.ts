@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseExtract } from '../../shared/domain/parser.js';
+import { parseExtract } from '../../shared/adapters/pdf/pdfjs-reader.js';
 import { arbExtractSpec, arbProducer } from '../fixtures/arbitraries.js';
 import {
   damagedPdf,

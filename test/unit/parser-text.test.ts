@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExtractRejectedError } from '../../shared/domain/errors.js';
+import { defaultRegister, InstitutionRegister } from '../../shared/domain/institutions.js';
 import { parseText } from '../../shared/domain/parser.js';
 import { exampleSpec, expectedExtract } from '../fixtures/extract-pdf.js';
 
@@ -117,6 +118,30 @@ describe('extract parser (text)', () => {
 2023–2024 UGent Bachelor of Science in de informatica 15 12`;
     const text = EXAMPLE.replace(/Academiejaar: 2022-2023[\s\S]*Studiepunten teruggegeven: 12/, table);
     assert.deepEqual(parse(text), EXPECTED);
+  });
+
+  it('reads a table row with the register it is given, not the default one', () => {
+    // An environment whose register names an institution the shipped register does not know.
+    const register = new InstitutionRegister([
+      ...defaultRegister.institutions,
+      { code: 'HOGENT2', name: 'Hogeschool Nieuwstad', aliases: [] },
+    ]);
+    const table = `Academiejaar\tInstelling\tOpleiding\tTeruggevraagd\tTeruggegeven
+2022-2023 Hogeschool Nieuwstad Bachelor in de verpleegkunde 27 27`;
+    const text = EXAMPLE.replace(/Academiejaar: 2022-2023[\s\S]*Studiepunten teruggegeven: 12/, table).replace(
+      /Totaal[^\n]*\n/g,
+      '',
+    );
+    const extract = parseText([text], { now: NOW, register });
+    assert.deepEqual(extract.lines, [
+      {
+        academicYear: '2022-2023',
+        institution: 'HOGENT2',
+        programme: 'Bachelor in de verpleegkunde',
+        requested: 27,
+        returned: 27,
+      },
+    ]);
   });
 
   it('rejects a missing field, naming it', () => {

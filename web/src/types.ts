@@ -1,6 +1,6 @@
 /**
  * Response shapes of `/v1` (see shared/http/openapi.ts, served at /v1/openapi.json): the backend's
- * own declarations in shared/http/contract.ts, which the use cases' signatures are held to, so the
+ * own declarations in shared/contract/api.ts, which the use cases' signatures are held to, so the
  * console cannot drift from the API. Type-only: esbuild erases them, and the contract imports no
  * backend code, so the console's type-check runs with the browser's types alone.
  */
@@ -16,4 +16,4 @@ export type {
   PublicStatus,
   SubjectReport,
   Verification,
-} from '../../shared/http/contract.js';
+} from '../../shared/contract/api.js';

@@ -1,7 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import type { IntakeQueue } from '../../ports/index.js';
-import { s3EventBody } from '../../domain/s3-event.js';
+import { s3EventBody } from './s3-event.js';
 
 /** Re-enqueues an extract on the intake queue with the same body S3 would send. */
 export class SqsIntakeQueue implements IntakeQueue {

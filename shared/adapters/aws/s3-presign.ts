@@ -1,6 +1,6 @@
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { UploadSigner } from '../../use-cases/clerk.js';
+import type { UploadSigner } from '../../ports/index.js';
 
 /**
  * Presigned POST for one extract: the key is fixed, the body must be a PDF of at most 10 MiB and

@@ -4,7 +4,7 @@
  * every lookup is audited by the API before it answers.
  */
 import { useState } from 'preact/hooks';
-import { PURPOSES } from '../../../shared/config/routes.js';
+import { PURPOSES } from '../../../shared/domain/purposes.js';
 import {
   checkNationalNumber,
   maskNationalNumber,

@@ -8,23 +8,19 @@
 import { dirname, join } from 'node:path';
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { AUDIT_CHECKPOINTS, ENV, KEYS, TABLES } from '../config/resources.js';
-import type { AuditSource, CheckpointStore, Signer } from '../ports/audit-seal.js';
-import { DynamoAuditSource } from './aws/dynamodb-audit-source.js';
-import { KmsSigner } from './aws/kms-signer.js';
-import { S3CheckpointStore } from './aws/s3-checkpoints.js';
+import type { AuditSealPorts, CheckpointStore, Signer } from '../ports/audit-seal.js';
+import { DynamoAuditSource } from '../adapters/aws/dynamodb-audit-source.js';
+import { KmsSigner } from '../adapters/aws/kms-signer.js';
+import { S3CheckpointStore } from '../adapters/aws/s3-checkpoints.js';
 import { documentClient, kmsClient, s3Client } from './compose.js';
-import { FolderCheckpointStore } from './local/folder-checkpoints.js';
-import { LocalSigner } from './local/signer.js';
+import { FolderCheckpointStore } from '../adapters/local/folder-checkpoints.js';
+import { LocalSigner } from '../adapters/local/signer.js';
 
 const env = (name: string): string =>
   getStringFromEnv({ key: name, errorMessage: `environment variable ${name} is not set` });
 const optional = (name: string): string | undefined => process.env[name] || undefined;
 
-export interface AuditSealPorts {
-  readonly audit: AuditSource;
-  readonly checkpoints: CheckpointStore;
-  readonly signer: Signer;
-}
+export type { AuditSealPorts } from '../ports/audit-seal.js';
 
 /** The local checkpoint folder: the env variable, else `checkpoints/` beside the local key folder. */
 export function localCheckpointDir(): string {

@@ -4,8 +4,8 @@
  * `LIMITS.heldDeadlineHours` of its receipt. Pure: statuses in, counts out; no personal data (intake
  * ids only).
  */
-import { LIMITS } from '../../shared/config/resources.js';
-import type { IntakeStatus } from '../../shared/ports/index.js';
+import { LIMITS } from '../domain/limits.js';
+import type { IntakeStatus, IntakeStatusStore } from '../ports/index.js';
 
 export interface HeldReport {
   readonly held: number;
@@ -78,4 +78,13 @@ export function stalledReport(
   const limitMs = afterHours * 3_600_000;
   const stalled = byAge(statuses, 'RECEIVED', now, limitMs + 1000).filter((s) => s.ageMs > limitMs);
   return { stalled: stalled.length, stalledIntakeIds: stalled.slice(0, limit).map((s) => s.intakeId) };
+}
+
+/** The ops check: held extracts against the deadline and stalled ones, from the status store. */
+export async function opsReport(
+  statuses: IntakeStatusStore,
+  now: Date = new Date(),
+): Promise<HeldReport & StalledReport> {
+  const all = await statuses.list();
+  return { ...heldReport(all, now), ...stalledReport(all, now) };
 }

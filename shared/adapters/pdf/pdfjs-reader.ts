@@ -17,39 +17,14 @@
  */
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { PDFParse } from 'pdf-parse';
-import { ExtractRejectedError } from './errors.js';
-import { LIMITS } from '../config/resources.js';
-import { rejection } from './messages.js';
-import { normaliseText } from './text.js';
-import type { ExtractField, Message, RejectionCode } from './types.js';
-
-/** A run of text on one visual line, with its horizontal extent in PDF points. */
-export interface Cell {
-  readonly x: number;
-  readonly xEnd: number;
-  readonly text: string;
-  /** Font size, for judging gaps. */
-  readonly size?: number;
-  /** Joins the previous item without a space (it followed a soft hyphen). */
-  readonly tight?: boolean;
-}
-
-/**
- * One visual line of a page, top to bottom: `cells` are runs separated by wide gaps, `items`
- * the text items as the PDF placed them (for assigning table cells to columns).
- */
-export interface Line {
-  readonly text: string;
-  readonly cells: readonly Cell[];
-  readonly items?: readonly Cell[];
-  readonly page: number;
-}
-
-export interface PdfText {
-  readonly pageCount: number;
-  /** Lines per page, in reading order. */
-  readonly pages: readonly (readonly Line[])[];
-}
+import { ExtractRejectedError } from '../../domain/errors.js';
+import { buildLines, looksLikePdf, type Line, type PdfText } from '../../domain/layout.js';
+import { LIMITS } from '../../domain/limits.js';
+import { rejection } from '../../domain/messages.js';
+import { parsePdfText, type ParseOptions, type ParseResult } from '../../domain/parser.js';
+import { normaliseText } from '../../domain/text.js';
+import type { PdfTextReader } from '../../ports/index.js';
+import type { ExtractField, Message, RejectionCode } from '../../domain/types.js';
 
 interface PdfJsTextItem {
   str: string;
@@ -69,108 +44,8 @@ interface PdfJsDocument {
   getPage(n: number): Promise<PdfJsPage>;
 }
 
-const PDF_MAGIC = Buffer.from('%PDF-');
-
-/** True when the bytes start (within the first KiB, as readers allow) with the PDF header. */
-export function looksLikePdf(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 1024));
-  return head.indexOf(PDF_MAGIC) !== -1;
-}
-
 function isTextItem(item: unknown): item is PdfJsTextItem {
   return typeof item === 'object' && item !== null && 'str' in item && 'transform' in item;
-}
-
-interface Positioned {
-  x: number;
-  y: number;
-  xEnd: number;
-  size: number;
-  text: string;
-  /** The item held only a soft hyphen: the next item continues the same word. */
-  softHyphen?: boolean;
-}
-
-/**
- * Joins items of one line left to right: no space where they touch (a word split over items,
- * or a soft hyphen between them), one space for a visible gap.
- */
-export function joinItems(items: readonly Cell[]): string {
-  let text = '';
-  let prev: Cell | undefined;
-  for (const item of items) {
-    const size = item.size ?? 10;
-    const gap = prev ? item.x - prev.xEnd : 0;
-    const space =
-      prev && !item.tight && gap > size * 0.15 && !text.endsWith(' ') && !item.text.startsWith(' ');
-    text += (space ? ' ' : '') + item.text;
-    prev = item;
-  }
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-/**
- * Whether `b` starts well inside `a` (more than a point and more than a third of the narrower
- * of the two): text drawn over text. Combining marks drawn as their own items overlap their base
- * letter by design and do not count.
- */
-function overlaps(a: Cell, b: Positioned): boolean {
-  if (/^\p{M}+$/u.test(b.text) || /^\p{M}+$/u.test(a.text)) return false;
-  const overlap = a.xEnd - b.x;
-  return overlap > Math.max(1, Math.min(a.xEnd - a.x, b.xEnd - b.x) / 3);
-}
-
-/**
- * Groups positioned items into visual lines (top to bottom) and cells (left to right). Text drawn
- * over other text on one line is rejected as PDF_DAMAGED (see `overlaps`).
- */
-export function buildLines(positioned: readonly Positioned[], page: number): Line[] {
-  const sorted = positioned
-    .filter((i) => i.text.length > 0 || i.softHyphen)
-    .sort((a, b) => b.y - a.y || a.x - b.x);
-  const rows: Positioned[][] = [];
-  for (const item of sorted) {
-    const row = rows[rows.length - 1];
-    const first = row?.[0];
-    // Same line when the baselines are within 40% of the font size of each other.
-    if (row && first && Math.abs(first.y - item.y) <= Math.max(first.size, item.size) * 0.4) row.push(item);
-    else rows.push([item]);
-  }
-  return rows
-    .map((row) => {
-      row.sort((a, b) => a.x - b.x);
-      const items: Cell[] = [];
-      let tight = false;
-      for (const i of row) {
-        if (i.softHyphen) {
-          tight = true;
-          continue;
-        }
-        if (i.text.trim() === '') continue; // spaces drawn as items carry no text and blur columns
-        const prev = items[items.length - 1];
-        if (prev && overlaps(prev, i)) {
-          // The same text drawn twice a hair apart is one text (fake bold); other text drawn
-          // over text cannot be read in any order (a damaged file drew a line over another).
-          if (prev.text === i.text && Math.abs(prev.x - i.x) <= 1) continue;
-          throw rejection('PDF_DAMAGED', 'file');
-        }
-        items.push({ x: i.x, xEnd: i.xEnd, text: i.text, size: i.size, ...(tight ? { tight } : {}) });
-        tight = false;
-      }
-      // Cells: runs of items separated by gaps wider than about one character.
-      const runs: Cell[][] = [];
-      for (const item of items) {
-        const run = runs[runs.length - 1];
-        const last = run?.[run.length - 1];
-        if (run && last && (item.tight || item.x - last.xEnd < (item.size ?? 10) * 1.2)) run.push(item);
-        else runs.push([item]);
-      }
-      const cells = runs
-        .map((run) => ({ x: run[0]!.x, xEnd: Math.max(...run.map((r) => r.xEnd)), text: joinItems(run) }))
-        .filter((c) => c.text.length > 0);
-      return { text: cells.map((c) => c.text).join('\t'), cells, items, page };
-    })
-    .filter((l) => l.cells.length > 0);
 }
 
 function pdfError(error: unknown): ExtractRejectedError {
@@ -469,3 +344,24 @@ class PdfTextWorker {
 }
 
 let pdfWorker: PdfTextWorker | undefined;
+
+/** The `PdfTextReader` port over pdf.js (one worker per process, started on first use). */
+export const pdfjsReader: PdfTextReader = { read: (bytes) => readPdfText(bytes) };
+
+/**
+ * Reads and parses an extract in one call (the CLI's `parse`, tests, the benchmark). Never throws
+ * for bad input: returns the rejection.
+ */
+export async function parseExtract(
+  bytes: Uint8Array,
+  options: ParseOptions & ReadPdfOptions = {},
+): Promise<ParseResult> {
+  let text: PdfText;
+  try {
+    text = await readPdfText(bytes, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
+  } catch (error) {
+    if (error instanceof ExtractRejectedError) return { ok: false, error };
+    throw error;
+  }
+  return parsePdfText(text, options);
+}

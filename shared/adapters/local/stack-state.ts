@@ -5,7 +5,7 @@
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENV, EXTRACTS_BUCKET, TABLES, type TableName } from '../../shared/config/resources.js';
+import { ENV, EXTRACTS_BUCKET, TABLES, type TableName } from '../../config/resources.js';
 
 export interface LocalStackState {
   readonly pid: number;
@@ -25,7 +25,7 @@ export interface LocalStackState {
 export function defaultDataDir(): string {
   return process.env.RULING_INTAKE_DATA
     ? resolve(process.env.RULING_INTAKE_DATA)
-    : fileURLToPath(new URL('../../.data', import.meta.url));
+    : fileURLToPath(new URL('../../../.data', import.meta.url));
 }
 
 const stateFile = (dataDir: string) => join(dataDir, 'stack.json');
@@ -53,7 +53,7 @@ export async function readState(dataDir: string): Promise<LocalStackState | unde
   }
 }
 
-/** Points this process's adapters (shared/adapters/compose.ts) at a local stack. */
+/** Points this process's adapters (shared/composition/compose.ts) at a local stack. */
 export function useLocalStack(state: LocalStackState): void {
   process.env[ENV.s3Endpoint] = state.s3Endpoint;
   process.env[ENV.dynamoEndpoint] = state.dynamoEndpoint;

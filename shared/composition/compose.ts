@@ -13,13 +13,16 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { ENV, EXTRACTS_BUCKET, KEYS, TABLES } from '../config/resources.js';
-import type { IntakeDeps } from '../use-cases/process-extract.js';
-import { DynamoLedgerStore } from './aws/dynamodb-ledger.js';
-import { DynamoAuditLog, DynamoIntakeControl, DynamoIntakeStatusStore } from './aws/dynamodb-records.js';
-import { KmsKeyService } from './aws/kms-keys.js';
-import { S3ExtractStore } from './aws/s3-extracts.js';
-import { LocalKeyService, loadLocalKeys } from './local/keys.js';
-import { kmsNameCipher, localNameCipher } from './name-cipher.js';
+import { DynamoLedgerStore } from '../adapters/aws/dynamodb-ledger.js';
+import {
+  DynamoAuditLog,
+  DynamoIntakeControl,
+  DynamoIntakeStatusStore,
+} from '../adapters/aws/dynamodb-records.js';
+import { KmsKeyService } from '../adapters/aws/kms-keys.js';
+import { S3ExtractStore } from '../adapters/aws/s3-extracts.js';
+import { LocalKeyService, loadLocalKeys } from '../adapters/local/keys.js';
+import { kmsNameCipher, localNameCipher } from '../adapters/name-cipher.js';
 import type { AuditLog, IntakeControl, IntakeQueue, KeyService, NameCipher } from '../ports/index.js';
 import type { AdminDeps } from '../use-cases/admin.js';
 import type { AuditQueryDeps } from '../use-cases/audit-queries.js';
@@ -27,8 +30,8 @@ import type { ClerkDeps } from '../use-cases/clerk.js';
 import type { ConsultDeps } from '../use-cases/consult.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TokenVerifier } from '../auth/verify.js';
-import { eventSourceMappingSwitch, SqsIntakeQueue } from './aws/intake-queue.js';
-import { S3UploadSigner } from './aws/s3-presign.js';
+import { eventSourceMappingSwitch, SqsIntakeQueue } from '../adapters/aws/intake-queue.js';
+import { S3UploadSigner } from '../adapters/aws/s3-presign.js';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const env = (name: string): string =>
@@ -106,21 +109,11 @@ export async function keyPorts(): Promise<{ keys: KeyService; names: NameCipher 
   return { keys, names };
 }
 
-const ledgerStore = () => new DynamoLedgerStore(documentClient(), env(TABLES.ledger.env));
-const auditLog = () => new DynamoAuditLog(documentClient(), env(TABLES.audit.env));
-const statusStore = () => new DynamoIntakeStatusStore(documentClient(), env(TABLES.intake.env));
-const extractStore = () => new S3ExtractStore(s3Client(), env(EXTRACTS_BUCKET.env), optional(KEYS.data.env));
-
-/** Everything the intake use case needs. */
-export async function intakeDeps(): Promise<IntakeDeps> {
-  return {
-    extracts: extractStore(),
-    ledger: ledgerStore(),
-    audit: auditLog(),
-    statuses: statusStore(),
-    ...(await keyPorts()),
-  };
-}
+export const ledgerStore = () => new DynamoLedgerStore(documentClient(), env(TABLES.ledger.env));
+export const auditLog = () => new DynamoAuditLog(documentClient(), env(TABLES.audit.env));
+export const statusStore = () => new DynamoIntakeStatusStore(documentClient(), env(TABLES.intake.env));
+export const extractStore = () =>
+  new S3ExtractStore(s3Client(), env(EXTRACTS_BUCKET.env), optional(KEYS.data.env));
 
 /** The pause switch; `onChange` lets the AWS wiring also toggle the event source mapping. */
 export function intakeControl(onChange?: (paused: boolean) => Promise<void>): IntakeControl {
