@@ -16,7 +16,6 @@
  * file, or the function bundle that contains it), started once and reused.
  */
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
-import { PDFParse } from 'pdf-parse';
 import { ExtractRejectedError } from '../../domain/errors.js';
 import { buildLines, looksLikePdf, type Line, type PdfText } from '../../domain/layout.js';
 import { LIMITS } from '../../domain/limits.js';
@@ -124,6 +123,9 @@ async function readWithWarnings(bytes: Uint8Array): Promise<PdfText> {
 async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
   // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy. Verbosity 1:
   // warnings, which the tap above collects.
+  // pdf.js is loaded here, on first read, not when the module is: the thread that only starts the
+  // worker (the CLI's `parse`, the intake) would otherwise load pdf.js a second time for nothing.
+  const { PDFParse } = await import('pdf-parse');
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 1, isEvalSupported: false });
   try {
     let doc: PdfJsDocument;

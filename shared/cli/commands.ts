@@ -1,0 +1,264 @@
+/**
+ * The commands that call the API (upload, status, credit, enrol, intake, held, audit): plain
+ * `fetch`, no SDK, no pdf.js — what they load is what a request needs.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
+import { looksLikePdf } from '../domain/layout.js';
+import { maskNationalNumber } from '../domain/national-number.js';
+import type { IntakeStatus } from '../ports/index.js';
+import { printCredit } from './credit-view.js';
+import { EXIT, print, printJson, statusLine, type Lang, type Out } from './output.js';
+
+export type ApiOut = Out & ApiOptions & { lang: Lang };
+
+/** Reads each file and checks it is a PDF: every problem is named before anything is uploaded. */
+async function readPdfs(files: string[]): Promise<Buffer[]> {
+  const problems: string[] = [];
+  const all: Buffer[] = [];
+  for (const file of files) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      problems.push(`${file}: cannot be read`);
+      continue;
+    }
+    // The intake's own test: `%PDF-` within the first KiB (some producers put bytes before it).
+    if (!looksLikePdf(bytes)) problems.push(`${file}: not a PDF (it no %PDF- header)`);
+    all.push(bytes);
+  }
+  if (problems.length) throw new CliError(`nothing uploaded:\n  ${problems.join('\n  ')}`, EXIT.refused);
+  return all;
+}
+
+const FINAL = new Set(['APPLIED', 'DUPLICATE', 'REJECTED', 'HELD']);
+
+/**
+ * Uploads through the API as a clerk: POST /v1/extracts, then the presigned POST to S3. With
+ * `--wait`: exit 0 only when every extract was applied or a duplicate; 5 when one was rejected
+ * or held; 3 when one is still waiting (intake paused, or not processed within 2 minutes).
+ */
+export async function cmdUpload(files: string[], opts: ApiOut & { wait?: boolean }): Promise<number> {
+  const contents = await readPdfs(files);
+  const api = await apiClient(opts, 'clerk');
+  const uploaded: { file: string; intakeId: string }[] = [];
+  for (const [i, file] of files.entries()) {
+    const r = await api.call('POST', '/v1/extracts');
+    ensureOk(r, opts.lang);
+    const { intakeId, upload } = r.body as {
+      intakeId: string;
+      upload: { url: string; fields: Record<string, string> };
+    };
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+    form.append(
+      'file',
+      new Blob([new Uint8Array(contents[i]!)], { type: 'application/pdf' }),
+      basename(file),
+    );
+    const put = await fetch(upload.url, { method: 'POST', body: form });
+    if (!put.ok)
+      throw new CliError(`upload of ${basename(file)} refused by storage: ${put.status} ${await put.text()}`);
+    uploaded.push({ file, intakeId });
+    if (!opts.json) print(`uploaded ${basename(file)} → intake ${intakeId}`);
+  }
+  if (!opts.wait) {
+    if (opts.json) printJson(uploaded);
+    else print('Follow them with: npx ruling-intake status');
+    return EXIT.ok;
+  }
+  const deadline = Date.now() + 120_000;
+  const results = new Map<string, IntakeStatus & { paused?: boolean }>();
+  const waiting = new Map<string, IntakeStatus & { paused?: boolean }>();
+  while (results.size + waiting.size < uploaded.length && Date.now() < deadline) {
+    for (const u of uploaded) {
+      if (results.has(u.intakeId) || waiting.has(u.intakeId)) continue;
+      const r = await api.call('GET', `/v1/extracts/${u.intakeId}`);
+      ensureOk(r, opts.lang);
+      const s = r.body as IntakeStatus & { paused?: boolean };
+      if (FINAL.has(s.status)) results.set(u.intakeId, s);
+      // While intake is paused nothing will happen: say so instead of waiting two minutes.
+      else if (s.paused) waiting.set(u.intakeId, s);
+    }
+    if (results.size + waiting.size < uploaded.length) await new Promise((res) => setTimeout(res, 250));
+  }
+  const outcome = (u: { intakeId: string }) =>
+    results.get(u.intakeId) ?? waiting.get(u.intakeId) ?? { intakeId: u.intakeId, status: 'RECEIVED' };
+  if (opts.json) printJson(uploaded.map((u) => ({ file: u.file, ...outcome(u) })));
+  else
+    for (const u of uploaded) {
+      const s = results.get(u.intakeId) ?? waiting.get(u.intakeId);
+      print(
+        `${basename(u.file)}: ${s ? statusLine(s, opts.lang) : `${u.intakeId} not processed yet (is intake paused?)`}`,
+      );
+    }
+  if (results.size < uploaded.length) return EXIT.notProcessed;
+  const bad = [...results.values()].filter((s) => s.status === 'REJECTED' || s.status === 'HELD');
+  return bad.length ? EXIT.notApplied : EXIT.ok;
+}
+
+export async function cmdStatus(intakeId: string | undefined, opts: ApiOut): Promise<number> {
+  const api = await apiClient(opts, 'clerk');
+  if (intakeId) {
+    const r = await api.call('GET', `/v1/extracts/${encodeURIComponent(intakeId)}`);
+    ensureOk(r, opts.lang);
+    if (opts.json) printJson(r.body);
+    else print(statusLine(r.body as IntakeStatus, opts.lang));
+    return 0;
+  }
+  const r = await api.call('GET', '/v1/extracts?limit=200');
+  ensureOk(r, opts.lang);
+  const list = (r.body as { items: IntakeStatus[] }).items;
+  if (opts.json) printJson(list);
+  else if (list.length === 0) print('No uploads yet.');
+  else for (const s of list) print(statusLine(s, opts.lang));
+  return 0;
+}
+
+export async function cmdToken(opts: { as: string; json?: boolean }): Promise<number> {
+  const state = await localState();
+  if (!state)
+    throw new CliError('The local stack is not running. Start it in another terminal with: npm start');
+  const token = await localToken(state.issuer, opts.as);
+  if (opts.json) printJson({ access_token: token, token_type: 'Bearer', endpoint: state.apiUrl });
+  else print(token);
+  return 0;
+}
+
+export async function cmdCredit(nn: string, opts: ApiOut & { purpose: string }): Promise<number> {
+  const api = await apiClient(opts, 'institution:UGENT');
+  const r = await api.call(
+    'GET',
+    `/v1/students/${encodeURIComponent(nn)}/learning-credit?purpose=${encodeURIComponent(opts.purpose)}`,
+  );
+  ensureOk(r, opts.lang);
+  if (opts.json) printJson(r.body);
+  else printCredit(r.body as Parameters<typeof printCredit>[0]);
+  return 0;
+}
+
+export async function cmdEnrol(nn: string, year: string, opts: ApiOut): Promise<number> {
+  const api = await apiClient(opts, 'institution:UGENT');
+  const r = await api.call(
+    'PUT',
+    `/v1/students/${encodeURIComponent(nn)}/enrolments/${encodeURIComponent(year)}`,
+  );
+  ensureOk(r, opts.lang);
+  const b = r.body as { institution: string; academicYear: string; created: boolean };
+  if (opts.json) printJson(b);
+  else
+    print(
+      `${maskNationalNumber(nn)} enrolled with ${b.institution} for ${b.academicYear}${b.created ? '' : ' (already declared)'}.`,
+    );
+  return 0;
+}
+
+export async function cmdIntake(action: 'pause' | 'resume' | 'status', opts: ApiOut): Promise<number> {
+  const api = await apiClient(opts, 'operator');
+  const r =
+    action === 'status'
+      ? await api.call('GET', '/v1/admin/intake')
+      : await api.call('PUT', '/v1/admin/intake', {
+          json: { state: action === 'pause' ? 'paused' : 'running' },
+        });
+  ensureOk(r, opts.lang);
+  const b = r.body as { state: string; queue?: Record<string, number> };
+  if (opts.json) printJson(b);
+  else {
+    print(
+      b.state === 'paused'
+        ? 'Intake is paused: uploads keep queueing; resume with: npx ruling-intake intake resume'
+        : 'Intake is running.',
+    );
+    if (b.queue)
+      print(
+        `queue: ${Object.entries(b.queue)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+  }
+  return 0;
+}
+
+export async function cmdHeld(
+  action: string,
+  id: string | undefined,
+  opts: ApiOut & { reason?: string },
+): Promise<number> {
+  const api = await apiClient(opts, 'operator');
+  if (action === 'list') {
+    const r = await api.call('GET', '/v1/admin/held');
+    ensureOk(r, opts.lang);
+    const items = (r.body as { items: IntakeStatus[] }).items;
+    if (opts.json) printJson(items);
+    else if (items.length === 0) print('No held extracts.');
+    else for (const s of items) print(statusLine(s, opts.lang));
+    return 0;
+  }
+  if (!id) throw new CliError(`held ${action} needs an intake id.`);
+  const r = await api.call('POST', `/v1/admin/held/${encodeURIComponent(id)}:${action}`, {
+    json: action === 'reject' ? { ...(opts.reason ? { reason: opts.reason } : {}) } : {},
+  });
+  ensureOk(r, opts.lang);
+  if (opts.json) printJson(r.body);
+  else print(statusLine(r.body as IntakeStatus, opts.lang));
+  return 0;
+}
+
+export async function cmdAuditEvents(
+  opts: ApiOut & Record<string, string | boolean | undefined>,
+): Promise<number> {
+  const api = await apiClient(opts, 'auditor');
+  const q = new URLSearchParams();
+  for (const k of ['subject', 'actor', 'institution', 'action', 'outcome', 'from', 'to'] as const)
+    if (typeof opts[k] === 'string') q.set(k, opts[k] as string);
+  if (opts.csv) {
+    const r = await api.call('GET', `/v1/audit/events?${q}`, { accept: 'text/csv' });
+    ensureOk(r, opts.lang);
+    process.stdout.write(r.text);
+    return 0;
+  }
+  const items: Record<string, unknown>[] = [];
+  let next: string | undefined;
+  do {
+    const page = new URLSearchParams(q);
+    page.set('limit', '1000');
+    if (next) page.set('next', next);
+    const r = await api.call('GET', `/v1/audit/events?${page}`);
+    ensureOk(r, opts.lang);
+    const b = r.body as { items: Record<string, unknown>[]; next?: string };
+    items.push(...b.items);
+    next = b.next;
+  } while (next);
+  if (opts.json) printJson(items);
+  else
+    for (const e of items as {
+      at: string;
+      actor: { id: string; role: string; institution?: string };
+      action: string;
+      outcome: string;
+      purpose: string;
+      subject?: string;
+    }[])
+      print(
+        `${e.at}  ${`${e.actor.role}:${e.actor.id}${e.actor.institution ? `@${e.actor.institution}` : ''}`.padEnd(34)} ${e.action.padEnd(24)} ${e.outcome.padEnd(22)} ${e.purpose}${e.subject ? ` subject ${e.subject.slice(0, 12)}…` : ''}`,
+      );
+  return 0;
+}
+
+export async function cmdAuditSubject(nn: string, opts: ApiOut): Promise<number> {
+  const api = await apiClient(opts, 'auditor');
+  const r = await api.call('GET', `/v1/audit/subjects/${encodeURIComponent(nn)}`);
+  ensureOk(r, opts.lang);
+  printJson(r.body);
+  return 0;
+}
+
+export async function cmdAuditVerify(
+  opts: ApiOut & { from?: string; to?: string; publicKey?: string },
+): Promise<number> {
+  const { auditVerifyCommand } = await import('./audit-verify.js');
+  return auditVerifyCommand(opts, { print, printJson });
+}
