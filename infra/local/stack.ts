@@ -13,6 +13,8 @@ import { CONSOLE_CLIENT_ID, allowConsoleUploads, consoleHandler, consoleOrigins 
 import { createLocalIdp, type LocalIdp } from './idp.js';
 import type { ApiFunction } from '../../shared/config/routes.js';
 import { s3EventBody } from '../../shared/adapters/aws/s3-event.js';
+import { intakeIdentity } from '../../shared/domain/extract-keys.js';
+import type { IntakeStatusStore } from '../../shared/ports/index.js';
 
 /** The audience of tokens the local issuer makes for this API. */
 export const LOCAL_AUDIENCE = 'ruling-intake';
@@ -56,6 +58,18 @@ export interface LocalStack {
   /** Seals the audit records written so far (what the scheduled sealer does every minute on AWS). */
   seal(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** AWAITING_UPLOAD → RECEIVED for each object of an S3 event body (the intake does the rest). */
+async function recordReceipt(statuses: IntakeStatusStore, body: string): Promise<void> {
+  const records = (JSON.parse(body) as { Records?: { s3?: { object?: { key?: string } } }[] }).Records ?? [];
+  for (const r of records) {
+    const key = decodeURIComponent((r.s3?.object?.key ?? '').replace(/\+/g, ' '));
+    const { intakeId } = intakeIdentity(key);
+    const s = await statuses.get(intakeId);
+    if (s?.status === 'AWAITING_UPLOAD')
+      await statuses.put({ ...s, status: 'RECEIVED', updatedAt: new Date().toISOString() });
+  }
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -136,7 +150,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   await queue.open();
   // The same compositions as the Lambda functions; the operator's queue is the local one.
-  api.clerk = fns.createClerkHandler(once(compose.clerkPorts));
+  // Locally the clerk sees the pause switch: an upload made while paused shows as waiting.
+  api.clerk = fns.createClerkHandler(once(async () => ({ ...(await compose.clerkPorts()), control })));
   api.institution = fns.createInstitutionHandler(once(compose.institutionPorts));
   api.audit = fns.createAuditHandler(once(compose.auditorPorts));
   api.admin = fns.createAdminHandler(
@@ -149,7 +164,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     ),
   );
-  const unsubscribe = emulators.onObjectCreated((body) => queue.send(body));
+  // The queue records receipt as SQS would hold the message: an upload made while intake is paused
+  // is RECEIVED (waiting), not still AWAITING_UPLOAD as if the file never arrived.
+  const statuses = compose.statusStore();
+  // Recorded before the message is sent, so the intake never races this write.
+  const unsubscribe = emulators.onObjectCreated(async (body) => {
+    await recordReceipt(statuses, body).catch(() => undefined);
+    await queue.send(body);
+  });
   await queue.start(handler);
   if (options.publish !== false) await writeState(options.dataDir, state);
 

@@ -32,6 +32,8 @@ export interface PublicStatus {
   readonly field?: string;
   readonly message?: Message;
   readonly rulingNumber?: string;
+  /** RECEIVED while intake is paused (protocol art. 8): waiting, nothing to do for the clerk. */
+  readonly paused?: boolean;
 }
 
 /** `POST /v1/extracts`: the intake id and the presigned POST for the PDF. */

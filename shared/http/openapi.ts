@@ -17,6 +17,7 @@ const status = z.object({
   field: z.string().optional(),
   message: message.optional(),
   rulingNumber: z.string().optional(),
+  paused: z.boolean().optional(),
 });
 
 const correction = z.object({

@@ -82,7 +82,7 @@ export async function setIntake(
 
 export async function listHeld(deps: AdminDeps, ctx: Ctx) {
   await audited(deps, ctx, 'held.list', 'ALLOWED');
-  return (await deps.statuses.list()).filter((s) => s.status === 'HELD').map(publicStatus);
+  return (await deps.statuses.list()).filter((s) => s.status === 'HELD').map((s) => publicStatus(s));
 }
 
 async function heldOrThrow(deps: AdminDeps, intakeId: string) {

@@ -8,11 +8,13 @@ import { LIMITS } from '../domain/limits.js';
 import { newIntakeId } from '../domain/ledger.js';
 import { RequestRefusedError } from './errors.js';
 import type { CreateUpload, Page, PublicStatus } from '../contract/api.js';
-import type { IntakeStatus, IntakeStatusStore, UploadSigner } from '../ports/index.js';
+import type { IntakeControl, IntakeStatus, IntakeStatusStore, UploadSigner } from '../ports/index.js';
 
 export interface ClerkDeps {
   readonly statuses: IntakeStatusStore;
   readonly uploads: UploadSigner;
+  /** The pause switch, when this deployment lets the clerk see it: RECEIVED then says "paused". */
+  readonly control?: IntakeControl;
 }
 
 /** The uploader segment of object keys: the clerk's subject when it is key-safe, else a hash of it. */
@@ -22,7 +24,7 @@ export function uploaderOf(p: Principal): string {
 
 export type { CreateUpload, Page, PublicStatus } from '../contract/api.js';
 
-export function publicStatus(s: IntakeStatus): PublicStatus {
+export function publicStatus(s: IntakeStatus, paused = false): PublicStatus {
   return {
     intakeId: s.intakeId,
     status: s.status,
@@ -32,7 +34,13 @@ export function publicStatus(s: IntakeStatus): PublicStatus {
     ...(s.field ? { field: s.field } : {}),
     ...(s.message ? { message: s.message } : {}),
     ...(s.rulingNumber ? { rulingNumber: s.rulingNumber } : {}),
+    ...(paused && s.status === 'RECEIVED' ? { paused: true } : {}),
   };
+}
+
+/** Whether intake is paused, for the clerk's statuses (false when the switch cannot be read). */
+async function intakePaused(deps: ClerkDeps): Promise<boolean> {
+  return deps.control ? deps.control.isPaused().catch(() => false) : false;
 }
 
 const EXPIRES_SECONDS = 15 * 60;
@@ -94,8 +102,14 @@ export async function listUploads(
   p: Principal,
   query: Record<string, string>,
 ): Promise<Page<PublicStatus>> {
-  const all = await deps.statuses.list({ uploader: uploaderOf(p) });
-  const page = pageOf(all.map(publicStatus), query);
+  const [all, paused] = await Promise.all([
+    deps.statuses.list({ uploader: uploaderOf(p) }),
+    intakePaused(deps),
+  ]);
+  const page = pageOf(
+    all.map((s) => publicStatus(s, paused)),
+    query,
+  );
   return page;
 }
 
@@ -108,5 +122,5 @@ export async function getUpload(deps: ClerkDeps, p: Principal, intakeId: string)
       en: 'No upload with this id.',
     });
   }
-  return publicStatus(s);
+  return publicStatus(s, await intakePaused(deps));
 }
