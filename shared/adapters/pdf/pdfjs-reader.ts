@@ -15,6 +15,7 @@
  * rejected as `PDF_DAMAGED`. The worker runs this very module (`import.meta.url`: the source
  * file, or the function bundle that contains it), started once and reused.
  */
+import type * as PdfParseModule from 'pdf-parse';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { ExtractRejectedError } from '../../domain/errors.js';
 import { buildLines, looksLikePdf, type Line, type PdfText } from '../../domain/layout.js';
@@ -120,12 +121,18 @@ async function readWithWarnings(bytes: Uint8Array): Promise<PdfText> {
   }
 }
 
+/**
+ * pdf.js is loaded on first use, not when this module is: the thread that only starts the worker
+ * (the CLI's `parse`, the intake) would otherwise load pdf.js a second time for nothing. The
+ * worker loads it before it reports ready, so a read's time limit still measures reading.
+ */
+let pdfParse: Promise<typeof PdfParseModule> | undefined;
+const loadPdfParse = (): Promise<typeof PdfParseModule> => (pdfParse ??= import('pdf-parse'));
+
 async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
   // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy. Verbosity 1:
   // warnings, which the tap above collects.
-  // pdf.js is loaded here, on first read, not when the module is: the thread that only starts the
-  // worker (the CLI's `parse`, the intake) would otherwise load pdf.js a second time for nothing.
-  const { PDFParse } = await import('pdf-parse');
+  const { PDFParse } = await loadPdfParse();
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 1, isEvalSupported: false });
   try {
     let doc: PdfJsDocument;
@@ -235,9 +242,14 @@ function serve(port: MessagePort): void {
 }
 
 if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === WORKER_ROLE) {
-  serve(parentPort);
+  const port = parentPort;
+  serve(port);
   // Loaded (pdf.js included): from now on a read's time limit measures reading, not start-up.
-  parentPort.postMessage({ ready: true });
+  // pdf.js's own worker code (which pdf.js runs on this thread in Node) loads on the first
+  // document otherwise, inside the first read's time limit.
+  void Promise.all([loadPdfParse(), import('./pdfjs-worker-code.js')]).then(() =>
+    port.postMessage({ ready: true }),
+  );
 }
 
 /**
