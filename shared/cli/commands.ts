@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
 import { looksLikePdf } from '../domain/layout.js';
 import { maskNationalNumber } from '../domain/national-number.js';
+import type { HeldItem } from '../contract/api.js';
 import type { IntakeStatus } from '../ports/index.js';
 import { printCredit } from './credit-view.js';
 import { EXIT, print, printJson, statusLine, type Lang, type Out } from './output.js';
@@ -191,13 +192,29 @@ export async function cmdHeld(
   if (action === 'list') {
     const r = await api.call('GET', '/v1/admin/held');
     ensureOk(r, opts.lang);
-    const items = (r.body as { items: IntakeStatus[] }).items;
+    const items = (r.body as { items: HeldItem[] }).items;
     if (opts.json) printJson(items);
     else if (items.length === 0) print('No held extracts.');
-    else for (const s of items) print(statusLine(s, opts.lang));
+    else
+      for (const s of items) {
+        print(statusLine(s, opts.lang));
+        const v = s.review;
+        if (!v) continue;
+        const name = (n?: { surname: string; givenNames: string }) =>
+          n ? `${n.surname}, ${n.givenNames}` : '—';
+        print(`  ruling ${v.rulingNumber} (${v.docket}) of ${v.rulingDate}, ${v.nationalNumber}`);
+        print(`  name read:       ${name(v.nameRead)}`);
+        print(`  name registered: ${name(v.nameRegistered)}`);
+        for (const l of v.lines)
+          print(
+            `  ${l.academicYear} ${l.institution.padEnd(10)} ${l.returned}/${l.requested} ${l.programme}`,
+          );
+      }
     return 0;
   }
-  if (!id) throw new CliError(`held ${action} needs an intake id.`);
+  if (!id) throw new CliError(`held ${action} needs an intake id.`, EXIT.refused);
+  if (action === 'reject' && !opts.reason?.trim())
+    throw new CliError('held reject needs --reason "…": DBRC is shown the reason.', EXIT.refused);
   const r = await api.call('POST', `/v1/admin/held/${encodeURIComponent(id)}:${action}`, {
     json: action === 'reject' ? { ...(opts.reason ? { reason: opts.reason } : {}) } : {},
   });

@@ -1,5 +1,5 @@
 /** What every command writes: text for people, or JSON with `--json`. */
-import type { IntakeStatus } from '../ports/index.js';
+import type { PublicStatus } from '../contract/api.js';
 
 export type Lang = 'nl' | 'en';
 export type Out = { json?: boolean };
@@ -23,7 +23,7 @@ export const EXIT = {
 } as const;
 
 /** A status as one line; RECEIVED while intake is paused says so. */
-export function statusLine(s: IntakeStatus & { paused?: boolean }, lang: Lang): string {
+export function statusLine(s: PublicStatus, lang: Lang): string {
   const msg = s.message
     ? ` — ${s.message[lang]}`
     : s.status === 'RECEIVED' && s.paused

@@ -36,6 +36,27 @@ export interface PublicStatus {
   readonly paused?: boolean;
 }
 
+/** A held extract as the operator reviews it: the ruling, the masked number, names read vs registered. */
+export interface HeldItem extends PublicStatus {
+  readonly review?: {
+    readonly rulingNumber: string;
+    readonly docket: string;
+    readonly rulingDate: string;
+    readonly nationalNumber: string;
+    readonly lines: readonly {
+      readonly academicYear: string;
+      readonly institution: string;
+      readonly programme: string;
+      readonly requested: number;
+      readonly returned: number;
+    }[];
+    readonly nameRead?: { readonly surname: string; readonly givenNames: string };
+    readonly nameRegistered?: { readonly surname: string; readonly givenNames: string };
+    /** Where the page image will be, once scans are kept (not yet). */
+    readonly pageImageUrl?: string;
+  };
+}
+
 /** `POST /v1/extracts`: the intake id and the presigned POST for the PDF. */
 export interface CreateUpload {
   readonly intakeId: string;

@@ -20,6 +20,30 @@ const status = z.object({
   paused: z.boolean().optional(),
 });
 
+const personName = z.object({ surname: z.string(), givenNames: z.string() });
+const heldItem = status.extend({
+  review: z
+    .object({
+      rulingNumber: z.string(),
+      docket: z.string(),
+      rulingDate: z.string(),
+      nationalNumber: z.string(),
+      lines: z.array(
+        z.object({
+          academicYear: z.string(),
+          institution: z.string(),
+          programme: z.string(),
+          requested: z.number().int(),
+          returned: z.number().int(),
+        }),
+      ),
+      nameRead: personName.optional(),
+      nameRegistered: personName.optional(),
+      pageImageUrl: z.string().optional(),
+    })
+    .optional(),
+});
+
 const correction = z.object({
   rulingNumber: z.string(),
   rulingDate: z.string(),
@@ -117,7 +141,7 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
   },
   setIntake: { 200: intakeState },
   getIntake: { 200: intakeState },
-  listHeld: { 200: z.object({ items: z.array(status) }) },
+  listHeld: { 200: z.object({ items: z.array(heldItem) }) },
   approveHeld: { 202: status },
   rejectHeld: { 200: status },
   importBalances: { 200: importReport },
@@ -132,7 +156,7 @@ const REQUEST_BODIES: Record<string, { contentType: string; schema: z.ZodType }>
   setIntake: { contentType: 'application/json', schema: z.object({ state: z.enum(['running', 'paused']) }) },
   rejectHeld: {
     contentType: 'application/json',
-    schema: z.object({ reason: z.string().max(500).optional() }),
+    schema: z.object({ reason: z.string().min(1).max(500) }),
   },
   importBalances: {
     contentType: 'text/csv',

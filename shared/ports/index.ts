@@ -4,7 +4,7 @@
  * arguments, so tests pass real local adapters instead of module mocks.
  */
 import type { PdfText } from '../domain/layout.js';
-import type { IntakeOutcome, LedgerEntry, Message, ReasonCode } from '../domain/types.js';
+import type { CreditLine, IntakeOutcome, LedgerEntry, Message, ReasonCode } from '../domain/types.js';
 
 export type { LedgerEntry } from '../domain/types.js';
 
@@ -175,6 +175,22 @@ export interface IntakeStatus {
   /** True once every version of the extract is gone (applied and duplicate extracts). */
   readonly extractDeleted?: boolean;
   readonly size?: number;
+  /** A held extract: what the operator reviews (the name read only encrypted, like every name). */
+  readonly review?: HeldReview;
+}
+
+/** What an operator needs to decide on a held extract, kept with its status while it is held. */
+export interface HeldReview {
+  readonly rulingNumber: string;
+  readonly docket: string;
+  readonly rulingDate: string;
+  /** e.g. `85.07.30-xxx.28` */
+  readonly nationalNumberMasked: string;
+  /** The student's pseudonym: the audit subject, the encryption context of the names. */
+  readonly subject: string;
+  readonly lines: readonly CreditLine[];
+  /** The name as read from the extract, encrypted (NameCipher, context `{ pseudonym: subject }`). */
+  readonly nameReadCiphertext: string;
 }
 
 export interface IntakeStatusStore {

@@ -10,12 +10,13 @@ import { holdMessage } from '../domain/messages.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
 import type { Message } from '../domain/types.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
-import type { ImportReport, IntakeSwitch } from '../contract/api.js';
+import type { HeldItem, ImportReport, IntakeSwitch } from '../contract/api.js';
 import type {
   AuditLog,
   ExtractStore,
   IntakeControl,
   IntakeQueue,
+  IntakeStatus,
   IntakeStatusStore,
   KeyService,
   LedgerStore,
@@ -80,9 +81,54 @@ export async function setIntake(
   return getIntake(deps);
 }
 
-export async function listHeld(deps: AdminDeps, ctx: Ctx) {
+/**
+ * The held extracts with what the operator needs to decide: ruling, docket, masked number, credit
+ * lines, and the name read next to the name registered for that number. Showing the names is a
+ * read of personal data: one audit record per extract (subject = the student), written first.
+ */
+export async function listHeld(deps: AdminDeps, ctx: Ctx): Promise<HeldItem[]> {
   await audited(deps, ctx, 'held.list', 'ALLOWED');
-  return (await deps.statuses.list()).filter((s) => s.status === 'HELD').map((s) => publicStatus(s));
+  const held = (await deps.statuses.list()).filter((s) => s.status === 'HELD');
+  return Promise.all(held.map((s) => heldItem(deps, ctx, s)));
+}
+
+async function heldItem(deps: AdminDeps, ctx: Ctx, s: IntakeStatus): Promise<HeldItem> {
+  const r = s.review;
+  if (!r) return publicStatus(s);
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${ctx.requestId}:held.read-names:${s.intakeId}`,
+      at: ctx.now.toISOString(),
+      actor: actorOf(ctx.p),
+      action: 'held.read-names',
+      subject: r.subject,
+      purpose: 'operations',
+      outcome: 'ALLOWED',
+      requestId: ctx.requestId,
+      details: { intakeId: s.intakeId },
+    },
+  ]);
+  const context = { pseudonym: r.subject };
+  const student = await deps.ledger.getStudent(r.subject);
+  const [nameRead, nameRegistered] = await Promise.all([
+    deps.names.decrypt(r.nameReadCiphertext, context).catch(() => undefined),
+    student?.nameCiphertext
+      ? deps.names.decrypt(student.nameCiphertext, context).catch(() => undefined)
+      : undefined,
+  ]);
+  return {
+    ...publicStatus(s),
+    rulingNumber: r.rulingNumber,
+    review: {
+      rulingNumber: r.rulingNumber,
+      docket: r.docket,
+      rulingDate: r.rulingDate,
+      nationalNumber: r.nationalNumberMasked,
+      lines: r.lines,
+      ...(nameRead ? { nameRead } : {}),
+      ...(nameRegistered ? { nameRegistered } : {}),
+    },
+  };
 }
 
 async function heldOrThrow(deps: AdminDeps, intakeId: string) {
@@ -128,15 +174,23 @@ export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
   return publicStatus((await deps.statuses.get(intakeId))!);
 }
 
+/** Rejects a held extract; the reason is required: DBRC is shown it and must act on it. */
 export async function rejectHeld(deps: AdminDeps, ctx: Ctx, intakeId: string, reason: string | undefined) {
+  if (!reason?.trim()) {
+    throw new RequestRefusedError('invalid', 'REASON_REQUIRED', {
+      nl: 'Geef een reden voor de afwijzing: DBRC krijgt ze te zien.',
+      en: 'Give a reason for the rejection: DBRC is shown it.',
+    });
+  }
   const s = await heldOrThrow(deps, intakeId);
   await audited(deps, ctx, 'held.reject', 'REJECTED', { details: { intakeId, code: s.code ?? '' } });
   const base: Message = s.code
     ? holdMessage(s.code as 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE')
     : { nl: '', en: '' };
-  const why = reason ? reason.slice(0, 500) : '';
+  const why = reason.trim().slice(0, 500);
+  const { review: _review, ...kept } = s; // the review (an encrypted name) goes with the decision
   await deps.statuses.put({
-    ...s,
+    ...kept,
     status: 'REJECTED',
     updatedAt: ctx.now.toISOString(),
     reviewedBy: ctx.p.sub,

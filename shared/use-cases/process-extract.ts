@@ -5,9 +5,11 @@ import { LIMITS } from '../domain/limits.js';
 import { hold, rejection } from '../domain/messages.js';
 import { parsePdfText, type ParseOptions } from '../domain/parser.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
+import { maskNationalNumber } from '../domain/national-number.js';
 import type {
   AuditLog,
   ExtractStore,
+  HeldReview,
   IntakeStatus,
   IntakeStatusStore,
   KeyService,
@@ -122,6 +124,7 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
   else if (!previous) await deps.statuses.received(base);
   await step('read');
 
+  let read: Extract | undefined;
   try {
     if ('tooLarge' in stored) throw rejection('TOO_LARGE', 'file', { size: stored.size });
     const parsed = parsePdfText(await deps.pdf.read(stored.bytes), {
@@ -129,14 +132,34 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
       now: deps.parse?.now ?? now(),
     });
     if (!parsed.ok) throw parsed.error;
+    read = parsed.extract;
     await step('parse');
     return await applyExtract(parsed.extract, stored.bytes, base, event, deps, now, step);
   } catch (error) {
+    if (error instanceof ExtractHeldError && read && error.subject) {
+      return keep(error, { ...base, review: await heldReview(read, error.subject, deps) }, event, deps, now);
+    }
     if (error instanceof ExtractRejectedError || error instanceof ExtractHeldError) {
       return keep(error, base, event, deps, now);
     }
     throw error;
   }
+}
+
+/** What the operator reviews; the name read is stored encrypted, as the ledger stores names. */
+async function heldReview(e: Extract, subject: string, deps: IntakeDeps): Promise<HeldReview> {
+  return {
+    rulingNumber: e.rulingNumber,
+    docket: e.docket,
+    rulingDate: e.rulingDate,
+    nationalNumberMasked: maskNationalNumber(e.nationalNumber),
+    subject,
+    lines: e.lines,
+    nameReadCiphertext: await deps.names.encrypt(
+      { surname: e.surname, givenNames: e.givenNames },
+      { pseudonym: subject },
+    ),
+  };
 }
 
 async function applyExtract(

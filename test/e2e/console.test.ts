@@ -490,18 +490,68 @@ describe(
       );
       await page.locator('[data-count="visible"] dd', { hasText: /^1$/ }).waitFor();
       await shot(page, 'operator-paused', false);
+      // …and a clerk's upload made now says it waits for the pause, not that the file is missing.
+      const clerkToken = await stack.idp.issueToken({ role: 'clerk', sub: 'demo-clerk' });
+      const asClerk = { authorization: `Bearer ${clerkToken}` };
+      const created = (await (
+        await fetch(`${base}/v1/extracts`, { method: 'POST', headers: asClerk })
+      ).json()) as {
+        intakeId: string;
+        upload: { url: string; fields: Record<string, string> };
+      };
+      const form = new FormData();
+      for (const [k, v] of Object.entries(created.upload.fields)) form.append(k, v);
+      const pausedPdf = await pdfFromText(
+        extractText({ ruling: '9.700', rrn: valid('990101124'), surname: 'Peeters', givenNames: 'Jan' }),
+      );
+      form.append('file', new Blob([new Uint8Array(pausedPdf)], { type: 'application/pdf' }), 'paused.pdf');
+      assert.ok((await fetch(created.upload.url, { method: 'POST', body: form })).ok);
+      const pausedStatus = (await (
+        await fetch(`${base}/v1/extracts/${created.intakeId}`, { headers: asClerk })
+      ).json()) as { status: string; paused?: boolean };
+      assert.deepEqual([pausedStatus.status, pausedStatus.paused], ['RECEIVED', true]);
+      const clerk = await signIn('clerk');
+      await clerk.page
+        .locator('tr', { hasText: created.intakeId })
+        .getByText('Wacht: de inname is gepauzeerd')
+        .waitFor();
+      assert.equal(await clerk.page.getByText('Wacht op bestand').count(), 0);
+      await clerk.context.close();
       await toggle.press('Space'); // the switch works from the keyboard too
       await page.getByText('Inname loopt').waitFor();
       assert.equal(await intakeState(), 'running');
       // …and is processed once intake runs again.
       assert.equal((await waitForStatus(waiting)).status, 'APPLIED');
 
-      await page
-        .locator(`li.held[data-intake="${heldId}"]`)
-        .getByRole('button', { name: 'Goedkeuren' })
-        .click();
+      const heldCard = page.locator(`li.held[data-intake="${heldId}"]`);
+      await heldCard.getByText('Arrest nr. 9500').waitFor();
+      // Approving asks first: one click does not apply a ruling to a person whose name differs.
+      await heldCard.getByRole('button', { name: 'Goedkeuren' }).click();
+      assert.equal(await intakeState(), 'running');
+      await heldCard.getByRole('button', { name: 'Ja, goedkeuren' }).click();
       await page.getByText('Goedgekeurd; het uittreksel wordt verwerkt.').waitFor();
       assert.equal((await waitForStatus(heldId)).status, 'APPLIED');
+
+      // Rejecting needs a reason (DBRC is shown it): the console and the API both refuse an empty one.
+      const rejectId = await upload(
+        await pdfFromText(extractText({ ruling: '9.800', rrn: STUDENT, surname: 'Claes' })),
+      );
+      assert.equal((await waitForStatus(rejectId)).status, 'HELD');
+      const emptyReason = await fetch(`${base}/v1/admin/held/${rejectId}:reject`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: '  ' }),
+      });
+      assert.equal(emptyReason.status, 400);
+      await page.getByRole('button', { name: 'Vernieuwen' }).first().click();
+      const rejectCard = page.locator(`li.held[data-intake="${rejectId}"]`);
+      await rejectCard.getByRole('button', { name: 'Afwijzen' }).click();
+      const confirmReject = rejectCard.getByRole('button', { name: 'Afwijzing bevestigen' });
+      assert.equal(await confirmReject.isDisabled(), true);
+      await rejectCard.getByLabel('Reden van afwijzing (wordt aan DBRC gemeld)').fill('Andere persoon');
+      await confirmReject.click();
+      await rejectCard.waitFor({ state: 'detached' });
+      assert.equal((await waitForStatus(rejectId)).status, 'REJECTED');
 
       await page.getByRole('link', { name: 'Import uit DHO' }).click();
       const csv = join(files, 'dho-enrolments.csv');

@@ -161,7 +161,7 @@ describe('the /v1 API on the local stack', () => {
     const bodies: Record<string, Parameters<typeof call>[2]> = {
       batchGetCredit: { json: { purpose: 'enrolment', nationalNumbers: [student] } },
       setIntake: { json: { state: 'running' } },
-      rejectHeld: { json: {} },
+      rejectHeld: { json: { reason: 'wrong student' } },
       importBalances: { text: 'nationalNumber,surname,givenNames,openingBalance\n' },
       importEnrolments: { text: 'nationalNumber,institution,academicYear\n' },
       getCredit: { query: 'purpose=enrolment' },

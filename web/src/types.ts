@@ -10,6 +10,7 @@ export type {
   Correction,
   CreateUpload,
   CreditView,
+  HeldItem,
   ImportReport,
   IntakeSwitch,
   Page,

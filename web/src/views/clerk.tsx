@@ -100,14 +100,21 @@ export function ClerkHome() {
         </>
       ),
     },
-    { head: t('colStatus'), cell: (s) => <Badge tone={s.status}>{t(`st_${s.status}` as Key)}</Badge> },
+    {
+      head: t('colStatus'),
+      cell: (s) => (
+        <Badge tone={s.status}>{t(s.paused ? 'st_RECEIVED_PAUSED' : (`st_${s.status}` as Key))}</Badge>
+      ),
+    },
     { head: t('colRuling'), cell: (s) => s.rulingNumber ?? '—' },
     {
       head: t('colWhat'),
       class: 'reason',
       cell: (s) => (
         <>
-          {s.message ? msg(s.message) : t(`stHint_${s.status}` as Key)}
+          {s.message
+            ? msg(s.message)
+            : t(s.paused ? 'stHint_RECEIVED_PAUSED' : (`stHint_${s.status}` as Key))}
           {s.code ? <span class="code"> {s.code}</span> : null}
         </>
       ),

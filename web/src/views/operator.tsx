@@ -4,7 +4,7 @@
  */
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useI18n, isKey } from '../i18n.js';
-import type { ImportReport, IntakeSwitch, PublicStatus } from '../types.js';
+import type { HeldItem, ImportReport, IntakeSwitch, PublicStatus } from '../types.js';
 import {
   Badge,
   CardForm,
@@ -24,18 +24,69 @@ import {
 
 const QUEUE_ORDER = ['visible', 'inFlight', 'delayed', 'deadLetters'];
 
-function HeldRow(props: { item: PublicStatus; onDone: (text: string) => void }) {
+/** The context of a held extract: ruling, docket, masked number, names read vs registered, credits. */
+function HeldReviewView(props: { item: HeldItem }) {
+  const { t } = useI18n();
+  const r = props.item.review;
+  if (!r) return null;
+  const name = (n?: { surname: string; givenNames: string }) => (n ? `${n.surname}, ${n.givenNames}` : '—');
+  const differs =
+    r.nameRead && r.nameRegistered && name(r.nameRead).toLowerCase() !== name(r.nameRegistered).toLowerCase();
+  return (
+    <div class="held-review">
+      <dl class="held-facts">
+        <dt>{t('heldDocket')}</dt>
+        <dd>{r.docket}</dd>
+        <dt>{t('heldRulingDate')}</dt>
+        <dd>{r.rulingDate}</dd>
+        <dt>{t('heldNumber')}</dt>
+        <dd>{r.nationalNumber}</dd>
+        <dt>{t('heldNameRead')}</dt>
+        <dd class={differs ? 'name-differs' : undefined}>{name(r.nameRead)}</dd>
+        <dt>{t('heldNameRegistered')}</dt>
+        <dd class={differs ? 'name-differs' : undefined}>{name(r.nameRegistered)}</dd>
+      </dl>
+      <table class="held-lines">
+        <caption>{t('heldLines')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('heldYear')}</th>
+            <th scope="col">{t('heldInstitution')}</th>
+            <th scope="col">{t('heldProgramme')}</th>
+            <th scope="col">{t('heldCredits')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.lines.map((l) => (
+            <tr key={`${l.academicYear}-${l.institution}-${l.programme}`}>
+              <td>{l.academicYear}</td>
+              <td>{l.institution}</td>
+              <td>{l.programme}</td>
+              <td>
+                {l.returned}/{l.requested}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {r.pageImageUrl ? <img class="held-page" src={r.pageImageUrl} alt={t('heldPageImage')} /> : null}
+    </div>
+  );
+}
+
+function HeldRow(props: { item: HeldItem; onDone: (text: string) => void }) {
   const { t, msg, dateTime } = useI18n();
   const { api } = useApp();
   const { item } = props;
   const [rejecting, setRejecting] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [reason, setReason] = useState('');
   const reasonId = useId();
   const act = useAction(async (verb: 'approve' | 'reject') => {
     await api.json<PublicStatus>(
       'POST',
       `/v1/admin/held/${encodeURIComponent(item.intakeId)}:${verb}`,
-      verb === 'reject' ? (reason.trim() ? { reason: reason.trim() } : {}) : undefined,
+      verb === 'reject' ? { reason: reason.trim() } : undefined,
     );
     props.onDone(t(verb === 'approve' ? 'approved' : 'rejected'));
   });
@@ -45,10 +96,11 @@ function HeldRow(props: { item: PublicStatus; onDone: (text: string) => void }) 
       <div class="held-head">
         <Badge tone="HELD">{item.code ?? 'HELD'}</Badge>
         <span class="intake-id">{item.intakeId}</span>
-        {item.rulingNumber ? <span>Arrest nr. {item.rulingNumber}</span> : null}
+        {item.rulingNumber ? <span>{t('heldRuling', { ruling: item.rulingNumber })}</span> : null}
         <span class="muted">{dateTime(item.receivedAt)}</span>
       </div>
       <p>{msg(item.message)}</p>
+      <HeldReviewView item={item} />
       <Problem error={act.error} />
       {rejecting ? (
         <form
@@ -63,11 +115,13 @@ function HeldRow(props: { item: PublicStatus; onDone: (text: string) => void }) 
             id={reasonId}
             maxLength={500}
             rows={2}
+            required
+            aria-required="true"
             value={reason}
             onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)}
           />
           <div class="form-actions">
-            <button type="submit" class="button-danger" disabled={act.busy}>
+            <button type="submit" class="button-danger" disabled={act.busy || !reason.trim()}>
               {t('rejectConfirm')}
             </button>
             <button type="button" onClick={() => setRejecting(false)}>
@@ -75,6 +129,21 @@ function HeldRow(props: { item: PublicStatus; onDone: (text: string) => void }) 
             </button>
           </div>
         </form>
+      ) : confirming ? (
+        <div class="form-actions approve-confirm" role="group" aria-label={t('approveConfirmQuestion')}>
+          <p>{t('approveConfirmQuestion')}</p>
+          <button
+            type="button"
+            class="button-primary"
+            disabled={act.busy}
+            onClick={() => void act.run('approve')}
+          >
+            {t('approveConfirm')}
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            {t('cancel')}
+          </button>
+        </div>
       ) : (
         <div class="form-actions">
           <button
@@ -82,7 +151,7 @@ function HeldRow(props: { item: PublicStatus; onDone: (text: string) => void }) 
             class="button-primary"
             disabled={!canApprove || act.busy}
             aria-describedby={canApprove ? undefined : `${reasonId}-why`}
-            onClick={() => void act.run('approve')}
+            onClick={() => setConfirming(true)}
           >
             {t('approve')}
           </button>
@@ -104,7 +173,7 @@ export function OperatorIntake() {
   const { t } = useI18n();
   const { api } = useApp();
   const [intake, setIntake] = useState<IntakeSwitch>();
-  const [held, setHeld] = useState<PublicStatus[]>();
+  const [held, setHeld] = useState<HeldItem[]>();
   const [error, setError] = useState<unknown>();
   const [updated, setUpdated] = useState<Date>();
   const [done, setDone] = useState<string>();
@@ -120,7 +189,7 @@ export function OperatorIntake() {
   };
   const refreshHeld = async () => {
     try {
-      setHeld((await api.json<{ items: PublicStatus[] }>('GET', '/v1/admin/held')).items);
+      setHeld((await api.json<{ items: HeldItem[] }>('GET', '/v1/admin/held')).items);
     } catch (e) {
       setError(e);
     }
