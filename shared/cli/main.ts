@@ -141,7 +141,7 @@ export function program(): Command {
   api(
     audit
       .command('events')
-      .description('Access records, newest first.')
+      .description('Access records, oldest first.')
       .option('--subject <nationalNumber>')
       .option('--actor <id>')
       .option('--institution <code>')
