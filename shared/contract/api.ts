@@ -20,6 +20,8 @@ import type {
 export interface Page<T> {
   items: T[];
   next?: string;
+  /** Every item that matches, over all pages (where the list can tell). */
+  total?: number;
 }
 
 /** An upload as its clerk sees it (`GET /v1/extracts`, `GET /v1/extracts/{intakeId}`). */

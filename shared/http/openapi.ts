@@ -91,7 +91,7 @@ const intakeState = z.object({
 const verifyResult = z.object({ ok: z.boolean() }).loose();
 
 const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), next: z.string().optional() });
+  z.object({ items: z.array(item), next: z.string().optional(), total: z.number().int().optional() });
 
 /** Success responses per route: status code → schema. */
 export const RESPONSES: Record<string, Record<number, z.ZodType>> = {

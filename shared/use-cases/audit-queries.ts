@@ -127,7 +127,10 @@ export async function listEvents(
   ctx: Ctx,
   query: Record<string, string>,
 ): Promise<Page<AuditRecord>> {
-  return pageOf(await findEvents(deps, ctx, query), query, 1000);
+  const found = await findEvents(deps, ctx, query);
+  // `order=newest`: the console's log reads newest first; the CLI and the CSV export keep time order.
+  const ordered = query.order === 'newest' ? [...found].reverse() : found;
+  return { ...pageOf(ordered, query, 1000), total: found.length };
 }
 
 /**

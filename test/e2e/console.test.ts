@@ -356,6 +356,8 @@ describe(
       const rows = page.locator('tr[data-action="credit.read"]');
       await rows.first().waitFor();
       assert.equal(await rows.count(), 2, 'the single lookup and the list lookup');
+      assert.equal(await page.locator('[data-total]').getAttribute('data-total'), '2');
+      await page.getByText('2 records in totaal, nieuwste eerst').waitFor();
       const text = await page.locator('table.events').innerText();
       assert.match(text, /demo-institution-UGENT/);
       assert.match(text, /study-progress-decision/);

@@ -165,6 +165,7 @@ const nl = {
   colPurpose: 'Doel',
   colOutcome: 'Resultaat',
   results: '{n} records op deze pagina',
+  resultsTotal: '{total} {total|record|records} in totaal, nieuwste eerst',
   chartTitle: 'Raadplegingen per instelling per dag',
   chartIntro:
     'Raadplegingen door instellingen, per dag. Het gearceerde rode deel van een staaf zijn geweigerde pogingen.',
@@ -184,7 +185,7 @@ const nl = {
   verifyOk: 'Het log is intact.',
   verifyBroken: 'Het log is NIET intact.',
   verifyStats:
-    '{records} records en {checkpoints} checkpoints gecontroleerd; {pending} recente records nog niet verzegeld.',
+    '{records} {records|record|records} en {checkpoints} {checkpoints|checkpoint|checkpoints} gecontroleerd; {pending} {pending|recent record|recente records} nog niet verzegeld.',
   verifySealed: 'Verzegeld tot {at} (checkpoint {seq}).',
   verifyFirst: 'Eerste probleem',
   verifyAll: 'Alle problemen ({n})',
@@ -236,6 +237,10 @@ const nl = {
   rejectReason: 'Reden van afwijzing (wordt aan DBRC gemeld)',
   rejectConfirm: 'Afwijzing bevestigen',
   heldRuling: 'Arrest nr. {ruling}',
+  wrongFilePdf: '{file} is een PDF, geen CSV-bestand. Kies het CSV-bestand.',
+  wrongFileBinary: '{file} is geen tekstbestand (CSV). Kies het CSV-bestand.',
+  wrongFileColumns:
+    '{file} is een ander soort bestand: de eerste lijn heeft niet de verwachte kolommen. Kies het juiste CSV-bestand.',
   heldDocket: 'Rolnummer',
   heldRulingDate: 'Datum arrest',
   heldNumber: 'Rijksregisternummer',
@@ -430,6 +435,7 @@ const en: Record<Key, string> = {
   colPurpose: 'Purpose',
   colOutcome: 'Outcome',
   results: '{n} records on this page',
+  resultsTotal: '{total} {total|record|records} in all, newest first',
   chartTitle: 'Consultations per institution per day',
   chartIntro: 'Consultations by institutions, per day. The hatched red part of a bar is denied attempts.',
   chartDays: 'Period',
@@ -448,7 +454,7 @@ const en: Record<Key, string> = {
   verifyOk: 'The log is intact.',
   verifyBroken: 'The log is NOT intact.',
   verifyStats:
-    '{records} records and {checkpoints} checkpoints checked; {pending} recent records not sealed yet.',
+    '{records} {records|record|records} and {checkpoints} {checkpoints|checkpoint|checkpoints} checked; {pending} {pending|recent record|recent records} not sealed yet.',
   verifySealed: 'Sealed up to {at} (checkpoint {seq}).',
   verifyFirst: 'First problem',
   verifyAll: 'All problems ({n})',
@@ -499,6 +505,10 @@ const en: Record<Key, string> = {
   rejectReason: 'Reason for rejecting (DBRC is told)',
   rejectConfirm: 'Confirm rejection',
   heldRuling: 'Ruling no. {ruling}',
+  wrongFilePdf: '{file} is a PDF, not a CSV file. Choose the CSV file.',
+  wrongFileBinary: '{file} is not a text (CSV) file. Choose the CSV file.',
+  wrongFileColumns:
+    '{file} is another kind of file: its first line does not have the expected columns. Choose the right CSV file.',
   heldDocket: 'Docket',
   heldRulingDate: 'Ruling date',
   heldNumber: 'National number',
@@ -543,11 +553,21 @@ const DICTS: Record<Lang, Record<Key, string>> = { nl, en };
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;
 
+/**
+ * `{n}` is replaced by the variable; `{n|one|other}` by the form the language's plural rules
+ * (`Intl.PluralRules`) choose for it ("1 recent record", "2 recent records").
+ */
 export function translator(lang: Lang): Translate {
   const dict = DICTS[lang];
+  const plural = new Intl.PluralRules(lang === 'nl' ? 'nl-BE' : 'en-GB');
   return (key, vars) => {
     const text = dict[key];
-    return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => String(vars[name] ?? m)) : text;
+    if (!vars) return text;
+    return text
+      .replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, (m, name: string, one: string, other: string) =>
+        vars[name] === undefined ? m : plural.select(Number(vars[name])) === 'one' ? one : other,
+      )
+      .replace(/\{(\w+)\}/g, (m, name: string) => String(vars[name] ?? m));
   };
 }
 
@@ -564,12 +584,15 @@ export interface I18n {
   readonly setLang: (lang: Lang) => void;
   readonly dateTime: (iso: string) => string;
   readonly date: (iso: string) => string;
+  /** A clock time in the chosen language (`16:52:21`, `4:52:21 pm`). */
+  readonly time: (d: Date) => string;
 }
 
 export function makeI18n(lang: Lang, setLang: (lang: Lang) => void): I18n {
   const locale = lang === 'nl' ? 'nl-BE' : 'en-GB';
   const dt = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' });
   const d = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
+  const tm = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
   return {
     lang,
     t: translator(lang),
@@ -577,6 +600,7 @@ export function makeI18n(lang: Lang, setLang: (lang: Lang) => void): I18n {
     setLang,
     dateTime: (iso) => (iso ? dt.format(new Date(iso)) : ''),
     date: (iso) => (iso ? d.format(new Date(iso)) : ''),
+    time: (value) => tm.format(value),
   };
 }
 

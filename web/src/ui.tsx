@@ -111,12 +111,45 @@ export function useAction<A extends unknown[], R>(
 // ---- presentation -------------------------------------------------------------------------------
 
 /** The API's explanation of an error, in the chosen language (an alert for screen readers). */
+/**
+ * A problem found in the browser: kept as a dictionary key, so it is shown in the language chosen
+ * now, not the one of the moment it happened.
+ */
+export class LocalProblem extends Error {
+  constructor(
+    readonly key: Key,
+    readonly vars?: Record<string, string | number>,
+  ) {
+    super(key);
+  }
+}
+
+/** What a chosen CSV file is not: a PDF or other binary file, or a CSV of another kind. */
+export async function wrongCsvKind(file: File, expected: RegExp): Promise<LocalProblem | undefined> {
+  const head = new Uint8Array(await file.slice(0, 4096).arrayBuffer());
+  const start = new TextDecoder('latin1').decode(head.subarray(0, 1024));
+  if (start.includes('%PDF-')) return new LocalProblem('wrongFilePdf', { file: file.name });
+  // Text files have no NUL bytes and few control characters; spreadsheets, images, archives do.
+  const control = head.filter((b) => b === 0 || (b < 9 && b !== 0) || (b > 13 && b < 32)).length;
+  if (head.includes(0) || control > head.length / 20)
+    return new LocalProblem('wrongFileBinary', { file: file.name });
+  const firstLine = (await file.slice(0, 4096).text()).replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+  if (!expected.test(firstLine)) return new LocalProblem('wrongFileColumns', { file: file.name });
+  return undefined;
+}
+
 export function Problem(props: { error: unknown }) {
   const { msg, t } = useI18n();
   if (!props.error) return null;
   const e = props.error;
   const text =
-    e instanceof ApiProblem ? msg(e.messages) || e.code : e instanceof Error ? e.message : t('networkError');
+    e instanceof LocalProblem
+      ? t(e.key, e.vars)
+      : e instanceof ApiProblem
+        ? msg(e.messages) || e.code
+        : e instanceof Error
+          ? e.message
+          : t('networkError');
   return (
     <div class="alert alert-error" role="alert">
       {text}

@@ -140,6 +140,7 @@ export function AuditLog() {
   const load = useAction(async (f: Filters, cursor: string | undefined) => {
     const q = query(f);
     q.set('limit', String(PAGE_SIZE));
+    q.set('order', 'newest');
     if (cursor) q.set('next', cursor);
     setPage(await api.json<Page<AuditRecord>>('GET', `/v1/audit/events?${q}`));
     return true;
@@ -233,6 +234,11 @@ export function AuditLog() {
           <h2 id="events-title" class="visually-hidden">
             {t('results', { n: page.items.length })}
           </h2>
+          {page.total !== undefined ? (
+            <p class="muted" data-total={page.total}>
+              {t('resultsTotal', { total: page.total })}
+            </p>
+          ) : null}
           <EventsTable records={page.items} label={t('logTitle')} empty={t('noEvents')} />
           <nav class="pager" aria-label={t('page', { n: cursors.length + 1 })}>
             <button

@@ -30,6 +30,8 @@ import {
   useAction,
   useApp,
   type Column,
+  LocalProblem,
+  wrongCsvKind,
 } from '../ui.js';
 
 const BATCH_SIZE = 100;
@@ -170,9 +172,11 @@ export function InstitutionBatch() {
   const [done, setDone] = useState(0);
   const [formError, setFormError] = useState<string>();
   const run = useAction(async (f: File, p: string) => {
+    const wrong = await wrongCsvKind(f, /^\s*"?(\d|national|rijksregister|insz|rrn)/i);
+    if (wrong) throw wrong;
     const parsed = numbersFromCsv(await f.text());
-    if (!parsed.length) throw new Error(t('batchEmpty'));
-    if (parsed.length > MAX_NUMBERS) throw new Error(t('batchTooMany', { max: MAX_NUMBERS }));
+    if (!parsed.length) throw new LocalProblem('batchEmpty');
+    if (parsed.length > MAX_NUMBERS) throw new LocalProblem('batchTooMany', { max: MAX_NUMBERS });
     for (const r of parsed) {
       if (!r.digits)
         r.result = { nationalNumber: maskNationalNumber(r.input), status: 'INVALID', code: 'INVALID_RRN' };

@@ -19,8 +19,15 @@ import {
   useAction,
   useApp,
   usePolling,
+  wrongCsvKind,
   type Column,
 } from '../ui.js';
+
+/** The first line of an import: its header (or, without one, a national number). */
+const IMPORT_HEADER = {
+  balances: /^\s*"?(\d|nationalnumber"?\s*[,;]\s*"?surname)/i,
+  enrolments: /^\s*"?(\d|nationalnumber"?\s*[,;]\s*"?institution)/i,
+} as const;
 
 const QUEUE_ORDER = ['visible', 'inFlight', 'delayed', 'deadLetters'];
 
@@ -170,7 +177,7 @@ function HeldRow(props: { item: HeldItem; onDone: (text: string) => void }) {
 }
 
 export function OperatorIntake() {
-  const { t } = useI18n();
+  const { t, time } = useI18n();
   const { api } = useApp();
   const [intake, setIntake] = useState<IntakeSwitch>();
   const [held, setHeld] = useState<HeldItem[]>();
@@ -273,9 +280,7 @@ export function OperatorIntake() {
             <p class="muted">{t('queueUnknown')}</p>
           ) : null}
           {queue && (queue.deadLetters ?? 0) > 0 ? <p class="hint">{t('deadLetterHint')}</p> : null}
-          {updated ? (
-            <p class="muted small">{t('updatedAt', { time: updated.toLocaleTimeString() })}</p>
-          ) : null}
+          {updated ? <p class="muted small">{t('updatedAt', { time: time(updated) })}</p> : null}
         </section>
       </div>
 
@@ -316,6 +321,8 @@ export function OperatorImports() {
   const [formError, setFormError] = useState<string>();
   const run = useAction(async (f: File, k: 'balances' | 'enrolments') => {
     setReport(undefined);
+    const wrong = await wrongCsvKind(f, IMPORT_HEADER[k]);
+    if (wrong) throw wrong;
     const r = await api.json<ImportReport>('POST', `/v1/admin/imports/${k}`, await f.text(), 'text/csv');
     setReport({ file: f.name, kind: k, report: r });
   });
