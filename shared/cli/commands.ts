@@ -27,7 +27,7 @@ async function readPdfs(files: string[]): Promise<Buffer[]> {
       continue;
     }
     // The intake's own test: `%PDF-` within the first KiB (some producers put bytes before it).
-    if (!looksLikePdf(bytes)) problems.push(`${file}: not a PDF (it no %PDF- header)`);
+    if (!looksLikePdf(bytes)) problems.push(`${file}: not a PDF (no %PDF- header)`);
     all.push(bytes);
   }
   if (problems.length) throw new CliError(`nothing uploaded:\n  ${problems.join('\n  ')}`, EXIT.refused);
