@@ -41,4 +41,13 @@ export async function buildCli() {
   await rm(old, { recursive: true, force: true });
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await buildCli();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // An install without dev dependencies (no esbuild) still installs: the launcher then runs the
+  // sources through tsx.
+  const esbuild = await import('esbuild').catch(() => undefined);
+  if (esbuild) await buildCli();
+  else
+    process.stderr.write(
+      'esbuild is not installed: the CLI will run from its TypeScript sources (slower).\n',
+    );
+}
