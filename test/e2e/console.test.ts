@@ -111,7 +111,7 @@ describe(
       (page as Page & { problems?: string[] }).problems = problems;
       await page.goto(`${base}/`);
       await page.getByRole('button', { name: 'Aanmelden' }).click();
-      await page.waitForURL(/\/local-idp\/authorize/);
+      await page.waitForURL(/\/local-idp\/interaction\//);
       await page.selectOption('#username', user);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL((url) => url.origin === base && !url.pathname.startsWith('/callback'));
