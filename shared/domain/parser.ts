@@ -7,6 +7,7 @@
  * any order, the labelled-block and the table form) and never guesses: text that admits more
  * than one reading is rejected.
  */
+import { academicYearRule, parseAcademicYear } from './academic-year.js';
 import { ExtractRejectedError } from './errors.js';
 import { defaultRegister, type InstitutionRegister } from './institutions.js';
 import { rejection } from './messages.js';
@@ -601,20 +602,15 @@ function wholeNumber(field: LineField | TotalField, value: string, line?: number
 }
 
 function academicYear(value: string, line: number, now: Date): string {
-  const m = /^(\d{4})\s*[-–—/]\s*(\d{4})$/.exec(collapseSpaces(value));
-  const first = Number(m?.[1]);
-  const currentYear = Number(brusselsToday(now).slice(0, 4));
-  if (!m || Number(m[2]) !== first + 1 || first < 2008 || first > currentYear) {
+  const year = parseAcademicYear(collapseSpaces(value), now);
+  if (!year) {
     throw rejection(value ? 'INVALID_FIELD' : 'MISSING_FIELD', 'academicYear', {
       line,
       value: value || undefined,
-      rule: {
-        nl: `JJJJ-JJJJ, het tweede jaar volgt op het eerste, van 2008-2009 tot ${currentYear}-${currentYear + 1}`,
-        en: `YYYY-YYYY, the second year following the first, from 2008-2009 to ${currentYear}-${currentYear + 1}`,
-      },
+      rule: academicYearRule(now),
     });
   }
-  return `${m[1]}-${m[2]}`;
+  return year;
 }
 
 function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): CreditLine {

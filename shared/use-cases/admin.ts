@@ -3,6 +3,7 @@
  * is audited; imports are validated line by line and idempotent.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
+import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
 import type { Principal } from '../domain/principal.js';
 import { defaultRegister } from '../domain/institutions.js';
 import { identityKey } from '../domain/ledger.js';
@@ -279,14 +280,15 @@ export async function importEnrolments(deps: AdminDeps, ctx: Ctx, csv: string): 
       );
       continue;
     }
-    const m = /^(\d{4})[-/](\d{4})$/.exec(year ?? '');
-    if (!m || Number(m[2]) !== Number(m[1]) + 1 || Number(m[1]) < 2008) {
+    const academicYear = parseAcademicYear(year ?? '', ctx.now);
+    if (!academicYear) {
+      const rule = academicYearRule(ctx.now);
       refused.push(
         refuse(
           line,
           'INVALID_FIELD',
-          `ongeldig academiejaar «${year ?? ''}» (JJJJ-JJJJ).`,
-          `invalid academic year "${year ?? ''}" (YYYY-YYYY).`,
+          `ongeldig academiejaar «${year ?? ''}» (${rule.nl}).`,
+          `invalid academic year "${year ?? ''}" (${rule.en}).`,
         ),
       );
       continue;
@@ -294,7 +296,7 @@ export async function importEnrolments(deps: AdminDeps, ctx: Ctx, csv: string): 
     const r = await deps.ledger.putEnrolment({
       pseudonym: await deps.keys.mac('pseudonym', id.digits),
       institution: institution.code,
-      academicYear: `${m[1]}-${m[2]}`,
+      academicYear,
       source: 'import',
       by: ctx.p.sub,
       at: ctx.now.toISOString(),

@@ -4,6 +4,7 @@
  * is written to the audit trail before any data is returned (fail closed).
  */
 import * as z from 'zod';
+import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
 import type { Principal } from '../domain/principal.js';
 import { PURPOSES, type Purpose } from '../domain/purposes.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
@@ -160,8 +161,6 @@ export async function batchGetCredit(
   });
 }
 
-const YEAR = /^(\d{4})-(\d{4})$/;
-
 /** An institution declares an enrolment; it then sees the student (audited). */
 export async function declareEnrolment(
   deps: ConsultDeps,
@@ -169,16 +168,12 @@ export async function declareEnrolment(
   input: { nationalNumber: string; academicYear: string; requestId: string; now: Date },
 ): Promise<{ created: boolean }> {
   const digits = requireNationalNumber(input.nationalNumber);
-  const m = YEAR.exec(input.academicYear);
-  if (
-    !m ||
-    Number(m[2]) !== Number(m[1]) + 1 ||
-    Number(m[1]) < 2008 ||
-    Number(m[1]) > input.now.getUTCFullYear()
-  ) {
+  const academicYear = parseAcademicYear(input.academicYear, input.now);
+  if (!academicYear) {
+    const rule = academicYearRule(input.now);
     throw new RequestRefusedError('invalid', 'INVALID_ACADEMIC_YEAR', {
-      nl: 'Academiejaar in de vorm JJJJ-JJJJ, vanaf 2008-2009 tot het lopende jaar.',
-      en: 'Academic year as YYYY-YYYY, from 2008-2009 to the current year.',
+      nl: `Ongeldig academiejaar. Regel: ${rule.nl}.`,
+      en: `Invalid academic year. Rule: ${rule.en}.`,
     });
   }
   const pseudonym = await deps.keys.mac('pseudonym', digits);
@@ -192,13 +187,13 @@ export async function declareEnrolment(
       purpose: 'enrolment',
       outcome: 'ALLOWED',
       requestId: input.requestId,
-      details: { academicYear: input.academicYear },
+      details: { academicYear },
     },
   ]);
   const r = await deps.ledger.putEnrolment({
     pseudonym,
     institution: p.institution ?? '',
-    academicYear: input.academicYear,
+    academicYear,
     source: 'declared',
     by: p.sub,
     at: input.now.toISOString(),
