@@ -11,7 +11,7 @@ import { academicYearRule, parseAcademicYear } from './academic-year.js';
 import { ExtractRejectedError } from './errors.js';
 import { defaultRegister, type InstitutionRegister } from './institutions.js';
 import { rejection } from './messages.js';
-import { checkNationalNumber, maskNationalNumber } from './national-number.js';
+import { NATIONAL_NUMBER_PROBLEMS, checkNationalNumber, maskNationalNumber } from './national-number.js';
 import { joinItems, type Cell, type Line, type PdfText } from './layout.js';
 import { collapseSpaces, normaliseText } from './text.js';
 import type { CreditLine, Extract, ExtractField } from './types.js';
@@ -688,21 +688,9 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
   const rrnText = single(raw, 'nationalNumber', { nl: '11 cijfers', en: '11 digits' });
   const rrn = checkNationalNumber(rrnText);
   if (!rrn.valid || !rrn.digits) {
-    const rules = {
-      FORMAT: {
-        nl: '11 cijfers (scheidingstekens . - en spatie toegestaan)',
-        en: '11 digits (separators . - and space allowed)',
-      },
-      CHECK_DIGITS: { nl: 'de controlecijfers kloppen niet', en: 'the check digits do not match' },
-      BIRTH_DATE: {
-        nl: 'de eerste 6 cijfers vormen geen geldige geboortedatum',
-        en: 'the first 6 digits are not a valid birth date',
-      },
-      SEQUENCE: { nl: 'het volgnummer is ongeldig', en: 'the sequence number is invalid' },
-    } as const;
     throw rejection('INVALID_RRN', 'nationalNumber', {
       value: maskNationalNumber(rrnText),
-      rule: rules[rrn.problem ?? 'FORMAT'],
+      rule: NATIONAL_NUMBER_PROBLEMS[rrn.problem ?? 'FORMAT'],
     });
   }
 

@@ -8,7 +8,7 @@ import type { Principal } from '../domain/principal.js';
 import { defaultRegister } from '../domain/institutions.js';
 import { identityKey } from '../domain/ledger.js';
 import { holdMessage } from '../domain/messages.js';
-import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
+import { checkNationalNumber, invalidNationalNumber } from '../domain/national-number.js';
 import type { Message } from '../domain/types.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type { ImportReport, IntakeSwitch } from '../contract/api.js';
@@ -181,14 +181,8 @@ const refuse = (line: number, code: string, nl: string, en: string) => ({
 function nationalNumberOrRefusal(line: number, text: string) {
   const c = checkNationalNumber(text ?? '');
   if (!c.valid || !c.digits) {
-    return {
-      refusal: refuse(
-        line,
-        'INVALID_RRN',
-        `ongeldig rijksregisternummer ${maskNationalNumber(text ?? '')}.`,
-        `invalid national register number ${maskNationalNumber(text ?? '')}.`,
-      ),
-    };
+    const m = invalidNationalNumber(text, c.problem);
+    return { refusal: refuse(line, 'INVALID_RRN', `${m.nl}.`, `${m.en}.`) };
   }
   return { digits: c.digits };
 }

@@ -7,7 +7,12 @@ import * as z from 'zod';
 import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
 import type { Principal } from '../domain/principal.js';
 import { PURPOSES, type Purpose } from '../domain/purposes.js';
-import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
+import {
+  checkNationalNumber,
+  invalidNationalNumber,
+  maskNationalNumber,
+  sentence,
+} from '../domain/national-number.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type { BatchItem, Correction, CreditView } from '../contract/api.js';
 import type { AuditLog, AuditRecord, KeyService, LedgerEntry, LedgerStore } from '../ports/index.js';
@@ -37,11 +42,8 @@ export function requirePurpose(value: string | undefined): Purpose {
 export function requireNationalNumber(text: string): string {
   const c = checkNationalNumber(text);
   if (!c.valid || !c.digits) {
-    const masked = maskNationalNumber(text);
-    throw new RequestRefusedError('invalid', 'INVALID_RRN', {
-      nl: `Ongeldig rijksregisternummer ${masked}: ${c.problem === 'CHECK_DIGITS' ? 'de controlecijfers kloppen niet' : c.problem === 'FORMAT' ? 'verwacht worden 11 cijfers' : 'geen geldige geboortedatum of volgnummer'}.`,
-      en: `Invalid national register number ${masked}: ${c.problem === 'CHECK_DIGITS' ? 'the check digits do not match' : c.problem === 'FORMAT' ? '11 digits expected' : 'not a valid birth date or sequence'}.`,
-    });
+    const m = invalidNationalNumber(text, c.problem);
+    throw new RequestRefusedError('invalid', 'INVALID_RRN', { nl: sentence(m.nl), en: sentence(m.en) });
   }
   return c.digits;
 }
