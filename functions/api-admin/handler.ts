@@ -1,7 +1,7 @@
 /** Operator API: intake pause switch, held extracts, imports from DHO. Every action is audited. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import * as z from 'zod';
+import { rejectHeldRequestSchema, setIntakeRequestSchema } from '../../shared/contract/api.js';
 import { adminPorts, tokenVerifier, type AdminPorts } from '../../shared/composition/compose.js';
 import { createApiHandler, csvBody, parseJsonBody, type ApiRequest } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
@@ -16,8 +16,6 @@ import {
 } from '../../shared/use-cases/admin.js';
 
 const ctx = (r: ApiRequest) => ({ p: r.principal, requestId: r.requestId, now: r.now });
-const intakeBody = z.object({ state: z.enum(['running', 'paused']) });
-const rejectBody = z.object({ reason: z.string().max(500).optional() });
 
 export function createAdminHandler(ports: () => Promise<AdminPorts>) {
   return createApiHandler('admin', {
@@ -27,7 +25,7 @@ export function createAdminHandler(ports: () => Promise<AdminPorts>) {
       getIntake: async () => ({ status: 200, json: await getIntake(await ports()) }),
       setIntake: async (r) => ({
         status: 200,
-        json: await setIntake(await ports(), ctx(r), parseJsonBody(r, intakeBody).state),
+        json: await setIntake(await ports(), ctx(r), parseJsonBody(r, setIntakeRequestSchema).state),
       }),
       listHeld: async (r) => ({ status: 200, json: { items: await listHeld(await ports(), ctx(r)) } }),
       approveHeld: async (r) => ({
@@ -40,7 +38,7 @@ export function createAdminHandler(ports: () => Promise<AdminPorts>) {
           await ports(),
           ctx(r),
           r.params.intakeId!,
-          parseJsonBody(r, rejectBody).reason,
+          parseJsonBody(r, rejectHeldRequestSchema).reason,
         ),
       }),
       importBalances: async (r) => ({

@@ -5,12 +5,8 @@ import { institutionPorts, tokenVerifier, type InstitutionPorts } from '../../sh
 import { createApiHandler, parseJsonBody } from '../../shared/http/api.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
 import { logger } from '../../shared/observability/index.js';
-import {
-  batchGetCredit,
-  batchGetSchema,
-  declareEnrolment,
-  getCredit,
-} from '../../shared/use-cases/consult.js';
+import { batchGetRequestSchema } from '../../shared/contract/api.js';
+import { batchGetCredit, declareEnrolment, getCredit } from '../../shared/use-cases/consult.js';
 
 export function createInstitutionHandler(ports: () => Promise<InstitutionPorts>) {
   return createApiHandler('institution', {
@@ -31,7 +27,7 @@ export function createInstitutionHandler(ports: () => Promise<InstitutionPorts>)
         status: 200,
         json: {
           results: await batchGetCredit(await ports(), r.principal, {
-            body: parseJsonBody(r, batchGetSchema),
+            body: parseJsonBody(r, batchGetRequestSchema),
             requestId: r.requestId,
             now: r.now,
           }),

@@ -14,7 +14,7 @@ import {
   sentence,
 } from '../domain/national-number.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
-import type { BatchItem, Correction, CreditView } from '../contract/api.js';
+import type { BatchGetRequest, BatchItem, Correction, CreditView } from '../contract/api.js';
 import type { AuditLog, AuditRecord, KeyService, LedgerEntry, LedgerStore } from '../ports/index.js';
 
 export interface ConsultDeps {
@@ -129,16 +129,11 @@ export async function getCredit(
   return r.view;
 }
 
-export const batchGetSchema = z.object({
-  purpose: purposeSchema,
-  nationalNumbers: z.array(z.string().min(1).max(40)).min(1).max(100),
-});
-
 /** Up to 100 students at once: one audit record per number looked up. */
 export async function batchGetCredit(
   deps: ConsultDeps,
   p: Principal,
-  input: { body: z.infer<typeof batchGetSchema>; requestId: string; now: Date },
+  input: { body: BatchGetRequest; requestId: string; now: Date },
 ): Promise<BatchItem[]> {
   const { purpose, nationalNumbers } = input.body;
   const results = await Promise.all(
