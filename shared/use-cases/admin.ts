@@ -3,6 +3,7 @@
  * is audited; imports are validated line by line and idempotent.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
+import { CSV_READ } from '../contract/csv.js';
 import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
 import type { Principal } from '../domain/principal.js';
 import { defaultRegister } from '../domain/institutions.js';
@@ -155,12 +156,7 @@ export type { ImportReport, IntakeSwitch } from '../contract/api.js';
 function rows(csv: string, columns: readonly string[]): { line: number; values: string[] }[] {
   let records: string[][];
   try {
-    records = parseCsv(csv.replace(/^\uFEFF/, ''), {
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      delimiter: [',', ';'],
-    }) as string[][];
+    records = parseCsv(csv, CSV_READ) as string[][];
   } catch (e) {
     throw new RequestRefusedError('invalid', 'INVALID_CSV', {
       nl: `Het CSV-bestand kan niet gelezen worden: ${(e as Error).message}`,

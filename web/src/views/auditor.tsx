@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { maskNationalNumber, stripSeparators } from '../../../shared/domain/national-number.js';
 import { downloadText } from '../api.js';
+import { csvParse } from '../csv.js';
 import { useI18n, isKey, type Key } from '../i18n.js';
 import type { AuditRecord, Page, SubjectReport, Verification } from '../types.js';
 import {
@@ -147,7 +148,7 @@ export function AuditLog() {
   const exportCsv = useAction(async (f: Filters) => {
     const csv = await api.text(`/v1/audit/events?${query(f)}`, 'text/csv');
     downloadText(`audit-events-${new Date().toISOString().slice(0, 10)}.csv`, csv);
-    setExported(Math.max(0, csv.trimEnd().split('\r\n').length - 1));
+    setExported(Math.max(0, ((await csvParse())(csv) as unknown[]).length - 1));
   });
 
   const submit = (e: Event) => {
