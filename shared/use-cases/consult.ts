@@ -14,7 +14,13 @@ import {
   sentence,
 } from '../domain/national-number.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
-import type { BatchGetRequest, BatchItem, Correction, CreditView } from '../contract/api.js';
+import type {
+  BatchGetRequest,
+  BatchItem,
+  Correction,
+  CreditView,
+  EnrolmentDeclared,
+} from '../contract/api.js';
 import type { AuditLog, AuditRecord, KeyService, LedgerEntry, LedgerStore } from '../ports/index.js';
 
 export interface ConsultDeps {
@@ -163,7 +169,7 @@ export async function declareEnrolment(
   deps: ConsultDeps,
   p: Principal,
   input: { nationalNumber: string; academicYear: string; requestId: string; now: Date },
-): Promise<{ created: boolean }> {
+): Promise<EnrolmentDeclared> {
   const digits = requireNationalNumber(input.nationalNumber);
   const academicYear = parseAcademicYear(input.academicYear, input.now);
   if (!academicYear) {
@@ -195,5 +201,5 @@ export async function declareEnrolment(
     by: p.sub,
     at: input.now.toISOString(),
   });
-  return { created: r === 'created' };
+  return { institution: p.institution ?? '', academicYear, created: r === 'created' };
 }
