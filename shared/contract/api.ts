@@ -10,6 +10,7 @@
 import * as z from 'zod';
 import type { ChainVerification } from '../domain/audit-types.js';
 import { PURPOSES } from '../domain/purposes.js';
+import { PROBLEM_KINDS } from './problem-kinds.js';
 import type { AuditRecord as StoredAuditRecord, IntakeState } from '../ports/index.js';
 
 /** A text in both languages. */
@@ -153,15 +154,7 @@ export type AuditRecord = z.infer<typeof auditRecordSchema>;
 export type AuditRecordAgrees = Holds<Same<AuditRecord, StoredAuditRecord>>;
 
 const chainProblemSchema = z.object({
-  kind: z.enum([
-    'ALTERED',
-    'REMOVED',
-    'INSERTED',
-    'REORDERED',
-    'BAD_SIGNATURE',
-    'CHAIN_BROKEN',
-    'CHECKPOINT_MISSING',
-  ]),
+  kind: z.enum(PROBLEM_KINDS),
   recordId: z.string().optional(),
   checkpoint: z.number().int().optional(),
   detail: z.string(),
