@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { toCorrection } from '../use-cases/consult.js';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
+import { importChunk, readImportFile } from './import-csv.js';
 import type { ExtractRejectedError } from '../domain/errors.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
 import { parseExtract } from '../adapters/pdf/pdfjs-reader.js';
@@ -315,13 +316,7 @@ async function cmdImport(kind: string, file: string, opts: ApiOut): Promise<numb
   if (kind !== 'balances' && kind !== 'enrolments')
     throw new CliError(`Unknown import ${kind}: use balances or enrolments.`);
   const api = await apiClient(opts, 'operator');
-  const lines = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/);
-  const first = lines[0] ?? '';
-  const hasHeader = /^\s*"?national/i.test(first);
-  const header = hasHeader ? first : undefined;
-  const body = (hasHeader ? lines.slice(1) : lines)
-    .map((text, i) => ({ text, line: i + (hasHeader ? 2 : 1) }))
-    .filter((l) => l.text.trim());
+  const { header, rows: body } = readImportFile(await readFile(file, 'utf8'));
   const total = {
     lines: 0,
     accepted: 0,
@@ -337,8 +332,8 @@ async function cmdImport(kind: string, file: string, opts: ApiOut): Promise<numb
   bar?.start(body.length, 0);
   for (let i = 0; i < body.length; i += IMPORT_CHUNK) {
     const chunk = body.slice(i, i + IMPORT_CHUNK);
-    const csv = [...(header ? [header] : []), ...chunk.map((l) => l.text)].join('\n');
-    const r = await api.call('POST', `/v1/admin/imports/${kind}`, { text: csv, contentType: 'text/csv' });
+    const text = importChunk(header, chunk);
+    const r = await api.call('POST', `/v1/admin/imports/${kind}`, { text, contentType: 'text/csv' });
     ensureOk(r, opts.lang);
     const rep = r.body as typeof total;
     total.lines += rep.lines;

@@ -164,6 +164,9 @@ export const ROUTES = [
 
 export type RouteId = (typeof ROUTES)[number]['id'];
 
+/** The ids of the routes one API function serves: what its handler map must hold, no more, no less. */
+export type RoutesOf<F extends ApiFunction> = Extract<(typeof ROUTES)[number], { fn: F }>['id'];
+
 /** API Gateway routes cannot put a parameter and a literal in one segment: `{id}:approve` → `{id}`. */
 export function gatewayPath(path: string): string {
   return path.replace(/\{([^}]+)\}:[A-Za-z]+$/, '{$1}');

@@ -26,7 +26,10 @@
  * - Signature: ECDSA P-256 over SHA-256 of the canonical body bytes (UTF-8), DER encoded; checked
  *   offline with the PEM public key alone (`pemVerifier`).
  */
-import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { canonicalBytes, canonicalJson, sha256, sha256Hex } from './canonical.js';
+
+export { canonicalBytes, canonicalJson, sha256Hex } from './canonical.js';
 
 /**
  * Records younger than this are left for the next seal. Must exceed the longest delay between a
@@ -75,53 +78,7 @@ export interface SignedCheckpoint {
 export const ZERO_HASH = '0'.repeat(64);
 export const CHECKPOINT_VERSION = 1;
 
-// ── canonical JSON and hashes ────────────────────────────────────────────────────────────────
-
-function canonicalValue(value: unknown): string | undefined {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : JSON.stringify({ $number: String(value) });
-    case 'bigint':
-      return JSON.stringify({ $bigint: value.toString() });
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    default:
-      break;
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalValue(v) ?? 'null').join(',')}]`;
-  if (value instanceof Uint8Array) return canonicalValue({ $binary: Buffer.from(value).toString('base64') });
-  if (value instanceof Set) {
-    const members = [...value].map((v) => canonicalValue(v) ?? 'null').sort();
-    return `{"$set":[${members.join(',')}]}`;
-  }
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  const obj = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(obj).sort()) {
-    const v = canonicalValue(obj[key]);
-    if (v !== undefined) parts.push(`${JSON.stringify(key)}:${v}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-/** Canonical JSON (sorted keys, no whitespace); see the module comment. */
-export function canonicalJson(value: unknown): string {
-  return canonicalValue(value) ?? 'null';
-}
-
-export function canonicalBytes(value: unknown): Uint8Array {
-  return new TextEncoder().encode(canonicalJson(value));
-}
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+// ── hashes (canonical JSON and SHA-256: ./canonical.ts) ─────────────────────────────────────
 
 /** SHA-256 of the record's canonical JSON: the record exactly as stored. */
 export function recordHash(record: object): string {
@@ -136,7 +93,7 @@ export function checkpointHash(body: unknown): string {
 /** h₀ = previous, hᵢ = SHA-256(hᵢ₋₁ ‖ hashᵢ); returns hₙ (hex). */
 export function chainRoot(previous: string, hashes: readonly string[]): string {
   let h: Uint8Array = Buffer.from(previous, 'hex');
-  for (const x of hashes) h = createHash('sha256').update(h).update(Buffer.from(x, 'hex')).digest();
+  for (const x of hashes) h = sha256(h, Buffer.from(x, 'hex'));
   return Buffer.from(h).toString('hex');
 }
 

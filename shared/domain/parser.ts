@@ -7,10 +7,11 @@
  * any order, the labelled-block and the table form) and never guesses: text that admits more
  * than one reading is rejected.
  */
+import { academicYearRule, parseAcademicYear } from './academic-year.js';
 import { ExtractRejectedError } from './errors.js';
 import { defaultRegister, type InstitutionRegister } from './institutions.js';
 import { rejection } from './messages.js';
-import { checkNationalNumber, maskNationalNumber } from './national-number.js';
+import { NATIONAL_NUMBER_PROBLEMS, checkNationalNumber, maskNationalNumber } from './national-number.js';
 import { joinItems, type Cell, type Line, type PdfText } from './layout.js';
 import { collapseSpaces, normaliseText } from './text.js';
 import type { CreditLine, Extract, ExtractField } from './types.js';
@@ -601,20 +602,15 @@ function wholeNumber(field: LineField | TotalField, value: string, line?: number
 }
 
 function academicYear(value: string, line: number, now: Date): string {
-  const m = /^(\d{4})\s*[-–—/]\s*(\d{4})$/.exec(collapseSpaces(value));
-  const first = Number(m?.[1]);
-  const currentYear = Number(brusselsToday(now).slice(0, 4));
-  if (!m || Number(m[2]) !== first + 1 || first < 2008 || first > currentYear) {
+  const year = parseAcademicYear(collapseSpaces(value), now);
+  if (!year) {
     throw rejection(value ? 'INVALID_FIELD' : 'MISSING_FIELD', 'academicYear', {
       line,
       value: value || undefined,
-      rule: {
-        nl: `JJJJ-JJJJ, het tweede jaar volgt op het eerste, van 2008-2009 tot ${currentYear}-${currentYear + 1}`,
-        en: `YYYY-YYYY, the second year following the first, from 2008-2009 to ${currentYear}-${currentYear + 1}`,
-      },
+      rule: academicYearRule(now),
     });
   }
-  return `${m[1]}-${m[2]}`;
+  return year;
 }
 
 function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): CreditLine {
@@ -692,21 +688,9 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
   const rrnText = single(raw, 'nationalNumber', { nl: '11 cijfers', en: '11 digits' });
   const rrn = checkNationalNumber(rrnText);
   if (!rrn.valid || !rrn.digits) {
-    const rules = {
-      FORMAT: {
-        nl: '11 cijfers (scheidingstekens . - en spatie toegestaan)',
-        en: '11 digits (separators . - and space allowed)',
-      },
-      CHECK_DIGITS: { nl: 'de controlecijfers kloppen niet', en: 'the check digits do not match' },
-      BIRTH_DATE: {
-        nl: 'de eerste 6 cijfers vormen geen geldige geboortedatum',
-        en: 'the first 6 digits are not a valid birth date',
-      },
-      SEQUENCE: { nl: 'het volgnummer is ongeldig', en: 'the sequence number is invalid' },
-    } as const;
     throw rejection('INVALID_RRN', 'nationalNumber', {
       value: maskNationalNumber(rrnText),
-      rule: rules[rrn.problem ?? 'FORMAT'],
+      rule: NATIONAL_NUMBER_PROBLEMS[rrn.problem ?? 'FORMAT'],
     });
   }
 

@@ -3,11 +3,13 @@
  * is audited; imports are validated line by line and idempotent.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
+import { CSV_READ } from '../contract/csv.js';
+import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
 import type { Principal } from '../domain/principal.js';
 import { defaultRegister } from '../domain/institutions.js';
 import { identityKey } from '../domain/ledger.js';
 import { holdMessage } from '../domain/messages.js';
-import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
+import { checkNationalNumber, invalidNationalNumber } from '../domain/national-number.js';
 import type { Message } from '../domain/types.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type { ImportReport, IntakeSwitch } from '../contract/api.js';
@@ -154,12 +156,7 @@ export type { ImportReport, IntakeSwitch } from '../contract/api.js';
 function rows(csv: string, columns: readonly string[]): { line: number; values: string[] }[] {
   let records: string[][];
   try {
-    records = parseCsv(csv.replace(/^\uFEFF/, ''), {
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      delimiter: [',', ';'],
-    }) as string[][];
+    records = parseCsv(csv, CSV_READ) as string[][];
   } catch (e) {
     throw new RequestRefusedError('invalid', 'INVALID_CSV', {
       nl: `Het CSV-bestand kan niet gelezen worden: ${(e as Error).message}`,
@@ -180,14 +177,8 @@ const refuse = (line: number, code: string, nl: string, en: string) => ({
 function nationalNumberOrRefusal(line: number, text: string) {
   const c = checkNationalNumber(text ?? '');
   if (!c.valid || !c.digits) {
-    return {
-      refusal: refuse(
-        line,
-        'INVALID_RRN',
-        `ongeldig rijksregisternummer ${maskNationalNumber(text ?? '')}.`,
-        `invalid national register number ${maskNationalNumber(text ?? '')}.`,
-      ),
-    };
+    const m = invalidNationalNumber(text, c.problem);
+    return { refusal: refuse(line, 'INVALID_RRN', `${m.nl}.`, `${m.en}.`) };
   }
   return { digits: c.digits };
 }
@@ -279,14 +270,15 @@ export async function importEnrolments(deps: AdminDeps, ctx: Ctx, csv: string): 
       );
       continue;
     }
-    const m = /^(\d{4})[-/](\d{4})$/.exec(year ?? '');
-    if (!m || Number(m[2]) !== Number(m[1]) + 1 || Number(m[1]) < 2008) {
+    const academicYear = parseAcademicYear(year ?? '', ctx.now);
+    if (!academicYear) {
+      const rule = academicYearRule(ctx.now);
       refused.push(
         refuse(
           line,
           'INVALID_FIELD',
-          `ongeldig academiejaar «${year ?? ''}» (JJJJ-JJJJ).`,
-          `invalid academic year "${year ?? ''}" (YYYY-YYYY).`,
+          `ongeldig academiejaar «${year ?? ''}» (${rule.nl}).`,
+          `invalid academic year "${year ?? ''}" (${rule.en}).`,
         ),
       );
       continue;
@@ -294,7 +286,7 @@ export async function importEnrolments(deps: AdminDeps, ctx: Ctx, csv: string): 
     const r = await deps.ledger.putEnrolment({
       pseudonym: await deps.keys.mac('pseudonym', id.digits),
       institution: institution.code,
-      academicYear: `${m[1]}-${m[2]}`,
+      academicYear,
       source: 'import',
       by: ctx.p.sub,
       at: ctx.now.toISOString(),

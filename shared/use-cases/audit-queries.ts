@@ -2,7 +2,9 @@
  * Auditors and the data-protection officer: search the access log, and answer a data subject's
  * access request. Their own queries are audited too.
  */
+import { stringify } from 'csv-stringify/sync';
 import type { Principal } from '../domain/principal.js';
+import { CSV_HEADER, CSV_ROWS } from '../contract/csv.js';
 import { maskNationalNumber } from '../domain/national-number.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type { Page, SubjectReport, Verification } from '../contract/api.js';
@@ -92,34 +94,21 @@ const CSV_COLUMNS = [
   'requestId',
 ] as const;
 
-function csvCell(v: string | undefined): string {
-  const s = v ?? '';
-  // Quote always; neutralise spreadsheet formulas.
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
+/** The audit records as CSV (the export dialect of shared/contract/csv.ts). */
 export function eventsCsv(records: readonly AuditRecord[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of records) {
-    lines.push(
-      [
-        r.at,
-        r.id,
-        r.actor.id,
-        r.actor.role,
-        r.actor.institution,
-        r.action,
-        r.subject,
-        r.purpose,
-        r.outcome,
-        r.requestId,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
+  const rows = records.map((r) => [
+    r.at,
+    r.id,
+    r.actor.id,
+    r.actor.role,
+    r.actor.institution,
+    r.action,
+    r.subject,
+    r.purpose,
+    r.outcome,
+    r.requestId,
+  ]);
+  return stringify([[...CSV_COLUMNS]], CSV_HEADER) + stringify(rows, CSV_ROWS);
 }
 
 export async function listEvents(
