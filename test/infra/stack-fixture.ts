@@ -81,7 +81,15 @@ export interface SynthOptions {
   readonly consoleDistDir?: string;
   /** Apply infra/nag.ts (default true, as infra/app.ts does). */
   readonly acknowledge?: boolean;
+  /**
+   * A concrete account and region, as `cdk deploy` with credentials (or CDK_DEFAULT_ACCOUNT and
+   * CDK_DEFAULT_REGION) gives infra/app.ts. Default: none, as a plain `cdk synth` without credentials.
+   */
+  readonly env?: { readonly account: string; readonly region: string };
 }
+
+/** The account and region the tests use for a synth "with credentials". */
+export const CONCRETE_ENV = { account: '123456789012', region: 'eu-central-1' } as const;
 
 /**
  * Synthesizes both stacks. `context` adds CDK context values (as `-c key=value` would).
@@ -107,6 +115,7 @@ export function synthesize(
     config: readDeployConfig(app.node),
     intakeEntry: ENTRY,
     consoleDistDir: options.consoleDistDir ?? NO_CONSOLE,
+    ...(options.env ? { env: options.env } : {}),
   });
   if (options.acknowledge ?? true) acknowledgeNagFindings(stacks);
   if (!options.consoleDistDir) {
