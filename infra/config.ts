@@ -22,7 +22,7 @@
  * | `checkpointRetentionDays` | 20 years                         | Object Lock default retention of audit checkpoints (tests)     |
  * | `logRetentionDays`        | `LIMITS.logRetentionDays` (90)   | retention of every CloudWatch log group (a CloudWatch value)   |
  * | `accessLogRetentionDays`  | 365                              | retention of the S3 server access logs                         |
- * | `reserveConcurrency`      | `true`                           | reserve concurrency for the sealer and the ops check           |
+ * | `reserveConcurrency`      | `false`                          | reserve concurrency for the sealer and the ops check (opt in)  |
  * | `apiRateLimit`            | 50                               | API steady-state requests per second (default stage)           |
  * | `apiBurstLimit`           | 100                              | API burst                                                      |
  */
@@ -66,7 +66,10 @@ export interface DeployConfig {
   readonly accessLogRetentionDays: number;
   /** Subscribed to the alarm topic when set. */
   readonly alarmEmail?: string;
-  /** Reserve concurrency where it protects a downstream (off for accounts with the default quota of 10). */
+  /**
+   * Reserve concurrency where it protects a downstream. Off by default: AWS refuses any reservation
+   * while the account's concurrency quota is the new-account 10 (unreserved may not drop below 10).
+   */
   readonly reserveConcurrency: boolean;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
@@ -297,7 +300,7 @@ export function readDeployConfig(node: Node): DeployConfig {
       positiveInteger('accessLogRetentionDays', get('accessLogRetentionDays')) ??
       DEFAULT_ACCESS_LOG_RETENTION_DAYS,
     ...(alarmEmail ? { alarmEmail } : {}),
-    reserveConcurrency: bool('reserveConcurrency', get('reserveConcurrency')) ?? true,
+    reserveConcurrency: bool('reserveConcurrency', get('reserveConcurrency')) ?? false,
     apiRateLimit,
     apiBurstLimit,
   };

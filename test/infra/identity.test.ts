@@ -203,7 +203,7 @@ describe('deployment configuration (context)', () => {
     assert.deepEqual(c.consoleUrls, []);
     assert.equal(c.logRetentionDays, 90);
     assert.equal(c.accessLogRetentionDays, 365);
-    assert.equal(c.reserveConcurrency, true);
+    assert.equal(c.reserveConcurrency, false, 'a fresh account (quota 10) refuses any reservation');
     assert.equal(c.alarmEmail, undefined);
     assert.equal(c.consoleDomain, undefined);
     assert.equal(c.externalIssuer, undefined);
@@ -267,6 +267,8 @@ describe('deployment configuration (context)', () => {
   test('booleans and numbers arrive as strings from -c and as JSON from cdk.json; both are accepted', () => {
     assert.equal(read({ reserveConcurrency: 'false' }).reserveConcurrency, false);
     assert.equal(read({ reserveConcurrency: false }).reserveConcurrency, false);
+    assert.equal(read({ reserveConcurrency: 'true' }).reserveConcurrency, true);
+    assert.equal(read({ reserveConcurrency: true }).reserveConcurrency, true);
     assert.equal(read({ accessLogRetentionDays: '30' }).accessLogRetentionDays, 30);
     assert.equal(read({ accessLogRetentionDays: 30 }).accessLogRetentionDays, 30);
     assert.equal(read({ alarmEmail: 'ops@ahovoks.example' }).alarmEmail, 'ops@ahovoks.example');
