@@ -176,7 +176,9 @@ describe('function defaults', () => {
       assert.deepEqual(p['TracingConfig'], { Mode: 'Active' });
       assert.deepEqual(p['LoggingConfig'], { LogGroup: ref(id(fn.logGroup)) });
       const logGroup = resources[id(fn.logGroup)]!.Properties;
-      assert.equal(logGroup['LogGroupName'], `/${SERVICE_NAME}/dev/${fn.name}`);
+      const name = JSON.stringify(logGroup['LogGroupName']);
+      assert.ok(name.includes(`"/${SERVICE_NAME}/dev/${fn.name}-"`), name);
+      assert.ok(name.includes('AWS::StackId'), `${name}: unique to this deployment of the stack`);
       assert.deepEqual(logGroup['KmsKeyId'], arnOf(id(stack.keys.data)));
       assert.equal(logGroup['RetentionInDays'], LIMITS.logRetentionDays);
     }

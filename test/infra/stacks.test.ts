@@ -83,6 +83,30 @@ describe('stack split', () => {
     assert.deepEqual(stacks.stateful.dependencies, []);
   });
 
+  test('the stateless stack can be destroyed and redeployed: whatever it retains has a name unique to one deployment of the stack', () => {
+    const retained = Object.entries(templates.stateless.Resources).filter(
+      ([, r]) => (r as { DeletionPolicy?: string }).DeletionPolicy === 'Retain',
+    );
+    assert.ok(retained.length >= 9, 'the nine log groups are retained (logs stay readable)');
+    for (const [id, r] of retained) {
+      const named = Object.entries(r.Properties ?? {}).filter(([k]) => /Name$/.test(k));
+      for (const [key, value] of named) {
+        assert.ok(
+          JSON.stringify(value).includes('AWS::StackId'),
+          `${id}.${key} is retained with a fixed name: a redeploy would fail with "already exists"`,
+        );
+      }
+      if (r.Type === 'AWS::Logs::LogGroup') {
+        const name = r.Properties['LogGroupName'] as { 'Fn::Join': [string, unknown[]] };
+        assert.match(
+          String(name['Fn::Join'][1][0]),
+          /^\/ruling-intake\/dev\/[a-z-]+-$/,
+          `${id}: under the key policy's prefix`,
+        );
+      }
+    }
+  });
+
   test('the stacks are deployable: no dependency cycle and no finding of CDK’s CloudFormation validation', () => {
     assert.doesNotThrow(() => synthesize('dev', {}, { strict: true }));
   });
