@@ -23,6 +23,7 @@
  * | `logRetentionDays`        | `LIMITS.logRetentionDays` (90)   | retention of every CloudWatch log group (a CloudWatch value)   |
  * | `accessLogRetentionDays`  | 365                              | retention of the S3 server access logs                         |
  * | `reserveConcurrency`      | `false`                          | reserve concurrency for the sealer and the ops check (opt in)  |
+ * | `clientGenerations`       | `{}`                             | JSON: institution code → generation of its Cognito client (rotation) |
  * | `apiRateLimit`            | 50                               | API steady-state requests per second (default stage)           |
  * | `apiBurstLimit`           | 100                              | API burst                                                      |
  */
@@ -73,6 +74,8 @@ export interface DeployConfig {
   readonly reserveConcurrency: boolean;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  /** Institution code → generation of its Cognito machine client (a new generation is a new client). */
+  readonly clientGenerations: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 365;
@@ -96,6 +99,7 @@ export const CONTEXT_KEYS = [
   'logRetentionDays',
   'accessLogRetentionDays',
   'reserveConcurrency',
+  'clientGenerations',
   'apiRateLimit',
   'apiBurstLimit',
 ] as const;
@@ -216,6 +220,28 @@ function clientInstitutions(key: string, value: unknown): Record<string, string>
   return parsed as Record<string, string>;
 }
 
+function clientGenerations(key: string, value: unknown): Record<string, number> {
+  if (value === undefined || value === null || value === '') return {};
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ConfigError(key, 'is not valid JSON');
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(key, 'must be a JSON object of institution code → generation (a positive integer)');
+  }
+  for (const [code, generation] of Object.entries(parsed)) {
+    if (!defaultRegister.byInstitutionCode(code))
+      throw new ConfigError(key, `${code} is not in the institution register`);
+    if (!Number.isInteger(generation) || (generation as number) < 1)
+      throw new ConfigError(key, `the generation of ${code} must be a positive integer`);
+  }
+  return parsed as Record<string, number>;
+}
+
 /** Reads and validates the deployment configuration from a construct's context. */
 export function readDeployConfig(node: Node): DeployConfig {
   const get = (key: (typeof CONTEXT_KEYS)[number]): unknown => node.tryGetContext(key);
@@ -303,5 +329,6 @@ export function readDeployConfig(node: Node): DeployConfig {
     reserveConcurrency: bool('reserveConcurrency', get('reserveConcurrency')) ?? false,
     apiRateLimit,
     apiBurstLimit,
+    clientGenerations: clientGenerations('clientGenerations', get('clientGenerations')),
   };
 }

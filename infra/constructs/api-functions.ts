@@ -120,7 +120,7 @@ export class ApiFunctions extends Construct {
     const { auth } = props;
     for (const f of this.all) {
       f.setEnv(ENV.authIssuer, auth.issuer)
-        .setEnv(ENV.authAudience, auth.audiences.join(','))
+        .setEnv(ENV.authAudience, auth.audienceList)
         .setEnv(ENV.authJwksUrl, auth.jwksUrl)
         .setEnv(ENV.authClientInstitutions, auth.clientInstitutionsJson);
     }

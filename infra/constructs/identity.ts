@@ -33,8 +33,10 @@ export const MAX_AUDIENCES = 50;
 export interface AuthSettings {
   /** Expected `iss` (the Cognito pool's provider URL, or the external issuer). */
   readonly issuer: string;
-  /** Accepted audiences / client ids (values may be tokens). */
+  /** Accepted audiences / client ids (values may be tokens; in the app stack a list token). */
   readonly audiences: readonly string[];
+  /** The same audiences, comma-separated (the functions' variable). */
+  readonly audienceList: string;
   readonly jwksUrl: string;
   /** JSON object client id → institution code (a string that may contain tokens). */
   readonly clientInstitutionsJson: string;
@@ -51,6 +53,13 @@ export interface IdentityProps {
   readonly consoleUrls: readonly string[];
   /** When set, no user pool is created and this issuer is trusted. */
   readonly externalIssuer?: ExternalIssuer;
+  /** The institutions that get a machine client (default: every institution of the register). */
+  readonly institutionCodes?: readonly string[];
+  /**
+   * Institution code → generation of its client. A new generation is a new construct id, so
+   * CloudFormation creates a new client (new id and secret) and deletes the old one: rotation.
+   */
+  readonly clientGenerations?: Readonly<Record<string, number>>;
 }
 
 const ROLE_GROUPS: Readonly<Record<Role, string>> = {
@@ -87,6 +96,7 @@ export class Identity extends Construct {
       this.settings = {
         issuer: ext.issuer,
         audiences: ext.audiences,
+        audienceList: ext.audiences.join(','),
         jwksUrl: ext.jwksUrl,
         clientInstitutionsJson: JSON.stringify(ext.clientInstitutions),
         consoleClientId: ext.consoleClientId,
@@ -165,8 +175,11 @@ export class Identity extends Construct {
 
     // Machines: one confidential client per institution, client credentials only.
     const clients = new Map<string, cognito.UserPoolClient>();
-    for (const institution of defaultRegister.institutions) {
-      const client = pool.addClient(`Institution${pascal(institution.code)}Client`, {
+    const codes = props.institutionCodes ?? defaultRegister.institutions.map((i) => i.code);
+    for (const institution of codes.map((code) => ({ code }))) {
+      const generation = props.clientGenerations?.[institution.code] ?? 1;
+      const suffix = generation > 1 ? String(generation) : '';
+      const client = pool.addClient(`Institution${pascal(institution.code)}Client${suffix}`, {
         userPoolClientName: `institution-${institution.code.toLowerCase()}`,
         generateSecret: true,
         oAuth: {
@@ -202,6 +215,7 @@ export class Identity extends Construct {
     this.settings = {
       issuer: pool.userPoolProviderUrl,
       audiences,
+      audienceList: audiences.join(','),
       jwksUrl: `${pool.userPoolProviderUrl}/.well-known/jwks.json`,
       clientInstitutionsJson: `{${pairs.join(',')}}`,
       consoleClientId: this.consoleClient.userPoolClientId,

@@ -4,7 +4,9 @@
  *
  * Most properties span the two stacks (a role in the stateless stack, the key it uses in the
  * stateful one), so the tests read one *linked* template: both templates' resources in one map,
- * each `Fn::ImportValue` of the stateless stack replaced by the value the stateful stack exports.
+ * each `Fn::ImportValue` of the stateless stack replaced by the value the stateful stack exports,
+ * and each SSM parameter the stateless stack reads at deploy time by the value the stateful stack
+ * writes to it.
  * A reference across stacks then reads exactly like one within a stack (`{ Ref: id }`,
  * `{ 'Fn::GetAtt': [id, 'Arn'] }`). Logical ids of the two stacks never collide (asserted).
  */
@@ -86,6 +88,8 @@ export interface SynthOptions {
    * CDK_DEFAULT_REGION) gives infra/app.ts. Default: none, as a plain `cdk synth` without credentials.
    */
   readonly env?: { readonly account: string; readonly region: string };
+  /** Institutions with a Cognito machine client (default: the whole register). */
+  readonly institutionCodes?: readonly string[];
 }
 
 /** The account and region the tests use for a synth "with credentials". */
@@ -116,6 +120,7 @@ export function synthesize(
     intakeEntry: ENTRY,
     consoleDistDir: options.consoleDistDir ?? NO_CONSOLE,
     ...(options.env ? { env: options.env } : {}),
+    ...(options.institutionCodes ? { institutionCodes: options.institutionCodes } : {}),
   });
   if (options.acknowledge ?? true) acknowledgeNagFindings(stacks);
   if (!options.consoleDistDir) {
@@ -165,10 +170,34 @@ export function link(stateful: TemplateJson, stateless: TemplateJson): TemplateJ
   for (const output of Object.values(stateful.Outputs ?? {})) {
     if (output.Export) exported.set(output.Export.Name, output.Value);
   }
+  // Parameters of type AWS::SSM::Parameter::Value<…> name the parameter in their Default.
+  const ssmValues = new Map<string, unknown>();
+  for (const r of Object.values(stateful.Resources)) {
+    if (r.Type === 'AWS::SSM::Parameter')
+      ssmValues.set(r.Properties['Name'] as string, r.Properties['Value']);
+  }
+  const parameters = (stateless['Parameters'] ?? {}) as Record<string, { Type: string; Default?: string }>;
+  const ssmParameters = new Map<string, unknown>();
+  for (const [id, p] of Object.entries(parameters)) {
+    if (!p.Type.startsWith('AWS::SSM::Parameter::Value') || p.Default?.startsWith('/cdk-bootstrap/'))
+      continue;
+    const value = ssmValues.get(p.Default ?? '');
+    if (value === undefined) throw new Error(`no SSM parameter ${p.Default} in the stateful stack`);
+    ssmParameters.set(id, value);
+  }
   const inline = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(inline);
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
+      if (typeof o['Ref'] === 'string' && ssmParameters.has(o['Ref'])) return ssmParameters.get(o['Ref']);
+      // Fn::Split of a list that was joined with the same delimiter (the audiences): the list.
+      const split = o['Fn::Split'] as [string, unknown] | undefined;
+      if (split) {
+        const joined = inline(split[1]) as Record<string, unknown>;
+        const join = joined?.['Fn::Join'] as [string, unknown[]] | undefined;
+        if (join && join[0] === split[0]) return join[1];
+        return { 'Fn::Split': [split[0], joined] };
+      }
       if (typeof o['Fn::ImportValue'] === 'string') {
         const value = exported.get(o['Fn::ImportValue']);
         if (value === undefined) throw new Error(`no export ${o['Fn::ImportValue']}`);
