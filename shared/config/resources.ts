@@ -51,7 +51,9 @@ export const TABLES = {
     env: 'AUDIT_TABLE',
     partitionKey: S('id'),
     globalIndexes: [{ name: 'byDay', partitionKey: S('day'), sortKey: S('at') }],
-    purpose: 'append-only audit trail',
+    ttlAttribute: 'expiresAt',
+    purpose:
+      'append-only audit trail (expires as long after `at` as the ledger is kept: config/retention.ts)',
   },
   /** What became of each uploaded extract, for the clerk. */
   intake: {
@@ -59,7 +61,8 @@ export const TABLES = {
     env: 'INTAKE_TABLE',
     partitionKey: S('intakeId'),
     globalIndexes: [{ name: 'byUploader', partitionKey: S('uploader'), sortKey: S('receivedAt') }],
-    purpose: 'intake status per uploaded extract',
+    ttlAttribute: 'expiresAt',
+    purpose: 'intake status per uploaded extract (expires with the ledger retention: config/retention.ts)',
   },
   /** Operational switches (intake pause). */
   control: {
