@@ -19,6 +19,7 @@
  * | `oidcJwksUrl`             | `<issuer>/.well-known/jwks.json` | the external issuer's JWKS                                     |
  * | `oidcClientInstitutions`  | `{}`                             | JSON: external client id → institution code                    |
  * | `oidcConsoleClientId`     | the first `oidcAudience`         | the console's public client at the external issuer             |
+ * | `backupCopyVaultArn`      | none                             | AWS Backup vault (other region/account) for a copy of each monthly backup |
  * | `checkpointRetentionDays` | 20 years                         | Object Lock default retention of audit checkpoints (tests)     |
  * | `logRetentionDays`        | `LIMITS.logRetentionDays` (90)   | retention of every CloudWatch log group (a CloudWatch value)   |
  * | `accessLogRetentionDays`  | 365                              | retention of the S3 server access logs                         |
@@ -59,6 +60,8 @@ export interface DeployConfig {
   readonly consoleConnectOrigins: readonly string[];
   /** Set: use this issuer and create no Cognito user pool. */
   readonly externalIssuer?: ExternalIssuer;
+  /** A backup vault in another region or account receiving a copy of each monthly backup. */
+  readonly backupCopyVaultArn?: string;
   /** Default retention of checkpoints; undefined: the ledger's retention (20 years). */
   readonly checkpointRetentionDays?: number;
   /** Retention of every CloudWatch log group of the service. */
@@ -96,6 +99,7 @@ export const CONTEXT_KEYS = [
   'oidcClientInstitutions',
   'oidcConsoleClientId',
   'checkpointRetentionDays',
+  'backupCopyVaultArn',
   'logRetentionDays',
   'accessLogRetentionDays',
   'reserveConcurrency',
@@ -167,6 +171,7 @@ function retention(key: string, value: unknown): RetentionDays | undefined {
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const CLOUDFRONT_CERTIFICATE = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
+const BACKUP_VAULT = /^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$/;
 const CLOUDFRONT_WEB_ACL = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/;
 
 function httpsUrl(key: string, value: string, allowLocalhost = false): string {
@@ -300,6 +305,10 @@ export function readDeployConfig(node: Node): DeployConfig {
     );
   }
 
+  const backupCopyVaultArn = str('backupCopyVaultArn', get('backupCopyVaultArn'));
+  if (backupCopyVaultArn !== undefined && !BACKUP_VAULT.test(backupCopyVaultArn))
+    throw new ConfigError('backupCopyVaultArn', `"${backupCopyVaultArn}" is not an AWS Backup vault ARN`);
+
   const alarmEmail = str('alarmEmail', get('alarmEmail'));
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail))
     throw new ConfigError('alarmEmail', `"${alarmEmail}" is not an e-mail address`);
@@ -319,6 +328,7 @@ export function readDeployConfig(node: Node): DeployConfig {
     ),
     ...(externalIssuer ? { externalIssuer } : {}),
     ...(checkpointRetentionDays !== undefined ? { checkpointRetentionDays } : {}),
+    ...(backupCopyVaultArn ? { backupCopyVaultArn } : {}),
     logRetentionDays:
       retention('logRetentionDays', get('logRetentionDays')) ??
       (LIMITS.logRetentionDays as number as RetentionDays),

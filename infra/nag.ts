@@ -107,6 +107,15 @@ export const NAG_ACKNOWLEDGMENTS: readonly NagAcknowledgment[] = [
     when: (app) => app.stateful.config.consoleDomain === undefined,
   },
 
+  {
+    stack: 'stateful',
+    path: 'Backup/Plan/LedgerAndAudit/Role/Resource',
+    // The managed policy's ARN keeps the partition placeholder even with a concrete account and region.
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+    reason:
+      "AWS Backup's own service role policy, assumed only by backup.amazonaws.com for this plan's selection (the ledger and the audit table). AWS maintains it as the service gains features; a hand-written copy would silently fall behind and break the 20-year backups.",
+  },
+
   // --- Stateless -----------------------------------------------------------------------------
   ...FUNCTION_NAMES.map((fn): NagAcknowledgment => ({
     stack: 'stateless',

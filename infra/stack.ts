@@ -33,6 +33,7 @@ import type { AppFunction } from './constructs/app-function.js';
 import { AuditCheckpoints } from './constructs/audit-checkpoints.js';
 import { AuthParameters, readAuthSettings } from './constructs/auth-parameters.js';
 import { AuditSealer } from './constructs/audit-sealer.js';
+import { LongTermBackup } from './constructs/backup.js';
 import { ConsoleDeployment } from './constructs/console-deployment.js';
 import { ConsoleHosting } from './constructs/console-hosting.js';
 import { CONSOLE_SCOPES, Identity, type AuthSettings } from './constructs/identity.js';
@@ -93,6 +94,7 @@ export class StatefulStack extends Stack {
   readonly apiEndpoint: ApiEndpoint;
   readonly consoleHosting: ConsoleHosting;
   readonly identity: Identity;
+  readonly backup: LongTermBackup;
   readonly resources: StatefulResources;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -127,6 +129,13 @@ export class StatefulStack extends Stack {
       ...(config.checkpointRetentionDays !== undefined
         ? { retentionDays: config.checkpointRetentionDays }
         : {}),
+    });
+    // PITR keeps 35 days; the ledger and its audit trail must survive 20 years.
+    this.backup = new LongTermBackup(this, 'Backup', {
+      environment,
+      dataKey: this.keys.data,
+      tables: [this.storage.tables.ledger, this.storage.tables.audit],
+      ...(config.backupCopyVaultArn ? { copyVaultArn: config.backupCopyVaultArn } : {}),
     });
     this.apiEndpoint = new ApiEndpoint(this, 'Api', { environment, allowedOrigins: config.allowedOrigins });
 

@@ -85,6 +85,12 @@ export const EXTRACTS_BUCKET = {
   outcomeTag: 'intake-outcome',
   keptOutcomes: ['rejected', 'held'] as const,
   keptDays: 30,
+  /**
+   * Any extract still in the bucket this long after upload expires, tagged or not: one that was
+   * never processed (a message lost, dead-lettered and never redriven, a pause past SQS's 14 days)
+   * is not kept forever. The stalled-extract alarm fires after `LIMITS.stalledAfterHours` first.
+   */
+  unprocessedDays: 45,
   noncurrentVersionDays: 1,
 } as const;
 
