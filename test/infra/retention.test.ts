@@ -37,8 +37,21 @@ describe('AWS Backup', () => {
     assert.deepEqual(rules['monthly-20-years']!.CopyActions ?? [], [], 'no copy without the context value');
   });
 
+  test('its role can be assumed by AWS Backup only', () => {
+    const [[, selection]] = ofType('AWS::Backup::BackupSelection') as unknown as [
+      [string, { Properties: { BackupSelection: { IamRoleArn: { 'Fn::GetAtt': [string] } } } }],
+    ];
+    const role = resources[selection.Properties.BackupSelection.IamRoleArn['Fn::GetAtt'][0]]!;
+    assert.deepEqual(
+      (role.Properties['AssumeRolePolicyDocument'] as { Statement: { Principal: unknown }[] }).Statement.map(
+        (s) => s.Principal,
+      ),
+      [{ Service: 'backup.amazonaws.com' }],
+    );
+  });
+
   test('it selects exactly the ledger and the audit table', () => {
-    const [[, selection]] = ofType('AWS::Backup::BackupSelection') as [
+    const [[, selection]] = ofType('AWS::Backup::BackupSelection') as unknown as [
       [string, { Properties: Record<string, unknown> }],
     ];
     const chosen = (selection.Properties['BackupSelection'] as { Resources: unknown[] }).Resources;
@@ -53,7 +66,7 @@ describe('AWS Backup', () => {
   });
 
   test('the vault is encrypted with the data key and retained when the stack is deleted', () => {
-    const [[id, vault]] = ofType('AWS::Backup::BackupVault') as [
+    const [[id, vault]] = ofType('AWS::Backup::BackupVault') as unknown as [
       [string, { Properties: Record<string, unknown>; DeletionPolicy?: string }],
     ];
     assert.deepEqual(vault.Properties['EncryptionKeyArn'], arnOf(logicalId(stack.keys.data)));
