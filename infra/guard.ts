@@ -7,6 +7,7 @@
  */
 import { Validations, type CfnResource } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import type { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { constructAt } from './nag.js';
 import type { RulingIntakeApp } from './stack.js';
@@ -21,8 +22,9 @@ export interface GuardAcknowledgment {
   /** The resources it applies to: paths of CloudFormation resources relative to their stack. */
   readonly stateful?: readonly string[];
   readonly stateless?: readonly string[];
-  /** …or every resource of the stateless stack of these CloudFormation types. */
+  /** …or every resource of the stateless stack of these CloudFormation types (and `filter`). */
   readonly statelessTypes?: readonly string[];
+  readonly filter?: (resource: CfnResource) => boolean;
   readonly when?: (app: RulingIntakeApp) => boolean;
 }
 
@@ -82,8 +84,9 @@ export const GUARD_ACKNOWLEDGMENTS: readonly GuardAcknowledgment[] = [
     rule: 'lambda_function_public_access_prohibited_check',
     control: 'CT.LAMBDA.PR.2',
     statelessTypes: ['AWS::Lambda::Permission'],
+    filter: (r) => (r as CfnPermission).principal === 'apigateway.amazonaws.com',
     reason:
-      'Each permission names a service principal (API Gateway for one route, EventBridge for one rule) and a SourceArn; the SourceArn is an intrinsic function (the API id comes from the stateful stack), which the rule cannot read. Nothing is public.',
+      "Each API Gateway permission names the service principal and a SourceArn limited to one route of this API; the SourceArn is built from the API id the stateful stack exports (Fn::ImportValue), which the rule cannot read. Nothing is public (the schedules' permissions pass as they are).",
   },
   {
     rule: 'lambda_inside_vpc_check',
@@ -157,14 +160,15 @@ export const GUARD_ACKNOWLEDGMENTS: readonly GuardAcknowledgment[] = [
 /** The rule id Validations uses for a guard rule. */
 export const guardRuleId = (rule: string): string => `${GUARD_PLUGIN}::${rule}`;
 
-function statelessOfType(app: RulingIntakeApp, types: readonly string[]): IConstruct[] {
+function statelessOfType(
+  app: RulingIntakeApp,
+  types: readonly string[],
+  filter: (r: CfnResource) => boolean = () => true,
+): IConstruct[] {
   return app.stateless.node
     .findAll()
-    .filter(
-      (c) =>
-        (c as CfnResource).cfnResourceType !== undefined &&
-        types.includes((c as CfnResource).cfnResourceType),
-    );
+    .filter((c): c is CfnResource => types.includes((c as CfnResource).cfnResourceType))
+    .filter(filter);
 }
 
 /** The resources an acknowledgment names in this app. */
@@ -172,7 +176,7 @@ export function guardTargets(app: RulingIntakeApp, a: GuardAcknowledgment): ICon
   return [
     ...(a.stateful ?? []).map((p) => constructAt(app.stateful, p)),
     ...(a.stateless ?? []).map((p) => constructAt(app.stateless, p)),
-    ...statelessOfType(app, a.statelessTypes ?? []),
+    ...statelessOfType(app, a.statelessTypes ?? [], a.filter),
   ];
 }
 

@@ -20,6 +20,7 @@ import { PROJECT_ROOT } from '../../infra/bundling.js';
 import { readDeployConfig } from '../../infra/config.js';
 import type { AppFunction } from '../../infra/constructs/app-function.js';
 import { INTAKE_ENTRY } from '../../infra/constructs/intake-function.js';
+import { acknowledgeGuardFindings, guardValidator } from '../../infra/guard.js';
 import { acknowledgeNagFindings } from '../../infra/nag.js';
 import {
   buildStacks,
@@ -65,6 +66,8 @@ export interface Synthesized {
   readonly template: Template;
   /** Each stack's own template, as CloudFormation receives it. */
   readonly templates: { readonly stateful: TemplateJson; readonly stateless: TemplateJson };
+  /** The cloud assembly's directory (validation-report.json when a plugin ran). */
+  readonly outdir: string;
 }
 
 export interface TemplateJson {
@@ -90,6 +93,8 @@ export interface SynthOptions {
   readonly env?: { readonly account: string; readonly region: string };
   /** Institutions with a Cognito machine client (default: the whole register). */
   readonly institutionCodes?: readonly string[];
+  /** Run the Control Tower guard rules as infra/app.ts does (slow: cfn-guard over both templates). */
+  readonly guard?: boolean;
 }
 
 /** The account and region the tests use for a synth "with credentials". */
@@ -123,6 +128,10 @@ export function synthesize(
     ...(options.institutionCodes ? { institutionCodes: options.institutionCodes } : {}),
   });
   if (options.acknowledge ?? true) acknowledgeNagFindings(stacks);
+  if (options.guard) {
+    if (options.acknowledge ?? true) acknowledgeGuardFindings(stacks);
+    Validations.of(app).addPlugins(guardValidator());
+  }
   if (!options.consoleDistDir) {
     // Expected here (the tests build no console); console.test.ts asserts the warning itself.
     Validations.of(stacks.stateless.consoleDeployment).acknowledge({
@@ -160,6 +169,7 @@ export function synthesize(
     stacks,
     stack,
     templates,
+    outdir: assembly.directory,
     template: Template.fromJSON(link(templates.stateful, templates.stateless)),
   };
 }
