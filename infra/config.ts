@@ -19,6 +19,8 @@
  * | `oidcJwksUrl`             | `<issuer>/.well-known/jwks.json` | the external issuer's JWKS                                     |
  * | `oidcClientInstitutions`  | `{}`                             | JSON: external client id → institution code                    |
  * | `oidcConsoleClientId`     | the first `oidcAudience`         | the console's public client at the external issuer             |
+ * | `oidcRequiredAcr`         | none                             | accepted `acr` values of a person's token (external issuer)    |
+ * | `oidcRequiredAmr`         | none                             | `amr` values of which a person's token must carry one (MFA)    |
  * | `backupCopyVaultArn`      | none                             | AWS Backup vault (other region/account) for a copy of each monthly backup |
  * | `checkpointRetentionDays` | 20 years                         | Object Lock default retention of audit checkpoints (tests)     |
  * | `logRetentionDays`        | `LIMITS.logRetentionDays` (90)   | retention of every CloudWatch log group (a CloudWatch value)   |
@@ -41,6 +43,10 @@ export interface ExternalIssuer {
   readonly clientInstitutions: Readonly<Record<string, string>>;
   /** The console's public client (authorization code + PKCE) at this issuer. */
   readonly consoleClientId: string;
+  /** A person's token must carry one of these `acr` values (e.g. ACM/IDM's levels 25–35). */
+  readonly requiredAcr: readonly string[];
+  /** A person's token's `amr` must contain one of these (multi-factor, e.g. `mfa`). */
+  readonly requiredAmr: readonly string[];
 }
 
 /** A custom host name for the console distribution, with its ACM certificate (us-east-1). */
@@ -98,6 +104,8 @@ export const CONTEXT_KEYS = [
   'oidcJwksUrl',
   'oidcClientInstitutions',
   'oidcConsoleClientId',
+  'oidcRequiredAcr',
+  'oidcRequiredAmr',
   'checkpointRetentionDays',
   'backupCopyVaultArn',
   'logRetentionDays',
@@ -268,6 +276,8 @@ export function readDeployConfig(node: Node): DeployConfig {
       jwksUrl: httpsUrl('oidcJwksUrl', jwks || `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`),
       clientInstitutions: clientInstitutions('oidcClientInstitutions', get('oidcClientInstitutions')),
       consoleClientId,
+      requiredAcr: list('oidcRequiredAcr', get('oidcRequiredAcr')) ?? [],
+      requiredAmr: list('oidcRequiredAmr', get('oidcRequiredAmr')) ?? [],
     };
   } else {
     for (const key of [
@@ -275,6 +285,8 @@ export function readDeployConfig(node: Node): DeployConfig {
       'oidcJwksUrl',
       'oidcClientInstitutions',
       'oidcConsoleClientId',
+      'oidcRequiredAcr',
+      'oidcRequiredAmr',
     ] as const) {
       if (get(key) !== undefined && get(key) !== '')
         throw new ConfigError(key, 'is only meaningful with oidcIssuer');

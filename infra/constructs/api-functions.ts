@@ -123,6 +123,8 @@ export class ApiFunctions extends Construct {
         .setEnv(ENV.authAudience, auth.audienceList)
         .setEnv(ENV.authJwksUrl, auth.jwksUrl)
         .setEnv(ENV.authClientInstitutions, auth.clientInstitutionsJson);
+      if (auth.requiredAcr?.length) f.setEnv(ENV.authRequiredAcr, auth.requiredAcr.join(','));
+      if (auth.requiredAmr?.length) f.setEnv(ENV.authRequiredAmr, auth.requiredAmr.join(','));
     }
   }
 

@@ -69,6 +69,8 @@ export function readAuthSettings(
     issuer: stateful.issuer,
     jwksUrl: stateful.jwksUrl,
     consoleClientId: stateful.consoleClientId,
+    ...(stateful.requiredAcr ? { requiredAcr: stateful.requiredAcr } : {}),
+    ...(stateful.requiredAmr ? { requiredAmr: stateful.requiredAmr } : {}),
     // Only the JWT authorizer reads the list, and CDK creates the authorizer under the HTTP API, in
     // the stateful stack: there the client ids are references within the stack, never exports.
     audiences: stateful.audiences,

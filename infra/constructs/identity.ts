@@ -42,6 +42,9 @@ export interface AuthSettings {
   readonly clientInstitutionsJson: string;
   /** The console's public client (authorization code + PKCE). */
   readonly consoleClientId: string;
+  /** Required `acr` / `amr` of a person's token (external issuer only; Cognito requires MFA itself). */
+  readonly requiredAcr?: readonly string[];
+  readonly requiredAmr?: readonly string[];
 }
 
 export interface IdentityProps {
@@ -100,6 +103,8 @@ export class Identity extends Construct {
         jwksUrl: ext.jwksUrl,
         clientInstitutionsJson: JSON.stringify(ext.clientInstitutions),
         consoleClientId: ext.consoleClientId,
+        requiredAcr: ext.requiredAcr,
+        requiredAmr: ext.requiredAmr,
       };
       this.institutionClients = new Map();
       return;

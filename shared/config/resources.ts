@@ -174,6 +174,10 @@ export const ENV = {
   authJwksUrl: 'AUTH_JWKS_URL',
   /** JSON object mapping OAuth client ids to institution codes (machine clients of institutions). */
   authClientInstitutions: 'AUTH_CLIENT_INSTITUTIONS',
+  /** Comma-separated: a person's token must carry one of these `acr` values (external issuer). */
+  authRequiredAcr: 'AUTH_REQUIRED_ACR',
+  /** Comma-separated: a person's token's `amr` must contain one of these (e.g. `mfa`). */
+  authRequiredAmr: 'AUTH_REQUIRED_AMR',
   /** Deployment environment name (`dev`, `prod`…), a dimension of the operational metrics. */
   environment: 'RULING_INTAKE_ENVIRONMENT',
 } as const;

@@ -299,3 +299,24 @@ describe('deployment configuration (context)', () => {
     assert.ok(contains(Object.values(mapping), 'UGENT'));
   });
 });
+
+describe('external issuer: required authentication level', () => {
+  test('oidcRequiredAcr and oidcRequiredAmr reach every API function as AUTH_REQUIRED_ACR/AMR; without them nothing is set', () => {
+    const strict = synthesize('dev', {
+      oidcIssuer: 'https://idm.example.vlaanderen.be/op',
+      oidcAudience: 'ruling-intake-api',
+      oidcRequiredAcr: 'urn:acm:niveau25,urn:acm:niveau35',
+      oidcRequiredAmr: 'mfa',
+    });
+    for (const fn of strict.stack.apiFunctions.all) {
+      const env = view(strict.template).envOf(fn);
+      assert.equal(env[ENV.authRequiredAcr], 'urn:acm:niveau25,urn:acm:niveau35');
+      assert.equal(env[ENV.authRequiredAmr], 'mfa');
+    }
+    for (const fn of stack.apiFunctions.all) assert.equal(envOf(fn)[ENV.authRequiredAcr], undefined);
+    assert.throws(
+      () => readDeployConfig(new App({ context: { oidcRequiredAcr: 'x' } }).node),
+      /oidcRequiredAcr.*only meaningful with oidcIssuer/,
+    );
+  });
+});
