@@ -120,9 +120,11 @@ export class ApiFunctions extends Construct {
     const { auth } = props;
     for (const f of this.all) {
       f.setEnv(ENV.authIssuer, auth.issuer)
-        .setEnv(ENV.authAudience, auth.audiences.join(','))
+        .setEnv(ENV.authAudience, auth.audienceList)
         .setEnv(ENV.authJwksUrl, auth.jwksUrl)
         .setEnv(ENV.authClientInstitutions, auth.clientInstitutionsJson);
+      if (auth.requiredAcr?.length) f.setEnv(ENV.authRequiredAcr, auth.requiredAcr.join(','));
+      if (auth.requiredAmr?.length) f.setEnv(ENV.authRequiredAmr, auth.requiredAmr.join(','));
     }
   }
 

@@ -42,7 +42,7 @@ export interface AuditSealerProps {
   /** On-failure destination of the scheduled invocations. */
   readonly asyncFailures: sqs.IQueue;
   readonly logRetention?: logs.RetentionDays;
-  /** Reserve one concurrent execution (default true). */
+  /** Reserve one concurrent execution (default false: a fresh account's quota of 10 refuses it). */
   readonly reserveConcurrency?: boolean;
 }
 
@@ -59,7 +59,7 @@ export class AuditSealer extends AppFunction {
       memorySize: 1024,
       timeout: Duration.minutes(2),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
-      ...(props.reserveConcurrency === false ? {} : { reservedConcurrency: 1 }),
+      ...(props.reserveConcurrency === true ? { reservedConcurrency: 1 } : {}),
       async: {
         retryAttempts: 0,
         maxEventAge: Duration.minutes(AUDIT_CHECKPOINTS.sealEveryMinutes * 5),

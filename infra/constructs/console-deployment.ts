@@ -29,7 +29,7 @@ import { Construct } from 'constructs';
 import type { ConsoleConfig } from '../../shared/contract/console-config.js';
 import { SERVICE_NAME } from '../../shared/config/resources.js';
 import { PROJECT_ROOT } from '../bundling.js';
-import { logGroupPrefix } from '../naming.js';
+import { stackLogGroupName } from '../naming.js';
 
 /** Where `npm run build:web` writes the console. */
 export const CONSOLE_DIST = join(PROJECT_ROOT, 'web/dist');
@@ -79,7 +79,7 @@ export class ConsoleDeployment extends Construct {
     }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `${logGroupPrefix(props.environment)}console-deployment`,
+      logGroupName: stackLogGroupName(props.environment, 'console-deployment'),
       retention: props.logRetention,
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.RETAIN,

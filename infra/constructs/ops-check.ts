@@ -50,7 +50,7 @@ export class OpsCheck extends AppFunction {
       memorySize: 512,
       timeout: Duration.seconds(60),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
-      ...(props.reserveConcurrency === false ? {} : { reservedConcurrency: 1 }),
+      ...(props.reserveConcurrency === true ? { reservedConcurrency: 1 } : {}),
       async: {
         retryAttempts: 1,
         maxEventAge: OPS_CHECK_EVERY,

@@ -194,6 +194,12 @@ export class Storage extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
         ...kept,
+        {
+          // Never processed (no outcome tag): expires too, long after extracts-stalled has fired.
+          id: 'expire-never-processed',
+          prefix: EXTRACTS_BUCKET.uploadPrefix,
+          expiration: Duration.days(EXTRACTS_BUCKET.unprocessedDays),
+        },
       ],
     });
 

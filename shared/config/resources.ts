@@ -54,7 +54,9 @@ export const TABLES = {
     env: 'AUDIT_TABLE',
     partitionKey: S('id'),
     globalIndexes: [{ name: 'byDay', partitionKey: S('day'), sortKey: S('at') }],
-    purpose: 'append-only audit trail',
+    ttlAttribute: 'expiresAt',
+    purpose:
+      'append-only audit trail (expires as long after `at` as the ledger is kept: config/retention.ts)',
   },
   /** What became of each uploaded extract, for the clerk. */
   intake: {
@@ -62,7 +64,8 @@ export const TABLES = {
     env: 'INTAKE_TABLE',
     partitionKey: S('intakeId'),
     globalIndexes: [{ name: 'byUploader', partitionKey: S('uploader'), sortKey: S('receivedAt') }],
-    purpose: 'intake status per uploaded extract',
+    ttlAttribute: 'expiresAt',
+    purpose: 'intake status per uploaded extract (expires with the ledger retention: config/retention.ts)',
   },
   /** Operational switches (intake pause). */
   control: {
@@ -85,6 +88,12 @@ export const EXTRACTS_BUCKET = {
   outcomeTag: 'intake-outcome',
   keptOutcomes: ['rejected', 'held'] as const,
   keptDays: 30,
+  /**
+   * Any extract still in the bucket this long after upload expires, tagged or not: one that was
+   * never processed (a message lost, dead-lettered and never redriven, a pause past SQS's 14 days)
+   * is not kept forever. The stalled-extract alarm fires after `LIMITS.stalledAfterHours` first.
+   */
+  unprocessedDays: 45,
   noncurrentVersionDays: 1,
 } as const;
 
@@ -135,6 +144,10 @@ export const ENV = {
   authJwksUrl: 'AUTH_JWKS_URL',
   /** JSON object mapping OAuth client ids to institution codes (machine clients of institutions). */
   authClientInstitutions: 'AUTH_CLIENT_INSTITUTIONS',
+  /** Comma-separated: a person's token must carry one of these `acr` values (external issuer). */
+  authRequiredAcr: 'AUTH_REQUIRED_ACR',
+  /** Comma-separated: a person's token's `amr` must contain one of these (e.g. `mfa`). */
+  authRequiredAmr: 'AUTH_REQUIRED_AMR',
   /** Deployment environment name (`dev`, `prod`…), a dimension of the operational metrics. */
   environment: 'RULING_INTAKE_ENVIRONMENT',
 } as const;

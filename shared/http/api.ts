@@ -194,10 +194,13 @@ async function mapError(
         )
       : json(
           401,
-          errorBody('UNAUTHENTICATED', {
-            nl: 'Meld u aan: een geldig toegangstoken ontbreekt.',
-            en: 'Log in: a valid access token is missing.',
-          }),
+          errorBody(
+            'UNAUTHENTICATED',
+            error.publicMessage ?? {
+              nl: 'Meld u aan: een geldig toegangstoken ontbreekt.',
+              en: 'Log in: a valid access token is missing.',
+            },
+          ),
           {
             'www-authenticate': 'Bearer',
           },

@@ -304,11 +304,15 @@ describe('tables', () => {
     }
   });
 
-  test('the ledger expires items by TTL on the attribute of resources.ts (20-year retention is written by the intake)', () => {
-    assert.deepEqual(propsOf(tableId('ledger'))['TimeToLiveSpecification'], {
-      AttributeName: TABLES.ledger.ttlAttribute,
-      Enabled: true,
-    });
+  test('the ledger, the audit table and the intake statuses expire items by TTL on `expiresAt` (written by their adapters: config/retention.ts); only the control table keeps its one switch', () => {
+    for (const name of ['ledger', 'audit', 'intake'] as const) {
+      assert.deepEqual(
+        propsOf(tableId(name))['TimeToLiveSpecification'],
+        { AttributeName: 'expiresAt', Enabled: true },
+        name,
+      );
+    }
+    assert.equal(propsOf(tableId('control'))['TimeToLiveSpecification'], undefined);
   });
 
   for (const [name, def] of Object.entries(TABLES) as [TableName, TableDefinition][]) {

@@ -6,6 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../config/resources.js';
+import { auditExpiry, intakeExpiry } from '../../config/retention.js';
 import { isConditionFailure } from './errors.js';
 import type {
   AuditLog,
@@ -14,6 +15,11 @@ import type {
   IntakeStatus,
   IntakeStatusStore,
 } from '../../ports/index.js';
+
+/** A status item with its TTL (config/retention.ts): statuses expire with the ledger retention. */
+const withExpiry = (status: IntakeStatus) => ({ ...status, expiresAt: intakeExpiry(status.receivedAt) });
+const withoutExpiry = ({ expiresAt: _e, ...status }: Record<string, unknown>) =>
+  status as unknown as IntakeStatus;
 
 /** The append-only audit table: put-if-absent, never update, never delete. */
 export class DynamoAuditLog implements AuditLog {
@@ -27,7 +33,7 @@ export class DynamoAuditLog implements AuditLog {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...record, day: record.at.slice(0, 10) },
+          Item: { ...record, day: record.at.slice(0, 10), expiresAt: auditExpiry(record.at) },
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
@@ -56,7 +62,7 @@ export class DynamoAuditLog implements AuditLog {
       start = r.LastEvaluatedKey;
     } while (start && (!options.limit || items.length < options.limit));
     return items
-      .map(({ day: _d, ...rest }) => rest as unknown as AuditRecord)
+      .map(({ day: _d, expiresAt: _e, ...rest }) => rest as unknown as AuditRecord)
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1))
       .slice(0, options.limit);
   }
@@ -72,7 +78,7 @@ export class DynamoIntakeStatusStore implements IntakeStatusStore {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { intakeId }, ConsistentRead: true }),
     );
-    return r.Item as IntakeStatus | undefined;
+    return r.Item ? withoutExpiry(r.Item) : undefined;
   }
 
   async received(status: IntakeStatus): Promise<void> {
@@ -80,7 +86,7 @@ export class DynamoIntakeStatusStore implements IntakeStatusStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: status,
+          Item: withExpiry(status),
           ConditionExpression: 'attribute_not_exists(intakeId)',
         }),
       );
@@ -90,7 +96,7 @@ export class DynamoIntakeStatusStore implements IntakeStatusStore {
   }
 
   async put(status: IntakeStatus): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: status }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: withExpiry(status) }));
   }
 
   async list(options: { uploader?: string; limit?: number } = {}): Promise<IntakeStatus[]> {
@@ -112,7 +118,8 @@ export class DynamoIntakeStatusStore implements IntakeStatusStore {
       items.push(...(r.Items ?? []));
       start = r.LastEvaluatedKey;
     } while (start && (!options.limit || items.length < options.limit));
-    return (items as unknown as IntakeStatus[])
+    return items
+      .map(withoutExpiry)
       .sort((a, b) =>
         a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : a.intakeId < b.intakeId ? 1 : -1,
       )
