@@ -29,7 +29,7 @@ export function createAdminHandler(ports: () => Promise<AdminPorts>) {
         status: 200,
         json: await setIntake(await ports(), ctx(r), parseJsonBody(r, intakeBody).state),
       }),
-      listHeld: async (r) => ({ status: 200, json: { items: await listHeld(await ports(), ctx(r)) } }),
+      listHeld: async (r) => ({ status: 200, json: await listHeld(await ports(), ctx(r), r.query) }),
       approveHeld: async (r) => ({
         status: 202,
         json: await approveHeld(await ports(), ctx(r), r.params.intakeId!),

@@ -6,8 +6,9 @@ import { auditSealPorts } from '../../shared/composition/compose-audit.js';
 import { createApiHandler, type ApiRequest } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
 import {
+  auditChart,
   eventsCsv,
-  findEvents,
+  exportEvents,
   listEvents,
   subjectReport,
   verifyTrail,
@@ -22,7 +23,7 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
     routes: {
       listAuditEvents: async (r) => {
         if ((r.headers.accept ?? '').includes('text/csv')) {
-          const records = await findEvents(await ports(), ctx(r), r.query);
+          const records = await exportEvents(await ports(), ctx(r), r.query);
           return {
             status: 200,
             text: eventsCsv(records),
@@ -32,6 +33,7 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
         }
         return { status: 200, json: await listEvents(await ports(), ctx(r), r.query) };
       },
+      auditChart: async (r) => ({ status: 200, json: await auditChart(await ports(), ctx(r), r.query) }),
       verifyAudit: async (r) => ({
         status: 200,
         json: await verifyTrail({ ...(await ports()), seal: await auditSealPorts() }, ctx(r), r.query),

@@ -89,6 +89,14 @@ export const ROUTES = [
     summary: 'Access records, filtered and paged; CSV with Accept: text/csv.',
   },
   {
+    id: 'auditChart',
+    method: 'GET',
+    path: '/v1/audit/chart',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary: 'Consultations per institution per day over 7, 14 or 31 days, from per-day counters.',
+  },
+  {
     id: 'verifyAudit',
     method: 'GET',
     path: '/v1/audit/verify',

@@ -102,3 +102,16 @@ export interface SubjectReport extends Partial<Pick<Student, 'balance' | 'openin
   readonly enrolments: Omit<Enrolment, 'pseudonym'>[];
   readonly accesses: Omit<AuditRecord, 'subject'>[];
 }
+
+/** `GET /v1/audit/chart`: consultations per institution per UTC day (`-`: actors without one). */
+export interface AuditChart {
+  readonly days: readonly string[];
+  readonly counts: readonly {
+    readonly day: string;
+    readonly institution: string;
+    readonly allowed: number;
+    readonly denied: number;
+  }[];
+  /** The sealer has counted the records up to this instant (null before its first run). */
+  readonly countedUpTo: string | null;
+}

@@ -101,6 +101,20 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
     201: z.object({ institution: z.string(), academicYear: z.string(), created: z.boolean() }),
   },
   listAuditEvents: { 200: page(auditRecord) },
+  auditChart: {
+    200: z.object({
+      days: z.array(z.string()),
+      counts: z.array(
+        z.object({
+          day: z.string(),
+          institution: z.string(),
+          allowed: z.number().int(),
+          denied: z.number().int(),
+        }),
+      ),
+      countedUpTo: z.string().nullable(),
+    }),
+  },
   verifyAudit: { 200: verifyResult },
   subjectReport: {
     200: z.object({
@@ -116,7 +130,7 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
   },
   setIntake: { 200: intakeState },
   getIntake: { 200: intakeState },
-  listHeld: { 200: z.object({ items: z.array(status) }) },
+  listHeld: { 200: page(status) },
   approveHeld: { 202: status },
   rejectHeld: { 200: status },
   importBalances: { 200: importReport },
@@ -172,16 +186,29 @@ function parameters(route: RouteDef) {
       required: true,
       schema: { type: 'string', enum: [...PURPOSES] },
     });
-  if (route.id === 'listUploads' || route.id === 'listAuditEvents') {
-    query.push({ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } });
+  if (route.id === 'listUploads' || route.id === 'listAuditEvents' || route.id === 'listHeld') {
+    query.push({
+      name: 'limit',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: route.id === 'listAuditEvents' ? 1000 : 200 },
+    });
     query.push({
       name: 'next',
       in: 'query',
       required: false,
       schema: { type: 'string' },
-      description: 'cursor from the previous page',
+      description:
+        'cursor from the previous page (opaque; a cursor not handed out for this query is 400 INVALID_CURSOR)',
     });
   }
+  if (route.id === 'auditChart')
+    query.push({
+      name: 'days',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', enum: [7, 14, 31] },
+    });
   if (route.id === 'listAuditEvents') {
     for (const name of ['subject', 'actor', 'institution', 'action', 'outcome', 'from', 'to']) {
       query.push({

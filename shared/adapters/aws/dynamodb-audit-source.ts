@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../config/resources.js';
+import { withoutIndexAttributes } from './audit-index.js';
 import type { AuditSource } from '../../ports/audit-seal.js';
 import type { AuditRecord } from '../../ports/index.js';
 
@@ -41,13 +42,9 @@ function fromItem(item: Record<string, AttributeValue>): Record<string, unknown>
   return out;
 }
 
-/** The stored record without the derived `day` attribute, unless `day` disagrees with `at`. */
+/** The stored record without its derived index attributes, unless one disagrees with the record. */
 function asStored(item: Record<string, AttributeValue>): AuditRecord {
-  const { day, ...rest } = fromItem(item);
-  const at = rest.at;
-  if (day === undefined || (typeof at === 'string' && day === at.slice(0, 10)))
-    return rest as unknown as AuditRecord;
-  return { ...rest, day } as unknown as AuditRecord;
+  return withoutIndexAttributes(fromItem(item)) as unknown as AuditRecord;
 }
 
 function* days(after: string, upTo: string): Generator<string> {
