@@ -10,6 +10,7 @@ import {
   eventsCsv,
   exportEvents,
   listEvents,
+  proveAuditRecord,
   subjectReport,
   verifyTrail,
 } from '../../shared/use-cases/audit-queries.js';
@@ -34,6 +35,14 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
         return { status: 200, json: await listEvents(await ports(), ctx(r), r.query) };
       },
       auditChart: async (r) => ({ status: 200, json: await auditChart(await ports(), ctx(r), r.query) }),
+      proveAuditRecord: async (r) => ({
+        status: 200,
+        json: await proveAuditRecord(
+          { ...(await ports()), seal: await auditSealPorts() },
+          ctx(r),
+          r.params.recordId!,
+        ),
+      }),
       verifyAudit: async (r) => ({
         status: 200,
         json: await verifyTrail({ ...(await ports()), seal: await auditSealPorts() }, ctx(r), r.query),

@@ -115,6 +115,16 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
       countedUpTo: z.string().nullable(),
     }),
   },
+  proveAuditRecord: {
+    200: z.object({
+      recordId: z.string(),
+      recordHash: z.string().regex(/^[0-9a-f]{64}$/),
+      leafIndex: z.number().int().min(0),
+      proof: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+      head: z.object({ sequence: z.number().int(), body: z.object({}).loose(), signature: z.string() }),
+      publicKeyPem: z.string(),
+    }),
+  },
   verifyAudit: { 200: verifyResult },
   subjectReport: {
     200: z.object({

@@ -19,7 +19,8 @@ import {
   type LedgerStore,
   type NameCipher,
 } from '../ports/index.js';
-import { verifyAudit } from './audit-seal.js';
+import { proveRecord, verifyAudit } from './audit-seal.js';
+import type { RecordProof } from '../domain/audit-proof.js';
 import type { AuditSealPorts } from '../ports/audit-seal.js';
 import { requireNationalNumber } from './consult.js';
 
@@ -386,4 +387,34 @@ export async function verifyTrail(
     ...(to ? { to } : {}),
   });
   return { ...result, publicKeyPem: await deps.seal.signer.publicKeyPem() };
+}
+
+/**
+ * The inclusion proof of one record (`GET /v1/audit/records/{id}/proof`): verifiable offline with
+ * the public key alone (`ruling-intake audit prove`). 404 when no signed tree head covers it yet.
+ */
+export async function proveAuditRecord(
+  deps: AuditQueryDeps & { seal: AuditSealPorts },
+  ctx: Ctx,
+  recordId: string,
+): Promise<RecordProof & { publicKeyPem: string }> {
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${ctx.requestId}:prove`,
+      at: ctx.now.toISOString(),
+      actor: actorOf(ctx.p),
+      action: 'audit.prove',
+      purpose: 'audit',
+      outcome: 'ALLOWED',
+      requestId: ctx.requestId,
+      details: { recordId: `hmac:${await deps.keys.mac('audit-query', recordId)}` },
+    },
+  ]);
+  const proof = await proveRecord(deps.seal.checkpoints, recordId);
+  if (!proof)
+    throw new RequestRefusedError('not-found', 'NOT_FOUND', {
+      nl: 'Geen verzegeld auditrecord met dit nummer (nog niet verzegeld, of onbekend).',
+      en: 'No sealed audit record with this id (not sealed yet, or unknown).',
+    });
+  return { ...proof, publicKeyPem: await deps.seal.signer.publicKeyPem() };
 }

@@ -25,6 +25,8 @@ import {
 } from '../ports/audit-seal.js';
 import type { AuditRecord, AuditStatsStore } from '../ports/index.js';
 import { countByDay } from '../domain/audit-stats.js';
+import { inclusionProof } from '../domain/merkle.js';
+import type { RecordProof } from '../domain/audit-proof.js';
 
 /** Kept for callers that name the default; one definition in the domain. */
 export { SEAL_GRACE_MS as DEFAULT_SEAL_GRACE_MS } from '../domain/audit-chain.js';
@@ -328,5 +330,47 @@ export async function sealRun(
     latestSequence: last.status === 'sealed' ? last.sequence : last.latestSequence,
     more: last.status === 'sealed' && last.more,
     counted,
+  };
+}
+
+/**
+ * The inclusion proof of one record against the latest signed tree head: its leaf, its place, the
+ * audit path and the signed head. Undefined when no checkpoint with a tree seals the record.
+ * Reads every checkpoint's listing (the leaves) — bounded per day by the daily anchors still to
+ * come (README, "what remains").
+ */
+export async function proveRecord(
+  checkpoints: CheckpointStore,
+  recordId: string,
+): Promise<RecordProof | undefined> {
+  const leaves: string[] = [];
+  let index = -1;
+  let hash = '';
+  let head: { sequence: number; body: CheckpointBody; signature: Uint8Array } | undefined;
+  for (const cp of await checkpoints.list()) {
+    const parsed = parseCheckpointBody(cp.body);
+    if ('error' in parsed || !parsed.body.tree) continue;
+    const body = parsed.body;
+    if (leaves.length !== body.tree!.size - body.records.length) continue; // not contiguous: skip
+    for (const e of body.records) {
+      if (e.id === recordId && index < 0) {
+        index = leaves.length;
+        hash = e.hash;
+      }
+      leaves.push(e.hash);
+    }
+    head = { sequence: cp.sequence, body, signature: cp.signature };
+  }
+  if (index < 0 || !head) return undefined;
+  return {
+    recordId,
+    recordHash: hash,
+    leafIndex: index,
+    proof: inclusionProof(index, leaves),
+    head: {
+      sequence: head.sequence,
+      body: head.body,
+      signature: Buffer.from(head.signature).toString('base64'),
+    },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * A DynamoDB document client that counts what each call reads: items evaluated by Query and Scan
- * (`ScannedCount`, what DynamoDB bills), items returned by GetItem and BatchGetItem, and requests.
+ * (`ScannedCount`, what DynamoDB bills), keys asked for by GetItem and BatchGetItem (billed found or
+ * not), and requests.
  * Tests assert on these counts — never on timings.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -33,16 +34,17 @@ export function countingDocumentClient(endpoint: string): { db: DynamoDBDocument
   db.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
-      const out = result.output as {
-        ScannedCount?: number;
-        Item?: unknown;
-        Responses?: Record<string, unknown[]>;
-      };
+      const out = result.output as { ScannedCount?: number };
       reads.requests++;
       if (context.commandName === 'ScanCommand') reads.scans++;
+      const input = args.input as { RequestItems?: Record<string, { Keys?: unknown[] }> };
+      // As DynamoDB bills reads: every item a Query or Scan evaluated, every key a Get asked for
+      // (found or not).
       if (typeof out.ScannedCount === 'number') reads.items += out.ScannedCount;
-      else if (out.Item) reads.items += 1;
-      else if (out.Responses) for (const list of Object.values(out.Responses)) reads.items += list.length;
+      else if (context.commandName === 'GetItemCommand' || context.commandName === 'GetCommand')
+        reads.items += 1;
+      else if (context.commandName === 'BatchGetItemCommand' || context.commandName === 'BatchGetCommand')
+        for (const t of Object.values(input.RequestItems ?? {})) reads.items += t.Keys?.length ?? 0;
       return result;
     },
     { step: 'initialize', name: 'countReads' },
