@@ -308,6 +308,7 @@ export class StatelessStack extends Stack {
     this.sealer = new AuditSealer(this, 'AuditSealer', {
       environment,
       auditTable: tables.audit,
+      controlTable: tables.control,
       checkpoints: stateful.checkpoints,
       signingKey: keys.signing,
       dataKey: keys.data,

@@ -16,7 +16,7 @@ export function createAdminHandler(ports: () => Promise<AdminPorts>) {
       setIntake: respond(200, async (r) =>
         admin.setIntake(await ports(), callerOf(r), parseJsonBody(r, setIntakeRequestSchema).state),
       ),
-      listHeld: respond(200, async (r) => ({ items: await admin.listHeld(await ports(), callerOf(r)) })),
+      listHeld: respond(200, async (r) => admin.listHeld(await ports(), callerOf(r), r.query)),
       approveHeld: respond(202, async (r) =>
         admin.approveHeld(await ports(), callerOf(r), r.params.intakeId!),
       ),

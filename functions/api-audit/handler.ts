@@ -17,7 +17,7 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
       listAuditEvents: async (r) => {
         if (!(r.headers.accept ?? '').includes('text/csv'))
           return { status: 200, json: await audit.listEvents(await ports(), callerOf(r), r.query) };
-        const text = audit.eventsCsv(await audit.findEvents(await ports(), callerOf(r), r.query));
+        const text = audit.eventsCsv(await audit.exportEvents(await ports(), callerOf(r), r.query));
         return { status: 200, text, contentType: 'text/csv; charset=utf-8', headers: CSV_HEADERS };
       },
       verifyAudit: respond(200, async (r) =>
@@ -25,6 +25,14 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
       ),
       subjectReport: respond(200, async (r) =>
         audit.subjectReport(await ports(), callerOf(r), r.params.nationalNumber!),
+      ),
+      auditChart: respond(200, async (r) => audit.auditChart(await ports(), callerOf(r), r.query)),
+      proveAuditRecord: respond(200, async (r) =>
+        audit.proveAuditRecord(
+          { ...(await ports()), seal: await auditSealPorts() },
+          callerOf(r),
+          r.params.recordId!,
+        ),
       ),
     },
   });

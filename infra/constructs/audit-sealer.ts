@@ -6,6 +6,8 @@
  *
  * - audit table: Scan (the first seal reads everything) and Query on the `byDay` index — no
  *   PutItem, no UpdateItem, no DeleteItem;
+ * - control table: GetItem, UpdateItem — the per-day counters of the auditor's chart (`audit-day#…`
+ *   items, each checkpoint counted once) and their watermark;
  * - signing key: Sign, GetPublicKey (it verifies its own signature before writing);
  * - checkpoints under `checkpoints/`: PutObject (the bucket's default Object Lock retention
  *   applies; no right to set one), GetObject (read and HEAD), ListBucket (the latest checkpoint;
@@ -36,6 +38,8 @@ export const SEALER_ENTRY = join(PROJECT_ROOT, 'functions/audit-sealer/handler.t
 export interface AuditSealerProps {
   readonly environment: string;
   readonly auditTable: dynamodb.ITable;
+  /** The control table: the sealer keeps the audit log's per-day counters there. */
+  readonly controlTable: dynamodb.ITable;
   readonly checkpoints: s3.IBucket;
   readonly signingKey: kms.IKey;
   readonly dataKey: kms.IKey;
@@ -68,6 +72,7 @@ export class AuditSealer extends AppFunction {
     });
 
     this.bindTable('audit', props.auditTable, ['Scan'], { byDay: ['Query'] })
+      .bindTable('control', props.controlTable, ['GetItem', 'UpdateItem'])
       .bindKey('signing', props.signingKey, ['Sign', 'GetPublicKey'])
       .bindBucket(AUDIT_CHECKPOINTS.env, props.checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,

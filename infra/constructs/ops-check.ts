@@ -57,7 +57,8 @@ export class OpsCheck extends AppFunction {
         onFailure: { queue: props.asyncFailures, key: props.dataKey },
       },
     });
-    this.bindTable('intake', props.intakeTable, ['Scan']);
+    // Only the open items, through the sparse index: never the finished history.
+    this.bindTable('intake', props.intakeTable, [], { byOpenState: ['Query'] });
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Count held extracts past the quality deadline',

@@ -536,7 +536,7 @@ export function program(): Command {
   api(
     audit
       .command('events')
-      .description('Access records, oldest first.')
+      .description('Access records, newest first.')
       .option('--subject <nationalNumber>')
       .option('--actor <id>')
       .option('--institution <code>')
@@ -559,6 +559,22 @@ export function program(): Command {
     'auditor',
   ).action((o: ApiOut & { from?: string; to?: string; publicKey?: string }) =>
     run(() => cmdAuditVerify(o))(),
+  );
+  api(
+    audit
+      .command('prove')
+      .description(
+        'Inclusion proof of one record in the signed Merkle tree, checked here offline (with --public-key: that key alone).',
+      )
+      .argument('<recordId>')
+      .option('--public-key <pem>', 'check the signed tree head with this exported public key')
+      .option('--record <json>', 'also check that this record (as stored, JSON) is the one proven'),
+    'auditor',
+  ).action((id: string, o: ApiOut & { publicKey?: string; record?: string }) =>
+    run(async () => {
+      const { auditProveCommand } = await import('./audit-verify.js');
+      return auditProveCommand(id, o, { print, printJson });
+    })(),
   );
   api(
     audit

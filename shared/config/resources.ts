@@ -53,7 +53,18 @@ export const TABLES = {
     id: 'Audit',
     env: 'AUDIT_TABLE',
     partitionKey: S('id'),
-    globalIndexes: [{ name: 'byDay', partitionKey: S('day'), sortKey: S('at') }],
+    /**
+     * Every auditor query reads one index partition, newest first, and costs its result: byDay
+     * (the sealer and the unfiltered list, walking days), bySubject, byActor, byInstitution. The
+     * index attributes (`day`, `atId` = `<at>#<id>`, `actorId`, `actorInstitution`) are derived
+     * from the record by the writer and removed again before hashing when they agree with it.
+     */
+    globalIndexes: [
+      { name: 'byDay', partitionKey: S('day'), sortKey: S('at') },
+      { name: 'bySubject', partitionKey: S('subject'), sortKey: S('atId') },
+      { name: 'byActor', partitionKey: S('actorId'), sortKey: S('atId') },
+      { name: 'byInstitution', partitionKey: S('actorInstitution'), sortKey: S('atId') },
+    ],
     ttlAttribute: 'expiresAt',
     purpose:
       'append-only audit trail (expires as long after `at` as the ledger is kept: config/retention.ts)',
@@ -63,7 +74,15 @@ export const TABLES = {
     id: 'Intake',
     env: 'INTAKE_TABLE',
     partitionKey: S('intakeId'),
-    globalIndexes: [{ name: 'byUploader', partitionKey: S('uploader'), sortKey: S('receivedAt') }],
+    /**
+     * byUploader: the clerk's list, newest first, paged. byOpenState: sparse — `openState` is set
+     * (to the status) only while a status is AWAITING_UPLOAD, RECEIVED or HELD, so the held list
+     * and the ops check read only open items, never the history.
+     */
+    globalIndexes: [
+      { name: 'byUploader', partitionKey: S('uploader'), sortKey: S('receivedAt') },
+      { name: 'byOpenState', partitionKey: S('openState'), sortKey: S('receivedAt') },
+    ],
     ttlAttribute: 'expiresAt',
     purpose: 'intake status per uploaded extract (expires with the ledger retention: config/retention.ts)',
   },

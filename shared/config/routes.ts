@@ -89,6 +89,23 @@ export const ROUTES = [
     summary: 'Access records, filtered and paged; CSV with Accept: text/csv.',
   },
   {
+    id: 'auditChart',
+    method: 'GET',
+    path: '/v1/audit/chart',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary: 'Consultations per institution per day over 7, 14 or 31 days, from per-day counters.',
+  },
+  {
+    id: 'proveAuditRecord',
+    method: 'GET',
+    path: '/v1/audit/records/{recordId}/proof',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary:
+      'Inclusion proof of one record in the Merkle tree of the sealed log, with the signed tree head (verifiable offline with the public key).',
+  },
+  {
     id: 'verifyAudit',
     method: 'GET',
     path: '/v1/audit/verify',

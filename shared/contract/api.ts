@@ -212,3 +212,19 @@ export const subjectReportSchema = z.object({
   accesses: z.array(auditRecordSchema.omit({ subject: true }).loose()),
 });
 export type SubjectReport = z.infer<typeof subjectReportSchema>;
+
+/** `GET /v1/audit/chart`: consultations per institution per UTC day (`-`: actors without one). */
+export const auditChartSchema = z.object({
+  days: z.array(z.string()),
+  counts: z.array(
+    z.object({
+      day: z.string(),
+      institution: z.string(),
+      allowed: z.number().int(),
+      denied: z.number().int(),
+    }),
+  ),
+  /** The sealer has counted the records up to this instant (null before its first run). */
+  countedUpTo: z.string().nullable(),
+});
+export type AuditChart = z.infer<typeof auditChartSchema>;

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import {
+  auditChartSchema,
   auditRecordSchema,
   batchGetRequestSchema,
   batchGetResponseSchema,
@@ -11,7 +12,6 @@ import {
   creditViewSchema,
   enrolmentDeclaredSchema,
   errorSchema,
-  heldListSchema,
   importReportSchema,
   intakeSwitchSchema,
   pageSchema,
@@ -33,11 +33,22 @@ export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
   batchGetCredit: { 200: batchGetResponseSchema },
   declareEnrolment: { 200: enrolmentDeclaredSchema, 201: enrolmentDeclaredSchema },
   listAuditEvents: { 200: pageSchema(auditRecordSchema) },
+  auditChart: { 200: auditChartSchema },
+  proveAuditRecord: {
+    200: z.object({
+      recordId: z.string(),
+      recordHash: z.string().regex(/^[0-9a-f]{64}$/),
+      leafIndex: z.number().int().min(0),
+      proof: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+      head: z.object({ sequence: z.number().int(), body: z.object({}).loose(), signature: z.string() }),
+      publicKeyPem: z.string(),
+    }),
+  },
   verifyAudit: { 200: verificationSchema },
   subjectReport: { 200: subjectReportSchema },
   setIntake: { 200: intakeSwitchSchema },
   getIntake: { 200: intakeSwitchSchema },
-  listHeld: { 200: heldListSchema },
+  listHeld: { 200: pageSchema(publicStatusSchema) },
   approveHeld: { 202: publicStatusSchema },
   rejectHeld: { 200: publicStatusSchema },
   importBalances: { 200: importReportSchema },
@@ -87,16 +98,29 @@ function parameters(route: RouteDef) {
       required: true,
       schema: { type: 'string', enum: [...PURPOSES] },
     });
-  if (route.id === 'listUploads' || route.id === 'listAuditEvents') {
-    query.push({ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } });
+  if (route.id === 'listUploads' || route.id === 'listAuditEvents' || route.id === 'listHeld') {
+    query.push({
+      name: 'limit',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: route.id === 'listAuditEvents' ? 1000 : 200 },
+    });
     query.push({
       name: 'next',
       in: 'query',
       required: false,
       schema: { type: 'string' },
-      description: 'cursor from the previous page',
+      description:
+        'cursor from the previous page (opaque; a cursor not handed out for this query is 400 INVALID_CURSOR)',
     });
   }
+  if (route.id === 'auditChart')
+    query.push({
+      name: 'days',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', enum: [7, 14, 31] },
+    });
   if (route.id === 'listAuditEvents') {
     for (const name of ['subject', 'actor', 'institution', 'action', 'outcome', 'from', 'to']) {
       query.push({

@@ -18,8 +18,8 @@ export interface PdfTextReader {
 
 /** Keyed hashing with a key the caller never sees (KMS HMAC key on AWS, a local key file locally). */
 export interface KeyService {
-  /** Hex HMAC-SHA-256 of `message`; `purpose` separates domains (pseudonyms vs identity tags). */
-  mac(purpose: 'pseudonym' | 'identity', message: string): Promise<string>;
+  /** Hex HMAC-SHA-256 of `message`; `purpose` separates domains (pseudonyms, identity tags, what an auditor typed). */
+  mac(purpose: 'pseudonym' | 'identity' | 'audit-query', message: string): Promise<string>;
 }
 
 export interface PersonName {
@@ -148,11 +148,82 @@ export interface AuditRecord {
   readonly details?: Record<string, string | number>;
 }
 
+/** What an auditor may filter the log by (the subject as its pseudonym). */
+export interface AuditFilter {
+  readonly subject?: string;
+  readonly actorId?: string;
+  readonly institution?: string;
+  /** An action or an action prefix (`credit` matches `credit.read`). */
+  readonly action?: string;
+  /** An outcome or its prefix before `:` (`DENIED` matches `DENIED:NOT_ENROLLED`). */
+  readonly outcome?: string;
+  /** ISO instants, inclusive. */
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface AuditPageRequest {
+  /** At most this many records (the store reads about this many, plus what the filter drops). */
+  readonly limit: number;
+  /** An opaque cursor from an earlier page of the same query. */
+  readonly next?: string;
+  /** Days are walked back from `to` or from this day (`YYYY-MM-DD`, UTC). */
+  readonly newestDay: string;
+  /** …down to `from` or this day: no record of the log is older. */
+  readonly oldestDay: string;
+}
+
+/** A page of audit records, newest first, and the cursor of the next one while there is one. */
+export interface AuditRecordPage {
+  readonly items: AuditRecord[];
+  readonly next?: string;
+}
+
+/** A paging cursor this store did not hand out for this query (or that was altered). */
+export class InvalidCursorError extends Error {
+  constructor(reason: string) {
+    super(`invalid cursor: ${reason}`);
+    this.name = 'InvalidCursorError';
+  }
+}
+
 /** Append-only audit trail. */
 export interface AuditLog {
   /** Appends the record; appending the same id twice keeps the first. Throws when it cannot write. */
   append(record: AuditRecord): Promise<void>;
+  /** Every record (or one day's), oldest first: reads the whole table — tests and tools only. */
   list(options?: { day?: string; limit?: number }): Promise<AuditRecord[]>;
+  /**
+   * One page of the records matching `filter`, newest first, through one index (subject, actor,
+   * institution, else the day index walked day by day): costs the page, not the history.
+   * Throws `InvalidCursorError` for a cursor it did not hand out for this query.
+   */
+  query(filter: AuditFilter, page: AuditPageRequest): Promise<AuditRecordPage>;
+}
+
+/** Consultations of one institution on one (UTC) day, from the sealed records. */
+export interface AuditDayCount {
+  readonly day: string;
+  /** The actor's institution; `-` for actors without one. */
+  readonly institution: string;
+  readonly allowed: number;
+  readonly denied: number;
+}
+
+/**
+ * Per-day counters of the audit log, kept by the sealer as it seals (each checkpoint counted once),
+ * so the chart reads one item per day instead of the records.
+ */
+export interface AuditStatsStore {
+  /** The last checkpoint counted and the first day of the log (undefined before any). */
+  watermark(): Promise<{ sequence: number; cutoff: string; firstDay: string } | undefined>;
+  /**
+   * Adds the counts of checkpoint `sequence` (whose window ends at `cutoff`); a sequence already
+   * counted for a day is not counted again.
+   */
+  add(sequence: number, cutoff: string, counts: readonly AuditDayCount[]): Promise<void>;
+  /** The counts of these days (days without records are left out). */
+  days(days: readonly string[]): Promise<AuditDayCount[]>;
 }
 
 /** `AWAITING_UPLOAD`: a presigned upload was handed out; `RECEIVED`: the extract is in the bucket. */
@@ -177,12 +248,25 @@ export interface IntakeStatus {
   readonly size?: number;
 }
 
+/** The states a status is still open in (listed by the sparse open-state index). */
+export const OPEN_STATES = ['AWAITING_UPLOAD', 'RECEIVED', 'HELD'] as const satisfies readonly IntakeState[];
+export type OpenState = (typeof OPEN_STATES)[number];
+
 export interface IntakeStatusStore {
   get(intakeId: string): Promise<IntakeStatus | undefined>;
   /** Records `RECEIVED` unless a status already exists. */
   received(status: IntakeStatus): Promise<void>;
   put(status: IntakeStatus): Promise<void>;
+  /** Every status (or one uploader's), newest first: without `uploader` it reads the whole table — tests only. */
   list(options?: { uploader?: string; limit?: number }): Promise<IntakeStatus[]>;
+  /**
+   * One page of an uploader's statuses, newest first, or of the statuses in one open state, oldest
+   * first (sparse index: never the finished history). Throws `InvalidCursorError` for a bad cursor.
+   */
+  page(
+    selection: { readonly uploader: string } | { readonly state: OpenState },
+    page: { readonly limit: number; readonly next?: string },
+  ): Promise<{ items: IntakeStatus[]; next?: string }>;
 }
 
 /** The intake pause switch (protocol art. 8). */

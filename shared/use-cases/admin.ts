@@ -23,7 +23,7 @@ import type {
   LedgerStore,
   NameCipher,
 } from '../ports/index.js';
-import { publicStatus } from './clerk.js';
+import { statusPage, publicStatus } from './clerk.js';
 
 export interface AdminDeps {
   readonly control: IntakeControl;
@@ -82,9 +82,11 @@ export async function setIntake(
   return getIntake(deps);
 }
 
-export async function listHeld(deps: AdminDeps, ctx: Ctx) {
+/** Held extracts, oldest first, one page at a time, from the sparse open-state index (never the history). */
+export async function listHeld(deps: AdminDeps, ctx: Ctx, query: Record<string, string> = {}) {
   await audited(deps, ctx, 'held.list', 'ALLOWED');
-  return (await deps.statuses.list()).filter((s) => s.status === 'HELD').map(publicStatus);
+  const page = await statusPage(deps.statuses, { state: 'HELD' }, query);
+  return { items: page.items.map(publicStatus), ...(page.next ? { next: page.next } : {}) };
 }
 
 async function heldOrThrow(deps: AdminDeps, intakeId: string) {

@@ -74,6 +74,7 @@ const EXPECTED: [string, AppFunction, string[]][] = [
     [
       ...API,
       TABLES.audit.env,
+      TABLES.control.env,
       TABLES.ledger.env,
       KEYS.hmac.env,
       KEYS.data.env,
@@ -97,7 +98,11 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       ENV.intakeMappingUuid,
     ],
   ],
-  ['sealer', stack.sealer, [...COMMON, TABLES.audit.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env]],
+  [
+    'sealer',
+    stack.sealer,
+    [...COMMON, TABLES.audit.env, TABLES.control.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env],
+  ],
   ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
 ];
 
@@ -222,7 +227,7 @@ describe('the real wiring accepts each deployed environment', () => {
   const API_WIRING = {
     clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit']],
     institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys']],
-    audit: [stack.apiFunctions.audit, auditorPorts, ['audit', 'ledger', 'keys', 'names']],
+    audit: [stack.apiFunctions.audit, auditorPorts, ['audit', 'ledger', 'keys', 'names', 'stats']],
     admin: [
       stack.apiFunctions.admin,
       adminPorts,

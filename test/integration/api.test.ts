@@ -9,6 +9,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../shared/composition/compose.js';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
+import { pemVerifier } from '../../shared/domain/audit-chain.js';
+import { verifyRecordProof, type RecordProof } from '../../shared/domain/audit-proof.js';
 import { ROUTES, type RouteDef } from '../../shared/config/routes.js';
 import { ROLES, type Role } from '../../shared/domain/principal.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
@@ -155,6 +157,7 @@ describe('the /v1 API on the local stack', () => {
       getCredit: `/v1/students/${student}/learning-credit`,
       declareEnrolment: `/v1/students/${stranger}/enrolments/2024-2025`,
       subjectReport: `/v1/audit/subjects/${student}`,
+      proveAuditRecord: '/v1/audit/records/no-such-record/proof',
       approveHeld: '/v1/admin/held/0nothing000-0000000000000000:approve',
       rejectHeld: '/v1/admin/held/0nothing000-0000000000000000:reject',
     };
@@ -451,6 +454,18 @@ describe('the /v1 API on the local stack', () => {
       (r) => r.outcome === 'DENIED:NOT_VISIBLE' && r.actor.institution === 'KUL',
     );
     assert.ok(victim);
+    // Its inclusion proof checks offline with the public key alone, and against the record as stored.
+    const proof = await call('proveAuditRecord', 'auditor', {
+      path: `/v1/audit/records/${encodeURIComponent(victim.id)}/proof`,
+    });
+    assert.equal(proof.status, 200);
+    const exported = JSON.parse(JSON.stringify(proof.json)) as RecordProof & { publicKeyPem: string };
+    assert.deepEqual(verifyRecordProof(exported, pemVerifier(exported.publicKeyPem), victim), { ok: true });
+    // The chart reads the sealer's per-day counters.
+    const chart = await call('auditChart', 'auditor', { query: 'days=7' });
+    assert.equal(chart.status, 200);
+    const counts = chart.json.counts as { institution: string; denied: number }[];
+    assert.ok(counts.some((c) => c.institution === 'KUL' && c.denied >= 1));
     await documentClient().send(
       new UpdateCommand({
         TableName: stack.state.tables.audit,

@@ -9,6 +9,7 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../config/resources.js';
 import { auditExpiry } from '../../config/retention.js';
+import { withoutIndexAttributes } from './audit-index.js';
 import type { AuditSource } from '../../ports/audit-seal.js';
 import type { AuditRecord } from '../../ports/index.js';
 
@@ -51,20 +52,14 @@ const safeExpiry = (at: string): number | undefined => {
 };
 
 /**
- * The stored record without the derived `day` and `expiresAt` (TTL) attributes, unless one
- * disagrees with `at`: then it stays, and the record's hash shows the change.
+ * The stored record without its derived attributes (the index attributes and the `expiresAt`
+ * TTL), each unless it disagrees with the record: then it stays, and the record's hash shows it.
  */
 function asStored(item: Record<string, AttributeValue>): AuditRecord {
-  const { day, expiresAt, ...rest } = fromItem(item);
+  const { expiresAt, ...rest } = withoutIndexAttributes(fromItem(item));
   const at = rest.at;
-  const derived = typeof at === 'string';
-  const keepDay = !(day === undefined || (derived && day === at.slice(0, 10)));
-  const keepExpiry = !(expiresAt === undefined || (derived && expiresAt === safeExpiry(at)));
-  return {
-    ...rest,
-    ...(keepDay ? { day } : {}),
-    ...(keepExpiry ? { expiresAt } : {}),
-  } as unknown as AuditRecord;
+  const keepExpiry = !(expiresAt === undefined || (typeof at === 'string' && expiresAt === safeExpiry(at)));
+  return { ...rest, ...(keepExpiry ? { expiresAt } : {}) } as unknown as AuditRecord;
 }
 
 function* days(after: string, upTo: string): Generator<string> {
