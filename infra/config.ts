@@ -29,11 +29,15 @@
  * | `clientGenerations`       | `{}`                             | JSON: institution code → generation of its Cognito client (rotation) |
  * | `apiRateLimit`            | 50                               | API steady-state requests per second (default stage)           |
  * | `apiBurstLimit`           | 100                              | API burst                                                      |
+ * | `signaturePolicy`         | `verify-if-present` with anchors, else `off` | DBRC's seal: `off`, `verify-if-present`, `required` |
+ * | `signatureTrustAnchors`   | none                             | PEM CA certificates the seal must chain to                     |
  */
 import type { Node } from 'constructs';
+import { X509Certificate } from 'node:crypto';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LIMITS } from '../shared/config/resources.js';
 import { defaultRegister } from '../shared/domain/institutions.js';
+import { SIGNATURE_POLICIES, type SignaturePolicy } from '../shared/domain/pdf-signature.js';
 
 export interface ExternalIssuer {
   readonly issuer: string;
@@ -85,7 +89,20 @@ export interface DeployConfig {
   readonly apiBurstLimit: number;
   /** Institution code → generation of its Cognito machine client (a new generation is a new client). */
   readonly clientGenerations: Readonly<Record<string, number>>;
+  /** DBRC's seal on extracts: the policy and, unless `off`, the trust anchors (compact PEM). */
+  readonly seal: SealConfig;
 }
+
+export interface SealConfig {
+  readonly policy: SignaturePolicy;
+  readonly trustAnchors?: string;
+}
+
+/**
+ * Most the trust anchors may take of the intake function's environment: Lambda allows 4 KB for
+ * all variables together, and the others take about 1 KB. Two or three CA certificates fit.
+ */
+export const MAX_TRUST_ANCHOR_CHARS = 3000;
 
 export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 365;
 
@@ -114,6 +131,8 @@ export const CONTEXT_KEYS = [
   'clientGenerations',
   'apiRateLimit',
   'apiBurstLimit',
+  'signaturePolicy',
+  'signatureTrustAnchors',
 ] as const;
 
 export class ConfigError extends Error {
@@ -255,6 +274,56 @@ function clientGenerations(key: string, value: unknown): Record<string, number> 
   return parsed as Record<string, number>;
 }
 
+/**
+ * The seal configuration: every PEM block must be a CA certificate (a trust anchor, not the seal
+ * certificate itself); the bundle is re-encoded compactly (one base64 line per certificate) and
+ * must fit the function's environment. A policy other than `off` needs anchors.
+ */
+function sealConfig(policyValue: unknown, anchorsValue: unknown): SealConfig {
+  const text = str('signatureTrustAnchors', anchorsValue);
+  let trustAnchors: string | undefined;
+  if (text !== undefined) {
+    const blocks = [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)];
+    if (blocks.length === 0) throw new ConfigError('signatureTrustAnchors', 'holds no PEM certificate');
+    trustAnchors = blocks
+      .map((b, i) => {
+        const der = Buffer.from(b[1]!.replace(/\s+/g, ''), 'base64');
+        let cert: X509Certificate;
+        try {
+          cert = new X509Certificate(der);
+        } catch {
+          throw new ConfigError('signatureTrustAnchors', `certificate ${i + 1} cannot be read`);
+        }
+        if (!cert.ca) {
+          throw new ConfigError(
+            'signatureTrustAnchors',
+            `certificate ${i + 1} (${cert.subject}) is not a CA certificate`,
+          );
+        }
+        return `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
+      })
+      .join('');
+    if (trustAnchors.length > MAX_TRUST_ANCHOR_CHARS) {
+      throw new ConfigError(
+        'signatureTrustAnchors',
+        `${trustAnchors.length} characters; at most ${MAX_TRUST_ANCHOR_CHARS} fit the function's 4 KB environment`,
+      );
+    }
+  }
+  const given = str('signaturePolicy', policyValue);
+  if (given !== undefined && !(SIGNATURE_POLICIES as readonly string[]).includes(given)) {
+    throw new ConfigError(
+      'signaturePolicy',
+      `must be one of ${SIGNATURE_POLICIES.join(', ')}, got "${given}"`,
+    );
+  }
+  const policy = (given as SignaturePolicy | undefined) ?? (trustAnchors ? 'verify-if-present' : 'off');
+  if (policy !== 'off' && !trustAnchors) {
+    throw new ConfigError('signaturePolicy', `"${policy}" needs signatureTrustAnchors`);
+  }
+  return { policy, ...(trustAnchors ? { trustAnchors } : {}) };
+}
+
 /** Reads and validates the deployment configuration from a construct's context. */
 export function readDeployConfig(node: Node): DeployConfig {
   const get = (key: (typeof CONTEXT_KEYS)[number]): unknown => node.tryGetContext(key);
@@ -352,5 +421,6 @@ export function readDeployConfig(node: Node): DeployConfig {
     apiRateLimit,
     apiBurstLimit,
     clientGenerations: clientGenerations('clientGenerations', get('clientGenerations')),
+    seal: sealConfig(get('signaturePolicy'), get('signatureTrustAnchors')),
   };
 }

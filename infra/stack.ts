@@ -273,6 +273,7 @@ export class StatelessStack extends Stack {
       dataKey: keys.data,
       hmacKey: keys.hmac,
       logRetention,
+      seal: config.seal,
       ...(props.intakeEntry ? { entry: props.intakeEntry } : {}),
     });
     this.apiFunctions = new ApiFunctions(this, 'ApiFunctions', {

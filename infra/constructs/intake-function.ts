@@ -9,6 +9,9 @@
  * - HMAC key: GenerateMac; data key: GenerateDataKey (names, Encryption SDK) and Decrypt via S3
  *   (SSE-KMS extracts); the queue consumption grant adds Decrypt for the SQS-encrypted messages.
  *
+ * - DBRC's seal: the policy (`SIGNATURE_POLICY`) and the trust anchors (`SIGNATURE_TRUST_ANCHORS`,
+ *   PEM) from the deployment configuration; plain values, no grant.
+ *
  * No control table and no event source mapping rights: the operator API flips the pause switch.
  *
  * Concurrency is bounded on the event source mapping (`maximumConcurrency`), not by reserving
@@ -26,7 +29,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/config/resources.js';
+import { ENV, EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/config/resources.js';
+import type { SealConfig } from '../config.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
 
@@ -45,6 +49,8 @@ export interface IntakeFunctionProps {
   /** Entry module; the real handler unless a test substitutes one. */
   readonly entry?: string;
   readonly logRetention?: logs.RetentionDays;
+  /** DBRC's seal; default: policy `off`. */
+  readonly seal?: SealConfig;
 }
 
 export class IntakeFunction extends AppFunction {
@@ -83,5 +89,7 @@ export class IntakeFunction extends AppFunction {
       .bindKey('hmac', hmacKey, ['GenerateMac'])
       .bindKey('data', dataKey, ['GenerateDataKey'])
       .bindKey('data', dataKey, ['Decrypt'], { via: 's3' });
+    this.setEnv(ENV.signaturePolicy, props.seal?.policy ?? 'off');
+    if (props.seal?.trustAnchors) this.setEnv(ENV.signatureTrustAnchors, props.seal.trustAnchors);
   }
 }

@@ -169,6 +169,10 @@ export const ENV = {
   authRequiredAmr: 'AUTH_REQUIRED_AMR',
   /** Deployment environment name (`dev`, `prod`…), a dimension of the operational metrics. */
   environment: 'RULING_INTAKE_ENVIRONMENT',
+  /** DBRC's seal: `off` (default when unset), `verify-if-present` or `required` (intake only). */
+  signaturePolicy: 'SIGNATURE_POLICY',
+  /** The seal's trust anchors: PEM certificates (on AWS), or locally also a path to a PEM file. */
+  signatureTrustAnchors: 'SIGNATURE_TRUST_ANCHORS',
 } as const;
 
 export const SERVICE_NAME = 'ruling-intake';

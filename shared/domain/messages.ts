@@ -146,6 +146,16 @@ export function rejectionMessage(code: RejectionCode, field: ExtractField, d: Me
         nl: `De instelling${d.line ? ` in kredietlijn ${d.line}` : ''} staat niet in het instellingenregister.${q.nl} Gebruik de officiële naam van de instelling. ${REUPLOAD.nl}`,
         en: `The institution${d.line ? ` in credit line ${d.line}` : ''} is not in the institution register.${q.en} Use the institution's official name. ${REUPLOAD.en}`,
       };
+    case 'SIGNATURE_MISSING':
+      return {
+        nl: 'Het uittreksel draagt geen elektronische zegel van DBRC, en die is vereist. Laat het uittreksel verzegelen in het zaaksysteem en laad het opnieuw op.',
+        en: 'The extract carries no DBRC electronic seal, and one is required. Have the extract sealed in the case system and upload it again.',
+      };
+    case 'SIGNATURE_INVALID':
+      return {
+        nl: `De elektronische zegel op het uittreksel is ongeldig${d.rule ? `: ${d.rule.nl}` : ''}. Er werd niets aangepast. Laad het verzegelde uittreksel uit het zaaksysteem opnieuw op, zonder het te bewerken.`,
+        en: `The electronic seal on the extract is not valid${d.rule ? `: ${d.rule.en}` : ''}. Nothing was changed. Upload the sealed extract from the case system again, without editing it.`,
+      };
   }
 }
 

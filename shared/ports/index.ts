@@ -4,6 +4,7 @@
  * arguments, so tests pass real local adapters instead of module mocks.
  */
 import type { PdfText } from '../domain/layout.js';
+import type { SealCheck, SealSigner } from '../domain/pdf-signature.js';
 import type { IntakeOutcome, LedgerEntry, Message, ReasonCode } from '../domain/types.js';
 
 export type { LedgerEntry } from '../domain/types.js';
@@ -14,6 +15,15 @@ export type { LedgerEntry } from '../domain/types.js';
  */
 export interface PdfTextReader {
   read(bytes: Uint8Array): Promise<PdfText>;
+}
+
+/**
+ * Checks DBRC's electronic seal on an extract (PAdES: byte ranges, CMS signature, certificate
+ * chain to the environment's trust anchors at the signing time). Never throws for a bad seal:
+ * that is `invalid` with a reason; a thrown error is transient (retried).
+ */
+export interface SignatureVerifier {
+  verify(bytes: Uint8Array): Promise<SealCheck>;
 }
 
 /** Keyed hashing with a key the caller never sees (KMS HMAC key on AWS, a local key file locally). */
@@ -240,6 +250,8 @@ export interface IntakeStatus {
   readonly field?: string;
   readonly message?: Message;
   readonly rulingNumber?: string;
+  /** Who sealed the extract, when the seal verified (DBRC's organisation certificate). */
+  readonly signer?: SealSigner;
   /** A check an operator approved past (a held extract re-processed without it). */
   readonly approvedOverride?: 'IDENTITY_MISMATCH';
   readonly reviewedBy?: string;

@@ -4,6 +4,7 @@ import { intakeIdentity } from '../domain/extract-keys.js';
 import { LIMITS } from '../domain/limits.js';
 import { hold, rejection } from '../domain/messages.js';
 import { parsePdfText, type ParseOptions } from '../domain/parser.js';
+import { sealDetails, sealedBy, type SignaturePolicy } from '../domain/pdf-signature.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
 import type {
   AuditLog,
@@ -14,6 +15,7 @@ import type {
   LedgerStore,
   NameCipher,
   PdfTextReader,
+  SignatureVerifier,
 } from '../ports/index.js';
 
 /** The steps of the intake, in order; a crash may happen after any of them. */
@@ -42,6 +44,11 @@ export interface IntakeDeps {
   /** Reads the positioned text of a PDF (pdf.js in a worker with work limits). */
   readonly pdf: PdfTextReader;
   readonly parse?: ParseOptions;
+  /** DBRC's electronic seal: checked under this policy; absent = policy `off` (never checked). */
+  readonly seal?: {
+    readonly policy: Exclude<SignaturePolicy, 'off'>;
+    readonly verifier: SignatureVerifier;
+  };
   readonly now?: () => Date;
   /** Called after each step; tests throw from it to inject crashes. */
   readonly afterStep?: (step: IntakeStep, intakeId: string) => void | Promise<void>;
@@ -71,7 +78,8 @@ const ACTOR = { id: 'service:intake', role: 'service' } as const;
  * Primary course:
  *  1. Look up the intake status; an intake already finished is acknowledged again.
  *  2. Read the extract (refusing more than 10 MiB), record RECEIVED if no status exists yet,
- *     and parse it.
+ *     check DBRC's seal under the environment's policy (SIGNATURE_MISSING / SIGNATURE_INVALID;
+ *     a valid seal's signer is recorded with the intake), and parse it.
  *  3. Pseudonymise the national number (HMAC through the key service).
  *  4. Check the identity against the one registered for that pseudonym (or register it).
  *  5. Claim the ruling number for this content (a conditional write).
@@ -105,7 +113,7 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
 
   const stored = await deps.extracts.get(event.key, LIMITS.maxExtractBytes);
   if (!stored) return { intakeId, status: 'VANISHED' };
-  const base: IntakeStatus = {
+  let base: IntakeStatus = {
     intakeId,
     uploader,
     key: event.key,
@@ -124,6 +132,8 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
 
   try {
     if ('tooLarge' in stored) throw rejection('TOO_LARGE', 'file', { size: stored.size });
+    const signer = deps.seal && sealedBy(deps.seal.policy, await deps.seal.verifier.verify(stored.bytes));
+    if (signer) base = { ...base, signer };
     const parsed = parsePdfText(await deps.pdf.read(stored.bytes), {
       ...deps.parse,
       now: deps.parse?.now ?? now(),
@@ -206,6 +216,7 @@ async function applyExtract(
       rulingNumber: extract.rulingNumber,
       credits: creditsReturned(extract),
       balanceWrite: applied,
+      ...sealDetails(base.signer),
     },
   });
   await step('audit');
@@ -266,7 +277,7 @@ async function keep(
     purpose: PURPOSE,
     outcome: `${status}:${error.code}`,
     requestId: event.requestId,
-    details: { intakeId: base.intakeId, code: error.code },
+    details: { intakeId: base.intakeId, code: error.code, ...sealDetails(base.signer) },
   });
   await deps.statuses.put({
     ...base,

@@ -55,6 +55,7 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       TABLES.audit.env,
       KEYS.data.env,
       KEYS.hmac.env,
+      ENV.signaturePolicy,
     ],
   ],
   // The API functions are told of exactly the resources they are granted (no wiring-only names).
