@@ -23,9 +23,9 @@ export const INTAKE_STEPS = [
   'pseudonymise',
   'identity',
   'claim',
+  'audit',
   'ledger-entries',
   'balance',
-  'audit',
   'status',
   'delete',
   'final',
@@ -75,9 +75,10 @@ const ACTOR = { id: 'service:intake', role: 'service' } as const;
  *  3. Pseudonymise the national number (HMAC through the key service).
  *  4. Check the identity against the one registered for that pseudonym (or register it).
  *  5. Claim the ruling number for this content (a conditional write).
- *  6. Write the ledger entries, then add the returned credits to the balance — a conditional
+ *  6. Append the access record to the audit trail (idempotent id) BEFORE any ledger change: if
+ *     the audit log cannot be written the message fails (retried) and nothing was applied.
+ *  7. Write the ledger entries, then add the returned credits to the balance — a conditional
  *     write that can succeed once per ruling and student.
- *  7. Append the access record to the audit trail (idempotent id).
  *  8. Record the outcome, delete every version of the extract, mark it deleted.
  *
  * Alternative courses: a rejected extract (reason code) or a held one (identity mismatch,
@@ -179,6 +180,40 @@ async function applyExtract(
   const firstIntake = claim.claimed ? intakeId : claim.existing.intakeId;
   await step('claim');
 
+  // Audit first: the record of the change is written (idempotently: a redelivery writes the same
+  // id once) before the change, so no balance ever moves without its record. A duplicate that
+  // rolls the first intake forward writes that intake's record too (a no-op when it exists).
+  const record = (id: string, action: string, result: IntakeOutcome, details: Record<string, string>) =>
+    deps.audit.append({
+      id,
+      at: now().toISOString(),
+      actor: ACTOR,
+      onBehalfOf: base.uploader,
+      action,
+      subject: pseudonym,
+      purpose: PURPOSE,
+      outcome: result,
+      requestId: event.requestId,
+      details: {
+        rulingNumber: extract.rulingNumber,
+        credits: creditsReturned(extract),
+        ...details,
+      },
+    });
+  if (outcome === 'DUPLICATE') {
+    await record(`intake:${firstIntake}:applied`, 'ledger.apply-ruling', 'APPLIED', {
+      intakeId: firstIntake,
+      rolledForwardBy: intakeId,
+    });
+  }
+  await record(
+    `intake:${intakeId}:${outcome.toLowerCase()}`,
+    outcome === 'APPLIED' ? 'ledger.apply-ruling' : 'ledger.duplicate-ruling',
+    outcome,
+    { intakeId },
+  );
+  await step('audit');
+
   await deps.ledger.putEntries(
     entriesFor(extract, {
       pseudonym,
@@ -188,27 +223,8 @@ async function applyExtract(
     }),
   );
   await step('ledger-entries');
-  const applied = await deps.ledger.applyRuling(pseudonym, extract.rulingNumber, creditsReturned(extract));
+  await deps.ledger.applyRuling(pseudonym, extract.rulingNumber, creditsReturned(extract));
   await step('balance');
-
-  await deps.audit.append({
-    id: `intake:${intakeId}:${outcome.toLowerCase()}`,
-    at: now().toISOString(),
-    actor: ACTOR,
-    onBehalfOf: base.uploader,
-    action: outcome === 'APPLIED' ? 'ledger.apply-ruling' : 'ledger.duplicate-ruling',
-    subject: pseudonym,
-    purpose: PURPOSE,
-    outcome,
-    requestId: event.requestId,
-    details: {
-      intakeId,
-      rulingNumber: extract.rulingNumber,
-      credits: creditsReturned(extract),
-      balanceWrite: applied,
-    },
-  });
-  await step('audit');
 
   const done: IntakeStatus = {
     ...base,

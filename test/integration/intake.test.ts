@@ -27,6 +27,11 @@ const output = captureOutput();
 
 /** Crash plan: throw once after `step` for intakes whose id is listed. */
 const crashes = new Map<string, IntakeStep>();
+/** Audit outage plan: appends about these intakes fail this many more times. */
+const auditOutages = new Map<string, number>();
+/** What the ledger held for the student each time an append failed. */
+const balancesAtOutage: (number | undefined)[] = [];
+let outageStudent = '';
 const usedNumbers: string[] = [];
 const usedNames = ['Van den Broeck', 'Anna Maria'];
 let seq = 100;
@@ -46,6 +51,19 @@ describe('intake on the local stack', () => {
     stack = await withStack({
       overrideDeps: (deps: IntakeDeps): IntakeDeps => ({
         ...deps,
+        audit: {
+          list: (o) => deps.audit.list(o),
+          append: async (record) => {
+            const id = String(record.details?.intakeId ?? '');
+            const left = auditOutages.get(id) ?? 0;
+            if (left > 0) {
+              auditOutages.set(id, left - 1);
+              balancesAtOutage.push(await balanceOf(outageStudent));
+              throw new Error('audit table unavailable (injected)');
+            }
+            await deps.audit.append(record);
+          },
+        },
         afterStep: (step, intakeId) => {
           if (crashes.get(intakeId) === step) {
             crashes.delete(intakeId);
@@ -137,6 +155,40 @@ describe('intake on the local stack', () => {
       );
     });
   }
+
+  it('changes no balance while the audit log cannot be written, and applies with its record once it can', async () => {
+    const p = student();
+    outageStudent = p.rrn;
+    const deps = await intakeDeps();
+    const { newIntakeId } = await import('../../shared/domain/ledger.js');
+    const id = newIntakeId();
+    auditOutages.set(id, 2); // two deliveries fail, the third (the last before dead-lettering) succeeds
+    const key = extractKey('griffie-test', id);
+    const now = new Date().toISOString();
+    await deps.statuses.received({
+      intakeId: id,
+      uploader: 'griffie-test',
+      key,
+      receivedAt: now,
+      updatedAt: now,
+      status: 'AWAITING_UPLOAD',
+    });
+    await deps.extracts.put(
+      key,
+      await pdfFromText(
+        extractText({ ruling: '8101', rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }),
+      ),
+    );
+    const s = await waitForStatus(id);
+    assert.equal(s.status, 'APPLIED');
+    assert.deepEqual(balancesAtOutage, [140, 140], 'nothing applied while the audit failed');
+    assert.equal(await balanceOf(p.rrn), 140 + 39);
+    const records = (await deps.audit.list()).filter((r) => r.details?.intakeId === id);
+    assert.deepEqual(
+      records.map((r) => r.action),
+      ['ledger.apply-ruling'],
+    );
+  });
 
   it('gives the exact balance when 20 extracts for one student arrive at once', async () => {
     const p = student();
