@@ -146,6 +146,11 @@ export function rejectionMessage(code: RejectionCode, field: ExtractField, d: Me
         nl: `De instelling${d.line ? ` in kredietlijn ${d.line}` : ''} staat niet in het instellingenregister.${q.nl} Gebruik de officiële naam van de instelling. ${REUPLOAD.nl}`,
         en: `The institution${d.line ? ` in credit line ${d.line}` : ''} is not in the institution register.${q.en} Use the institution's official name. ${REUPLOAD.en}`,
       };
+    case 'UNKNOWN_UPLOAD':
+      return {
+        nl: 'Dit bestand werd niet via de toepassing opgeladen: er hoort geen oplading bij. Het wordt niet verwerkt en blijft bewaard voor controle door AHOVOKS. Laad het uittreksel op via de toepassing.',
+        en: 'This file was not uploaded through the application: no upload belongs to it. It is not processed and is kept for review by AHOVOKS. Upload the extract through the application.',
+      };
   }
 }
 

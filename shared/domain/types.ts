@@ -51,7 +51,9 @@ export type RejectionCode =
   | 'INVALID_RRN'
   | 'TOTALS_MISMATCH'
   | 'NOT_GRANTED'
-  | 'UNKNOWN_INSTITUTION';
+  | 'UNKNOWN_INSTITUTION'
+  /** An object in the bucket for which the upload API issued no upload: not processed. */
+  | 'UNKNOWN_UPLOAD';
 
 export type HoldCode = 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE';
 

@@ -293,6 +293,7 @@ describe('ops check', () => {
       ],
       get: async () => undefined,
       received: async () => undefined,
+      bind: async () => true,
       put: async () => undefined,
     };
     const report = await checkHeld(store, now);
