@@ -32,6 +32,10 @@ export interface PublicStatus {
   readonly field?: string;
   readonly message?: Message;
   readonly rulingNumber?: string;
+  /** SHA-256 of the file this status decided on (the clerk can compare it with their PDF). */
+  readonly sha256?: string;
+  /** Set on a second (third…) file posted under an upload's key: that upload's id. */
+  readonly parentIntakeId?: string;
 }
 
 /** `POST /v1/extracts`: the intake id and the presigned POST for the PDF. */

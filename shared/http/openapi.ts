@@ -17,6 +17,11 @@ const status = z.object({
   field: z.string().optional(),
   message: message.optional(),
   rulingNumber: z.string().optional(),
+  sha256: z.string().optional().describe('SHA-256 of the file this status decided on'),
+  parentIntakeId: z
+    .string()
+    .optional()
+    .describe('set on a further file posted under the key of that upload: an intake of its own'),
 });
 
 const correction = z.object({

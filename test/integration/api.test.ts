@@ -478,6 +478,15 @@ describe('the /v1 API on the local stack', () => {
     assert.equal(approve.status, 409);
     assert.equal(approve.json.code, 'EXTRACT_CHANGED');
     assert.equal((await deps.statuses.get(heldId))?.status, 'HELD', 'the held extract stays held');
+    const list = (await call('listHeld', 'operator')).json.items as {
+      intakeId: string;
+      parentIntakeId?: string;
+      sha256?: string;
+    }[];
+    const both = list.filter((i) => i.intakeId.startsWith(heldId));
+    assert.equal(both.length, 2, 'the operator sees the held extract and the file posted over it');
+    assert.equal(both.find((i) => i.intakeId === `${heldId}-2`)?.parentIntakeId, heldId);
+    assert.notEqual(both[0]!.sha256, both[1]!.sha256);
     await new Promise((r) => setTimeout(r, 300));
     const pseudonym = await deps.keys.mac('pseudonym', p);
     assert.equal((await deps.ledger.getStudent(pseudonym))?.balance, 140 + 39, 'nothing applied');
