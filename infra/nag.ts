@@ -73,8 +73,8 @@ export const NAG_ACKNOWLEDGMENTS: readonly NagAcknowledgment[] = [
   {
     stack: 'stateful',
     path: 'Storage/UploaderRole/Resource',
-    id: 'AwsSolutions-IAM5[Resource::<StorageExtracts83259569.Arn>/incoming/*]',
-    reason: PREFIX_REASON,
+    id: 'AwsSolutions-IAM5[Resource::<StorageExtracts83259569.Arn>/incoming/<aws:PrincipalTag/uploader>/*]',
+    reason: `${PREFIX_REASON} The uploader role's prefix is its session tag (one clerk's keys).`,
   },
   {
     stack: 'stateful',

@@ -14,8 +14,9 @@
  * |             | checkpoints: GetObject, ListBucket                                                      |
  * | admin       | control: GetItem, PutItem · intake: GetItem, PutItem, Query byOpenState · ledger: PutItem, UpdateItem |
  * |             | (imports) · audit: PutItem · HMAC: GenerateMac · data key: GenerateDataKey (names),      |
- * |             | Decrypt via SQS · queue: SendMessage · extracts under `incoming/`: GetObject (HEAD),      |
- * |             | PutObjectTagging, ListBucket (404 for a gone extract) · the intake event source mapping |
+ * |             | Decrypt via SQS · queue: SendMessage · extracts under `incoming/`: GetObject(Version)    |
+ * |             | (approval re-hashes the held version), PutObject(Version)Tagging, ListBucket (404 for a |
+ * |             | gone extract) · the intake event source mapping                                         |
  *
  * Each function's composition (`clerkPorts`, `institutionPorts`, `auditorPorts`, `adminPorts` in
  * shared/composition/compose.ts) reads only the variables its `bind*` calls set: a function is told
@@ -120,7 +121,8 @@ export class ApiFunctions extends Construct {
       // missing extract into 404 instead of 403; every object of this bucket is under incoming/.
       .bindBucket(EXTRACTS_BUCKET.env, extracts, {
         prefix: incoming,
-        objects: ['GetObject', 'PutObjectTagging'],
+        // Approval re-reads exactly the held version (GetObjectVersion) to re-check its hash.
+        objects: ['GetObject', 'GetObjectVersion', 'PutObjectTagging', 'PutObjectVersionTagging'],
         list: ['ListBucket'],
       })
       .bindEventSourceMapping(ENV.intakeMappingUuid, props.intakeMapping);

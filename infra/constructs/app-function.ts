@@ -50,7 +50,13 @@ export const APPEND_ONLY_TABLES: readonly TableName[] = ['audit'];
 const MUTATING: readonly TableAction[] = ['UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 
 export type S3ObjectAction =
-  'GetObject' | 'PutObject' | 'PutObjectTagging' | 'DeleteObject' | 'DeleteObjectVersion';
+  | 'GetObject'
+  | 'GetObjectVersion'
+  | 'PutObject'
+  | 'PutObjectTagging'
+  | 'PutObjectVersionTagging'
+  | 'DeleteObject'
+  | 'DeleteObjectVersion';
 export type S3BucketAction = 'ListBucket' | 'ListBucketVersions';
 
 export type KmsAction =

@@ -2,8 +2,9 @@
  * The intake function (stateless): SQS → Lambda with partial batch responses, on `AppFunction`
  * (shared bundling, own log group, explicit role) with exactly the rights `processExtract` uses:
  *
- * - extracts under `incoming/`: read (HeadObject/GetObject), tag the kept ones, delete every
- *   version of the processed ones (ListBucketVersions limited to the prefix);
+ * - extracts under `incoming/`: read (HeadObject/GetObject, GetObjectVersion: the version an event
+ *   names), tag the kept version, delete the processed version (ListBucketVersions limited to the
+ *   prefix for the "every version" fallback);
  * - ledger: GetItem, PutItem (ruling claims, entries), UpdateItem (student, balance);
  * - intake statuses: GetItem, PutItem; audit: PutItem only;
  * - HMAC key: GenerateMac; data key: GenerateDataKey (names, Encryption SDK) and Decrypt via S3
@@ -78,7 +79,16 @@ export class IntakeFunction extends AppFunction {
     const { bucket, tables, dataKey, hmacKey } = props;
     this.bindBucket(EXTRACTS_BUCKET.env, bucket, {
       prefix: EXTRACTS_BUCKET.uploadPrefix,
-      objects: ['GetObject', 'PutObjectTagging', 'DeleteObject', 'DeleteObjectVersion'],
+      // The version an event names (GetObjectVersion), tagged (PutObjectVersionTagging) or
+      // deleted (DeleteObjectVersion) exactly: a later object under the key is another intake's.
+      objects: [
+        'GetObject',
+        'GetObjectVersion',
+        'PutObjectTagging',
+        'PutObjectVersionTagging',
+        'DeleteObject',
+        'DeleteObjectVersion',
+      ],
       // Deleting "every version" of an extract needs its version list.
       list: ['ListBucketVersions'],
       listOnlyPrefix: true,

@@ -113,7 +113,12 @@ export const EXTRACTS_BUCKET = {
    * is not kept forever. The stalled-extract alarm fires after `LIMITS.stalledAfterHours` first.
    */
   unprocessedDays: 45,
-  noncurrentVersionDays: 1,
+  /** A version superseded by a later object under its key (a re-posted form) is kept as long as a
+   * kept extract: a held version must not expire while it awaits review (it was 1 day).
+   */
+  noncurrentVersionDays: 30,
+  /** Session tag naming the uploader segment the uploader role may write under. */
+  uploaderSessionTag: 'uploader',
 } as const;
 
 export { extractKey } from '../domain/extract-keys.js';

@@ -49,6 +49,10 @@ export const publicStatusSchema = z.object({
   field: z.string().optional(),
   message: message.optional(),
   rulingNumber: z.string().optional(),
+  /** SHA-256 of the file this status decided on (the clerk can compare it with their PDF). */
+  sha256: z.string().optional(),
+  /** Set on a second (third…) file posted under an upload's key: that upload's id. */
+  parentIntakeId: z.string().optional(),
 });
 export type PublicStatus = z.infer<typeof publicStatusSchema>;
 

@@ -5,7 +5,7 @@
  * keyed hash; codes only when they have the shape of a code. Checked by the writer: a record whose
  * details do not fit is refused (so the caller gets 503 and no data — fail closed).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkNationalNumber, stripSeparators } from './national-number.js';
 
 const code = z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/);
@@ -41,6 +41,17 @@ const auditQuery = z.strictObject({
 
 const none = z.strictObject({});
 
+/** DBRC's organisation seal on an extract (no personal data: the certificate of the registry). */
+const seal = {
+  sealSubject: z.string().max(512).optional(),
+  sealSerial: z
+    .string()
+    .regex(/^[0-9A-Fa-f:]{1,128}$/)
+    .optional(),
+  sealIssuer: z.string().max(512).optional(),
+  sealSignedAt: z.string().max(40).optional(),
+};
+
 /** The details schema of each action (an action not listed may carry no details). */
 export const AUDIT_DETAILS = {
   'audit.query': auditQuery,
@@ -58,10 +69,13 @@ export const AUDIT_DETAILS = {
     intakeId,
     rulingNumber: z.string().regex(/^[0-9A-Za-z./-]{1,40}$/),
     credits: z.number().finite(),
-    balanceWrite: z.union([z.string().max(40), z.boolean(), z.number()]),
+    balanceWrite: z.union([z.string().max(40), z.boolean(), z.number()]).optional(),
+    /** A duplicate that completed the first intake of its ruling after a crash. */
+    rolledForwardBy: intakeId.optional(),
+    ...seal,
   }),
-  'intake.hold': z.strictObject({ intakeId, code }),
-  'intake.reject': z.strictObject({ intakeId, code }),
+  'intake.hold': z.strictObject({ intakeId, code, ...seal }),
+  'intake.reject': z.strictObject({ intakeId, code, ...seal }),
   'held.approve': z.strictObject({ intakeId, code }),
   'held.reject': z.strictObject({ intakeId, code: z.union([code, z.literal('')]) }),
   'import.balances': z.strictObject({ lines: z.number().int().min(0) }),

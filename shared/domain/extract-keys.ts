@@ -29,5 +29,15 @@ export function intakeIdentity(key: string): { intakeId: string; uploader: strin
   const rest = key.startsWith(UPLOAD_PREFIX) ? key.slice(UPLOAD_PREFIX.length) : key;
   const m = /^([^/]+)\/([^/]+)\.pdf$/i.exec(rest);
   if (m && UPLOADER.test(m[1]!) && INTAKE_ID.test(m[2]!)) return { uploader: m[1]!, intakeId: m[2]! };
-  return { uploader: 'unknown', intakeId: `k${sha256Hex(key).slice(0, 31)}` };
+  return { uploader: 'unknown', intakeId: strayIntakeId(key) };
+}
+
+/** The intake id of an object no upload of the API accounts for, derived from its key. */
+export function strayIntakeId(key: string): string {
+  return `k${sha256Hex(key).slice(0, 31)}`;
+}
+
+/** The intake of the n-th distinct object under one upload key (n ≥ 2: posted over the first). */
+export function laterIntakeId(intakeId: string, n: number): string {
+  return n <= 1 ? intakeId : `${intakeId}-${n}`;
 }

@@ -156,6 +156,11 @@ export function rejectionMessage(code: RejectionCode, field: ExtractField, d: Me
         nl: `De elektronische zegel op het uittreksel is ongeldig${d.rule ? `: ${d.rule.nl}` : ''}. Er werd niets aangepast. Laad het verzegelde uittreksel uit het zaaksysteem opnieuw op, zonder het te bewerken.`,
         en: `The electronic seal on the extract is not valid${d.rule ? `: ${d.rule.en}` : ''}. Nothing was changed. Upload the sealed extract from the case system again, without editing it.`,
       };
+    case 'UNKNOWN_UPLOAD':
+      return {
+        nl: 'Dit bestand werd niet via de toepassing opgeladen: er hoort geen oplading bij. Het wordt niet verwerkt en blijft bewaard voor controle door AHOVOKS. Laad het uittreksel op via de toepassing.',
+        en: 'This file was not uploaded through the application: no upload belongs to it. It is not processed and is kept for review by AHOVOKS. Upload the extract through the application.',
+      };
   }
 }
 

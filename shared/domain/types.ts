@@ -53,7 +53,9 @@ export type RejectionCode =
   | 'NOT_GRANTED'
   | 'UNKNOWN_INSTITUTION'
   | 'SIGNATURE_MISSING'
-  | 'SIGNATURE_INVALID';
+  | 'SIGNATURE_INVALID'
+  /** An object in the bucket for which the upload API issued no upload: not processed. */
+  | 'UNKNOWN_UPLOAD';
 
 export type HoldCode = 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE';
 

@@ -49,18 +49,41 @@ export interface StoredExtract {
   readonly versionId?: string;
 }
 
+/**
+ * One object of the bucket as an intake decided on it: its S3 version where the store has versions
+ * (AWS), and the SHA-256 of its bytes everywhere (s3rver has no versions: the hash is the binding).
+ */
+export interface ObjectRef {
+  readonly versionId?: string;
+  readonly sha256?: string;
+}
+
 /** The extracts bucket. */
 export interface ExtractStore {
-  /** The object's bytes, or `undefined` when it no longer exists. Refuses to read more than `maxBytes`. */
+  /**
+   * The object's bytes (that version, when `versionId` is given), or `undefined` when it no longer
+   * exists. Refuses to read more than `maxBytes`.
+   */
   get(
     key: string,
     maxBytes: number,
-  ): Promise<StoredExtract | { readonly size: number; readonly tooLarge: true } | undefined>;
+    versionId?: string,
+  ): Promise<
+    | StoredExtract
+    | { readonly size: number; readonly tooLarge: true; readonly versionId?: string }
+    | undefined
+  >;
   put(key: string, bytes: Uint8Array, metadata?: Record<string, string>): Promise<void>;
   /** Deletes every version (and delete marker) of the object; returns how many were removed. */
   deleteAllVersions(key: string): Promise<number>;
-  /** Marks a kept object with its outcome, for the expiry lifecycle rule. */
-  tagOutcome(key: string, outcome: 'rejected' | 'held'): Promise<void>;
+  /**
+   * Deletes exactly the object an intake decided on: its version (AWS), or — where the store has
+   * no versions — the object only while its bytes still hash to `ref.sha256` (a newer upload under
+   * the key is another intake's and stays). Returns how many objects were removed.
+   */
+  deleteObject(key: string, ref: ObjectRef): Promise<number>;
+  /** Marks a kept object (that version, when given) with its outcome, for the expiry lifecycle rule. */
+  tagOutcome(key: string, outcome: 'rejected' | 'held', versionId?: string): Promise<void>;
   /** Whether any version of the object still exists. */
   exists(key: string): Promise<boolean>;
 }
@@ -258,6 +281,16 @@ export interface IntakeStatus {
   /** True once every version of the extract is gone (applied and duplicate extracts). */
   readonly extractDeleted?: boolean;
   readonly size?: number;
+  /**
+   * The bytes this status decides on: SHA-256 of the object (absent for an object too large to
+   * read) and, on AWS, its S3 version. Set once, when the intake first reads the object
+   * (`boundAt`); every later step — approval included — acts on exactly these bytes.
+   */
+  readonly sha256?: string;
+  readonly versionId?: string;
+  readonly boundAt?: string;
+  /** A second (third…) object under the key of this intake: the upload it was posted over. */
+  readonly parentIntakeId?: string;
 }
 
 /** The states a status is still open in (listed by the sparse open-state index). */
@@ -268,6 +301,11 @@ export interface IntakeStatusStore {
   get(intakeId: string): Promise<IntakeStatus | undefined>;
   /** Records `RECEIVED` unless a status already exists. */
   received(status: IntakeStatus): Promise<void>;
+  /**
+   * Writes `status` (which carries `boundAt`) unless the stored status is already bound to an
+   * object; false when another object was bound first (a conditional write).
+   */
+  bind(status: IntakeStatus): Promise<boolean>;
   put(status: IntakeStatus): Promise<void>;
   /** Every status (or one uploader's), newest first: without `uploader` it reads the whole table — tests only. */
   list(options?: { uploader?: string; limit?: number }): Promise<IntakeStatus[]>;
@@ -289,7 +327,8 @@ export interface IntakeControl {
 
 /** Puts an extract (back) on the intake queue, e.g. after an operator approved it. */
 export interface IntakeQueue {
-  enqueue(key: string): Promise<void>;
+  /** `versionId`: the object version the intake must read (the one that was reviewed). */
+  enqueue(key: string, versionId?: string): Promise<void>;
 }
 
 /** Hands out a presigned POST for one object key with the upload's conditions. */

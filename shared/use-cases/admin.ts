@@ -7,7 +7,8 @@ import { CSV_READ } from '../contract/csv.js';
 import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
 import type { Principal } from '../domain/principal.js';
 import { defaultRegister } from '../domain/institutions.js';
-import { identityKey } from '../domain/ledger.js';
+import { identityKey, sha256Hex } from '../domain/ledger.js';
+import { LIMITS } from '../domain/limits.js';
 import { holdMessage } from '../domain/messages.js';
 import { checkNationalNumber, invalidNationalNumber } from '../domain/national-number.js';
 import type { Message } from '../domain/types.js';
@@ -109,10 +110,23 @@ export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
       en: 'A ruling already applied with other content cannot be approved: reject it and have DBRC report the correction.',
     });
   }
-  if (!(await deps.extracts.exists(s.key))) {
+  // The approval covers the bytes that were held and reviewed, nothing else: read exactly that
+  // version (AWS) and check its hash. A key re-posted since (s3rver has no versions, so there the
+  // held bytes are overwritten) is refused; the new object is an intake of its own.
+  const stored = await deps.extracts.get(s.key, LIMITS.maxExtractBytes, s.versionId);
+  if (!stored) {
     throw new RequestRefusedError('gone', 'EXTRACT_GONE', {
       nl: 'Het uittreksel bestaat niet meer (bewaartermijn verstreken).',
       en: 'The extract no longer exists (retention expired).',
+    });
+  }
+  if (!s.sha256 || 'tooLarge' in stored || sha256Hex(stored.bytes) !== s.sha256) {
+    await audited(deps, ctx, 'held.approve', 'REFUSED:EXTRACT_CHANGED', {
+      details: { intakeId, code: s.code },
+    });
+    throw new RequestRefusedError('conflict', 'EXTRACT_CHANGED', {
+      nl: 'Het vastgehouden uittreksel werd na het vasthouden vervangen door een ander bestand. Een goedkeuring geldt alleen voor de gecontroleerde inhoud en wordt geweigerd; het nieuwe bestand wordt apart verwerkt. Wijs dit uittreksel af.',
+      en: 'The held extract was replaced by another file after it was held. An approval covers only the reviewed content and is refused; the new file is processed on its own. Reject this extract.',
     });
   }
   await audited(deps, ctx, 'held.approve', 'APPROVED', { details: { intakeId, code: s.code } });
@@ -128,7 +142,7 @@ export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
       en: 'Approved after review; being processed.',
     },
   });
-  await deps.queue.enqueue(s.key);
+  await deps.queue.enqueue(s.key, s.versionId);
   return publicStatus((await deps.statuses.get(intakeId))!);
 }
 
@@ -149,7 +163,7 @@ export async function rejectHeld(deps: AdminDeps, ctx: Ctx, intakeId: string, re
       en: `Rejected after review by AHOVOKS${why ? `: ${why}` : ''}. ${base.en.split('.')[0]}. Upload a corrected extract.`,
     },
   });
-  await deps.extracts.tagOutcome(s.key, 'rejected');
+  await deps.extracts.tagOutcome(s.key, 'rejected', s.versionId);
   return publicStatus((await deps.statuses.get(intakeId))!);
 }
 

@@ -37,6 +37,8 @@ export function publicStatus(s: IntakeStatus): PublicStatus {
     ...(s.field ? { field: s.field } : {}),
     ...(s.message ? { message: s.message } : {}),
     ...(s.rulingNumber ? { rulingNumber: s.rulingNumber } : {}),
+    ...(s.sha256 ? { sha256: s.sha256 } : {}),
+    ...(s.parentIntakeId ? { parentIntakeId: s.parentIntakeId } : {}),
   };
 }
 

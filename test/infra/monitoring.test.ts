@@ -54,12 +54,20 @@ const topic = logicalId(stack.monitoring.topic);
 
 describe('alarms', () => {
   test('every alarm notifies the alarm topic when it fires and when it recovers', () => {
-    assert.equal(alarms.size, 2 + 2 * FUNCTION_NAMES.length + 5);
+    assert.equal(alarms.size, 3 + 2 * FUNCTION_NAMES.length + 5);
     for (const [name, a] of alarms) {
       assert.deepEqual(a.AlarmActions, [ref(topic)], name);
       assert.deepEqual(a.OKActions, [ref(topic)], name);
       assert.match(name, /^ruling-intake-dev-/);
     }
+  });
+
+  test('unknown uploads: one object the intake refused as UNKNOWN_UPLOAD fires (the metric the intake publishes)', () => {
+    const a = alarm('unknown-uploads');
+    assert.equal(a.Namespace, 'RulingIntake');
+    assert.equal(a.MetricName, 'UnknownUploads');
+    assert.deepEqual(a.Dimensions, [{ Name: 'service', Value: SERVICE_NAME }]);
+    assert.equal(a.Threshold, 1);
   });
 
   test('dead letters: a message in the intake DLQ or in the async-failure queue fires within a minute', () => {
@@ -294,6 +302,7 @@ describe('ops check', () => {
       }),
       get: async () => undefined,
       received: async () => undefined,
+      bind: async () => true,
       put: async () => undefined,
     };
     const report = await checkHeld(store, now);

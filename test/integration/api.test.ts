@@ -431,6 +431,70 @@ describe('the /v1 API on the local stack', () => {
     assert.equal(again.status, 404);
   });
 
+  it('refuses to approve a held extract whose bytes were replaced after it was held; the new bytes are an intake of their own', async () => {
+    const p = nationalNumber('030303', 302, true);
+    const deps = await intakeDeps();
+    const key = (id: string) => `incoming/griffie-api/${id}.pdf`;
+    const post = async (id: string, bytes: Uint8Array) => {
+      const now = new Date().toISOString();
+      await deps.statuses.received({
+        intakeId: id,
+        uploader: 'griffie-api',
+        key: key(id),
+        receivedAt: now,
+        updatedAt: now,
+        status: 'AWAITING_UPLOAD',
+      });
+      await deps.extracts.put(key(id), bytes);
+      return waitForStatus(id);
+    };
+    const pdf = (ruling: string, surname: string, givenNames: string, returned = 39) =>
+      pdfFromText(
+        extractText({
+          ruling,
+          rrn: p,
+          surname,
+          givenNames,
+          ...(returned === 39
+            ? {}
+            : {
+                lines: [
+                  { year: '2022-2023', inst: 'UGent', prog: 'Bachelor in de rechten', req: 30, ret: 30 },
+                  { year: '2023-2024', inst: 'UGent', prog: 'Bachelor in de rechten', req: 30, ret: 30 },
+                ],
+              }),
+        }),
+      );
+    assert.equal(
+      (await post('0api0000004-dddddddddddddddd', await pdf('72101', 'Wouters', 'Mila'))).status,
+      'APPLIED',
+    );
+    const heldId = '0api0000005-eeeeeeeeeeeeeeee';
+    const held = await post(heldId, await pdf('72102', 'Wauters', 'Mila'));
+    assert.equal(held.status, 'HELD');
+    // The clerk posts the same presigned form again: another ruling, another name, 60 credits.
+    await deps.extracts.put(key(heldId), await pdf('72103', 'Claes', 'Tom', 60));
+    const swapped = await waitForStatus(`${heldId}-2`);
+    assert.equal(swapped.status, 'HELD', 'the new bytes get their own outcome (their own identity check)');
+    assert.equal(swapped.parentIntakeId, heldId);
+    const approve = await call('approveHeld', 'operator', { path: `/v1/admin/held/${heldId}:approve` });
+    assert.equal(approve.status, 409);
+    assert.equal(approve.json.code, 'EXTRACT_CHANGED');
+    assert.equal((await deps.statuses.get(heldId))?.status, 'HELD', 'the held extract stays held');
+    const list = (await call('listHeld', 'operator')).json.items as {
+      intakeId: string;
+      parentIntakeId?: string;
+      sha256?: string;
+    }[];
+    const both = list.filter((i) => i.intakeId.startsWith(heldId));
+    assert.equal(both.length, 2, 'the operator sees the held extract and the file posted over it');
+    assert.equal(both.find((i) => i.intakeId === `${heldId}-2`)?.parentIntakeId, heldId);
+    assert.notEqual(both[0]!.sha256, both[1]!.sha256);
+    await new Promise((r) => setTimeout(r, 300));
+    const pseudonym = await deps.keys.mac('pseudonym', p);
+    assert.equal((await deps.ledger.getStudent(pseudonym))?.balance, 140 + 39, 'nothing applied');
+  });
+
   it('pauses and resumes intake through the operator API', async () => {
     const paused = await call('setIntake', 'operator', { json: { state: 'paused' } });
     assert.equal(paused.json.state, 'paused');

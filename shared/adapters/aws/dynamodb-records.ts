@@ -313,6 +313,22 @@ export class DynamoIntakeStatusStore implements IntakeStatusStore {
     }
   }
 
+  async bind(status: IntakeStatus): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: status,
+          ConditionExpression: 'attribute_not_exists(boundAt)',
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
   async put(status: IntakeStatus): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: withOpenState(status) }));
   }
