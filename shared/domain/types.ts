@@ -45,6 +45,8 @@ export type RejectionCode =
   | 'PDF_ENCRYPTED'
   | 'PDF_DAMAGED'
   | 'NO_TEXT_LAYER'
+  | 'HIDDEN_TEXT'
+  | 'PDF_TOO_COMPLEX'
   | 'TOO_LARGE'
   | 'MISSING_FIELD'
   | 'INVALID_FIELD'
@@ -53,7 +55,7 @@ export type RejectionCode =
   | 'NOT_GRANTED'
   | 'UNKNOWN_INSTITUTION';
 
-export type HoldCode = 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE';
+export type HoldCode = 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE' | 'SCANNED_EXTRACT';
 
 export type ReasonCode = RejectionCode | HoldCode;
 

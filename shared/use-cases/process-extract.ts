@@ -3,7 +3,8 @@ import { contentHash, creditsReturned, entriesFor, identityKey, sha256Hex } from
 import { intakeIdentity } from '../domain/extract-keys.js';
 import { LIMITS } from '../domain/limits.js';
 import { hold, rejection } from '../domain/messages.js';
-import { parsePdfText, type ParseOptions } from '../domain/parser.js';
+import type { ParseOptions } from '../domain/parser.js';
+import { readExtract } from '../domain/visibility.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
 import type {
   AuditLog,
@@ -124,7 +125,7 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
 
   try {
     if ('tooLarge' in stored) throw rejection('TOO_LARGE', 'file', { size: stored.size });
-    const parsed = parsePdfText(await deps.pdf.read(stored.bytes), {
+    const parsed = readExtract(await deps.pdf.read(stored.bytes), {
       ...deps.parse,
       now: deps.parse?.now ?? now(),
     });

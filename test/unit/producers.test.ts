@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseExtract } from '../../shared/domain/parser.js';
+import { parseExtract } from '../../shared/adapters/pdf/pdfjs-reader.js';
 import type { Extract } from '../../shared/domain/types.js';
 
 interface Entry {
@@ -42,16 +42,16 @@ describe('extract parser on PDFs from real producers', () => {
     } else if ('reject' in x) {
       it(`${name} is rejected with ${x.reject.code}${x.reject.field ? ` (${x.reject.field})` : ''}`, async () => {
         const r = await parseExtract(read(e.file), { now });
-        if (r.ok) assert.fail(`expected ${x.reject.code}, got an accepted extract: ${JSON.stringify(r.extract)}`);
+        if (r.ok)
+          assert.fail(`expected ${x.reject.code}, got an accepted extract: ${JSON.stringify(r.extract)}`);
         assert.equal(r.error.code, x.reject.code, r.error.messages.en);
         if (x.reject.field) assert.equal(r.error.field, x.reject.field, r.error.messages.en);
       });
     } else {
-      // SCANNED_EXTRACT is not a reason code yet: for now only assert that the scan is not
-      // accepted; once the code exists, assert r.error.code === x.held.code.
-      it(`${name} is held with ${x.held.code}`, { todo: 'SCANNED_EXTRACT not implemented' }, async () => {
+      it(`${name} is held with ${x.held.code}`, async () => {
         const r = await parseExtract(read(e.file), { now });
         assert.equal(r.ok, false, 'a scan must never be accepted as is');
+        assert.equal(r.ok ? '' : r.error.code, x.held.code);
       });
     }
   }
