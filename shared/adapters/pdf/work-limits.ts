@@ -75,6 +75,8 @@ export function countWork(
   }
   let decoded = 0;
   let operators = 0;
+  /** Form XObjects by object number: own operators, `Do` count, the XObjects its resources name. */
+  const forms = new Map<number, { ops: number; draws: number; refs: number[] }>();
   const streamRe = /stream\r?\n/g;
   let m: RegExpExecArray | null;
   while ((m = streamRe.exec(text))) {
@@ -91,10 +93,17 @@ export function countWork(
     if (objects > limits.maxObjects) return { exceeded: 'objects' };
     const content = !NOT_CONTENT.test(head);
     const filtered = /\/Filter\b/.test(head);
+    const num = Number([...dict.matchAll(/(\d+)\s+\d+\s+obj\b/g)].pop()?.[1] ?? -1);
+    const form = /\/Subtype\s*\/Form/.test(head) ? formOf(head) : undefined;
+    const noteForm = (body: string, ops: number): void => {
+      if (form && num >= 0) forms.set(num, { ops, draws: (body.match(/\bDo\b/g) ?? []).length, refs: form });
+    };
     if (content && !filtered) {
-      const counted = countOperators(text.slice(start, end), limits, operators);
+      const body = text.slice(start, end);
+      const counted = countOperators(body, limits, operators);
       if (counted.exceeded) return { exceeded: counted.exceeded };
       operators += counted.ops;
+      noteForm(body, counted.ops);
     }
     if (!/\/FlateDecode|\/Fl\b/.test(head)) continue;
     const left = limits.maxDecodedBytes - decoded;
@@ -105,9 +114,11 @@ export function countWork(
       });
       decoded += out.byteLength;
       if (content && decoded <= limits.maxDecodedBytes) {
-        const counted = countOperators(latin1.decode(out), limits, operators);
+        const body = latin1.decode(out);
+        const counted = countOperators(body, limits, operators);
         if (counted.exceeded) return { exceeded: counted.exceeded };
         operators += counted.ops;
+        noteForm(body, counted.ops);
       }
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
@@ -117,5 +128,29 @@ export function countWork(
     }
     if (decoded > limits.maxDecodedBytes) return { exceeded: 'decoded bytes' };
   }
+  // A form drawn N times is evaluated N times: a form bomb (forms drawing forms, ten times each,
+  // seven deep) is 10⁷ draws from a few hundred bytes. Bound each form's expansion.
+  const expanded = new Map<number, number>();
+  const expand = (n: number, seen: Set<number>): number => {
+    const known = expanded.get(n);
+    if (known !== undefined) return known;
+    const f = forms.get(n);
+    if (!f || seen.has(n)) return 0;
+    seen.add(n);
+    const inner = Math.max(0, ...f.refs.map((r) => expand(r, seen)));
+    seen.delete(n);
+    const total = Math.min(Number.MAX_SAFE_INTEGER, f.ops + f.draws * inner);
+    expanded.set(n, total);
+    return total;
+  };
+  for (const n of forms.keys()) {
+    if (expand(n, new Set()) > limits.maxOperators) return { exceeded: 'operators' };
+  }
   return { objects, decodedBytes: decoded, operators };
+}
+
+/** The object numbers a form's own resources name as XObjects (inline `/XObject << … >>`). */
+function formOf(head: string): number[] {
+  const xo = /\/XObject\s*<<([^>]*)>>/.exec(head)?.[1] ?? '';
+  return [...xo.matchAll(/(\d+)\s+\d+\s+R/g)].map((m) => Number(m[1]));
 }
