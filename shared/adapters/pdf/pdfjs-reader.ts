@@ -485,8 +485,9 @@ class PdfTextWorker {
     });
     worker.unref(); // never keeps the process alive between reads (a read holds a timer)
     this.ready = new Promise<void>((resolve, reject) => {
+      // Not unref'd: while the worker starts (and reads its warm-up file) this timer is what keeps
+      // a process that only waits for the read alive (the CLI's parse, the benchmark).
       const timer = setTimeout(() => reject(new Error('PDF worker did not start')), WORKER_START_LIMIT_MS);
-      timer.unref();
       const onReady = (m: { ready?: boolean }): void => {
         if (!m?.ready) return;
         clearTimeout(timer);
@@ -512,8 +513,10 @@ class PdfTextWorker {
       throw outOfMemory(e) ? rejection('PDF_TOO_COMPLEX', 'file') : e;
     }
     const id = this.nextId++;
-    const cpuAtStart = await cpuMs(worker);
     return new Promise<PdfText>((resolve, reject) => {
+      // Asked for without awaiting: the wall-clock timer below is what keeps the process alive.
+      let cpuAtStart: number | undefined;
+      void cpuMs(worker).then((ms) => (cpuAtStart = ms));
       const done = (): void => {
         clearTimeout(timer);
         clearInterval(cpuWatch);
