@@ -9,7 +9,7 @@ import { SingleBar } from 'cli-progress';
 import { toCorrection } from '../use-cases/consult.js';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
 import { importChunk, readImportFile } from './import-csv.js';
-import type { ExtractRejectedError } from '../domain/errors.js';
+import type { ExtractHeldError, ExtractRejectedError } from '../domain/errors.js';
 import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
 import { parseExtract } from '../adapters/pdf/pdfjs-reader.js';
 import type { Extract } from '../domain/types.js';
@@ -62,7 +62,7 @@ async function cmdParse(file: string, opts: Out): Promise<number> {
     }
     return 0;
   }
-  const err: ExtractRejectedError = result.error;
+  const err: ExtractRejectedError | ExtractHeldError = result.error;
   const body = { ok: false, code: err.code, field: err.field ?? 'file', message: err.messages };
   if (opts.json) printJson(body);
   else

@@ -28,10 +28,33 @@ export interface Line {
   readonly page: number;
 }
 
+/**
+ * Why a glyph cannot be seen (docs: extract-format, "Only what a person sees counts"): drawn in an
+ * invisible render mode (3, 7), fully transparent or in hidden optional content; clipped away;
+ * outside the page; in the colour of what is behind it; painted over by an opaque image or fill;
+ * too small to read; or mapped by the PDF to another character than the glyph it draws.
+ */
+export type HiddenReason =
+  'invisible' | 'clipped' | 'off-page' | 'background' | 'covered' | 'unreadable-size' | 'unicode-mismatch';
+
 export interface PdfText {
   readonly pageCount: number;
-  /** Lines per page, in reading order. */
+  /** Lines per page, in reading order: the text a person sees (on a scan: its recognised text). */
   readonly pages: readonly (readonly Line[])[];
+  /**
+   * Present only when some text is hidden: the lines read with the hidden text as well (what a
+   * text extractor that ignores the graphics would read), or `null` when the hidden text lies on
+   * the visible text so that no order can be read.
+   */
+  readonly allPages?: readonly (readonly Line[])[] | null;
+  /** Where hidden text was found (page, reason, count of glyphs); never the text itself. */
+  readonly hidden?: readonly {
+    readonly page: number;
+    readonly reason: HiddenReason;
+    readonly glyphs: number;
+  }[];
+  /** Pages that are an image with a recognised-text (OCR) layer: a scan (1-based). */
+  readonly scannedPages?: readonly number[];
 }
 
 const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-

@@ -45,6 +45,8 @@ export type RejectionCode =
   | 'PDF_ENCRYPTED'
   | 'PDF_DAMAGED'
   | 'NO_TEXT_LAYER'
+  | 'HIDDEN_TEXT'
+  | 'PDF_TOO_COMPLEX'
   | 'TOO_LARGE'
   | 'MISSING_FIELD'
   | 'INVALID_FIELD'
@@ -57,7 +59,7 @@ export type RejectionCode =
   /** An object in the bucket for which the upload API issued no upload: not processed. */
   | 'UNKNOWN_UPLOAD';
 
-export type HoldCode = 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE';
+export type HoldCode = 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE' | 'SCANNED_EXTRACT';
 
 export type ReasonCode = RejectionCode | HoldCode;
 

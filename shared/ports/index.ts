@@ -11,7 +11,9 @@ export type { LedgerEntry } from '../domain/types.js';
 
 /**
  * Reads the positioned text of a PDF. Rejects with `ExtractRejectedError` (`NOT_A_PDF`, `TOO_LARGE`,
- * `PDF_ENCRYPTED`, `PDF_DAMAGED`, `NO_TEXT_LAYER`, …); any other error is transient (retried).
+ * `PDF_ENCRYPTED`, `PDF_DAMAGED`, `PDF_TOO_COMPLEX`, `NO_TEXT_LAYER`, …); any other error (a read
+ * past its wall-clock limit among them) is transient (retried). The text returned separates what
+ * a person sees from hidden text (`PdfText.allPages`) and marks scans (`PdfText.scannedPages`).
  */
 export interface PdfTextReader {
   read(bytes: Uint8Array): Promise<PdfText>;

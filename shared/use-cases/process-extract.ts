@@ -3,8 +3,9 @@ import { contentHash, creditsReturned, entriesFor, identityKey, sha256Hex } from
 import { intakeIdentity, laterIntakeId, strayIntakeId } from '../domain/extract-keys.js';
 import { LIMITS } from '../domain/limits.js';
 import { hold, rejection } from '../domain/messages.js';
-import { parsePdfText, type ParseOptions } from '../domain/parser.js';
+import type { ParseOptions } from '../domain/parser.js';
 import { sealDetails, sealedBy, type SignaturePolicy } from '../domain/pdf-signature.js';
+import { readExtract } from '../domain/visibility.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
 import type {
   AuditLog,
@@ -165,7 +166,7 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
     if ('tooLarge' in stored) throw rejection('TOO_LARGE', 'file', { size: stored.size });
     const signer = deps.seal && sealedBy(deps.seal.policy, await deps.seal.verifier.verify(stored.bytes));
     if (signer) base = { ...base, signer };
-    const parsed = parsePdfText(await deps.pdf.read(stored.bytes), {
+    const parsed = readExtract(await deps.pdf.read(stored.bytes), {
       ...deps.parse,
       now: deps.parse?.now ?? now(),
     });

@@ -12,6 +12,8 @@ import { newIntakeId } from '../../shared/domain/ledger.js';
 import { InjectedCrashError } from '../../shared/domain/errors.js';
 import type { IntakeDeps, IntakeStep } from '../../shared/use-cases/process-extract.js';
 import { INTAKE_STEPS } from '../../shared/use-cases/process-extract.js';
+import { hiddenTextPdf } from '../fixtures/hidden-text.js';
+import { hostilePdf } from '../fixtures/hostile.js';
 import {
   balanceOf,
   captureOutput,
@@ -371,6 +373,25 @@ describe('intake on the local stack', () => {
       'institution',
     ],
     [
+      'an extract whose credit value reads 90 but the glyphs show 10 (ToUnicode)',
+      async () => hiddenTextPdf('tounicode-1-as-9'),
+      'HIDDEN_TEXT',
+      'returned',
+    ],
+    [
+      'an extract whose only credit value is drawn invisibly (render mode 3)',
+      async () => hiddenTextPdf('render-mode-3'),
+      'HIDDEN_TEXT',
+      'returned',
+    ],
+    [
+      'an extract drawn white on white',
+      async () => hiddenTextPdf('white-on-white'),
+      'HIDDEN_TEXT',
+      'returned',
+    ],
+    ['a form-XObject bomb', async () => hostilePdf('form-bomb'), 'PDF_TOO_COMPLEX'],
+    [
       'a missing docket number',
       async () => pdfFromText(extractText({ ruling: '40004' }).replace('Rolnummer: 2024/0815\n', '')),
       'MISSING_FIELD',
@@ -390,6 +411,16 @@ describe('intake on the local stack', () => {
       assert.equal(await balanceOf('85073003328'), before);
     });
   }
+
+  it('holds a scan whose OCR text reads as a valid extract (SCANNED_EXTRACT), changing nothing', async () => {
+    const before = await balanceOf('85073003328');
+    const id = await upload(await hiddenTextPdf('scan-ocr'));
+    const s = await waitForStatus(id);
+    assert.equal(s.status, 'HELD');
+    assert.equal(s.code, 'SCANNED_EXTRACT');
+    assert.equal(await extractExists(id), true, 'a held extract is kept for the operator');
+    assert.equal(await balanceOf('85073003328'), before);
+  });
 
   it('processes nothing while intake is paused and everything after resume', async () => {
     const deps = await intakeDeps();

@@ -8,6 +8,8 @@ export const REJECTION_CODES: ReadonlySet<string> = new Set([
   'PDF_ENCRYPTED',
   'PDF_DAMAGED',
   'NO_TEXT_LAYER',
+  'HIDDEN_TEXT',
+  'PDF_TOO_COMPLEX',
   'TOO_LARGE',
   'MISSING_FIELD',
   'INVALID_FIELD',
