@@ -15,7 +15,12 @@ import type { AuditRecord, IntakeStatus } from '../../shared/ports/index.js';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' }));
 const mock = mockClient(doc);
-const record = { id: 'a1', at: '2026-03-01T10:00:00.000Z', action: 'READ' } as unknown as AuditRecord;
+const record = {
+  id: 'a1',
+  at: '2026-03-01T10:00:00.000Z',
+  actor: { id: 'auditor-1', role: 'auditor' },
+  action: 'READ',
+} as unknown as AuditRecord;
 const status = {
   intakeId: 'i1',
   uploader: 'clerk',
