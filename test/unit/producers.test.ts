@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseExtract } from '../../shared/domain/parser.js';
+import { parseExtract } from '../../shared/adapters/pdf/pdfjs-reader.js';
 import type { Extract } from '../../shared/domain/types.js';
 
 interface Entry {
