@@ -26,6 +26,9 @@ export interface Line {
   readonly cells: readonly Cell[];
   readonly items?: readonly Cell[];
   readonly page: number;
+  /** Baseline of the line (PDF points, up is larger) and its largest font size, when known. */
+  readonly y?: number;
+  readonly size?: number;
 }
 
 export interface PdfText {
@@ -133,7 +136,9 @@ export function buildLines(positioned: readonly Positioned[], page: number): Lin
       const cells = runs
         .map((run) => ({ x: run[0]!.x, xEnd: Math.max(...run.map((r) => r.xEnd)), text: joinItems(run) }))
         .filter((c) => c.text.length > 0);
-      return { text: cells.map((c) => c.text).join('\t'), cells, items, page };
+      const y = row[0]!.y;
+      const size = Math.max(...row.map((i) => i.size));
+      return { text: cells.map((c) => c.text).join('\t'), cells, items, page, y, size };
     })
     .filter((l) => l.cells.length > 0);
 }

@@ -11,8 +11,9 @@ import { ExtractRejectedError } from './errors.js';
 import { defaultRegister, type InstitutionRegister } from './institutions.js';
 import { rejection } from './messages.js';
 import { checkNationalNumber, maskNationalNumber } from './national-number.js';
-import { joinItems, type Cell, type Line, type PdfText } from './layout.js';
-import { collapseSpaces, normaliseText } from './text.js';
+import { type Line, type PdfText } from './layout.js';
+import { findTableHeader, readTable as readTableGeometry } from './table.js';
+import { collapseSpaces, joinWrapped, normaliseText } from './text.js';
 import type { CreditLine, Extract, ExtractField } from './types.js';
 import { LIMITS } from './limits.js';
 
@@ -137,6 +138,8 @@ interface RawValue {
 interface RawLine {
   readonly values: Map<LineField, RawValue>;
   readonly index: number;
+  /** Read from a table: every column is there, so an empty cell is an invalid value, not a missing label. */
+  readonly table?: boolean;
 }
 
 interface RawExtract {
@@ -246,44 +249,10 @@ function isTableHeader(line: Line): boolean {
   return TABLE_HEADERS.every((h) => h.word.test(l)) && !/^totaal/.test(l);
 }
 
-interface Column {
-  readonly field: LineField;
-  /** Items starting at or right of `from` (and left of the next column's `from`) belong here. */
-  readonly from: number;
-}
-
-/**
- * Column boundaries from the header row's positions: a column starts where its header starts
- * (less a small tolerance). Cells are written left-aligned under their header, or right-aligned
- * numbers under a wider header; a long cell may run far right of its header, so the midpoint
- * between headers would cut it. A cell that starts left of its header lands in the previous
- * column and makes the row unreadable — a rejection, never a wrong value.
- */
-function tableColumns(header: Line): Column[] | undefined {
-  const items = header.items ?? header.cells;
-  const found: { field: LineField; x: number; xEnd: number }[] = [];
-  for (const h of TABLE_HEADERS) {
-    const item = items.find((i) => h.word.test(lower(i.text)));
-    if (!item) return undefined;
-    // An item may hold several header words when the producer wrote them in one run.
-    if (found.some((f) => f.x === item.x)) return undefined;
-    found.push({ field: h.field, x: item.x, xEnd: item.xEnd });
-  }
-  found.sort((a, b) => a.x - b.x);
-  if (found.map((f) => f.field).join() !== TABLE_HEADERS.map((h) => h.field).join()) return undefined;
-  return found.map((f, i) => ({ field: f.field, from: i === 0 ? -Infinity : f.x - 3 }));
-}
-
-function columnOf(columns: readonly Column[], item: Cell): LineField {
-  let field = columns[0]!.field;
-  for (const c of columns) if (item.x >= c.from - 0.5) field = c.field;
-  return field;
-}
-
 const YEAR_START = /^\d{4}\s*[-–—/]\s*\d{4}\b/;
 
-function newRawLine(lines: RawLine[]): RawLine {
-  const raw: RawLine = { values: new Map(), index: lines.length + 1 };
+function newRawLine(lines: RawLine[], table = false): RawLine {
+  const raw: RawLine = { values: new Map(), index: lines.length + 1, ...(table ? { table } : {}) };
   lines.push(raw);
   return raw;
 }
@@ -304,57 +273,23 @@ function setLineValue(raw: RawLine, field: LineField, value: string, wraps: bool
 }
 
 /**
- * Reads table rows (header already seen) from `lines[start]` on; returns the index of the first
- * line after the table.
+ * Reads table rows from text alone (lines without positions; header already seen) from
+ * `lines[start]` on; returns the index of the first line after the table. Positioned tables are
+ * read from their geometry (table.ts).
  */
 function readTable(
   lines: readonly Line[],
   start: number,
-  header: Line,
   raw: RawExtract,
   register: InstitutionRegister,
 ): number {
-  const columns = tableColumns(header);
   let row: RawLine | undefined;
   let i = start;
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (matchLabel(line.text) || isTerminator(line.text)) break;
     if (isTableHeader(line)) continue; // repeated on the next page
-    if (columns && line.items) {
-      const itemsByColumn = new Map<LineField, Cell[]>();
-      for (const item of line.items) {
-        const f = columnOf(columns, item);
-        itemsByColumn.set(f, [...(itemsByColumn.get(f) ?? []), item]);
-      }
-      const byColumn = new Map<LineField, string[]>(
-        [...itemsByColumn].map(([f, items]) => [f, [joinItems(items)]]),
-      );
-      const year = byColumn.get('academicYear')?.join(' ') ?? '';
-      if (YEAR_START.test(year)) {
-        row = newRawLine(raw.lines);
-        for (const c of columns) {
-          setLineValue(
-            row,
-            c.field,
-            byColumn.get(c.field)?.join(' ') ?? '',
-            c.field === 'institution' || c.field === 'programme',
-          );
-        }
-      } else if (row) {
-        for (const [f, texts] of byColumn) row.values.get(f)!.parts.push(texts.join(' '));
-      } else if (byColumn.size > 0) {
-        throw rejection('INVALID_FIELD', 'lines', {
-          value: line.text.replace(/\t/g, ' '),
-          rule: {
-            nl: 'een tabelrij moet met het academiejaar beginnen',
-            en: 'a table row must start with the academic year',
-          },
-        });
-      }
-    } else {
-      row = readTableRowFromText(line, raw, row, register);
-    }
+    row = readTableRowFromText(line, raw, row, register);
   }
   return i;
 }
@@ -427,10 +362,34 @@ export function collectFields(
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const header = line.items ? findTableHeader(lines, i) : undefined;
+    if (header) {
+      current = undefined;
+      awaiting = false;
+      currentLine = undefined;
+      const table = readTableGeometry(
+        lines,
+        header,
+        (l) => Boolean(matchLabel(l.text)) || isTerminator(l.text),
+      );
+      for (const row of table.rows) {
+        const rawLine = newRawLine(raw.lines, true);
+        for (const [field, value] of row.values) setLineValue(rawLine, field, value, false);
+      }
+      for (const [field, value] of [
+        ['totalRequested', table.totals?.requested],
+        ['totalReturned', table.totals?.returned],
+      ] as const) {
+        if (value !== undefined)
+          raw.id.set(field, [...(raw.id.get(field) ?? []), { parts: [value], wraps: false }]);
+      }
+      i = table.next - 1;
+      continue;
+    }
     if (isTableHeader(line)) {
       current = undefined;
       awaiting = false;
-      i = readTable(lines, i + 1, line, raw, register) - 1;
+      i = readTable(lines, i + 1, raw, register) - 1;
       currentLine = undefined;
       continue;
     }
@@ -500,7 +459,7 @@ export function collectFields(
 }
 
 function occurrences(raw: RawExtract, field: IdField | TotalField): string[] {
-  return (raw.id.get(field) ?? []).map((v) => collapseSpaces(v.parts.join(' ')));
+  return (raw.id.get(field) ?? []).map((v) => joinWrapped(v.parts));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -618,8 +577,23 @@ function academicYear(value: string, line: number, now: Date): string {
 }
 
 function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): CreditLine {
-  const text = (f: LineField): string => collapseSpaces((raw.values.get(f)?.parts ?? []).join(' '));
+  const text = (f: LineField): string => joinWrapped(raw.values.get(f)?.parts ?? []);
   const n = raw.index;
+  if (raw.table) {
+    // Every column of a table is there: an empty cell is an invalid value (often a cell merged
+    // with its neighbour), not a missing label.
+    for (const [field, value] of raw.values) {
+      if (value.parts.join('').trim() === '') {
+        throw rejection('INVALID_FIELD', field, {
+          line: n,
+          rule: {
+            nl: 'de tabelcel is leeg (of samengevoegd met een andere cel)',
+            en: 'the table cell is empty (or merged with another cell)',
+          },
+        });
+      }
+    }
+  }
   const year = academicYear(text('academicYear'), n, now);
   const instText = text('institution');
   if (!instText) throw rejection('MISSING_FIELD', 'institution', { line: n });

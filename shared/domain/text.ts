@@ -31,3 +31,21 @@ export function matchKey(text: string): string {
     .replace(/[’‘`´]/g, "'")
     .replace(/\s+/g, '');
 }
+
+/**
+ * Joins the lines of a wrapped value: one space between lines, none after a line that ends in a
+ * letter and a hyphen when the next line goes on with a letter (`bio-` / `ingenieurswetenschappen`,
+ * `Mechelen-` / `Antwerpen`): the hyphen is printed and kept, the break is the layout's. A Dutch
+ * suspended hyphen stands before a conjunction (`land-, water-` / `en klimaatbeheer`): the space
+ * stays.
+ */
+export function joinWrapped(parts: readonly string[]): string {
+  let out = '';
+  for (const part of parts) {
+    const p = collapseSpaces(part);
+    if (!p) continue;
+    const joined = /\p{L}-$/u.test(out) && /^\p{L}/u.test(p) && !/^(?:en|of|tot|noch)\b/iu.test(p);
+    out += out === '' || joined ? p : ` ${p}`;
+  }
+  return out;
+}
