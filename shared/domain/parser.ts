@@ -146,6 +146,8 @@ interface RawExtract {
   /** Every occurrence of each identification field or total, in document order. */
   readonly id: Map<IdField | TotalField, RawValue[]>;
   readonly lines: RawLine[];
+  /** Ruling numbers named by page headers and footers (digits only). */
+  readonly furnitureRulings?: readonly string[];
 }
 
 function lower(text: string): string {
@@ -190,17 +192,47 @@ function furnitureKey(line: Line): string {
 }
 
 /**
- * Removes page headers and footers: explicit patterns anywhere (page numbers, the `Arrest nr. …
- * - uittreksel` header), and — in a document of two or more pages — the block of lines that
- * stands at the very top or the very bottom of *every* page, line for line (the i-th line from the
- * top, or from the bottom, alike on all pages; numbers of 1–2 digits may differ). A header or
- * footer is such a block; content that merely repeats somewhere near a page edge (a programme
- * wrapped the same way in two table rows) is not at the same position on every page, or not in an
- * unbroken block from the edge, and stays. Labelled lines and table rows always stay.
+ * Running-header items that make a line page furniture wherever it stands: a page number, the
+ * running title `Arrest nr. 9.412 – uittreksel`. A line with such an item is furniture as a whole
+ * (its other items are the date, the registry's name or address: never fields).
  */
-export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] {
+const FURNITURE_ITEM: readonly RegExp[] = [
+  /^(?:pagina|page|blz\.?|p\.)\s*\d{1,2}\s*(?:(?:van|of|\/)\s*\d{1,2})?$/,
+  /^arrest\s*nr\.?\s*:?\s*[\d.]+\s*[-–—]\s*uittreksel$/,
+];
+
+function hasFurnitureItem(line: Line): boolean {
+  if (line.cells.length < 2) return false;
+  return line.cells.some((c) => FURNITURE_ITEM.some((re) => re.test(lower(c.text))));
+}
+
+/** Ruling numbers a furniture line names (`Arrest nr. 9.412 – uittreksel`). */
+function rulingNumbersIn(line: Line): string[] {
+  return [...lower(line.text).matchAll(/arrest\s*nr\.?\s*:?\s*(\d[\d.]*\d|\d)/g)].map((m) =>
+    m[1]!.replace(/\./g, ''),
+  );
+}
+
+export interface PageBody {
+  readonly lines: Line[];
+  /** The ruling numbers the page headers and footers name: each must be the body's. */
+  readonly furnitureRulings: string[];
+}
+
+/**
+ * Removes page headers and footers: explicit patterns anywhere (page numbers, the `Arrest nr. …
+ * - uittreksel` header, a running line with one of those among other items), and — in a
+ * document of two or more pages — the block of lines that stands at the very top or the very
+ * bottom of *every* page, line for line (the i-th line from the top, or from the bottom, alike
+ * on all pages; numbers of 1–2 digits may differ). A header or footer is such a block; content
+ * that merely repeats somewhere near a page edge (a programme wrapped the same way in two table
+ * rows) is not at the same position on every page, or not in an unbroken block from the edge,
+ * and stays. Labelled lines and table rows always stay. Furniture is compared, not dropped: the
+ * ruling numbers it names are returned, for the rule that they equal the body's.
+ */
+export function splitPageFurniture(pages: readonly (readonly Line[])[]): PageBody {
   const zone = 3;
-  const keep = (l: Line) => Boolean(matchLabel(l.text)) || YEAR_START.test(l.text);
+  const keep = (l: Line) => (Boolean(matchLabel(l.text)) && !hasFurnitureItem(l)) || YEAR_START.test(l.text);
   const edgeBlock = (lineAt: (page: readonly Line[], i: number) => Line | undefined): number => {
     if (pages.length < 2) return 0;
     let k = 0;
@@ -221,10 +253,16 @@ export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] 
   const top = edgeBlock((p, i) => p[i]);
   const bottom = edgeBlock((p, i) => p[p.length - 1 - i]);
   const out: Line[] = [];
+  const furnitureRulings: string[] = [];
+  const drop = (line: Line): void => {
+    furnitureRulings.push(...rulingNumbersIn(line));
+  };
   for (const page of pages) {
     page.forEach((line, i) => {
-      if (i < top || i >= page.length - bottom) return;
-      if (isFurniture(line.text)) return;
+      if (i < top || i >= page.length - bottom || isFurniture(line.text) || hasFurnitureItem(line)) {
+        drop(line);
+        return;
+      }
       // A bare page number as the first or last line of its page — unless a label just above it
       // waits for its value (`Studiepunten teruggegeven:` / `1` at the foot of page 1).
       const awaitedValue = i > 0 && matchLabel(page[i - 1]!.text)?.rest === '';
@@ -233,7 +271,12 @@ export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] 
       out.push(line);
     });
   }
-  return out;
+  return { lines: out, furnitureRulings };
+}
+
+/** The body lines without page headers and footers (see `splitPageFurniture`). */
+export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] {
+  return splitPageFurniture(pages).lines;
 }
 
 const TABLE_HEADERS: readonly { field: LineField; word: RegExp }[] = [
@@ -350,11 +393,105 @@ function readTableRowFromText(
 const EMBEDDED_LABEL =
   /(?:arrest\s*nr\.?|rolnummer|datum\s+van\s+het\s+arrest|beslissing|naam|voorna(?:men|am)|adres|rijksregisternummer|rijksregisternr\.?|insz|academiejaar|instelling|opleiding|studiepunten\s+terugge(?:vraagd|geven))\s*:/;
 
+/**
+ * The body's line pitch: the most common baseline distance between neighbouring lines of a page
+ * (positioned lines only).
+ */
+function linePitch(lines: readonly Line[]): number | undefined {
+  const counts = new Map<number, number>();
+  for (let i = 1; i < lines.length; i++) {
+    const a = lines[i - 1]!;
+    const b = lines[i]!;
+    if (a.page !== b.page || a.y === undefined || b.y === undefined) continue;
+    const gap = Math.round((a.y - b.y) * 2) / 2;
+    if (gap > 0.5 * (b.size ?? 10)) counts.set(gap, (counts.get(gap) ?? 0) + 1);
+  }
+  let best: number | undefined;
+  for (const [gap, n] of counts)
+    if (best === undefined || n > counts.get(best)! || (n === counts.get(best)! && gap < best)) best = gap;
+  return best;
+}
+
+/** Whether `line` stands at most a line pitch (with some slack) below `prev` on its page. */
+function atPitch(prev: Line | undefined, line: Line, pitch: number | undefined): boolean {
+  if (!prev || pitch === undefined || prev.y === undefined || line.y === undefined) return true;
+  if (prev.page !== line.page) return true; // a value split by a page break goes on
+  return prev.y - line.y <= pitch * 1.3 + 0.5;
+}
+
+/**
+ * A label is a label by its place in the layout, not by its word alone. A line that begins with
+ * a label word is read as the continuation of a paragraph — not as that label — when all of
+ * these hold: no colon follows the word; the line above was read as prose outside any field (not
+ * a label line, not a heading, and no value is being read), is a sentence's line (five words or
+ * more) and is full (at least 70% as wide as the wider of the two lines: the paragraph wrapped
+ * there); and the line stands at the line pitch below it with the same left edge (`… in de loop van het` / `academiejaar door
+ * overmacht …`). Lines without positions keep the word reading.
+ */
+function proseContinues(
+  prev: Line | undefined,
+  prevWasProse: boolean,
+  line: Line,
+  pitch: number | undefined,
+): boolean {
+  if (!prev || !prevWasProse || pitch === undefined || prev.y === undefined || line.y === undefined)
+    return false;
+  const width = (l: Line): number => (l.cells[l.cells.length - 1]?.xEnd ?? 0) - (l.cells[0]?.x ?? 0);
+  if (width(prev) < 0.7 * Math.max(width(prev), width(line))) return false;
+  if (lower(prev.text).split(' ').length < 5) return false;
+  if (prev.page !== line.page || !atPitch(prev, line, pitch)) return false;
+  const label = matchLabel(line.text);
+  if (!label) return false;
+  const l = lower(line.text);
+  const m = label.def.pattern.exec(l);
+  if (!m || /^\s*:/.test(l.slice(m[0].length))) return false;
+  return Math.abs((prev.cells[0]?.x ?? 0) - (line.cells[0]?.x ?? 0)) <= 1.5;
+}
+
+/**
+ * A label wrapped over two lines in a narrow label column (`Studiepunten` / `teruggevraagd: 40`,
+ * `Totaal studiepunten` / `teruggegeven: 27`): the two lines are one labelled line when the first
+ * holds nothing but the start of a label that the second completes.
+ */
+function joinWrappedLabels(lines: readonly Line[]): Line[] {
+  const out: Line[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const a = lines[i]!;
+    const b = lines[i + 1];
+    if (b && a.page === b.page && a.cells.length === 1 && !matchLabel(a.text) && !isTerminator(a.text)) {
+      const joined = `${a.text} ${b.text}`;
+      const label = matchLabel(joined);
+      const m = label?.def.pattern.exec(lower(joined));
+      if (m && m[0].length > lower(a.text).length + 1) {
+        out.push({
+          ...b,
+          text: joined,
+          cells: [...a.cells, ...b.cells],
+          ...(a.items || b.items ? { items: [...(a.items ?? []), ...(b.items ?? [])] } : {}),
+        });
+        i++;
+        continue;
+      }
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 /** First pass: labels and their raw values, in document order. */
 export function collectFields(
-  lines: readonly Line[],
+  input: readonly Line[],
   register: InstitutionRegister = defaultRegister,
 ): RawExtract {
+  const lines = joinWrappedLabels(input);
+  const pitch = linePitch(lines);
+  const pageRight = new Map<number, { left: number; right: number }>();
+  for (const l of lines) {
+    const p = pageRight.get(l.page) ?? { left: Infinity, right: -Infinity };
+    for (const c of l.cells)
+      pageRight.set(l.page, { left: Math.min(p.left, c.x), right: Math.max(p.right, c.xEnd) });
+  }
+  let prose = false; // the previous line was read as text outside any field
   const raw: RawExtract = { id: new Map(), lines: [] };
   let current: RawValue | undefined;
   let awaiting = false;
@@ -393,7 +530,9 @@ export function collectFields(
       currentLine = undefined;
       continue;
     }
-    const label = matchLabel(line.text);
+    const continuesProse = !current && proseContinues(lines[i - 1], prose, line, pitch);
+    prose = false;
+    const label = continuesProse ? undefined : matchLabel(line.text);
     if (label) {
       const { def, rest } = label;
       const field = def.field;
@@ -443,8 +582,16 @@ export function collectFields(
         },
       });
     }
-    if (!current) continue; // title lines and other text outside the fields
+    if (!current) {
+      prose = true; // title lines and other text outside the fields
+      continue;
+    }
     const text = collapseSpaces(normaliseText(line.text));
+    if (!awaiting && !atPitch(lines[i - 1], line, pitch)) {
+      // A paragraph's distance below the value: the value has ended (a heading, a recital).
+      current = undefined;
+      continue;
+    }
     if (awaiting) {
       current.parts.push(text);
       awaiting = false;
@@ -640,6 +787,19 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       },
     });
   }
+  // A page header or footer that names a ruling names this one: another number means pages of
+  // two extracts, or a template not updated — never silently dropped.
+  const rulingDigits = rulingText.replace(/\./g, '');
+  const otherRuling = (raw.furnitureRulings ?? []).find((r) => r !== rulingDigits);
+  if (otherRuling !== undefined) {
+    throw rejection('INVALID_FIELD', 'rulingNumber', {
+      value: otherRuling,
+      rule: {
+        nl: 'de kop- of voettekst van een pagina noemt een ander arrestnummer dan het uittreksel',
+        en: 'a page header or footer names another ruling number than the extract',
+      },
+    });
+  }
   const docketText = single(raw, 'docket', { nl: 'JJJJ/NNNN', en: 'YYYY/NNNN' }).replace(/\s+/g, '');
   if (!/^\d{4}\/\d{1,5}$/.test(docketText)) {
     throw rejection('INVALID_FIELD', 'docket', {
@@ -731,7 +891,9 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
 
 /** Parses positioned lines (pages of lines) into an extract. */
 export function parseLines(pages: readonly (readonly Line[])[], options: ParseOptions = {}): Extract {
-  return interpret(collectFields(stripPageFurniture(pages), options.register), options);
+  const body = splitPageFurniture(pages);
+  const raw = collectFields(body.lines, options.register);
+  return interpret({ ...raw, furnitureRulings: body.furnitureRulings }, options);
 }
 
 /** Parses plain text (one page per string) — for tools and tests that start from text. */
