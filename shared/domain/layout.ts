@@ -84,6 +84,8 @@ export function joinItems(items: readonly Cell[]): string {
  */
 function overlaps(a: Cell, b: Positioned): boolean {
   if (/^\p{M}+$/u.test(b.text) || /^\p{M}+$/u.test(a.text)) return false;
+  // A zero-width glyph (a fallback font's mark or joiner inside a name) covers nothing.
+  if (b.xEnd - b.x <= 0.5) return false;
   const overlap = a.xEnd - b.x;
   return overlap > Math.max(1, Math.min(a.xEnd - a.x, b.xEnd - b.x) / 3);
 }

@@ -723,9 +723,15 @@ function academicYear(value: string, line: number, now: Date): string {
   return `${m[1]}-${m[2]}`;
 }
 
-function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): CreditLine {
+function creditLine(
+  raw: RawLine,
+  now: Date,
+  register: InstitutionRegister,
+  failures: ExtractRejectedError[],
+): CreditLine | undefined {
   const text = (f: LineField): string => joinWrapped(raw.values.get(f)?.parts ?? []);
   const n = raw.index;
+  const attempt = attempter(failures);
   if (raw.table) {
     // Every column of a table is there: an empty cell is an invalid value (often a cell merged
     // with its neighbour), not a missing label.
@@ -741,17 +747,32 @@ function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): Cre
       }
     }
   }
-  const year = academicYear(text('academicYear'), n, now);
-  const instText = text('institution');
-  if (!instText) throw rejection('MISSING_FIELD', 'institution', { line: n });
-  const institution = register.match(instText);
-  if (!institution) throw rejection('UNKNOWN_INSTITUTION', 'institution', { line: n, value: instText });
-  const programme = text('programme');
-  if (!programme) throw rejection('MISSING_FIELD', 'programme', { line: n });
-  if (!raw.values.has('requested')) throw rejection('MISSING_FIELD', 'requested', { line: n });
-  if (!raw.values.has('returned')) throw rejection('MISSING_FIELD', 'returned', { line: n });
-  const requested = wholeNumber('requested', text('requested'), n);
-  const returned = wholeNumber('returned', text('returned'), n);
+  const year = attempt(() => academicYear(text('academicYear'), n, now));
+  const institution = attempt(() => {
+    const instText = text('institution');
+    if (!instText) throw rejection('MISSING_FIELD', 'institution', { line: n });
+    const found = register.match(instText);
+    if (!found) throw rejection('UNKNOWN_INSTITUTION', 'institution', { line: n, value: instText });
+    return found;
+  });
+  const programme = attempt(() => {
+    const value = text('programme');
+    if (!value) throw rejection('MISSING_FIELD', 'programme', { line: n });
+    return value;
+  });
+  const credits = attempt(() => {
+    if (!raw.values.has('requested')) throw rejection('MISSING_FIELD', 'requested', { line: n });
+    if (!raw.values.has('returned')) throw rejection('MISSING_FIELD', 'returned', { line: n });
+    const requested = wholeNumber('requested', text('requested'), n);
+    const returned = wholeNumber('returned', text('returned'), n);
+    checkCredits(requested, returned, n);
+    return { requested, returned };
+  });
+  if (!year || !institution || programme === undefined || !credits) return undefined;
+  return { academicYear: year, institution: institution.code, programme, ...credits };
+}
+
+function checkCredits(requested: number, returned: number, n: number): void {
   if (requested < 1 || requested > 180) {
     throw rejection('INVALID_FIELD', 'requested', {
       line: n,
@@ -769,7 +790,44 @@ function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): Cre
       },
     });
   }
-  return { academicYear: year, institution: institution.code, programme, requested, returned };
+}
+
+/**
+ * When several rules fail, the reason reported is the one a clerk must fix, not a symptom of it.
+ * The order (lowest first):
+ *  0. NOT_GRANTED — the ruling grants nothing: nothing is to be applied, whatever else is wrong.
+ *  1. A value read cleanly that breaks a rule of the ruling's content: returned > requested or
+ *     credits out of range, totals that do not add up, an institution not in the register, a
+ *     national register number with bad check digits.
+ *  2. A value that does not have its field's form (a year, a date, a docket, a name): it may be
+ *     a misreading of the layout, so it yields to a clean value's rule above.
+ *  3. A missing field.
+ * Within a rank, the first failure in document order.
+ */
+function reasonRank(e: ExtractRejectedError): number {
+  if (e.code === 'NOT_GRANTED') return 0;
+  if (e.code === 'MISSING_FIELD') return 3;
+  if (
+    e.code === 'TOTALS_MISMATCH' ||
+    e.code === 'UNKNOWN_INSTITUTION' ||
+    e.code === 'INVALID_RRN' ||
+    (e.code === 'INVALID_FIELD' && (e.field === 'requested' || e.field === 'returned'))
+  )
+    return 1;
+  return 2;
+}
+
+/** Runs a check, keeping its rejection in `failures` instead of throwing. */
+function attempter(failures: ExtractRejectedError[]) {
+  return <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ExtractRejectedError)) throw error;
+      failures.push(error);
+      return undefined;
+    }
+  };
 }
 
 /** Validates and normalises the raw fields into an `Extract`. */
@@ -800,6 +858,46 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       },
     });
   }
+  // The other fields are all checked; the reason reported is chosen by `reasonRank`.
+  const failures: ExtractRejectedError[] = [];
+  const attempt = attempter(failures);
+  const docketText = attempt(() => docketOf(raw));
+  const rulingDate = attempt(() => parseRulingDate(single(raw, 'rulingDate', DATE_RULE), now));
+  const decisionText = attempt(() =>
+    decision(single(raw, 'decision', { nl: 'het beroep wordt ingewilligd', en: 'the appeal is granted' })),
+  );
+  const surname = attempt(() =>
+    name('surname', single(raw, 'surname', { nl: 'de familienaam', en: 'the surname' })),
+  );
+  const givenNames = attempt(() =>
+    name(
+      'givenNames',
+      single(raw, 'givenNames', { nl: 'een of meer voornamen', en: 'one or more given names' }),
+    ),
+  );
+  const address = attempt(() =>
+    single(raw, 'address', { nl: 'het adres van de verzoekende partij', en: "the applicant's address" }),
+  );
+  const nationalNumber = attempt(() => nationalNumberOf(raw));
+  const lines = attempt(() => creditLines(raw, now, register, failures));
+  if (lines) attempt(() => checkTotals(raw, lines));
+  if (failures.length > 0) {
+    throw failures.reduce((best, e) => (reasonRank(e) < reasonRank(best) ? e : best));
+  }
+  return {
+    rulingNumber: rulingDigits,
+    docket: docketText!,
+    rulingDate: rulingDate!,
+    decision: decisionText!,
+    surname: surname!,
+    givenNames: givenNames!,
+    address: address!,
+    nationalNumber: nationalNumber!,
+    lines: lines!,
+  };
+}
+
+function docketOf(raw: RawExtract): string {
   const docketText = single(raw, 'docket', { nl: 'JJJJ/NNNN', en: 'YYYY/NNNN' }).replace(/\s+/g, '');
   if (!/^\d{4}\/\d{1,5}$/.test(docketText)) {
     throw rejection('INVALID_FIELD', 'docket', {
@@ -810,19 +908,10 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       },
     });
   }
-  const rulingDate = parseRulingDate(single(raw, 'rulingDate', DATE_RULE), now);
-  const decisionText = decision(
-    single(raw, 'decision', { nl: 'het beroep wordt ingewilligd', en: 'the appeal is granted' }),
-  );
-  const surname = name('surname', single(raw, 'surname', { nl: 'de familienaam', en: 'the surname' }));
-  const givenNames = name(
-    'givenNames',
-    single(raw, 'givenNames', { nl: 'een of meer voornamen', en: 'one or more given names' }),
-  );
-  const address = single(raw, 'address', {
-    nl: 'het adres van de verzoekende partij',
-    en: "the applicant's address",
-  });
+  return docketText;
+}
+
+function nationalNumberOf(raw: RawExtract): string {
   const rrnText = single(raw, 'nationalNumber', { nl: '11 cijfers', en: '11 digits' });
   const rrn = checkNationalNumber(rrnText);
   if (!rrn.valid || !rrn.digits) {
@@ -844,6 +933,15 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
     });
   }
 
+  return rrn.digits;
+}
+
+function creditLines(
+  raw: RawExtract,
+  now: Date,
+  register: InstitutionRegister,
+  failures: ExtractRejectedError[],
+): CreditLine[] | undefined {
   if (raw.lines.length === 0) {
     throw rejection('MISSING_FIELD', 'lines', {
       rule: {
@@ -861,8 +959,11 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       },
     });
   }
-  const lines = raw.lines.map((l) => creditLine(l, now, register));
+  const lines = raw.lines.map((l) => creditLine(l, now, register, failures));
+  return lines.every((l) => l !== undefined) ? (lines as CreditLine[]) : undefined;
+}
 
+function checkTotals(raw: RawExtract, lines: readonly CreditLine[]): void {
   for (const [field, key] of [
     ['totalRequested', 'requested'],
     ['totalReturned', 'returned'],
@@ -875,18 +976,6 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       if (total !== sum) throw rejection('TOTALS_MISMATCH', field, { value: `${total} ≠ ${sum}` });
     }
   }
-
-  return {
-    rulingNumber: rulingText.replace(/\./g, ''),
-    docket: docketText,
-    rulingDate,
-    decision: decisionText,
-    surname,
-    givenNames,
-    address,
-    nationalNumber: rrn.digits,
-    lines,
-  };
 }
 
 /** Parses positioned lines (pages of lines) into an extract. */

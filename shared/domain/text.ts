@@ -6,11 +6,20 @@
  * where they separate numbers, tabs and runs of spaces kept as one space.
  */
 export function normaliseText(text: string): string {
-  return text
-    .normalize('NFKC')
+  return unifyNumberDashes(text.normalize('NFKC'))
     .replace(/\u00ad|\u200b|\u200c|\u200d|\u2060|\ufeff/g, '')
     .replace(/[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]/g, ' ')
     .replace(/\r\n?/g, '\n');
+}
+
+/**
+ * Dash look-alikes between digits — U+2010 hyphen, U+2011 non-breaking hyphen, U+2012 figure
+ * dash, U+2013/2014 en/em dash, U+2212 minus, U+FE63 small and U+FF0D full-width hyphen-minus —
+ * read as `-` in numbers, national numbers and years (`04.12.01−301.60`, `2022‒2023`). Between
+ * letters they stay: names keep what was printed.
+ */
+export function unifyNumberDashes(text: string): string {
+  return text.replace(/(?<=\d\s?)[\u2010-\u2014\u2212\ufe63\uff0d](?=\s?\d)/g, '-');
 }
 
 /** Collapse runs of white space into one space and trim. */
