@@ -92,12 +92,17 @@ function wordsOf(line: Line): Cell[] {
     let m: RegExpExecArray | null;
     const perChar = (item.xEnd - item.x) / Math.max(1, text.length);
     while ((m = re.exec(text))) {
-      out.push({
-        x: item.x + m.index * perChar,
-        xEnd: item.x + (m.index + m[0].length) * perChar,
-        text: m[0],
-        ...(item.size === undefined ? {} : { size: item.size }),
-      });
+      // Header words a producer wrote as one run without a space (`AcademiejaarInstelling`).
+      let at = m.index;
+      for (const part of splitHeaderRun(m[0])) {
+        out.push({
+          x: item.x + at * perChar,
+          xEnd: item.x + (at + part.length) * perChar,
+          text: part,
+          ...(item.size === undefined ? {} : { size: item.size }),
+        });
+        at += part.length;
+      }
     }
   }
   return out;
@@ -122,10 +127,31 @@ const KEY_NAMES: Readonly<Record<LineField, string>> = {
   returned: 'teruggegeven',
 };
 
+const HEADER_RUN =
+  /academiejaar|onderwijsinstelling|instelling|opleiding|aantal|studiepunten|teruggevraagd|teruggegeven/gy;
+
+/** A word that is nothing but header words run together, split into them; else the word itself. */
+function splitHeaderRun(word: string): string[] {
+  const l = word.toLocaleLowerCase('nl');
+  if (l.length !== word.length) return [word];
+  const parts: string[] = [];
+  HEADER_RUN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let at = 0;
+  while ((m = HEADER_RUN.exec(l))) {
+    parts.push(word.slice(at, at + m[0].length));
+    at += m[0].length;
+  }
+  return at === l.length && parts.length > 1 ? parts : [word];
+}
+
 function isHeaderLine(line: Line): boolean {
   if (!line.items || line.items.length === 0) return false;
   // Words from the items, not the line's text: narrow columns make header words touch.
-  const words = line.items.flatMap((i) => lower(i.text).split(' ')).filter((w) => w.length > 0);
+  const words = line.items
+    .flatMap((i) => lower(i.text).split(' '))
+    .flatMap(splitHeaderRun)
+    .filter((w) => w.length > 0);
   return (
     words.length > 0 &&
     words.every((w) => {
