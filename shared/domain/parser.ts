@@ -394,8 +394,9 @@ const EMBEDDED_LABEL =
   /(?:arrest\s*nr\.?|rolnummer|datum\s+van\s+het\s+arrest|beslissing|naam|voorna(?:men|am)|adres|rijksregisternummer|rijksregisternr\.?|insz|academiejaar|instelling|opleiding|studiepunten\s+terugge(?:vraagd|geven))\s*:/;
 
 /**
- * The body's line pitch: the most common baseline distance between neighbouring lines of a page
- * (positioned lines only).
+ * The body's leading: the most common ratio of the baseline distance between neighbouring lines
+ * of one font size to that size (positioned lines only). A ratio, not a distance: a table printed
+ * smaller than the text has its own, smaller pitch.
  */
 function linePitch(lines: readonly Line[]): number | undefined {
   const counts = new Map<number, number>();
@@ -403,20 +404,23 @@ function linePitch(lines: readonly Line[]): number | undefined {
     const a = lines[i - 1]!;
     const b = lines[i]!;
     if (a.page !== b.page || a.y === undefined || b.y === undefined) continue;
-    const gap = Math.round((a.y - b.y) * 2) / 2;
-    if (gap > 0.5 * (b.size ?? 10)) counts.set(gap, (counts.get(gap) ?? 0) + 1);
+    if (!a.size || !b.size || Math.abs(a.size - b.size) > 0.5) continue;
+    const ratio = Math.round(((a.y - b.y) / b.size) * 20) / 20;
+    if (ratio > 0.5) counts.set(ratio, (counts.get(ratio) ?? 0) + 1);
   }
   let best: number | undefined;
-  for (const [gap, n] of counts)
-    if (best === undefined || n > counts.get(best)! || (n === counts.get(best)! && gap < best)) best = gap;
+  for (const [ratio, n] of counts)
+    if (best === undefined || n > counts.get(best)! || (n === counts.get(best)! && ratio < best))
+      best = ratio;
   return best;
 }
 
 /** Whether `line` stands at most a line pitch (with some slack) below `prev` on its page. */
-function atPitch(prev: Line | undefined, line: Line, pitch: number | undefined): boolean {
-  if (!prev || pitch === undefined || prev.y === undefined || line.y === undefined) return true;
+function atPitch(prev: Line | undefined, line: Line, leading: number | undefined): boolean {
+  if (!prev || leading === undefined || prev.y === undefined || line.y === undefined) return true;
   if (prev.page !== line.page) return true; // a value split by a page break goes on
-  return prev.y - line.y <= pitch * 1.3 + 0.5;
+  const size = Math.max(prev.size ?? 10, line.size ?? 10);
+  return prev.y - line.y <= leading * size * 1.3 + 0.5;
 }
 
 /**

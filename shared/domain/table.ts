@@ -25,7 +25,9 @@
  * **Rows.** A row is anchored by its academic-year cell. In each column, lines spaced at the
  * table's line pitch form one cell; a cell belongs to the row whose year stands within its
  * vertical extent (top-, middle- or bottom-aligned alike). Cells at the top of a later page that
- * reach no year continue the previous page's last row (a row split by the page break). A cell
+ * reach no year continue the previous page's last row (a row split by the page break); cells at
+ * the foot of a page, below its last year, start the next page's first row (a middle- or
+ * bottom-aligned row whose year went over the break). A cell
  * that reaches no year otherwise (a year merged over two rows), or that runs from one year into
  * the next in a way that fits both a top- and a bottom-aligned reading, is rejected.
  */
@@ -256,25 +258,22 @@ export function readTable(
   const body: Line[] = [];
   let totalLine: Line | undefined;
   let i = header.end;
-  let previous: Line = lines[header.end - 1]!;
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     const repeated = findTableHeader(lines, i);
     if (repeated) {
       i = repeated.end - 1;
-      previous = lines[i]!;
       continue;
     }
     if (ends(line) || !line.items || line.y === undefined) break;
-    // A wide gap on the same page: the table has ended (text after it is not a row).
-    if (line.page === previous.page && previous.y !== undefined && previous.y - line.y > 3 * size) break;
+    // No end by distance: rows far apart are still rows (a dropped row would be a wrong accept);
+    // text after the table that is not a row is rejected below, never read as a row.
     if (/^totaal\b/.test(lower(line.items[0]?.text ?? ''))) {
       totalLine = line;
       i++;
       break;
     }
     body.push(line);
-    previous = line;
   }
 
   const bounds = columnBounds(header, rules?.(lines[header.start]!.page) ?? []);
@@ -415,8 +414,16 @@ export function readTable(
       const aboveFirst = firstOnPage < 0 || anchors[firstOnPage]!.yTop < b.entries[b.entries.length - 1]!.y;
       const previousRow = firstOnPage < 0 ? anchors.length - 1 : firstOnPage - 1;
       const pageBefore = previousRow >= 0 && anchors[previousRow]!.page < b.page;
+      // The foot of a page, below its last year: a row whose year went to the next page
+      // (a middle- or bottom-aligned row split by the page break) starts here.
+      const nextRow = anchors.findIndex(
+        (a) => a.page > b.page || (a.page === b.page && a.yTop < b.entries[b.entries.length - 1]!.y),
+      );
+      const belowLast = nextRow >= 0 && anchors[nextRow]!.page > b.page;
       if (aboveFirst && pageBefore) {
         rows[previousRow]![b.column]!.push(joinWrapped(b.entries.map((e) => e.text)));
+      } else if (belowLast && !(aboveFirst && pageBefore)) {
+        rows[nextRow]![b.column]!.unshift(joinWrapped(b.entries.map((e) => e.text)));
       } else {
         invalid(
           'academicYear',
