@@ -26,6 +26,9 @@ export interface Line {
   readonly cells: readonly Cell[];
   readonly items?: readonly Cell[];
   readonly page: number;
+  /** Baseline of the line (PDF points, up is larger) and its largest font size, when known. */
+  readonly y?: number;
+  readonly size?: number;
 }
 
 /**
@@ -104,6 +107,8 @@ export function joinItems(items: readonly Cell[]): string {
  */
 function overlaps(a: Cell, b: Positioned): boolean {
   if (/^\p{M}+$/u.test(b.text) || /^\p{M}+$/u.test(a.text)) return false;
+  // A zero-width glyph (a fallback font's mark or joiner inside a name) covers nothing.
+  if (b.xEnd - b.x <= 0.5) return false;
   const overlap = a.xEnd - b.x;
   return overlap > Math.max(1, Math.min(a.xEnd - a.x, b.xEnd - b.x) / 3);
 }
@@ -156,7 +161,9 @@ export function buildLines(positioned: readonly Positioned[], page: number): Lin
       const cells = runs
         .map((run) => ({ x: run[0]!.x, xEnd: Math.max(...run.map((r) => r.xEnd)), text: joinItems(run) }))
         .filter((c) => c.text.length > 0);
-      return { text: cells.map((c) => c.text).join('\t'), cells, items, page };
+      const y = row[0]!.y;
+      const size = Math.max(...row.map((i) => i.size));
+      return { text: cells.map((c) => c.text).join('\t'), cells, items, page, y, size };
     })
     .filter((l) => l.cells.length > 0);
 }
