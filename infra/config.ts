@@ -19,17 +19,25 @@
  * | `oidcJwksUrl`             | `<issuer>/.well-known/jwks.json` | the external issuer's JWKS                                     |
  * | `oidcClientInstitutions`  | `{}`                             | JSON: external client id → institution code                    |
  * | `oidcConsoleClientId`     | the first `oidcAudience`         | the console's public client at the external issuer             |
+ * | `oidcRequiredAcr`         | none                             | accepted `acr` values of a person's token (external issuer)    |
+ * | `oidcRequiredAmr`         | none                             | `amr` values of which a person's token must carry one (MFA)    |
+ * | `backupCopyVaultArn`      | none                             | AWS Backup vault (other region/account) for a copy of each monthly backup |
  * | `checkpointRetentionDays` | 20 years                         | Object Lock default retention of audit checkpoints (tests)     |
  * | `logRetentionDays`        | `LIMITS.logRetentionDays` (90)   | retention of every CloudWatch log group (a CloudWatch value)   |
  * | `accessLogRetentionDays`  | 365                              | retention of the S3 server access logs                         |
- * | `reserveConcurrency`      | `true`                           | reserve concurrency for the sealer and the ops check           |
+ * | `reserveConcurrency`      | `false`                          | reserve concurrency for the sealer and the ops check (opt in)  |
+ * | `clientGenerations`       | `{}`                             | JSON: institution code → generation of its Cognito client (rotation) |
  * | `apiRateLimit`            | 50                               | API steady-state requests per second (default stage)           |
  * | `apiBurstLimit`           | 100                              | API burst                                                      |
+ * | `signaturePolicy`         | `verify-if-present` with anchors, else `off` | DBRC's seal: `off`, `verify-if-present`, `required` |
+ * | `signatureTrustAnchors`   | none                             | PEM CA certificates the seal must chain to                     |
  */
 import type { Node } from 'constructs';
+import { X509Certificate } from 'node:crypto';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LIMITS } from '../shared/config/resources.js';
 import { defaultRegister } from '../shared/domain/institutions.js';
+import { SIGNATURE_POLICIES, type SignaturePolicy } from '../shared/domain/pdf-signature.js';
 
 export interface ExternalIssuer {
   readonly issuer: string;
@@ -39,6 +47,10 @@ export interface ExternalIssuer {
   readonly clientInstitutions: Readonly<Record<string, string>>;
   /** The console's public client (authorization code + PKCE) at this issuer. */
   readonly consoleClientId: string;
+  /** A person's token must carry one of these `acr` values (e.g. ACM/IDM's levels 25–35). */
+  readonly requiredAcr: readonly string[];
+  /** A person's token's `amr` must contain one of these (multi-factor, e.g. `mfa`). */
+  readonly requiredAmr: readonly string[];
 }
 
 /** A custom host name for the console distribution, with its ACM certificate (us-east-1). */
@@ -58,6 +70,8 @@ export interface DeployConfig {
   readonly consoleConnectOrigins: readonly string[];
   /** Set: use this issuer and create no Cognito user pool. */
   readonly externalIssuer?: ExternalIssuer;
+  /** A backup vault in another region or account receiving a copy of each monthly backup. */
+  readonly backupCopyVaultArn?: string;
   /** Default retention of checkpoints; undefined: the ledger's retention (20 years). */
   readonly checkpointRetentionDays?: number;
   /** Retention of every CloudWatch log group of the service. */
@@ -66,11 +80,29 @@ export interface DeployConfig {
   readonly accessLogRetentionDays: number;
   /** Subscribed to the alarm topic when set. */
   readonly alarmEmail?: string;
-  /** Reserve concurrency where it protects a downstream (off for accounts with the default quota of 10). */
+  /**
+   * Reserve concurrency where it protects a downstream. Off by default: AWS refuses any reservation
+   * while the account's concurrency quota is the new-account 10 (unreserved may not drop below 10).
+   */
   readonly reserveConcurrency: boolean;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  /** Institution code → generation of its Cognito machine client (a new generation is a new client). */
+  readonly clientGenerations: Readonly<Record<string, number>>;
+  /** DBRC's seal on extracts: the policy and, unless `off`, the trust anchors (compact PEM). */
+  readonly seal: SealConfig;
 }
+
+export interface SealConfig {
+  readonly policy: SignaturePolicy;
+  readonly trustAnchors?: string;
+}
+
+/**
+ * Most the trust anchors may take of the intake function's environment: Lambda allows 4 KB for
+ * all variables together, and the others take about 1 KB. Two or three CA certificates fit.
+ */
+export const MAX_TRUST_ANCHOR_CHARS = 3000;
 
 export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 365;
 
@@ -89,12 +121,18 @@ export const CONTEXT_KEYS = [
   'oidcJwksUrl',
   'oidcClientInstitutions',
   'oidcConsoleClientId',
+  'oidcRequiredAcr',
+  'oidcRequiredAmr',
   'checkpointRetentionDays',
+  'backupCopyVaultArn',
   'logRetentionDays',
   'accessLogRetentionDays',
   'reserveConcurrency',
+  'clientGenerations',
   'apiRateLimit',
   'apiBurstLimit',
+  'signaturePolicy',
+  'signatureTrustAnchors',
 ] as const;
 
 export class ConfigError extends Error {
@@ -160,6 +198,7 @@ function retention(key: string, value: unknown): RetentionDays | undefined {
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const CLOUDFRONT_CERTIFICATE = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
+const BACKUP_VAULT = /^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$/;
 const CLOUDFRONT_WEB_ACL = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/;
 
 function httpsUrl(key: string, value: string, allowLocalhost = false): string {
@@ -213,6 +252,78 @@ function clientInstitutions(key: string, value: unknown): Record<string, string>
   return parsed as Record<string, string>;
 }
 
+function clientGenerations(key: string, value: unknown): Record<string, number> {
+  if (value === undefined || value === null || value === '') return {};
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ConfigError(key, 'is not valid JSON');
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(key, 'must be a JSON object of institution code → generation (a positive integer)');
+  }
+  for (const [code, generation] of Object.entries(parsed)) {
+    if (!defaultRegister.byInstitutionCode(code))
+      throw new ConfigError(key, `${code} is not in the institution register`);
+    if (!Number.isInteger(generation) || (generation as number) < 1)
+      throw new ConfigError(key, `the generation of ${code} must be a positive integer`);
+  }
+  return parsed as Record<string, number>;
+}
+
+/**
+ * The seal configuration: every PEM block must be a CA certificate (a trust anchor, not the seal
+ * certificate itself); the bundle is re-encoded compactly (one base64 line per certificate) and
+ * must fit the function's environment. A policy other than `off` needs anchors.
+ */
+function sealConfig(policyValue: unknown, anchorsValue: unknown): SealConfig {
+  const text = str('signatureTrustAnchors', anchorsValue);
+  let trustAnchors: string | undefined;
+  if (text !== undefined) {
+    const blocks = [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)];
+    if (blocks.length === 0) throw new ConfigError('signatureTrustAnchors', 'holds no PEM certificate');
+    trustAnchors = blocks
+      .map((b, i) => {
+        const der = Buffer.from(b[1]!.replace(/\s+/g, ''), 'base64');
+        let cert: X509Certificate;
+        try {
+          cert = new X509Certificate(der);
+        } catch {
+          throw new ConfigError('signatureTrustAnchors', `certificate ${i + 1} cannot be read`);
+        }
+        if (!cert.ca) {
+          throw new ConfigError(
+            'signatureTrustAnchors',
+            `certificate ${i + 1} (${cert.subject}) is not a CA certificate`,
+          );
+        }
+        return `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
+      })
+      .join('');
+    if (trustAnchors.length > MAX_TRUST_ANCHOR_CHARS) {
+      throw new ConfigError(
+        'signatureTrustAnchors',
+        `${trustAnchors.length} characters; at most ${MAX_TRUST_ANCHOR_CHARS} fit the function's 4 KB environment`,
+      );
+    }
+  }
+  const given = str('signaturePolicy', policyValue);
+  if (given !== undefined && !(SIGNATURE_POLICIES as readonly string[]).includes(given)) {
+    throw new ConfigError(
+      'signaturePolicy',
+      `must be one of ${SIGNATURE_POLICIES.join(', ')}, got "${given}"`,
+    );
+  }
+  const policy = (given as SignaturePolicy | undefined) ?? (trustAnchors ? 'verify-if-present' : 'off');
+  if (policy !== 'off' && !trustAnchors) {
+    throw new ConfigError('signaturePolicy', `"${policy}" needs signatureTrustAnchors`);
+  }
+  return { policy, ...(trustAnchors ? { trustAnchors } : {}) };
+}
+
 /** Reads and validates the deployment configuration from a construct's context. */
 export function readDeployConfig(node: Node): DeployConfig {
   const get = (key: (typeof CONTEXT_KEYS)[number]): unknown => node.tryGetContext(key);
@@ -234,6 +345,8 @@ export function readDeployConfig(node: Node): DeployConfig {
       jwksUrl: httpsUrl('oidcJwksUrl', jwks || `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`),
       clientInstitutions: clientInstitutions('oidcClientInstitutions', get('oidcClientInstitutions')),
       consoleClientId,
+      requiredAcr: list('oidcRequiredAcr', get('oidcRequiredAcr')) ?? [],
+      requiredAmr: list('oidcRequiredAmr', get('oidcRequiredAmr')) ?? [],
     };
   } else {
     for (const key of [
@@ -241,6 +354,8 @@ export function readDeployConfig(node: Node): DeployConfig {
       'oidcJwksUrl',
       'oidcClientInstitutions',
       'oidcConsoleClientId',
+      'oidcRequiredAcr',
+      'oidcRequiredAmr',
     ] as const) {
       if (get(key) !== undefined && get(key) !== '')
         throw new ConfigError(key, 'is only meaningful with oidcIssuer');
@@ -271,6 +386,10 @@ export function readDeployConfig(node: Node): DeployConfig {
     );
   }
 
+  const backupCopyVaultArn = str('backupCopyVaultArn', get('backupCopyVaultArn'));
+  if (backupCopyVaultArn !== undefined && !BACKUP_VAULT.test(backupCopyVaultArn))
+    throw new ConfigError('backupCopyVaultArn', `"${backupCopyVaultArn}" is not an AWS Backup vault ARN`);
+
   const alarmEmail = str('alarmEmail', get('alarmEmail'));
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail))
     throw new ConfigError('alarmEmail', `"${alarmEmail}" is not an e-mail address`);
@@ -290,6 +409,7 @@ export function readDeployConfig(node: Node): DeployConfig {
     ),
     ...(externalIssuer ? { externalIssuer } : {}),
     ...(checkpointRetentionDays !== undefined ? { checkpointRetentionDays } : {}),
+    ...(backupCopyVaultArn ? { backupCopyVaultArn } : {}),
     logRetentionDays:
       retention('logRetentionDays', get('logRetentionDays')) ??
       (LIMITS.logRetentionDays as number as RetentionDays),
@@ -297,8 +417,10 @@ export function readDeployConfig(node: Node): DeployConfig {
       positiveInteger('accessLogRetentionDays', get('accessLogRetentionDays')) ??
       DEFAULT_ACCESS_LOG_RETENTION_DAYS,
     ...(alarmEmail ? { alarmEmail } : {}),
-    reserveConcurrency: bool('reserveConcurrency', get('reserveConcurrency')) ?? true,
+    reserveConcurrency: bool('reserveConcurrency', get('reserveConcurrency')) ?? false,
     apiRateLimit,
     apiBurstLimit,
+    clientGenerations: clientGenerations('clientGenerations', get('clientGenerations')),
+    seal: sealConfig(get('signaturePolicy'), get('signatureTrustAnchors')),
   };
 }

@@ -4,7 +4,7 @@
  * infra/app.ts before the checks run; test/infra/nag.test.ts asserts that nothing else is reported
  * and that every acknowledgment here still matches a finding (no stale entries).
  */
-import { Validations, type Stack } from 'aws-cdk-lib';
+import { Token, Validations, type Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { FUNCTION_NAMES, type FunctionName } from './naming.js';
 import type { RulingIntakeApp } from './stack.js';
@@ -43,6 +43,19 @@ const EXTRACTS_ARN_EXPORT = 'ExportsOutputFnGetAttStorageExtracts83259569Arn2193
 const CHECKPOINTS_ARN_EXPORT = 'ExportsOutputFnGetAttAuditTrailAuditCheckpoints4C8D2FB4Arn14822E63';
 const CONSOLE_BUCKET_ARN_EXPORT = 'ExportsOutputFnGetAttConsoleFiles2D43986CArnD7B90EAB';
 
+/**
+ * The IAM5 finding for the objects of the CDK bootstrap's asset bucket. Without an account and
+ * region (plain `cdk synth`) the ARN holds the pseudo parameters; with them (`cdk deploy` with
+ * credentials, or CDK_DEFAULT_ACCOUNT/REGION) CDK writes the account, region and partition out.
+ */
+const cdkAssetObjects = (app: RulingIntakeApp): string => {
+  const { account, region, partition } = app.stateless;
+  const concrete = !Token.isUnresolved(account) && !Token.isUnresolved(region);
+  return concrete
+    ? `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(partition) ? '<AWS::Partition>' : partition}:s3:::cdk-hnb659fds-assets-${account}-${region}/*]`
+    : 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]';
+};
+
 const PREFIX_REASON =
   'Object ARNs under one key prefix: the objects are created at run time with keys not known at deploy time (incoming/<clerk>/<intake id>.pdf, checkpoints/<sequence>.json); the actions are listed one by one, only the key is a wildcard.';
 const CONSOLE_DEPLOYMENT_REASON =
@@ -60,8 +73,8 @@ export const NAG_ACKNOWLEDGMENTS: readonly NagAcknowledgment[] = [
   {
     stack: 'stateful',
     path: 'Storage/UploaderRole/Resource',
-    id: 'AwsSolutions-IAM5[Resource::<StorageExtracts83259569.Arn>/incoming/*]',
-    reason: PREFIX_REASON,
+    id: 'AwsSolutions-IAM5[Resource::<StorageExtracts83259569.Arn>/incoming/<aws:PrincipalTag/uploader>/*]',
+    reason: `${PREFIX_REASON} The uploader role's prefix is its session tag (one clerk's keys).`,
   },
   {
     stack: 'stateful',
@@ -92,6 +105,15 @@ export const NAG_ACKNOWLEDGMENTS: readonly NagAcknowledgment[] = [
     reason:
       'Without a custom domain CloudFront serves *.cloudfront.net with its default certificate, whose minimum protocol cannot be raised. Set consoleDomainName and consoleCertificateArn to serve the console with TLSv1.2_2021.',
     when: (app) => app.stateful.config.consoleDomain === undefined,
+  },
+
+  {
+    stack: 'stateful',
+    path: 'Backup/Plan/LedgerAndAudit/Role/Resource',
+    // The managed policy's ARN keeps the partition placeholder even with a concrete account and region.
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+    reason:
+      "AWS Backup's own service role policy, assumed only by backup.amazonaws.com for this plan's selection (the ledger and the audit table). AWS maintains it as the service gains features; a hand-written copy would silently fall behind and break the 20-year backups.",
   },
 
   // --- Stateless -----------------------------------------------------------------------------
@@ -127,7 +149,7 @@ export const NAG_ACKNOWLEDGMENTS: readonly NagAcknowledgment[] = [
     'AwsSolutions-IAM5[Action::s3:List*]',
     'AwsSolutions-IAM5[Action::s3:Abort*]',
     'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
-    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+    cdkAssetObjects,
   ].map((id): NagAcknowledgment => ({
     stack: 'stateless',
     path: 'ConsoleFiles/Role/DefaultPolicy/Resource',

@@ -6,7 +6,11 @@
  *   event notifications to the encrypted queue) and in the queue policy, while the bucket
  *   itself is encrypted with that key and notifies that queue. A generated name would make
  *   key → bucket → key a cycle.
- * - The log groups: the data key's policy lets CloudWatch Logs use it for these names only.
+ * - The log groups: the data key's policy lets CloudWatch Logs use it for names under the
+ *   environment's prefix only. The stateless stack's log groups are retained when it is destroyed
+ *   (the logs stay readable until their retention ends), so their names end in the stack's own id
+ *   (`stackLogGroupName`): a redeployed stack gets new log groups instead of failing on the retained
+ *   ones with "already exists".
  * - The function roles: the HMAC and signing keys (stateful stack) deny their use to every
  *   principal but the functions that need them, and the extracts bucket denies deletes to every
  *   principal but the intake function. Those policies name the roles by ARN, built from the fixed
@@ -16,7 +20,7 @@
  * - The alarms: the alarm key lets CloudWatch use it for this environment's alarms only.
  * - The Cognito domain prefix: the console's Content-Security-Policy names the token endpoint.
  */
-import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Fn, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { EXTRACTS_BUCKET, SERVICE_NAME } from '../shared/config/resources.js';
 
@@ -50,6 +54,17 @@ export function extractsBucketArn(scope: IConstruct, environment: string): strin
 /** Every log group of this environment lives under this prefix. */
 export function logGroupPrefix(environment: string): string {
   return `/${SERVICE_NAME}/${environment}/`;
+}
+
+/**
+ * `/ruling-intake/<env>/<name>-<last group of the stack's UUID>`: under the environment's prefix
+ * (the data key's policy), unique to one deployment of the stack (a new UUID each time the stack is
+ * created), so a log group retained by a destroyed stack never blocks the next deployment.
+ * `aws logs tail` finds them with `--log-group-name-prefix /ruling-intake/<env>/<name>`.
+ */
+export function stackLogGroupName(environment: string, name: string): string {
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return `${logGroupPrefix(environment)}${name}-${Fn.select(4, Fn.split('-', stackUuid))}`;
 }
 
 /** KMS aliases are unique per account and region: the environment keeps them apart. */

@@ -31,7 +31,9 @@ import { Api, ApiEndpoint } from './constructs/api.js';
 import { ApiFunctions } from './constructs/api-functions.js';
 import type { AppFunction } from './constructs/app-function.js';
 import { AuditCheckpoints } from './constructs/audit-checkpoints.js';
+import { AuthParameters, readAuthSettings } from './constructs/auth-parameters.js';
 import { AuditSealer } from './constructs/audit-sealer.js';
+import { LongTermBackup } from './constructs/backup.js';
 import { ConsoleDeployment } from './constructs/console-deployment.js';
 import { ConsoleHosting } from './constructs/console-hosting.js';
 import { CONSOLE_SCOPES, Identity, type AuthSettings } from './constructs/identity.js';
@@ -55,6 +57,8 @@ interface EnvironmentStackProps extends StackProps {
   /** Deployment environment (`dev`, `acc`, `prod`…), part of names and aliases. */
   readonly environment: string;
   readonly config: DeployConfig;
+  /** Institutions with a Cognito machine client (default: the whole register; tests change the set). */
+  readonly institutionCodes?: readonly string[];
 }
 
 /** What the stateless stack receives from the stateful one: typed, nothing else crosses. */
@@ -90,6 +94,7 @@ export class StatefulStack extends Stack {
   readonly apiEndpoint: ApiEndpoint;
   readonly consoleHosting: ConsoleHosting;
   readonly identity: Identity;
+  readonly backup: LongTermBackup;
   readonly resources: StatefulResources;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -125,6 +130,13 @@ export class StatefulStack extends Stack {
         ? { retentionDays: config.checkpointRetentionDays }
         : {}),
     });
+    // PITR keeps 35 days; the ledger and its audit trail must survive 20 years.
+    this.backup = new LongTermBackup(this, 'Backup', {
+      environment,
+      dataKey: this.keys.data,
+      tables: [this.storage.tables.ledger, this.storage.tables.audit],
+      ...(config.backupCopyVaultArn ? { copyVaultArn: config.backupCopyVaultArn } : {}),
+    });
     this.apiEndpoint = new ApiEndpoint(this, 'Api', { environment, allowedOrigins: config.allowedOrigins });
 
     // The console calls: the issuer (discovery, JWKS), the token endpoint, the upload bucket.
@@ -148,7 +160,10 @@ export class StatefulStack extends Stack {
       environment,
       consoleUrls: [this.consoleHosting.url, ...config.consoleUrls],
       ...(config.externalIssuer ? { externalIssuer: config.externalIssuer } : {}),
+      ...(props.institutionCodes ? { institutionCodes: props.institutionCodes } : {}),
+      clientGenerations: config.clientGenerations,
     });
+    new AuthParameters(this, 'AuthParameters', { environment, settings: this.identity.settings });
 
     // Clerks upload from the console straight to the bucket (presigned POST): POST only, from the
     // console's origin (and the extra console URLs of the context). No reads, no deletes.
@@ -247,6 +262,8 @@ export class StatelessStack extends Stack {
     Tags.of(this).add('environment', environment);
     const { keys, tables } = stateful;
     const logRetention = config.logRetentionDays;
+    // The client set crosses through SSM, not exports (constructs/auth-parameters.ts).
+    const auth = readAuthSettings(this, environment, stateful.auth);
 
     this.intake = new IntakeFunction(this, 'Intake', {
       environment,
@@ -256,6 +273,7 @@ export class StatelessStack extends Stack {
       dataKey: keys.data,
       hmacKey: keys.hmac,
       logRetention,
+      seal: config.seal,
       ...(props.intakeEntry ? { entry: props.intakeEntry } : {}),
     });
     this.apiFunctions = new ApiFunctions(this, 'ApiFunctions', {
@@ -269,7 +287,7 @@ export class StatelessStack extends Stack {
         arn: this.intake.eventSource.eventSourceMappingArn,
         uuid: this.intake.eventSource.eventSourceMappingId,
       },
-      auth: stateful.auth,
+      auth,
       logRetention,
     });
     const byFn = this.apiFunctions.byRouteFunction;
@@ -282,7 +300,7 @@ export class StatelessStack extends Stack {
         audit: byFn.audit.function,
         admin: byFn.admin.function,
       },
-      auth: stateful.auth,
+      auth,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
       logKey: keys.data,
@@ -291,6 +309,7 @@ export class StatelessStack extends Stack {
     this.sealer = new AuditSealer(this, 'AuditSealer', {
       environment,
       auditTable: tables.audit,
+      controlTable: tables.control,
       checkpoints: stateful.checkpoints,
       signingKey: keys.signing,
       dataKey: keys.data,
@@ -361,6 +380,8 @@ export interface BuildOptions {
   readonly env?: StackProps['env'];
   readonly intakeEntry?: string;
   readonly consoleDistDir?: string;
+  /** Institutions with a Cognito machine client (default: the whole register). */
+  readonly institutionCodes?: readonly string[];
 }
 
 /** Both stacks of one environment, the stateless one depending on the stateful one. */
@@ -377,6 +398,7 @@ export function buildStacks(scope: Construct, options: BuildOptions): RulingInta
     stackName: names.stateful,
     description: `Court-ruling intake (${environment}): data, keys, identities and addresses`,
     terminationProtection: environment === 'prod',
+    ...(options.institutionCodes ? { institutionCodes: options.institutionCodes } : {}),
   });
   const stateless = new StatelessStack(scope, 'RulingIntakeApp', {
     ...common,

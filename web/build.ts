@@ -37,16 +37,22 @@ export async function buildConsole(outdir = DEFAULT_OUTDIR): Promise<BuiltConsol
     tsconfig: join(WEB, 'tsconfig.json'),
     outdir: join(outdir, 'assets'),
     entryNames: '[name]-[hash]',
+    // Libraries the console loads on first use (the CSV ones) go to chunks of their own.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     assetNames: '[name]-[hash]',
     metafile: true,
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
-  const js = outputs.find((f) => f.endsWith('.js'));
+  const js = Object.entries(result.metafile.outputs)
+    .filter(([, o]) => o.entryPoint !== undefined)
+    .map(([p]) => basename(p))
+    .find((f) => f.endsWith('.js'));
   const css = outputs.find((f) => f.endsWith('.css'));
   if (!js || !css)
-    throw new Error(`web build: expected one .js and one .css output, got ${outputs.join(', ')}`);
+    throw new Error(`web build: expected an entry .js and a .css output, got ${outputs.join(', ')}`);
   const template = await readFile(join(WEB, 'index.html'), 'utf8');
   const html = template.replace('%APP_JS%', `/assets/${js}`).replace('%APP_CSS%', `/assets/${css}`);
   await writeFile(join(outdir, 'index.html'), html);

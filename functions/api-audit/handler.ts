@@ -3,17 +3,11 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { auditorPorts, tokenVerifier, type AuditorPorts } from '../../shared/composition/compose.js';
 import { auditSealPorts } from '../../shared/composition/compose-audit.js';
-import { createApiHandler, type ApiRequest } from '../../shared/http/api.js';
+import { callerOf, createApiHandler, respond } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
-import {
-  eventsCsv,
-  findEvents,
-  listEvents,
-  subjectReport,
-  verifyTrail,
-} from '../../shared/use-cases/audit-queries.js';
+import * as audit from '../../shared/use-cases/audit-queries.js';
 
-const ctx = (r: ApiRequest) => ({ p: r.principal, requestId: r.requestId, now: r.now });
+const CSV_HEADERS = { 'content-disposition': 'attachment; filename="audit-events.csv"' };
 
 export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
   return createApiHandler('audit', {
@@ -21,25 +15,25 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
     audit: async () => (await ports()).audit,
     routes: {
       listAuditEvents: async (r) => {
-        if ((r.headers.accept ?? '').includes('text/csv')) {
-          const records = await findEvents(await ports(), ctx(r), r.query);
-          return {
-            status: 200,
-            text: eventsCsv(records),
-            contentType: 'text/csv; charset=utf-8',
-            headers: { 'content-disposition': 'attachment; filename="audit-events.csv"' },
-          };
-        }
-        return { status: 200, json: await listEvents(await ports(), ctx(r), r.query) };
+        if (!(r.headers.accept ?? '').includes('text/csv'))
+          return { status: 200, json: await audit.listEvents(await ports(), callerOf(r), r.query) };
+        const text = audit.eventsCsv(await audit.exportEvents(await ports(), callerOf(r), r.query));
+        return { status: 200, text, contentType: 'text/csv; charset=utf-8', headers: CSV_HEADERS };
       },
-      verifyAudit: async (r) => ({
-        status: 200,
-        json: await verifyTrail({ ...(await ports()), seal: await auditSealPorts() }, ctx(r), r.query),
-      }),
-      subjectReport: async (r) => ({
-        status: 200,
-        json: await subjectReport(await ports(), ctx(r), r.params.nationalNumber!),
-      }),
+      verifyAudit: respond(200, async (r) =>
+        audit.verifyTrail({ ...(await ports()), seal: await auditSealPorts() }, callerOf(r), r.query),
+      ),
+      subjectReport: respond(200, async (r) =>
+        audit.subjectReport(await ports(), callerOf(r), r.params.nationalNumber!),
+      ),
+      auditChart: respond(200, async (r) => audit.auditChart(await ports(), callerOf(r), r.query)),
+      proveAuditRecord: respond(200, async (r) =>
+        audit.proveAuditRecord(
+          { ...(await ports()), seal: await auditSealPorts() },
+          callerOf(r),
+          r.params.recordId!,
+        ),
+      ),
     },
   });
 }

@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { clerkPorts, tokenVerifier, type ClerkPorts } from '../../shared/composition/compose.js';
-import { createApiHandler } from '../../shared/http/api.js';
+import { createApiHandler, respond } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
 import { createUpload, getUpload, listUploads } from '../../shared/use-cases/clerk.js';
 
@@ -11,18 +11,9 @@ export function createClerkHandler(ports: () => Promise<ClerkPorts>) {
     verifier: tokenVerifier,
     audit: async () => (await ports()).audit,
     routes: {
-      createUpload: async (r) => ({
-        status: 201,
-        json: await createUpload(await ports(), r.principal, r.now),
-      }),
-      listUploads: async (r) => ({
-        status: 200,
-        json: await listUploads(await ports(), r.principal, r.query),
-      }),
-      getUpload: async (r) => ({
-        status: 200,
-        json: await getUpload(await ports(), r.principal, r.params.intakeId!),
-      }),
+      createUpload: respond(201, async (r) => createUpload(await ports(), r.principal, r.now)),
+      listUploads: respond(200, async (r) => listUploads(await ports(), r.principal, r.query)),
+      getUpload: respond(200, async (r) => getUpload(await ports(), r.principal, r.params.intakeId!)),
     },
   });
 }

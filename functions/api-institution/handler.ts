@@ -2,61 +2,38 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { institutionPorts, tokenVerifier, type InstitutionPorts } from '../../shared/composition/compose.js';
-import { createApiHandler, parseJsonBody } from '../../shared/http/api.js';
+import { batchGetRequestSchema } from '../../shared/contract/api.js';
+import { createApiHandler, parseJsonBody, respond, type ApiRequest } from '../../shared/http/api.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
 import { logger } from '../../shared/observability/index.js';
-import {
-  batchGetCredit,
-  batchGetSchema,
-  declareEnrolment,
-  getCredit,
-} from '../../shared/use-cases/consult.js';
+import { batchGetCredit, declareEnrolment, getCredit } from '../../shared/use-cases/consult.js';
+
+/** What the consult use cases take from a request (each reads the fields it needs). */
+const input = (r: ApiRequest) => ({
+  requestId: r.requestId,
+  now: r.now,
+  nationalNumber: r.params.nationalNumber ?? '',
+  academicYear: r.params.academicYear ?? '',
+  purpose: r.query.purpose,
+});
 
 export function createInstitutionHandler(ports: () => Promise<InstitutionPorts>) {
   return createApiHandler('institution', {
     verifier: tokenVerifier,
     audit: async () => (await ports()).audit,
     routes: {
-      getOpenApi: async () => ({ status: 200, json: openApiDocument() }),
-      getCredit: async (r) => ({
-        status: 200,
-        json: await getCredit(await ports(), r.principal, {
-          nationalNumber: r.params.nationalNumber!,
-          purpose: r.query.purpose,
-          requestId: r.requestId,
-          now: r.now,
-        }),
-      }),
-      batchGetCredit: async (r) => ({
-        status: 200,
-        json: {
-          results: await batchGetCredit(await ports(), r.principal, {
-            body: parseJsonBody(r, batchGetSchema),
-            requestId: r.requestId,
-            now: r.now,
-          }),
-        },
+      getOpenApi: respond(200, () => openApiDocument()),
+      getCredit: respond(200, async (r) => getCredit(await ports(), r.principal, input(r))),
+      batchGetCredit: respond(200, async (r) => {
+        const body = parseJsonBody(r, batchGetRequestSchema);
+        return { results: await batchGetCredit(await ports(), r.principal, { ...input(r), body }) };
       }),
       declareEnrolment: async (r) => {
-        const res = await declareEnrolment(await ports(), r.principal, {
-          nationalNumber: r.params.nationalNumber!,
-          academicYear: r.params.academicYear!,
-          requestId: r.requestId,
-          now: r.now,
-        });
-        return {
-          status: res.created ? 201 : 200,
-          json: {
-            institution: r.principal.institution,
-            academicYear: r.params.academicYear,
-            created: res.created,
-          },
-        };
+        const body = await declareEnrolment(await ports(), r.principal, input(r));
+        return { status: body.created ? 201 : 200, json: body };
       },
     },
   });
 }
 
-export const handler = middy(createInstitutionHandler(() => institutionPorts())).use(
-  injectLambdaContext(logger),
-);
+export const handler = middy(createInstitutionHandler(institutionPorts)).use(injectLambdaContext(logger));

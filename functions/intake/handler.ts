@@ -11,6 +11,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { objectKeysOf } from '../../shared/adapters/aws/s3-event.js';
+import { UNKNOWN_UPLOADS_METRIC } from '../../shared/config/ops-metrics.js';
 import { logger, metrics } from '../../shared/observability/index.js';
 import { processExtract, type IntakeDeps } from '../../shared/use-cases/process-extract.js';
 
@@ -18,11 +19,18 @@ import { processExtract, type IntakeDeps } from '../../shared/use-cases/process-
 export async function processRecord(record: SQSRecord, deps: IntakeDeps): Promise<void> {
   for (const object of objectKeysOf(record.body)) {
     const result = await processExtract(
-      { key: object.key, size: object.size, requestId: record.messageId },
+      {
+        key: object.key,
+        size: object.size,
+        ...(object.versionId ? { versionId: object.versionId } : {}),
+        requestId: record.messageId,
+      },
       deps,
     );
     logger.info('intake processed', { intakeId: result.intakeId, status: result.status, code: result.code });
     metrics.addMetric(`Intake${result.status}`, MetricUnit.Count, 1);
+    // An object no upload of the API accounts for: someone wrote to the bucket past the API.
+    if (result.code === 'UNKNOWN_UPLOAD') metrics.addMetric(UNKNOWN_UPLOADS_METRIC, MetricUnit.Count, 1);
   }
 }
 

@@ -24,22 +24,18 @@ export const metrics = new Metrics({
 /** One check with the given store: the report, logged (intake ids only) and published. */
 export async function checkHeld(statuses: IntakeStatusStore, now: Date = new Date()) {
   const r = await opsReport(statuses, now);
-  metrics.addMetric(OPS_METRICS.held, MetricUnit.Count, r.held);
-  metrics.addMetric(OPS_METRICS.overdue, MetricUnit.Count, r.overdue);
-  metrics.addMetric(OPS_METRICS.oldestAge, MetricUnit.Seconds, r.oldestAgeSeconds);
-  metrics.addMetric(OPS_METRICS.stalled, MetricUnit.Count, r.stalled);
-  if (r.overdue > 0)
-    logger.warn('held extracts past the quality deadline', {
-      held: r.held,
-      overdue: r.overdue,
-      overdueIntakeIds: r.overdueIntakeIds,
-    });
-  else logger.info('held extracts checked', { held: r.held });
-  if (r.stalled > 0)
-    logger.warn('extracts received but not processed', {
-      stalled: r.stalled,
-      stalledIntakeIds: r.stalledIntakeIds,
-    });
+  for (const [name, unit, value] of [
+    [OPS_METRICS.held, MetricUnit.Count, r.held],
+    [OPS_METRICS.overdue, MetricUnit.Count, r.overdue],
+    [OPS_METRICS.oldestAge, MetricUnit.Seconds, r.oldestAgeSeconds],
+    [OPS_METRICS.stalled, MetricUnit.Count, r.stalled],
+  ] as const)
+    metrics.addMetric(name, unit, value);
+  const { held, overdue, overdueIntakeIds, stalled, stalledIntakeIds } = r;
+  if (overdue > 0)
+    logger.warn('held extracts past the quality deadline', { held, overdue, overdueIntakeIds });
+  else logger.info('held extracts checked', { held });
+  if (stalled > 0) logger.warn('extracts received but not processed', { stalled, stalledIntakeIds });
   return r;
 }
 

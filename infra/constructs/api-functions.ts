@@ -8,13 +8,15 @@
  * |             | `incoming/` (the presigned POST it signs) · data key: GenerateDataKey via S3            |
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
  * |             | — nothing on the extracts bucket                                                        |
- * | audit       | audit: PutItem, Scan, Query byDay · ledger: GetItem, Query · HMAC: GenerateMac · data key:|
+ * | audit       | audit: PutItem, Scan (verify), Query byDay/bySubject/byActor/byInstitution · control:   |
+ * |             | GetItem, BatchGetItem (chart counters) · ledger: GetItem, Query · HMAC: GenerateMac · data key:|
  * |             | Decrypt (names in the subject report, checkpoints) · signing key: GetPublicKey ·         |
  * |             | checkpoints: GetObject, ListBucket                                                      |
- * | admin       | control: GetItem, PutItem · intake: GetItem, PutItem, Scan · ledger: PutItem, UpdateItem |
+ * | admin       | control: GetItem, PutItem · intake: GetItem, PutItem, Query byOpenState · ledger: PutItem, UpdateItem |
  * |             | (imports) · audit: PutItem · HMAC: GenerateMac · data key: GenerateDataKey (names),      |
- * |             | Decrypt via SQS · queue: SendMessage · extracts under `incoming/`: GetObject (HEAD),      |
- * |             | PutObjectTagging, ListBucket (404 for a gone extract) · the intake event source mapping |
+ * |             | Decrypt via SQS · queue: SendMessage · extracts under `incoming/`: GetObject(Version)    |
+ * |             | (approval re-hashes the held version), PutObject(Version)Tagging, ListBucket (404 for a |
+ * |             | gone extract) · the intake event source mapping                                         |
  *
  * Each function's composition (`clerkPorts`, `institutionPorts`, `auditorPorts`, `adminPorts` in
  * shared/composition/compose.ts) reads only the variables its `bind*` calls set: a function is told
@@ -85,7 +87,14 @@ export class ApiFunctions extends Construct {
       .bindKey('hmac', keys.hmac, ['GenerateMac']);
 
     this.audit = fn('audit', 'Auditor API: access log, verification, subject reports', 1024)
-      .bindTable('audit', tables.audit, ['PutItem', 'Scan'], { byDay: ['Query'] })
+      .bindTable('audit', tables.audit, ['PutItem', 'Scan'], {
+        byDay: ['Query'],
+        bySubject: ['Query'],
+        byActor: ['Query'],
+        byInstitution: ['Query'],
+      })
+      // The chart's per-day counters (items the sealer keeps in the control table).
+      .bindTable('control', tables.control, ['GetItem', 'BatchGetItem'])
       .bindTable('ledger', tables.ledger, ['GetItem', 'Query'])
       .bindKey('hmac', keys.hmac, ['GenerateMac'])
       // Names in the subject report (Encryption SDK) and checkpoint objects (SSE-KMS).
@@ -100,7 +109,7 @@ export class ApiFunctions extends Construct {
 
     this.admin = fn('admin', 'Operator API: intake switch, held extracts, imports', 1024)
       .bindTable('control', tables.control, ['GetItem', 'PutItem'])
-      .bindTable('intake', tables.intake, ['GetItem', 'PutItem', 'Scan'])
+      .bindTable('intake', tables.intake, ['GetItem', 'PutItem'], { byOpenState: ['Query'] })
       .bindTable('ledger', tables.ledger, ['PutItem', 'UpdateItem'])
       .bindTable('audit', tables.audit, ['PutItem'])
       .bindKey('hmac', keys.hmac, ['GenerateMac'])
@@ -112,7 +121,8 @@ export class ApiFunctions extends Construct {
       // missing extract into 404 instead of 403; every object of this bucket is under incoming/.
       .bindBucket(EXTRACTS_BUCKET.env, extracts, {
         prefix: incoming,
-        objects: ['GetObject', 'PutObjectTagging'],
+        // Approval re-reads exactly the held version (GetObjectVersion) to re-check its hash.
+        objects: ['GetObject', 'GetObjectVersion', 'PutObjectTagging', 'PutObjectVersionTagging'],
         list: ['ListBucket'],
       })
       .bindEventSourceMapping(ENV.intakeMappingUuid, props.intakeMapping);
@@ -120,9 +130,11 @@ export class ApiFunctions extends Construct {
     const { auth } = props;
     for (const f of this.all) {
       f.setEnv(ENV.authIssuer, auth.issuer)
-        .setEnv(ENV.authAudience, auth.audiences.join(','))
+        .setEnv(ENV.authAudience, auth.audienceList)
         .setEnv(ENV.authJwksUrl, auth.jwksUrl)
         .setEnv(ENV.authClientInstitutions, auth.clientInstitutionsJson);
+      if (auth.requiredAcr?.length) f.setEnv(ENV.authRequiredAcr, auth.requiredAcr.join(','));
+      if (auth.requiredAmr?.length) f.setEnv(ENV.authRequiredAmr, auth.requiredAmr.join(','));
     }
   }
 

@@ -41,7 +41,7 @@ import {
   type HttpMethod as RouteMethod,
   type RouteDef,
 } from '../../shared/config/routes.js';
-import { logGroupPrefix } from '../naming.js';
+import { stackLogGroupName } from '../naming.js';
 import type { AuthSettings } from './identity.js';
 
 /** One API Gateway route: what `ROUTES` becomes once paths are reduced to what the gateway can match. */
@@ -169,7 +169,7 @@ export class Api extends Construct {
     this.httpApi = props.httpApi;
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      logGroupName: `${logGroupPrefix(props.environment)}api-access`,
+      logGroupName: stackLogGroupName(props.environment, 'api-access'),
       retention: props.logRetention ?? (LIMITS.logRetentionDays as number as logs.RetentionDays),
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.RETAIN,

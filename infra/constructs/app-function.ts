@@ -2,7 +2,7 @@
  * Every Lambda function of the service goes through `AppFunction`: arm64, `nodejs24.x`, the
  * shared esbuild recipe (infra/bundling.ts: no Docker, source maps, runs from an empty directory,
  * the pdf.js preload only for functions that read PDFs),
- * its own log group (data key, retention), active tracing, Powertools environment, and an explicit
+ * its own log group (data key, retention; named per deployment of the stack, see naming.ts), active tracing, Powertools environment, and an explicit
  * role — named `ruling-intake-<env>-<function>`, so key and bucket policies in the stateful stack
  * can name it without a reference — that starts with nothing but writing to that log group.
  * Optionally: reserved concurrency, and for functions invoked asynchronously an on-failure
@@ -26,7 +26,7 @@ import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { ENV, KEYS, LIMITS, SERVICE_NAME, TABLES, type TableName } from '../../shared/config/resources.js';
 import { NODE_RUNTIME, PROJECT_ROOT, bundleSpecFor, cdkBundling } from '../bundling.js';
-import { functionRoleName, logGroupPrefix, type FunctionName } from '../naming.js';
+import { functionRoleName, stackLogGroupName, type FunctionName } from '../naming.js';
 import { KEY_USERS, RESTRICTED_KEY_ACTIONS } from './keys.js';
 
 export type KeyName = keyof typeof KEYS;
@@ -50,7 +50,13 @@ export const APPEND_ONLY_TABLES: readonly TableName[] = ['audit'];
 const MUTATING: readonly TableAction[] = ['UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 
 export type S3ObjectAction =
-  'GetObject' | 'PutObject' | 'PutObjectTagging' | 'DeleteObject' | 'DeleteObjectVersion';
+  | 'GetObject'
+  | 'GetObjectVersion'
+  | 'PutObject'
+  | 'PutObjectTagging'
+  | 'PutObjectVersionTagging'
+  | 'DeleteObject'
+  | 'DeleteObjectVersion';
 export type S3BucketAction = 'ListBucket' | 'ListBucketVersions';
 
 export type KmsAction =
@@ -130,7 +136,7 @@ export class AppFunction extends Construct {
       throw new Error(`${retention} days is not a CloudWatch Logs retention period`);
     }
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `${logGroupPrefix(props.environment)}${props.name}`,
+      logGroupName: stackLogGroupName(props.environment, props.name),
       retention,
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.RETAIN,

@@ -6,6 +6,8 @@
  *
  * - audit table: Scan (the first seal reads everything) and Query on the `byDay` index — no
  *   PutItem, no UpdateItem, no DeleteItem;
+ * - control table: GetItem, UpdateItem — the per-day counters of the auditor's chart (`audit-day#…`
+ *   items, each checkpoint counted once) and their watermark;
  * - signing key: Sign, GetPublicKey (it verifies its own signature before writing);
  * - checkpoints under `checkpoints/`: PutObject (the bucket's default Object Lock retention
  *   applies; no right to set one), GetObject (read and HEAD), ListBucket (the latest checkpoint;
@@ -36,13 +38,15 @@ export const SEALER_ENTRY = join(PROJECT_ROOT, 'functions/audit-sealer/handler.t
 export interface AuditSealerProps {
   readonly environment: string;
   readonly auditTable: dynamodb.ITable;
+  /** The control table: the sealer keeps the audit log's per-day counters there. */
+  readonly controlTable: dynamodb.ITable;
   readonly checkpoints: s3.IBucket;
   readonly signingKey: kms.IKey;
   readonly dataKey: kms.IKey;
   /** On-failure destination of the scheduled invocations. */
   readonly asyncFailures: sqs.IQueue;
   readonly logRetention?: logs.RetentionDays;
-  /** Reserve one concurrent execution (default true). */
+  /** Reserve one concurrent execution (default false: a fresh account's quota of 10 refuses it). */
   readonly reserveConcurrency?: boolean;
 }
 
@@ -59,7 +63,7 @@ export class AuditSealer extends AppFunction {
       memorySize: 1024,
       timeout: Duration.minutes(2),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
-      ...(props.reserveConcurrency === false ? {} : { reservedConcurrency: 1 }),
+      ...(props.reserveConcurrency === true ? { reservedConcurrency: 1 } : {}),
       async: {
         retryAttempts: 0,
         maxEventAge: Duration.minutes(AUDIT_CHECKPOINTS.sealEveryMinutes * 5),
@@ -68,6 +72,7 @@ export class AuditSealer extends AppFunction {
     });
 
     this.bindTable('audit', props.auditTable, ['Scan'], { byDay: ['Query'] })
+      .bindTable('control', props.controlTable, ['GetItem', 'UpdateItem'])
       .bindKey('signing', props.signingKey, ['Sign', 'GetPublicKey'])
       .bindBucket(AUDIT_CHECKPOINTS.env, props.checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,

@@ -26,22 +26,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import type { ConsoleConfig } from '../../shared/contract/console-config.js';
 import { SERVICE_NAME } from '../../shared/config/resources.js';
 import { PROJECT_ROOT } from '../bundling.js';
-import { logGroupPrefix } from '../naming.js';
+import { stackLogGroupName } from '../naming.js';
 
 /** Where `npm run build:web` writes the console. */
 export const CONSOLE_DIST = join(PROJECT_ROOT, 'web/dist');
-
-/** What the console reads from `/config.json` (web/src/auth.ts `ConsoleConfig`). */
-export interface ConsoleRuntimeConfig {
-  readonly issuer: string;
-  readonly clientId: string;
-  /** Base URL of the API; empty: the console's own origin. */
-  readonly apiUrl: string;
-  readonly scope: string;
-  readonly environment: string;
-}
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'no-cache';
@@ -57,7 +48,7 @@ export interface ConsoleDeploymentProps {
   readonly environment: string;
   readonly bucket: s3.IBucket;
   readonly distribution: cloudfront.IDistribution;
-  readonly config: ConsoleRuntimeConfig;
+  readonly config: ConsoleConfig;
   /** Encrypts the deployment function's log group. */
   readonly logKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
@@ -73,7 +64,7 @@ export class ConsoleDeployment extends Construct {
   readonly shell: BucketDeployment;
   readonly assets?: BucketDeployment;
   /** What `config.json` holds (values may be tokens). */
-  readonly config: ConsoleRuntimeConfig;
+  readonly config: ConsoleConfig;
 
   constructor(scope: Construct, id: string, props: ConsoleDeploymentProps) {
     super(scope, id);
@@ -88,7 +79,7 @@ export class ConsoleDeployment extends Construct {
     }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `${logGroupPrefix(props.environment)}console-deployment`,
+      logGroupName: stackLogGroupName(props.environment, 'console-deployment'),
       retention: props.logRetention,
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.RETAIN,

@@ -33,13 +33,18 @@ export const MAX_AUDIENCES = 50;
 export interface AuthSettings {
   /** Expected `iss` (the Cognito pool's provider URL, or the external issuer). */
   readonly issuer: string;
-  /** Accepted audiences / client ids (values may be tokens). */
+  /** Accepted audiences / client ids (values may be tokens; in the app stack a list token). */
   readonly audiences: readonly string[];
+  /** The same audiences, comma-separated (the functions' variable). */
+  readonly audienceList: string;
   readonly jwksUrl: string;
   /** JSON object client id → institution code (a string that may contain tokens). */
   readonly clientInstitutionsJson: string;
   /** The console's public client (authorization code + PKCE). */
   readonly consoleClientId: string;
+  /** Required `acr` / `amr` of a person's token (external issuer only; Cognito requires MFA itself). */
+  readonly requiredAcr?: readonly string[];
+  readonly requiredAmr?: readonly string[];
 }
 
 export interface IdentityProps {
@@ -51,6 +56,13 @@ export interface IdentityProps {
   readonly consoleUrls: readonly string[];
   /** When set, no user pool is created and this issuer is trusted. */
   readonly externalIssuer?: ExternalIssuer;
+  /** The institutions that get a machine client (default: every institution of the register). */
+  readonly institutionCodes?: readonly string[];
+  /**
+   * Institution code → generation of its client. A new generation is a new construct id, so
+   * CloudFormation creates a new client (new id and secret) and deletes the old one: rotation.
+   */
+  readonly clientGenerations?: Readonly<Record<string, number>>;
 }
 
 const ROLE_GROUPS: Readonly<Record<Role, string>> = {
@@ -87,9 +99,12 @@ export class Identity extends Construct {
       this.settings = {
         issuer: ext.issuer,
         audiences: ext.audiences,
+        audienceList: ext.audiences.join(','),
         jwksUrl: ext.jwksUrl,
         clientInstitutionsJson: JSON.stringify(ext.clientInstitutions),
         consoleClientId: ext.consoleClientId,
+        requiredAcr: ext.requiredAcr,
+        requiredAmr: ext.requiredAmr,
       };
       this.institutionClients = new Map();
       return;
@@ -165,8 +180,11 @@ export class Identity extends Construct {
 
     // Machines: one confidential client per institution, client credentials only.
     const clients = new Map<string, cognito.UserPoolClient>();
-    for (const institution of defaultRegister.institutions) {
-      const client = pool.addClient(`Institution${pascal(institution.code)}Client`, {
+    const codes = props.institutionCodes ?? defaultRegister.institutions.map((i) => i.code);
+    for (const institution of codes.map((code) => ({ code }))) {
+      const generation = props.clientGenerations?.[institution.code] ?? 1;
+      const suffix = generation > 1 ? String(generation) : '';
+      const client = pool.addClient(`Institution${pascal(institution.code)}Client${suffix}`, {
         userPoolClientName: `institution-${institution.code.toLowerCase()}`,
         generateSecret: true,
         oAuth: {
@@ -202,6 +220,7 @@ export class Identity extends Construct {
     this.settings = {
       issuer: pool.userPoolProviderUrl,
       audiences,
+      audienceList: audiences.join(','),
       jwksUrl: `${pool.userPoolProviderUrl}/.well-known/jwks.json`,
       clientInstitutionsJson: `{${pairs.join(',')}}`,
       consoleClientId: this.consoleClient.userPoolClientId,

@@ -2,12 +2,16 @@
  * The intake function (stateless): SQS → Lambda with partial batch responses, on `AppFunction`
  * (shared bundling, own log group, explicit role) with exactly the rights `processExtract` uses:
  *
- * - extracts under `incoming/`: read (HeadObject/GetObject), tag the kept ones, delete every
- *   version of the processed ones (ListBucketVersions limited to the prefix);
+ * - extracts under `incoming/`: read (HeadObject/GetObject, GetObjectVersion: the version an event
+ *   names), tag the kept version, delete the processed version (ListBucketVersions limited to the
+ *   prefix for the "every version" fallback);
  * - ledger: GetItem, PutItem (ruling claims, entries), UpdateItem (student, balance);
  * - intake statuses: GetItem, PutItem; audit: PutItem only;
  * - HMAC key: GenerateMac; data key: GenerateDataKey (names, Encryption SDK) and Decrypt via S3
  *   (SSE-KMS extracts); the queue consumption grant adds Decrypt for the SQS-encrypted messages.
+ *
+ * - DBRC's seal: the policy (`SIGNATURE_POLICY`) and the trust anchors (`SIGNATURE_TRUST_ANCHORS`,
+ *   PEM) from the deployment configuration; plain values, no grant.
  *
  * No control table and no event source mapping rights: the operator API flips the pause switch.
  *
@@ -26,7 +30,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/config/resources.js';
+import { ENV, EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/config/resources.js';
+import type { SealConfig } from '../config.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
 
@@ -45,6 +50,8 @@ export interface IntakeFunctionProps {
   /** Entry module; the real handler unless a test substitutes one. */
   readonly entry?: string;
   readonly logRetention?: logs.RetentionDays;
+  /** DBRC's seal; default: policy `off`. */
+  readonly seal?: SealConfig;
 }
 
 export class IntakeFunction extends AppFunction {
@@ -72,7 +79,16 @@ export class IntakeFunction extends AppFunction {
     const { bucket, tables, dataKey, hmacKey } = props;
     this.bindBucket(EXTRACTS_BUCKET.env, bucket, {
       prefix: EXTRACTS_BUCKET.uploadPrefix,
-      objects: ['GetObject', 'PutObjectTagging', 'DeleteObject', 'DeleteObjectVersion'],
+      // The version an event names (GetObjectVersion), tagged (PutObjectVersionTagging) or
+      // deleted (DeleteObjectVersion) exactly: a later object under the key is another intake's.
+      objects: [
+        'GetObject',
+        'GetObjectVersion',
+        'PutObjectTagging',
+        'PutObjectVersionTagging',
+        'DeleteObject',
+        'DeleteObjectVersion',
+      ],
       // Deleting "every version" of an extract needs its version list.
       list: ['ListBucketVersions'],
       listOnlyPrefix: true,
@@ -83,5 +99,7 @@ export class IntakeFunction extends AppFunction {
       .bindKey('hmac', hmacKey, ['GenerateMac'])
       .bindKey('data', dataKey, ['GenerateDataKey'])
       .bindKey('data', dataKey, ['Decrypt'], { via: 's3' });
+    this.setEnv(ENV.signaturePolicy, props.seal?.policy ?? 'off');
+    if (props.seal?.trustAnchors) this.setEnv(ENV.signatureTrustAnchors, props.seal.trustAnchors);
   }
 }

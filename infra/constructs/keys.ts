@@ -86,6 +86,26 @@ export class KeyRing extends Construct {
 
     const stack = Stack.of(this);
 
+    // Grants only for AWS services acting on our behalf (DynamoDB, SQS, S3, CloudWatch Logs, AWS
+    // Backup): nobody may create a grant to pass a key on (Control Tower CT.KMS.PR.3).
+    for (const k of [this.data, this.hmac, this.signing, this.alarms]) {
+      k.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'GrantsOnlyForAwsServices',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['kms:CreateGrant'],
+          resources: ['*'],
+          conditions: {
+            BoolIfExists: {
+              'kms:GrantIsForAWSResource': 'false',
+              'aws:PrincipalIsAWSService': 'false',
+            },
+          },
+        }),
+      );
+    }
+
     // S3 encrypts the ObjectCreated notifications it sends to the intake queue (SSE-KMS with this
     // key), but only for the extracts bucket of this account.
     this.data.addToResourcePolicy(

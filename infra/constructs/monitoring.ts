@@ -40,7 +40,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../shared/config/ops-metrics.js';
+import {
+  ENVIRONMENT_DIMENSION,
+  OPS_METRICS,
+  UNKNOWN_UPLOADS_METRIC,
+} from '../../shared/config/ops-metrics.js';
 import { AUDIT_CHECKPOINTS, LIMITS, SERVICE_NAME } from '../../shared/config/resources.js';
 import { alarmArnPattern, alarmName } from '../naming.js';
 import type { AppFunction } from './app-function.js';
@@ -137,6 +141,18 @@ export class Monitoring extends Construct {
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: minute,
         statistic: 'Maximum',
+      }),
+      { threshold: 1 },
+    );
+    alarm(
+      'unknown-uploads',
+      'An object appeared under incoming/ for which the upload API issued no upload (UNKNOWN_UPLOAD): someone wrote to the bucket past the API. It was not processed and is kept; find it with `ruling-intake status` (uploader "unknown") and the S3 access logs.',
+      new cw.Metric({
+        namespace: OPS_METRICS.namespace,
+        metricName: UNKNOWN_UPLOADS_METRIC,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Sum',
+        period: fiveMinutes,
       }),
       { threshold: 1 },
     );

@@ -50,14 +50,15 @@ export class OpsCheck extends AppFunction {
       memorySize: 512,
       timeout: Duration.seconds(60),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
-      ...(props.reserveConcurrency === false ? {} : { reservedConcurrency: 1 }),
+      ...(props.reserveConcurrency === true ? { reservedConcurrency: 1 } : {}),
       async: {
         retryAttempts: 1,
         maxEventAge: OPS_CHECK_EVERY,
         onFailure: { queue: props.asyncFailures, key: props.dataKey },
       },
     });
-    this.bindTable('intake', props.intakeTable, ['Scan']);
+    // Only the open items, through the sparse index: never the finished history.
+    this.bindTable('intake', props.intakeTable, [], { byOpenState: ['Query'] });
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Count held extracts past the quality deadline',

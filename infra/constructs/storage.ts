@@ -194,6 +194,12 @@ export class Storage extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
         ...kept,
+        {
+          // Never processed (no outcome tag): expires too, long after extracts-stalled has fired.
+          id: 'expire-never-processed',
+          prefix: EXTRACTS_BUCKET.uploadPrefix,
+          expiration: Duration.days(EXTRACTS_BUCKET.unprocessedDays),
+        },
       ],
     });
 
@@ -209,6 +215,39 @@ export class Storage extends Construct {
         actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
         resources: [this.bucket.arnForObjects('*')],
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': functionRoleArn(this, environment, 'intake') } },
+      }),
+    );
+
+    // Upload keys are single-use and written only through the upload API. S3 can enforce that for
+    // direct puts: every PutObject under incoming/ must carry `If-None-Match: *` (s3:if-none-match),
+    // so no put replaces an object. A presigned POST cannot carry that header (s3:authType POST is
+    // exempt); POSTs are accepted only when signed by the clerk API's role, whose policy fixes one
+    // key per intake id; a form re-posted before it expires becomes a new version that the intake
+    // detects (another SHA-256/version under a used key → an intake of its own). Nobody else writes
+    // under incoming/: an object there without an upload of the API is refused (UNKNOWN_UPLOAD).
+    const incoming = this.bucket.arnForObjects(`${EXTRACTS_BUCKET.uploadPrefix}*`);
+    const clerkRole = functionRoleArn(this, environment, 'api-clerk');
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'UploadKeysAreSingleUse',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [incoming],
+        conditions: { StringNotEquals: { 's3:authType': 'POST' }, Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheUploadApiSignsUploadForms',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [incoming],
+        conditions: {
+          StringEquals: { 's3:authType': 'POST' },
+          ArnNotEquals: { 'aws:PrincipalArn': clerkRole },
+        },
       }),
     );
 
@@ -272,10 +311,17 @@ export class Storage extends Construct {
     this.tables = tables;
 
     // --- Uploader -----------------------------------------------------------------------------
-    // Puts extracts under the upload prefix, nothing else; may never delete (explicit deny, so no
-    // later grant can add it).
+    // Puts extracts under its own uploader prefix, nothing else: the session must be tagged
+    // `uploader=<segment>` when the role is assumed, and the grant is
+    // incoming/${aws:PrincipalTag/uploader}/* — without the tag nothing matches. May never delete
+    // (explicit deny, so no later grant can add it). Its puts are direct (If-None-Match required
+    // by the bucket) and, having no upload of the API, are refused by the intake as UNKNOWN_UPLOAD
+    // unless the API issued that key: the role is for tools acting for one clerk, not a side door.
+    const tag = EXTRACTS_BUCKET.uploaderSessionTag;
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
-      assumedBy: new iam.AccountRootPrincipal(),
+      assumedBy: new iam.AccountRootPrincipal()
+        .withConditions({ StringLike: { [`aws:RequestTag/${tag}`]: '?*' } })
+        .withSessionTags(),
       description: `Uploads court-ruling extracts to ${EXTRACTS_BUCKET.uploadPrefix} (${environment})`,
       inlinePolicies: {
         upload: new iam.PolicyDocument({
@@ -283,7 +329,9 @@ export class Storage extends Construct {
             new iam.PolicyStatement({
               sid: 'PutExtracts',
               actions: ['s3:PutObject'],
-              resources: [this.bucket.arnForObjects(`${EXTRACTS_BUCKET.uploadPrefix}*`)],
+              resources: [
+                this.bucket.arnForObjects(`${EXTRACTS_BUCKET.uploadPrefix}\${aws:PrincipalTag/${tag}}/*`),
+              ],
             }),
             new iam.PolicyStatement({
               sid: 'EncryptExtracts',
@@ -300,5 +348,18 @@ export class Storage extends Construct {
         }),
       },
     });
+
+    // Nobody but the two upload paths writes under incoming/ — not the other functions, not an
+    // administrator (whose objects the intake would refuse as UNKNOWN_UPLOAD anyway).
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheUploadersWriteUploads',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [incoming],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [clerkRole, this.uploaderRole.roleArn] } },
+      }),
+    );
   }
 }

@@ -14,22 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { localS3ClientConfig, type Emulators } from './emulators.js';
 import type { PUBLIC_CLIENTS } from './idp.js';
+import type { ConsoleConfig } from '../../shared/contract/console-config.js';
 
 /** The console's public client at the local issuer (authorization code + PKCE). */
 export const CONSOLE_CLIENT_ID: (typeof PUBLIC_CLIENTS)[number] = 'ruling-intake-console';
-
-/** What `/config.json` says; the console reads nothing else about its environment. */
-export interface ConsoleConfig {
-  /** OpenID issuer; the console reads `<issuer>/.well-known/openid-configuration`. */
-  readonly issuer: string;
-  /** Public OAuth client (authorization code + PKCE, no secret). */
-  readonly clientId: string;
-  /** Base URL of the API (`/v1` is appended); empty: the console's own origin. */
-  readonly apiUrl: string;
-  readonly scope: string;
-  /** Shown in the header, e.g. `local`. */
-  readonly environment: string;
-}
 
 export interface ConsoleOptions {
   /** The built console (default `web/dist` of this repository). */

@@ -1,12 +1,21 @@
 /**
- * The local stack's OpenID Connect issuer (stands in for Cognito / ACM/IDM on a laptop).
+ * The local stack's OpenID Connect issuer (stands in for Cognito / ACM/IDM on a laptop): a
+ * configuration of `oidc-provider` (OpenID certified), mounted at the issuer's path (`/local-idp`).
  *
  * - One EC P-256 signing key (ES256), generated on first start and kept in
- *   `<dataDir>/keys/idp-signing.jwk.json` (mode 0600), so tokens and cached JWKS survive restarts.
- * - Endpoints under the issuer's path (`/local-idp`): discovery, JWKS, token (client credentials,
- *   password, authorization code with PKCE S256) and a tiny sign-in page for people.
+ *   `<dataDir>/keys/idp-signing.jwk.json` (mode 0600): the provider's JWKS, so tokens and cached
+ *   JWKS survive restarts.
+ * - oidc-provider serves discovery, JWKS, the authorization endpoint (code flow, PKCE S256 required
+ *   of the public clients, `iss` in the response) and the token endpoint (authorization code,
+ *   client credentials). Access tokens are JWTs for the API (resource indicator `API_RESOURCE`,
+ *   `aud` = the API's audience) with the claims `shared/auth/verify.ts` maps: `role`, `institution`,
+ *   and `scope` `INSTITUTION_SCOPE` for machine clients.
+ * - Hand-written, on purpose: the sign-in page (oidc-provider leaves interactions to the
+ *   deployment: here a list of demo users, no password), the password grant for the CLI's
+ *   `--as <who>` (registered with `registerGrantType`, as oidc-provider documents for ROPC), and
+ *   `issueToken`, which signs tokens in-process for tests (not a protocol flow).
  * - Demo users for every role and every institution of the register, one machine client per
- *   institution. Their password and secret are public: this issuer is for a laptop only.
+ *   institution. The CLI's password and the machine clients' secret are public: laptop only.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -14,27 +23,31 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import type { CryptoKey, JSONWebKeySet, JWK, JWTPayload } from 'jose';
+import { errors, interactionPolicy, Provider } from 'oidc-provider';
+import type { ClientMetadata, Configuration, ResourceServer, TokenEndpointGrantContext } from 'oidc-provider';
 import type { Role } from '../../shared/domain/principal.js';
 import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
 import { defaultRegister } from '../../shared/domain/institutions.js';
 import type { InstitutionRegister } from '../../shared/domain/institutions.js';
 
-/** Password of every demo user (password grant). Public on purpose: local stack only. */
+/** Password of every demo user for the CLI's password grant. Public on purpose: local stack only. */
 export const DEMO_PASSWORD = 'local-demo-password';
 /** Secret of every demo machine client (client credentials grant). Public on purpose: local stack only. */
 export const DEMO_CLIENT_SECRET = 'local-demo-secret';
-/** Public clients (no secret, PKCE required) allowed at the authorization endpoint. */
+/** Public clients (no secret, PKCE S256 required) allowed at the authorization endpoint. */
 export const PUBLIC_CLIENTS = ['ruling-intake-console', 'ruling-intake-cli'] as const;
 /** Relative path of the signing key under the data folder. */
 export const SIGNING_KEY_FILE = join('keys', 'idp-signing.jwk.json');
+/** Resource indicator (RFC 8707) of the API; its tokens carry the idp's `audience` as `aud`. */
+export const API_RESOURCE = 'urn:ruling-intake:api';
 
 const ALG = 'ES256';
 const DEFAULT_LIFETIME_SEC = 3600;
-const CODE_LIFETIME_MS = 60_000;
+const CODE_LIFETIME_SEC = 60;
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface DemoUser {
-  /** What to type as `username` (password grant) or pick on the sign-in page: `clerk`, `institution:UGENT`. */
+  /** What to type as `username` (CLI's password grant) or pick on the sign-in page: `clerk`, `institution:UGENT`. */
   readonly username: string;
   readonly sub: string;
   readonly role: Role;
@@ -96,12 +109,14 @@ export interface LocalIdp {
   readonly demoClients: readonly DemoClient[];
   /** client id → institution code of the demo clients (for `AUTH_CLIENT_INSTITUTIONS`). */
   readonly clientInstitutions: Readonly<Record<string, string>>;
+  /** Signs a token in-process with the issuer's key (tests; not a protocol flow). */
   issueToken(subject: TokenSubject, options?: IssueTokenOptions): Promise<string>;
   /** Serves the idp's endpoints; resolves false (and leaves `res` alone) for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
 interface SigningKey {
+  readonly privateJwk: JWK;
   readonly privateKey: CryptoKey;
   readonly publicJwk: JWK;
   readonly kid: string;
@@ -136,10 +151,20 @@ async function loadSigningKey(dataDir: string): Promise<SigningKey> {
     throw new Error(`local idp: ${file} is not an EC P-256 private key; delete it to create a new one`);
   }
   const kid = await calculateJwkThumbprint({ kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y });
-  const privateKey = (await importJWK({ ...jwk, kid, alg: ALG }, ALG)) as CryptoKey;
+  const privateJwk: JWK = {
+    kty: 'EC',
+    crv: jwk.crv,
+    x: jwk.x,
+    y: jwk.y,
+    d: jwk.d,
+    kid,
+    alg: ALG,
+    use: 'sig',
+  };
+  const privateKey = (await importJWK(privateJwk, ALG)) as CryptoKey;
   const publicJwk: JWK = { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y, kid, alg: ALG, use: 'sig' };
   const publicPem = await exportSPKI((await importJWK(publicJwk, ALG, { extractable: true })) as CryptoKey);
-  return { privateKey, publicJwk, kid, publicPem };
+  return { privateJwk, privateKey, publicJwk, kid, publicPem };
 }
 
 function demoUsersOf(register: InstitutionRegister): DemoUser[] {
@@ -155,26 +180,6 @@ function demoUsersOf(register: InstitutionRegister): DemoUser[] {
       label: `${i.name} (institution ${i.code})`,
     })),
   ];
-}
-
-interface PendingCode {
-  readonly clientId: string;
-  readonly redirectUri: string;
-  readonly codeChallenge: string;
-  readonly user: DemoUser;
-  readonly scope: string;
-  readonly nonce?: string;
-  readonly expiresAt: number;
-}
-
-class OAuthError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 405,
-    readonly error: string,
-    readonly description: string,
-  ) {
-    super(description);
-  }
 }
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
@@ -194,17 +199,13 @@ const HTML_ESCAPES: Record<string, string> = {
 };
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 
-/** Redirect URIs the sign-in page may send a code to: loopback (RFC 8252) or the issuer's origin. */
-function allowedRedirect(uri: string, issuerOrigin: string): URL | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return undefined;
-  }
-  if (url.hash || (url.protocol !== 'http:' && url.protocol !== 'https:')) return undefined;
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  return loopback || url.origin === issuerOrigin ? url : undefined;
+/** The console's sign-in callbacks: the issuer's origin and its `localhost`/`127.0.0.1` twin. */
+function consoleRedirects(issuerUrl: URL): string[] {
+  const origins = [issuerUrl.origin];
+  const { protocol, hostname, port } = issuerUrl;
+  const twin = { '127.0.0.1': 'localhost', localhost: '127.0.0.1' }[hostname];
+  if (twin) origins.push(`${protocol}//${twin}${port ? `:${port}` : ''}`);
+  return origins.map((o) => `${o}/callback`);
 }
 
 export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp> {
@@ -219,36 +220,189 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
 
   const demoUsers = demoUsersOf(register);
   const usersByName = new Map(demoUsers.map((u) => [u.username, u]));
+  const usersBySub = new Map(demoUsers.map((u) => [u.sub, u]));
   const demoClients: DemoClient[] = register.institutions.map((i) => ({
     clientId: `institution-${i.code}`,
     institution: i.code,
   }));
-  const clientsById = new Map(demoClients.map((c) => [c.clientId, c]));
-  const clientInstitutions = Object.fromEntries(demoClients.map((c) => [c.clientId, c.institution]));
-  const codes = new Map<string, PendingCode>();
+  const clientInstitutions: Record<string, string> = Object.fromEntries(
+    demoClients.map((c) => [c.clientId, c.institution]),
+  );
 
-  const endpoints = {
-    discovery: `${basePath}/.well-known/openid-configuration`,
-    jwks: `${basePath}/jwks.json`,
-    token: `${basePath}/token`,
-    authorize: `${basePath}/authorize`,
+  const routes = { authorization: '/authorize', token: '/token', jwks: '/jwks.json' } as const;
+  const absolute = (route: string): string => `${issuerUrl.origin}${basePath}${route}`;
+
+  /** The API as a resource server: JWT access tokens signed with the idp's key, `aud` = audience. */
+  const apiResourceServer = (clientId: string): ResourceServer => ({
+    scope: clientInstitutions[clientId] ? INSTITUTION_SCOPE : '',
+    audience,
+    accessTokenTTL: lifetime,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: ALG } },
+  });
+
+  const clients: ClientMetadata[] = [
+    {
+      client_id: 'ruling-intake-console',
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: consoleRedirects(issuerUrl),
+    },
+    {
+      // A native app: any loopback port for the code flow (RFC 8252), and the password grant of `--as`.
+      client_id: 'ruling-intake-cli',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'password'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+    },
+    ...demoClients.map((c): ClientMetadata => ({
+      client_id: c.clientId,
+      client_secret: DEMO_CLIENT_SECRET,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      scope: INSTITUTION_SCOPE,
+    })),
+  ];
+
+  // The sign-in page at every sign-in, as before: signing out of the console and in again may
+  // pick another demo user (oidc-provider would otherwise reuse its session silently).
+  const policy = interactionPolicy.base();
+  policy
+    .get('login')
+    ?.checks.add(
+      new interactionPolicy.Check('demo_user_pick', 'a demo user is picked at every sign-in', (ctx) =>
+        ctx.oidc.result?.login
+          ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+          : interactionPolicy.Check.REQUEST_PROMPT,
+      ),
+    );
+
+  const configuration: Configuration = {
+    clients,
+    jwks: { keys: [key.privateJwk as never] },
+    routes,
+    responseTypes: ['code'],
+    scopes: ['openid', INSTITUTION_SCOPE],
+    claims: { openid: ['sub', 'name', 'role', 'institution'] },
+    // The console reads the user's name and role from the ID token.
+    conformIdTokenClaims: false,
+    clientDefaults: { id_token_signed_response_alg: ALG },
+    enabledJWA: { idTokenSigningAlgValues: [ALG] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      userinfo: { enabled: false },
+      revocation: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => API_RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator, client) => {
+          if (indicator !== API_RESOURCE) throw new errors.InvalidTarget();
+          return apiResourceServer(client.clientId);
+        },
+      },
+    },
+    pkce: { required: () => true },
+    ttl: {
+      AccessToken: lifetime,
+      ClientCredentials: lifetime,
+      IdToken: lifetime,
+      AuthorizationCode: CODE_LIFETIME_SEC,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+    },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    interactions: { policy, url: (_ctx, interaction) => `${basePath}/interaction/${interaction.uid}` },
+    findAccount: (_ctx, sub) => {
+      const user = usersBySub.get(sub);
+      if (!user) return undefined;
+      return {
+        accountId: sub,
+        claims: () => ({
+          sub,
+          name: user.label,
+          role: user.role,
+          ...(user.institution ? { institution: user.institution } : {}),
+        }),
+      };
+    },
+    // The role and institution the API maps (shared/auth/verify.ts), on every access token.
+    extraTokenClaims: (_ctx, token) => {
+      const accountId = 'accountId' in token ? token.accountId : undefined;
+      const user = accountId ? usersBySub.get(accountId) : undefined;
+      if (user) return { role: user.role, ...(user.institution ? { institution: user.institution } : {}) };
+      const institution = token.clientId ? clientInstitutions[token.clientId] : undefined;
+      return institution ? { role: 'institution', institution } : undefined;
+    },
+    formats: {
+      customizers: {
+        // A machine client's token always carries its scope, as Cognito's does without `scope=`.
+        jwt: (_ctx, token, jwt) => {
+          if (token.kind === 'ClientCredentials' && !jwt.payload.scope) jwt.payload.scope = INSTITUTION_SCOPE;
+        },
+      },
+    },
+    // Demo users consent implicitly to the first-party clients: no consent screen.
+    loadExistingGrant: async (ctx) => {
+      const { oidc } = ctx;
+      if (!oidc.client || !oidc.session?.accountId) return undefined;
+      const grant = new oidc.provider.Grant({
+        clientId: oidc.client.clientId,
+        accountId: oidc.session.accountId,
+      });
+      grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+      grant.addOIDCClaims([...oidc.requestParamClaims]);
+      for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+        grant.addResourceScope(
+          indicator,
+          [...oidc.requestParamScopes].filter((s) => server.scopes.has(s)).join(' '),
+        );
+      }
+      await grant.save();
+      return grant;
+    },
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = pageHtml(
+        'Sign-in request refused',
+        `<p>${escapeHtml(String(out.error_description ?? out.error))}</p>`,
+      );
+    },
   };
-  const absolute = (path: string): string => `${issuerUrl.origin}${path}`;
 
-  async function sign(
-    payload: JWTPayload,
-    alg: IssueTokenOptions['alg'] = ALG,
-    typ = 'at+jwt',
-  ): Promise<string> {
-    if (alg === 'none') {
-      return `${b64url(JSON.stringify({ alg: 'none', typ }))}.${b64url(JSON.stringify(payload))}.`;
+  const provider = new Provider(issuer, configuration);
+  // The CLI's `--as <who>`: the password grant (ROPC), which oidc-provider leaves to `registerGrantType`.
+  provider.registerGrantType('password', passwordGrant, ['username', 'password', 'scope']);
+  const callback = provider.callback();
+
+  async function passwordGrant(ctx: TokenEndpointGrantContext<{ username?: string; password?: string }>) {
+    const { username, password } = ctx.oidc.params;
+    if (!username || password === undefined) {
+      throw new errors.InvalidRequest('username and password are required');
     }
-    if (alg === 'HS256') {
-      return new SignJWT(payload)
-        .setProtectedHeader({ alg: 'HS256', typ, kid: key.kid })
-        .sign(new TextEncoder().encode(key.publicPem));
+    const user = usersByName.get(username);
+    // Same answer for an unknown user and a wrong password.
+    if (!secretEquals(password, DEMO_PASSWORD) || !user) {
+      throw new errors.InvalidGrant('unknown demo user or wrong password');
     }
-    return new SignJWT(payload).setProtectedHeader({ alg: ALG, typ, kid: key.kid }).sign(key.privateKey);
+    const { client } = ctx.oidc;
+    const grant = new provider.Grant({ accountId: user.sub, clientId: client.clientId });
+    grant.addResourceScope(API_RESOURCE, '');
+    const grantId = await grant.save();
+    const token = new provider.AccessToken({ accountId: user.sub, client, grantId, gty: 'password' });
+    token.resourceServer = new provider.ResourceServer(API_RESOURCE, apiResourceServer(client.clientId));
+    ctx.body = {
+      access_token: await token.save(),
+      token_type: 'Bearer',
+      expires_in: token.expiration,
+    };
   }
 
   function defaultSub(subject: TokenSubject): string {
@@ -271,346 +425,103 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
       ...(subject.clientId !== undefined ? { client_id: subject.clientId, scope: INSTITUTION_SCOPE } : {}),
       ...opts.claims,
     };
-    return sign(payload, opts.alg);
-  }
-
-  const userToken = (user: DemoUser): Promise<string> =>
-    issueToken({
-      sub: user.sub,
-      role: user.role,
-      ...(user.institution ? { institution: user.institution } : {}),
-    });
-
-  function tokenResponse(res: ServerResponse, accessToken: string, extra: Record<string, string> = {}): void {
-    send(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, ...extra }, cors);
-  }
-
-  // ---- token endpoint ----------------------------------------------------------------------
-
-  /** Client authentication: HTTP Basic (client_secret_basic) or form fields (client_secret_post). */
-  function clientCredentials(
-    req: IncomingMessage,
-    form: URLSearchParams,
-  ): { clientId?: string; secret?: string; basic: boolean } {
-    const header = req.headers.authorization;
-    if (header?.toLowerCase().startsWith('basic ')) {
-      if (form.has('client_secret'))
-        throw new OAuthError(400, 'invalid_request', 'use one client authentication method');
-      const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon < 0) throw new OAuthError(401, 'invalid_client', 'malformed Basic credentials');
-      try {
-        return {
-          clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-          secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-          basic: true,
-        };
-      } catch {
-        throw new OAuthError(401, 'invalid_client', 'malformed Basic credentials');
-      }
+    const typ = 'at+jwt';
+    if (opts.alg === 'none') {
+      return `${b64url(JSON.stringify({ alg: 'none', typ }))}.${b64url(JSON.stringify(payload))}.`;
     }
-    return {
-      clientId: form.get('client_id') ?? undefined,
-      secret: form.get('client_secret') ?? undefined,
-      basic: false,
-    };
-  }
-
-  async function token(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const form = await readForm(req);
-    const client = clientCredentials(req, form);
-    const grant = form.get('grant_type');
-    const badClient = (description: string): OAuthError => {
-      const err = new OAuthError(401, 'invalid_client', description);
-      if (client.basic) res.setHeader('WWW-Authenticate', 'Basic realm="local-idp"');
-      return err;
-    };
-
-    if (grant === 'client_credentials') {
-      const known = client.clientId ? clientsById.get(client.clientId) : undefined;
-      if (!known || client.secret === undefined || !secretEquals(client.secret, DEMO_CLIENT_SECRET)) {
-        throw badClient('unknown client or wrong client secret');
-      }
-      const scope = form.get('scope');
-      if (scope && !scope.split(' ').every((s) => s === INSTITUTION_SCOPE)) {
-        throw new OAuthError(400, 'invalid_scope', `only ${INSTITUTION_SCOPE} can be granted`);
-      }
-      const accessToken = await issueToken({
-        sub: known.clientId,
-        role: 'institution',
-        institution: known.institution,
-        clientId: known.clientId,
-      });
-      return tokenResponse(res, accessToken, { scope: INSTITUTION_SCOPE });
+    if (opts.alg === 'HS256') {
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: 'HS256', typ, kid: key.kid })
+        .sign(new TextEncoder().encode(key.publicPem));
     }
-
-    if (grant === 'password') {
-      // A client is optional here; if one is named, it must authenticate properly.
-      if (client.clientId !== undefined) authenticateAny(client, badClient);
-      const username = form.get('username');
-      const password = form.get('password');
-      if (!username || password === null)
-        throw new OAuthError(400, 'invalid_request', 'username and password are required');
-      const user = usersByName.get(username);
-      // Same answer for an unknown user and a wrong password.
-      if (!secretEquals(password, DEMO_PASSWORD) || !user) {
-        throw new OAuthError(400, 'invalid_grant', 'unknown demo user or wrong password');
-      }
-      return tokenResponse(res, await userToken(user));
-    }
-
-    if (grant === 'authorization_code') {
-      const code = form.get('code');
-      const verifier = form.get('code_verifier');
-      if (!code || !verifier || !client.clientId) {
-        throw new OAuthError(400, 'invalid_request', 'code, code_verifier and client_id are required');
-      }
-      authenticateAny(client, badClient);
-      const pending = codes.get(code);
-      codes.delete(code); // a code is good for one attempt, successful or not
-      if (!pending || pending.expiresAt < Date.now()) {
-        throw new OAuthError(400, 'invalid_grant', 'unknown, used or expired code');
-      }
-      if (pending.clientId !== client.clientId || pending.redirectUri !== form.get('redirect_uri')) {
-        throw new OAuthError(
-          400,
-          'invalid_grant',
-          'client_id or redirect_uri differs from the authorization request',
-        );
-      }
-      // PKCE (RFC 7636): BASE64URL(SHA-256(code_verifier)) must equal the code_challenge.
-      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || b64url(sha256(verifier)) !== pending.codeChallenge) {
-        throw new OAuthError(400, 'invalid_grant', 'code_verifier does not match the code_challenge');
-      }
-      const accessToken = await userToken(pending.user);
-      const extra: Record<string, string> = { scope: pending.scope };
-      if (pending.scope.split(' ').includes('openid')) extra.id_token = await idToken(pending);
-      return tokenResponse(res, accessToken, extra);
-    }
-
-    if (!grant) throw new OAuthError(400, 'invalid_request', 'grant_type is required');
-    throw new OAuthError(
-      400,
-      'unsupported_grant_type',
-      'supported: client_credentials, password, authorization_code',
-    );
+    return new SignJWT(payload).setProtectedHeader({ alg: ALG, typ, kid: key.kid }).sign(key.privateKey);
   }
 
-  /** A public client without a secret, or a confidential (institution) client with its secret. */
-  function authenticateAny(
-    client: { clientId?: string; secret?: string },
-    badClient: (description: string) => OAuthError,
-  ): void {
-    const id = client.clientId ?? '';
-    if ((PUBLIC_CLIENTS as readonly string[]).includes(id) && client.secret === undefined) return;
-    if (clientsById.has(id) && client.secret !== undefined && secretEquals(client.secret, DEMO_CLIENT_SECRET))
-      return;
-    throw badClient('unknown client or wrong client secret');
-  }
+  // ---- the sign-in page (oidc-provider's interaction, resolved by picking a demo user) ---------
 
-  async function idToken(pending: PendingCode): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    const { user } = pending;
-    return sign(
-      {
-        iss: issuer,
-        aud: pending.clientId,
-        sub: user.sub,
-        iat: now,
-        auth_time: now,
-        exp: now + lifetime,
-        ...(pending.nonce ? { nonce: pending.nonce } : {}),
-        name: user.label,
-        role: user.role,
-        ...(user.institution ? { institution: user.institution } : {}),
-      },
-      ALG,
-      'JWT',
-    );
-  }
-
-  // ---- authorization endpoint (sign-in page) -----------------------------------------------
-
-  interface AuthorizeRequest {
-    clientId: string;
-    redirect: URL;
-    state?: string;
-    codeChallenge: string;
-    scope: string;
-    nonce?: string;
-  }
-
-  /** Validates an authorization request; errors about the client or redirect URI are shown, not redirected. */
-  function authorizeRequest(params: URLSearchParams, res: ServerResponse): AuthorizeRequest | undefined {
-    const clientId = params.get('client_id') ?? '';
-    const redirect = allowedRedirect(params.get('redirect_uri') ?? '', issuerUrl.origin);
-    if (!(PUBLIC_CLIENTS as readonly string[]).includes(clientId) || !redirect) {
-      page(
-        res,
-        400,
-        'Sign-in request refused',
-        '<p>Unknown <code>client_id</code> or a <code>redirect_uri</code> that is not a loopback address.</p>',
-      );
-      return undefined;
-    }
-    const state = params.get('state') ?? undefined;
-    const fail = (error: string, description: string): undefined => {
-      const target = new URL(redirect);
-      target.searchParams.set('error', error);
-      target.searchParams.set('error_description', description);
-      if (state !== undefined) target.searchParams.set('state', state);
-      target.searchParams.set('iss', issuer);
-      res.writeHead(302, { Location: target.href, 'Cache-Control': 'no-store' }).end();
-      return undefined;
-    };
-    if (params.get('response_type') !== 'code')
-      return fail('unsupported_response_type', 'only response_type=code');
-    const codeChallenge = params.get('code_challenge') ?? '';
-    if (params.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) {
-      return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required');
-    }
-    const nonce = params.get('nonce') ?? undefined;
-    return {
-      clientId,
-      redirect,
-      codeChallenge,
-      scope: params.get('scope') ?? 'openid',
-      ...(state !== undefined ? { state } : {}),
-      ...(nonce !== undefined ? { nonce } : {}),
-    };
-  }
-
-  function signInPage(res: ServerResponse, request: AuthorizeRequest, params: URLSearchParams): void {
-    const hidden = [
-      'response_type',
-      'client_id',
-      'redirect_uri',
-      'state',
-      'code_challenge',
-      'code_challenge_method',
-      'scope',
-      'nonce',
-    ]
-      .filter((name) => params.has(name))
-      .map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(params.get(name) ?? '')}">`)
-      .join('\n      ');
+  function signInPage(res: ServerResponse, action: string, redirectUri: string, status = 200): void {
+    const target = new URL(redirectUri).origin;
     const option = (u: DemoUser): string =>
       `<option value="${escapeHtml(u.username)}">${escapeHtml(u.label)}</option>`;
-    const staff = demoUsers
-      .filter((u) => u.role !== 'institution')
-      .map(option)
-      .join('\n          ');
-    const institutions = demoUsers
-      .filter((u) => u.role === 'institution')
-      .map(option)
-      .join('\n          ');
+    const group = (institutions: boolean): string =>
+      demoUsers
+        .filter((u) => (u.role === 'institution') === institutions)
+        .map(option)
+        .join('\n          ');
     page(
       res,
-      200,
-      'Sign in',
-      `<p>This is the identity provider of the <strong>local stack</strong>. Choose a demo user to
-      continue to <code>${escapeHtml(request.redirect.origin)}</code>. There is no password: never expose it
+      status,
+      pageHtml(
+        'Sign in',
+        `<p>This is the identity provider of the <strong>local stack</strong>. Choose a demo user to
+      continue to <code>${escapeHtml(target)}</code>. There is no password: never expose it
       beyond your own machine.</p>
-    <form method="post" action="${escapeHtml(endpoints.authorize)}">
-      ${hidden}
+    <form method="post" action="${escapeHtml(action)}">
       <p>
         <label for="username">Demo user</label><br>
         <select id="username" name="username" required>
           <optgroup label="DBRC and AHOVOKS">
-          ${staff}
+          ${group(false)}
           </optgroup>
           <optgroup label="Higher-education institutions">
-          ${institutions}
+          ${group(true)}
           </optgroup>
         </select>
       </p>
       <p><button type="submit">Sign in</button></p>
     </form>`,
-      request.redirect.origin,
+      ),
+      // The form's answer redirects on to the client's callback: allow it as a form target.
+      target,
     );
   }
 
-  async function authorize(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const params = req.method === 'POST' ? await readForm(req) : url.searchParams;
-    const request = authorizeRequest(params, res);
-    if (!request) return;
-    if (req.method === 'GET') return signInPage(res, request, params);
-
-    const user = usersByName.get(params.get('username') ?? '');
-    if (!user) return signInPage(res, request, params);
-    for (const [c, p] of codes) if (p.expiresAt < Date.now()) codes.delete(c);
-    const code = b64url(randomBytes(32));
-    codes.set(code, {
-      clientId: request.clientId,
-      redirectUri: params.get('redirect_uri') ?? '',
-      codeChallenge: request.codeChallenge,
-      user,
-      scope: request.scope,
-      ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
-      expiresAt: Date.now() + CODE_LIFETIME_MS,
-    });
-    const target = new URL(request.redirect);
-    target.searchParams.set('code', code);
-    if (request.state !== undefined) target.searchParams.set('state', request.state);
-    target.searchParams.set('iss', issuer); // RFC 9207
-    res.writeHead(302, { Location: target.href, 'Cache-Control': 'no-store' }).end();
+  async function interaction(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch (e) {
+      if (!(e instanceof errors.SessionNotFound)) throw e;
+      page(res, 400, pageHtml('Sign-in expired', '<p>Start the sign-in again from the application.</p>'));
+      return;
+    }
+    const redirectUri = String(details.params.redirect_uri);
+    if (req.method === 'GET') return signInPage(res, action, redirectUri);
+    if (req.method !== 'POST') {
+      res.writeHead(405, { Allow: 'GET, POST' }).end();
+      return;
+    }
+    const user = usersByName.get((await readForm(req))?.get('username') ?? '');
+    if (!user) return signInPage(res, action, redirectUri, 400);
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: user.sub } },
+      { mergeWithLastSubmission: false },
+    );
   }
 
-  // ---- routing -----------------------------------------------------------------------------
-
-  const discovery = {
-    issuer,
-    authorization_endpoint: absolute(endpoints.authorize),
-    token_endpoint: absolute(endpoints.token),
-    jwks_uri: absolute(endpoints.jwks),
-    response_types_supported: ['code'],
-    response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'client_credentials', 'password'],
-    subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [ALG],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    code_challenge_methods_supported: ['S256'],
-    scopes_supported: ['openid', INSTITUTION_SCOPE],
-    claims_supported: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'role', 'institution', 'client_id', 'nonce'],
-    authorization_response_iss_parameter_supported: true,
-  };
+  // ---- routing: everything under the issuer's path goes to oidc-provider -----------------------
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://local-idp.invalid');
-    const route = (
-      {
-        [endpoints.discovery]: 'discovery',
-        [endpoints.jwks]: 'jwks',
-        [endpoints.token]: 'token',
-        [endpoints.authorize]: 'authorize',
-      } as Record<string, string>
-    )[url.pathname];
-    if (!route) return false;
-    const method = req.method ?? 'GET';
-    const allowed = route === 'token' ? ['POST'] : route === 'authorize' ? ['GET', 'POST'] : ['GET', 'HEAD'];
+    const original = req.url ?? '/';
+    const { pathname } = new URL(original, 'http://local-idp.invalid');
+    if (pathname !== basePath && !pathname.startsWith(`${basePath}/`)) return false;
+    const rest = pathname.slice(basePath.length);
+    if (/^\/interaction\/[A-Za-z0-9_-]+$/.test(rest)) {
+      await interaction(req, res, pathname);
+      return true;
+    }
+    // Mounted under a path, as oidc-provider documents: it sees the path without the prefix and
+    // builds its URLs from `originalUrl`.
+    const mounted = req as IncomingMessage & { originalUrl?: string };
+    mounted.originalUrl = original;
+    req.url = original.slice(basePath.length) || '/';
     try {
-      if (method === 'OPTIONS' && route !== 'authorize') {
-        res.writeHead(204, {
-          ...cors,
-          'Access-Control-Allow-Methods': allowed.join(', '),
-          'Access-Control-Max-Age': '600',
-        });
-        res.end();
-        return true;
-      }
-      if (!allowed.includes(method)) {
-        res.setHeader('Allow', allowed.join(', '));
-        throw new OAuthError(405, 'invalid_request', `use ${allowed.join(' or ')}`);
-      }
-      if (route === 'discovery')
-        send(res, 200, discovery, { ...cors, 'Cache-Control': 'public, max-age=60' });
-      else if (route === 'jwks') {
-        send(res, 200, jwks, { ...cors, 'Cache-Control': 'public, max-age=60' }, 'application/jwk-set+json');
-      } else if (route === 'token') await token(req, res);
-      else await authorize(req, res, url);
-    } catch (e) {
-      if (!(e instanceof OAuthError)) throw e;
-      send(res, e.status, { error: e.error, error_description: e.description }, cors);
+      await callback(req, res);
+    } finally {
+      req.url = original;
+      delete mounted.originalUrl;
     }
     return true;
   }
@@ -618,9 +529,9 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
   return {
     issuer,
     audience,
-    jwksUri: absolute(endpoints.jwks),
-    tokenEndpoint: absolute(endpoints.token),
-    authorizationEndpoint: absolute(endpoints.authorize),
+    jwksUri: absolute(routes.jwks),
+    tokenEndpoint: absolute(routes.token),
+    authorizationEndpoint: absolute(routes.authorization),
     jwks,
     kid: key.kid,
     demoUsers,
@@ -631,38 +542,8 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
   };
 }
 
-const cors = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'authorization, content-type',
-} as const;
-
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-  contentType = 'application/json',
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': `${contentType}; charset=utf-8`,
-    'Cache-Control': 'no-store',
-    Pragma: 'no-cache',
-    ...headers,
-  });
-  res.end(res.req.method === 'HEAD' ? undefined : text);
-}
-
-function page(res: ServerResponse, status: number, title: string, body: string, formTarget?: string): void {
-  res.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Cache-Control': 'no-store',
-    'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'${formTarget ? ` ${formTarget}` : ''}`,
-  });
-  res.end(`<!doctype html>
+function pageHtml(title: string, body: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -678,16 +559,22 @@ function page(res: ServerResponse, status: number, title: string, body: string, 
   </main>
 </body>
 </html>
-`);
+`;
 }
 
-/** Reads an `application/x-www-form-urlencoded` body; a parameter may appear only once (RFC 6749 §3.1). */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+function page(res: ServerResponse, status: number, html: string, formTarget?: string): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'${formTarget ? ` ${formTarget}` : ''}`,
+  });
+  res.end(html);
+}
+
+/** Reads the sign-in form (`application/x-www-form-urlencoded`, small); undefined for anything else. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
-    req.resume();
-    throw new OAuthError(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
-  }
   const chunks: Buffer[] = [];
   let size = 0;
   // Drain the whole body even when it is too large (leaving the loop early would destroy the socket).
@@ -695,12 +582,6 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
     size += chunk.length;
     if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
-  if (size > MAX_BODY_BYTES) throw new OAuthError(400, 'invalid_request', 'the body is too large');
-  const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-  const seen = new Set<string>();
-  for (const name of form.keys()) {
-    if (seen.has(name)) throw new OAuthError(400, 'invalid_request', `parameter ${name} is repeated`);
-    seen.add(name);
-  }
-  return form;
+  if (type !== 'application/x-www-form-urlencoded' || size > MAX_BODY_BYTES) return undefined;
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }

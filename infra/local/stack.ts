@@ -158,7 +158,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     once(() =>
       compose.adminPorts({
         queue: {
-          enqueue: async (key: string) => void (await queue.send(s3EventBody(emulators.bucket, key))),
+          enqueue: async (key: string, versionId?: string) =>
+            void (await queue.send(s3EventBody(emulators.bucket, key, emulators.region, versionId))),
         },
         queueStats: async () => ({ ...queue.stats() }),
       }),

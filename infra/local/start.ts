@@ -80,7 +80,9 @@ const stack = await startLocalStack({
           statuses: {
             get: (id) => deps.statuses.get(id),
             received: (s) => deps.statuses.received(s),
+            bind: (s) => deps.statuses.bind(s),
             list: (o) => deps.statuses.list(o),
+            page: (...a) => deps.statuses.page(...a),
             put: async (s) => {
               await deps.statuses.put(s);
               outcomeLine(s);

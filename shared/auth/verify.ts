@@ -23,11 +23,14 @@ export type AuthErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN';
  */
 export class AuthError extends Error {
   readonly code: AuthErrorCode;
+  /** What the caller is told (Dutch and English), when more than the generic message helps. */
+  readonly publicMessage?: { readonly nl: string; readonly en: string };
 
-  constructor(code: AuthErrorCode, message: string) {
+  constructor(code: AuthErrorCode, message: string, publicMessage?: { nl: string; en: string }) {
     super(message);
     this.name = 'AuthError';
     this.code = code;
+    if (publicMessage) this.publicMessage = publicMessage;
   }
 
   get status(): 401 | 403 {
@@ -94,6 +97,12 @@ export interface TokenVerifierOptions {
   readonly clockToleranceSec?: number;
   /** Institution register the institution codes must be in. Default: the shipped register. */
   readonly register?: InstitutionRegister;
+  /**
+   * The authentication a person's token must prove (an external issuer such as ACM/IDM: level
+   * 25–35, multi-factor): `acr` one of `acr`, and `amr` containing one of `amr`. Tokens of the
+   * institutions' machine clients (`clientInstitutions`) have no person and are exempt.
+   */
+  readonly requiredAuthentication?: { readonly acr?: readonly string[]; readonly amr?: readonly string[] };
 }
 
 /** Remote key sets, one per JWKS URL per process: fetched on first use (cold start), then cached by jose. */
@@ -131,6 +140,8 @@ export class TokenVerifier {
   private readonly clockToleranceSec: number;
   private readonly clientInstitutions: ReadonlyMap<string, string>;
   private readonly register: InstitutionRegister;
+  private readonly requiredAcr: readonly string[];
+  private readonly requiredAmr: readonly string[];
 
   constructor(options: TokenVerifierOptions) {
     if (!options.issuer) throw new Error('TokenVerifier: issuer is required');
@@ -157,6 +168,8 @@ export class TokenVerifier {
         );
       }
     }
+    this.requiredAcr = [...(options.requiredAuthentication?.acr ?? [])];
+    this.requiredAmr = [...(options.requiredAuthentication?.amr ?? [])];
     this.getKey = options.jwks instanceof URL ? remoteKeySet(options.jwks) : createLocalJWKSet(options.jwks);
   }
 
@@ -203,7 +216,20 @@ export class TokenVerifier {
       }
       clientInstitutions = parsed as Record<string, string>;
     }
-    return new TokenVerifier({ issuer, audience, jwks, clientInstitutions });
+    const csv = (name: string) =>
+      (env[name] ?? '')
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+    const acr = csv(ENV.authRequiredAcr);
+    const amr = csv(ENV.authRequiredAmr);
+    return new TokenVerifier({
+      issuer,
+      audience,
+      jwks,
+      clientInstitutions,
+      ...(acr.length || amr.length ? { requiredAuthentication: { acr, amr } } : {}),
+    });
   }
 
   /**
@@ -235,10 +261,39 @@ export class TokenVerifier {
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
       throw unauthenticated('token subject is missing');
     }
+    this.checkAuthenticationLevel(payload);
     return principalFromClaims(payload, {
       clientInstitutions: this.clientInstitutions,
       register: this.register,
     });
+  }
+
+  /** The required `acr` and `amr` of a person's token; a 401 naming what is missing. */
+  private checkAuthenticationLevel(payload: JWTPayload): void {
+    if (this.requiredAcr.length === 0 && this.requiredAmr.length === 0) return;
+    const clientId = stringClaim(payload, 'client_id') ?? stringClaim(payload, 'azp');
+    if (clientId !== undefined && this.clientInstitutions.has(clientId)) return; // a machine client
+    const acr = payload['acr'];
+    if (this.requiredAcr.length > 0 && !(typeof acr === 'string' && this.requiredAcr.includes(acr))) {
+      const wanted = this.requiredAcr.join(', ');
+      throw new AuthError(
+        'UNAUTHENTICATED',
+        acr === undefined ? 'token has no acr claim' : 'token acr is below the required level',
+        {
+          nl: `Meld u opnieuw aan met een sterker aanmeldmiddel: het toegangstoken ${acr === undefined ? 'vermeldt geen authenticatieniveau (acr)' : `heeft authenticatieniveau (acr) ${String(acr)}`}; vereist is ${wanted}.`,
+          en: `Sign in again with a stronger method: the access token ${acr === undefined ? 'has no authentication level (acr)' : `has authentication level (acr) ${String(acr)}`}; required is ${wanted}.`,
+        },
+      );
+    }
+    const amr = payload['amr'];
+    const methods = Array.isArray(amr) ? amr : [];
+    if (this.requiredAmr.length > 0 && !this.requiredAmr.some((m) => methods.includes(m))) {
+      const wanted = this.requiredAmr.join(' or ');
+      throw new AuthError('UNAUTHENTICATED', 'token amr lacks the required method', {
+        nl: `Meld u opnieuw aan met meervoudige authenticatie: het toegangstoken vermeldt ${wanted} niet in amr.`,
+        en: `Sign in again with multi-factor authentication: the access token's amr does not include ${wanted}.`,
+      });
+    }
   }
 
   private audienceMatches(payload: JWTPayload): boolean {

@@ -49,7 +49,9 @@ export async function localToken(issuer: string, who: string): Promise<string> {
   });
   const body = (await res.json()) as { access_token?: string; error_description?: string };
   if (!res.ok || !body.access_token)
-    throw new CliError(`The local issuer refused "${who}": ${body.error_description ?? res.status}`);
+    throw new CliError(
+      `The local issuer refused "${who}": ${body.error_description ?? res.status} (demo users: clerk, auditor, operator, institution:<CODE>)`,
+    );
   return body.access_token;
 }
 

@@ -5,6 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { apiClient, CliError, ensureOk, localState, type ApiOptions } from './api-client.js';
+import { pemVerifier } from '../domain/audit-chain.js';
+import { verifyRecordProof, type RecordProof } from '../domain/audit-proof.js';
 
 interface Verification {
   ok: boolean;
@@ -80,4 +82,41 @@ export async function auditPublicKeyCommand(
   if (!pem) throw new CliError('The server did not return its public key.');
   out.print(pem.trim());
   return 0;
+}
+
+/**
+ * `ruling-intake audit prove <recordId>`: fetches the record's inclusion proof and checks it here,
+ * offline — with `--public-key key.pem` trusting that key alone (else the key the server sent),
+ * and with `--record record.json` also that the record as you hold it is the one proven.
+ */
+export async function auditProveCommand(
+  recordId: string,
+  opts: ApiOptions & { json?: boolean; lang: 'nl' | 'en'; publicKey?: string; record?: string },
+  out: { print(s: string): void; printJson(v: unknown): void },
+): Promise<number> {
+  const api = await apiClient(opts, 'auditor');
+  const r = await api.call('GET', `/v1/audit/records/${encodeURIComponent(recordId)}/proof`);
+  ensureOk(r, opts.lang);
+  const body = r.body as RecordProof & { publicKeyPem: string };
+  const pem = opts.publicKey
+    ? await readFile(opts.publicKey, 'utf8').catch(() => {
+        throw new CliError(`Cannot read the public key ${opts.publicKey}.`);
+      })
+    : body.publicKeyPem;
+  const record = opts.record
+    ? (JSON.parse(
+        await readFile(opts.record, 'utf8').catch(() => {
+          throw new CliError(`Cannot read the record ${opts.record}.`);
+        }),
+      ) as object)
+    : undefined;
+  const check = verifyRecordProof(body, pemVerifier(pem), record);
+  if (opts.json) out.printJson({ ...body, verified: check });
+  else if (check.ok) {
+    const tree = (body.head.body as { tree?: { size: number } }).tree;
+    out.print(
+      `record ${recordId} is in the sealed log: leaf ${body.leafIndex} of ${tree?.size ?? '?'}, signed head ${body.head.sequence}${opts.publicKey ? '' : ' (checked with the key the server sent; pass --public-key to trust only your copy)'}${record ? '; the record you hold is the one proven' : ''}.`,
+    );
+  } else out.print(`proof FAILED for record ${recordId}: ${check.reason}.`);
+  return check.ok ? 0 : 5;
 }

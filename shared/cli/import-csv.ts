@@ -1,24 +1,46 @@
-/** `ruling-intake import balances|enrolments`: a DHO CSV in chunks, with a progress bar on a terminal. */
+/**
+ * `ruling-intake import balances|enrolments`: a DHO CSV in chunks, with a progress bar on a terminal.
+ *
+ * The file is read with csv-parse (a quoted cell may hold commas, quotes and newlines) and sent in
+ * chunks, each written back with csv-stringify under the file's header. Every row keeps the line of
+ * the file it starts on, so a refused line is reported where the operator can find it.
+ */
 import { readFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { CSV_READ, startLine, type CsvRecordWithInfo } from '../contract/csv.js';
 import { apiClient, CliError, ensureOk } from './api-client.js';
 import { EXIT, print, printJson, type Lang } from './output.js';
 import type { ApiOut } from './commands.js';
 
 const IMPORT_CHUNK = 250;
 
+export interface CsvRow {
+  /** The line of the file the row starts on (1-based). */
+  readonly line: number;
+  readonly values: string[];
+}
+
+/** The header (when the first row names the national number column) and the rows of a file. */
+export function readImportFile(text: string): { header: string[] | undefined; rows: CsvRow[] } {
+  const records = parse(text, { ...CSV_READ, info: true, raw: true }) as unknown as CsvRecordWithInfo[];
+  const rows = records.map((r) => ({ line: startLine(r), values: r.record }));
+  const hasHeader = /^national/i.test(rows[0]?.values[0] ?? '');
+  return hasHeader ? { header: rows[0]!.values, rows: rows.slice(1) } : { header: undefined, rows };
+}
+
+/** One request body: the header (if any) and the rows, as CSV. */
+export function importChunk(header: string[] | undefined, rows: readonly CsvRow[]): string {
+  return stringify([...(header ? [header] : []), ...rows.map((r) => r.values)]);
+}
+
 /** Sends the CSV in chunks (with its header on each) and shows a progress bar on stderr. */
 export async function cmdImport(kind: string, file: string, opts: ApiOut): Promise<number> {
   if (kind !== 'balances' && kind !== 'enrolments')
     throw new CliError(`Unknown import ${kind}: use balances or enrolments.`);
   const api = await apiClient(opts, 'operator');
-  const lines = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/);
-  const first = lines[0] ?? '';
-  const hasHeader = /^\s*"?national/i.test(first);
-  const header = hasHeader ? first : undefined;
-  const body = (hasHeader ? lines.slice(1) : lines)
-    .map((text, i) => ({ text, line: i + (hasHeader ? 2 : 1) }))
-    .filter((l) => l.text.trim());
+  const { header, rows: body } = readImportFile(await readFile(file, 'utf8'));
   const total = {
     lines: 0,
     accepted: 0,
@@ -34,8 +56,8 @@ export async function cmdImport(kind: string, file: string, opts: ApiOut): Promi
   bar?.start(body.length, 0);
   for (let i = 0; i < body.length; i += IMPORT_CHUNK) {
     const chunk = body.slice(i, i + IMPORT_CHUNK);
-    const csv = [...(header ? [header] : []), ...chunk.map((l) => l.text)].join('\n');
-    const r = await api.call('POST', `/v1/admin/imports/${kind}`, { text: csv, contentType: 'text/csv' });
+    const text = importChunk(header, chunk);
+    const r = await api.call('POST', `/v1/admin/imports/${kind}`, { text, contentType: 'text/csv' });
     ensureOk(r, opts.lang);
     const rep = r.body as typeof total;
     total.lines += rep.lines;

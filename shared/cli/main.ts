@@ -141,7 +141,7 @@ export function program(): Command {
   api(
     audit
       .command('events')
-      .description('Access records, oldest first.')
+      .description('Access records, newest first.')
       .option('--subject <nationalNumber>')
       .option('--actor <id>')
       .option('--institution <code>')
@@ -166,6 +166,25 @@ export function program(): Command {
     'auditor',
   ).action((o: ApiOut & { from?: string; to?: string; publicKey?: string }) =>
     run(async () => (await commands()).cmdAuditVerify(o))(),
+  );
+  api(
+    audit
+      .command('prove')
+      .description(
+        'Inclusion proof of one record in the signed Merkle tree, checked here offline (with --public-key: that key alone).',
+      )
+      .argument('<recordId>')
+      .option('--public-key <pem>', 'check the signed tree head with this exported public key')
+      .option('--record <json>', 'also check that this record (as stored, JSON) is the one proven'),
+    'auditor',
+  ).action((id: string, o: ApiOut & { publicKey?: string; record?: string }) =>
+    run(async () => {
+      const [{ auditProveCommand }, { print, printJson }] = await Promise.all([
+        import('./audit-verify.js'),
+        import('./output.js'),
+      ]);
+      return auditProveCommand(id, o, { print, printJson });
+    })(),
   );
   api(
     audit

@@ -2,7 +2,7 @@
  * `ruling-intake parse`: the only command that loads the PDF reader (pdf.js in a worker thread).
  */
 import { readFile } from 'node:fs/promises';
-import type { ExtractRejectedError } from '../domain/errors.js';
+import type { ExtractHeldError, ExtractRejectedError } from '../domain/errors.js';
 import { parseExtract } from '../adapters/pdf/pdfjs-reader.js';
 import type { Extract } from '../domain/types.js';
 import { EXIT, print, printJson, type Out } from './output.js';
@@ -50,7 +50,7 @@ export async function cmdParse(file: string, opts: Out): Promise<number> {
     }
     return EXIT.ok;
   }
-  const err: ExtractRejectedError = result.error;
+  const err: ExtractRejectedError | ExtractHeldError = result.error;
   const body = { ok: false, code: err.code, field: err.field ?? 'file', message: err.messages };
   if (opts.json) printJson(body);
   else

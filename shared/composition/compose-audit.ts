@@ -10,6 +10,7 @@ import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { AUDIT_CHECKPOINTS, ENV, KEYS, TABLES } from '../config/resources.js';
 import type { AuditSealPorts, CheckpointStore, Signer } from '../ports/audit-seal.js';
 import { DynamoAuditSource } from '../adapters/aws/dynamodb-audit-source.js';
+import { DynamoAuditStats } from '../adapters/aws/dynamodb-audit-stats.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
 import { S3CheckpointStore } from '../adapters/aws/s3-checkpoints.js';
 import { documentClient, kmsClient, s3Client } from './compose.js';
@@ -61,6 +62,10 @@ export async function auditSealPorts(): Promise<AuditSealPorts> {
   return {
     audit: new DynamoAuditSource(documentClient(), env(TABLES.audit.env)),
     ...signingPorts(),
+    // The per-day counters live in the control table; a function without it (none today) skips them.
+    ...(optional(TABLES.control.env)
+      ? { stats: new DynamoAuditStats(documentClient(), env(TABLES.control.env)) }
+      : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   DynamoIntakeControl,
   DynamoIntakeStatusStore,
 } from '../adapters/aws/dynamodb-records.js';
+import { DynamoAuditStats } from '../adapters/aws/dynamodb-audit-stats.js';
 import { KmsKeyService } from '../adapters/aws/kms-keys.js';
 import { S3ExtractStore } from '../adapters/aws/s3-extracts.js';
 import { LocalKeyService, loadLocalKeys } from '../adapters/local/keys.js';
@@ -111,6 +112,8 @@ export async function keyPorts(): Promise<{ keys: KeyService; names: NameCipher 
 
 export const ledgerStore = () => new DynamoLedgerStore(documentClient(), env(TABLES.ledger.env));
 export const auditLog = () => new DynamoAuditLog(documentClient(), env(TABLES.audit.env));
+/** The audit log's per-day counters (items of the control table, kept by the sealer). */
+export const auditStats = () => new DynamoAuditStats(documentClient(), env(TABLES.control.env));
 export const statusStore = () => new DynamoIntakeStatusStore(documentClient(), env(TABLES.intake.env));
 export const extractStore = () =>
   new S3ExtractStore(s3Client(), env(EXTRACTS_BUCKET.env), optional(KEYS.data.env));
@@ -170,7 +173,7 @@ export async function institutionPorts(): Promise<InstitutionPorts> {
 /** Auditor: the audit log, the ledger, pseudonyms and names (the data-subject report). */
 export async function auditorPorts(): Promise<AuditorPorts> {
   const [keys, names] = await Promise.all([keyServicePort(), nameCipherPort()]);
-  return { audit: auditLog(), ledger: ledgerStore(), keys, names };
+  return { audit: auditLog(), ledger: ledgerStore(), keys, names, stats: auditStats() };
 }
 
 /** Operator: the pause switch, held extracts (statuses, extracts, queue) and imports. */

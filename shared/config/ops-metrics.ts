@@ -14,5 +14,11 @@ export const OPS_METRICS = {
   stalled: 'StalledExtracts',
 } as const;
 
+/**
+ * Published by the intake (Powertools, namespace `RulingIntake`, dimension `service`) for every
+ * object it refused as `UNKNOWN_UPLOAD`: an object in the bucket no upload of the API issued.
+ */
+export const UNKNOWN_UPLOADS_METRIC = 'UnknownUploads';
+
 /** Dimension carrying the deployment environment, so two environments in one account never mix. */
 export const ENVIRONMENT_DIMENSION = 'environment';

@@ -53,16 +53,38 @@ export const TABLES = {
     id: 'Audit',
     env: 'AUDIT_TABLE',
     partitionKey: S('id'),
-    globalIndexes: [{ name: 'byDay', partitionKey: S('day'), sortKey: S('at') }],
-    purpose: 'append-only audit trail',
+    /**
+     * Every auditor query reads one index partition, newest first, and costs its result: byDay
+     * (the sealer and the unfiltered list, walking days), bySubject, byActor, byInstitution. The
+     * index attributes (`day`, `atId` = `<at>#<id>`, `actorId`, `actorInstitution`) are derived
+     * from the record by the writer and removed again before hashing when they agree with it.
+     */
+    globalIndexes: [
+      { name: 'byDay', partitionKey: S('day'), sortKey: S('at') },
+      { name: 'bySubject', partitionKey: S('subject'), sortKey: S('atId') },
+      { name: 'byActor', partitionKey: S('actorId'), sortKey: S('atId') },
+      { name: 'byInstitution', partitionKey: S('actorInstitution'), sortKey: S('atId') },
+    ],
+    ttlAttribute: 'expiresAt',
+    purpose:
+      'append-only audit trail (expires as long after `at` as the ledger is kept: config/retention.ts)',
   },
   /** What became of each uploaded extract, for the clerk. */
   intake: {
     id: 'Intake',
     env: 'INTAKE_TABLE',
     partitionKey: S('intakeId'),
-    globalIndexes: [{ name: 'byUploader', partitionKey: S('uploader'), sortKey: S('receivedAt') }],
-    purpose: 'intake status per uploaded extract',
+    /**
+     * byUploader: the clerk's list, newest first, paged. byOpenState: sparse — `openState` is set
+     * (to the status) only while a status is AWAITING_UPLOAD, RECEIVED or HELD, so the held list
+     * and the ops check read only open items, never the history.
+     */
+    globalIndexes: [
+      { name: 'byUploader', partitionKey: S('uploader'), sortKey: S('receivedAt') },
+      { name: 'byOpenState', partitionKey: S('openState'), sortKey: S('receivedAt') },
+    ],
+    ttlAttribute: 'expiresAt',
+    purpose: 'intake status per uploaded extract (expires with the ledger retention: config/retention.ts)',
   },
   /** Operational switches (intake pause). */
   control: {
@@ -85,7 +107,18 @@ export const EXTRACTS_BUCKET = {
   outcomeTag: 'intake-outcome',
   keptOutcomes: ['rejected', 'held'] as const,
   keptDays: 30,
-  noncurrentVersionDays: 1,
+  /**
+   * Any extract still in the bucket this long after upload expires, tagged or not: one that was
+   * never processed (a message lost, dead-lettered and never redriven, a pause past SQS's 14 days)
+   * is not kept forever. The stalled-extract alarm fires after `LIMITS.stalledAfterHours` first.
+   */
+  unprocessedDays: 45,
+  /** A version superseded by a later object under its key (a re-posted form) is kept as long as a
+   * kept extract: a held version must not expire while it awaits review (it was 1 day).
+   */
+  noncurrentVersionDays: 30,
+  /** Session tag naming the uploader segment the uploader role may write under. */
+  uploaderSessionTag: 'uploader',
 } as const;
 
 export { extractKey } from '../domain/extract-keys.js';
@@ -135,8 +168,16 @@ export const ENV = {
   authJwksUrl: 'AUTH_JWKS_URL',
   /** JSON object mapping OAuth client ids to institution codes (machine clients of institutions). */
   authClientInstitutions: 'AUTH_CLIENT_INSTITUTIONS',
+  /** Comma-separated: a person's token must carry one of these `acr` values (external issuer). */
+  authRequiredAcr: 'AUTH_REQUIRED_ACR',
+  /** Comma-separated: a person's token's `amr` must contain one of these (e.g. `mfa`). */
+  authRequiredAmr: 'AUTH_REQUIRED_AMR',
   /** Deployment environment name (`dev`, `prod`…), a dimension of the operational metrics. */
   environment: 'RULING_INTAKE_ENVIRONMENT',
+  /** DBRC's seal: `off` (default when unset), `verify-if-present` or `required` (intake only). */
+  signaturePolicy: 'SIGNATURE_POLICY',
+  /** The seal's trust anchors: PEM certificates (on AWS), or locally also a path to a PEM file. */
+  signatureTrustAnchors: 'SIGNATURE_TRUST_ANCHORS',
 } as const;
 
 export const SERVICE_NAME = 'ruling-intake';

@@ -89,6 +89,23 @@ export const ROUTES = [
     summary: 'Access records, filtered and paged; CSV with Accept: text/csv.',
   },
   {
+    id: 'auditChart',
+    method: 'GET',
+    path: '/v1/audit/chart',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary: 'Consultations per institution per day over 7, 14 or 31 days, from per-day counters.',
+  },
+  {
+    id: 'proveAuditRecord',
+    method: 'GET',
+    path: '/v1/audit/records/{recordId}/proof',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary:
+      'Inclusion proof of one record in the Merkle tree of the sealed log, with the signed tree head (verifiable offline with the public key).',
+  },
+  {
     id: 'verifyAudit',
     method: 'GET',
     path: '/v1/audit/verify',
@@ -163,6 +180,9 @@ export const ROUTES = [
 ] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];
+
+/** The ids of the routes one API function serves: what its handler map must hold, no more, no less. */
+export type RoutesOf<F extends ApiFunction> = Extract<(typeof ROUTES)[number], { fn: F }>['id'];
 
 /** API Gateway routes cannot put a parameter and a literal in one segment: `{id}:approve` → `{id}`. */
 export function gatewayPath(path: string): string {

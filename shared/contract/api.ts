@@ -1,129 +1,263 @@
 /**
- * The response bodies of `/v1` as TypeScript types: the one definition that the use cases return
- * (their signatures name these types, so the compiler holds them to it) and that the console reads
- * (web/src/types.ts re-exports them). Types only, importing nothing but other type-only modules
- * without Node dependencies, so the browser's type-check never reads backend code. The OpenAPI
- * document (shared/http/openapi.ts) describes the same shapes for other clients; the API tests
- * validate every response against it.
+ * The bodies of `/v1` as zod schemas: the one definition of the API's shapes. The TypeScript types
+ * are inferred from them (the use cases' signatures name these types, so the compiler holds them
+ * to the schemas), the OpenAPI document (shared/http/openapi.ts) is generated from them (the API
+ * tests validate every response against it), and the request bodies are parsed with them.
+ *
+ * The console imports only the types (`import type`, web/src/types.ts), so zod never lands in the
+ * browser bundle. Imports nothing but zod, pure domain constants and type-only modules.
  */
-import type { Message } from '../domain/types.js';
-import type {
-  AuditRecord,
-  Enrolment,
-  IntakeState,
-  LedgerEntry,
-  PersonName,
-  Student,
-} from '../ports/index.js';
+import * as z from 'zod';
+import type { ChainVerification } from '../domain/audit-types.js';
+import { PURPOSES } from '../domain/purposes.js';
+import { PROBLEM_KINDS } from './problem-kinds.js';
+import type { AuditRecord as StoredAuditRecord, IntakeState } from '../ports/index.js';
+
+/** A text in both languages. */
+export const message = z.object({ nl: z.string(), en: z.string() });
+
+/** Every error: `{ code, message: { nl, en } }`. */
+export const errorSchema = z.object({ code: z.string(), message });
+export type ErrorBody = z.infer<typeof errorSchema>;
 
 /** A page of a list: `items`, and the cursor of the next page while there is one. */
-export interface Page<T> {
-  items: T[];
-  next?: string;
-  /** Every item that matches, over all pages (where the list can tell). */
-  total?: number;
-}
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next: z.string().optional().describe('cursor of the next page') });
+export type Page<T> = z.infer<ReturnType<typeof pageSchema<z.ZodType<T>>>>;
+
+const INTAKE_STATES = [
+  'AWAITING_UPLOAD',
+  'RECEIVED',
+  'APPLIED',
+  'DUPLICATE',
+  'REJECTED',
+  'HELD',
+] as const satisfies readonly IntakeState[];
+/** Compile-time checks that a schema and a core type describe the same values (`true` or an error). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/** Every intake state is listed. */
+export type IntakeStatesListed = Holds<Same<(typeof INTAKE_STATES)[number], IntakeState>>;
 
 /** An upload as its clerk sees it (`GET /v1/extracts`, `GET /v1/extracts/{intakeId}`). */
-export interface PublicStatus {
-  readonly intakeId: string;
-  readonly status: IntakeState;
-  readonly receivedAt: string;
-  readonly updatedAt: string;
-  readonly code?: string;
-  readonly field?: string;
-  readonly message?: Message;
-  readonly rulingNumber?: string;
+export const publicStatusSchema = z.object({
+  intakeId: z.string(),
+  status: z.enum(INTAKE_STATES),
+  receivedAt: z.string(),
+  updatedAt: z.string(),
+  code: z.string().optional(),
+  field: z.string().optional(),
+  message: message.optional(),
+  rulingNumber: z.string().optional(),
+  /** SHA-256 of the file this status decided on (the clerk can compare it with their PDF). */
+  sha256: z.string().optional(),
+  /** Set on a second (third…) file posted under an upload's key: that upload's id. */
+  parentIntakeId: z.string().optional(),
   /** RECEIVED while intake is paused (protocol art. 8): waiting, nothing to do for the clerk. */
-  readonly paused?: boolean;
-}
+  paused: z.boolean().optional(),
+});
+export type PublicStatus = z.infer<typeof publicStatusSchema>;
 
+const personNameSchema = z.object({ surname: z.string(), givenNames: z.string() });
 /** A held extract as the operator reviews it: the ruling, the masked number, names read vs registered. */
-export interface HeldItem extends PublicStatus {
-  readonly review?: {
-    readonly rulingNumber: string;
-    readonly docket: string;
-    readonly rulingDate: string;
-    readonly nationalNumber: string;
-    readonly lines: readonly {
-      readonly academicYear: string;
-      readonly institution: string;
-      readonly programme: string;
-      readonly requested: number;
-      readonly returned: number;
-    }[];
-    readonly nameRead?: { readonly surname: string; readonly givenNames: string };
-    readonly nameRegistered?: { readonly surname: string; readonly givenNames: string };
-    /** Where the page image will be, once scans are kept (not yet). */
-    readonly pageImageUrl?: string;
-  };
-}
+export const heldItemSchema = publicStatusSchema.extend({
+  review: z
+    .object({
+      rulingNumber: z.string(),
+      docket: z.string(),
+      rulingDate: z.string(),
+      nationalNumber: z.string(),
+      lines: z.array(
+        z.object({
+          academicYear: z.string(),
+          institution: z.string(),
+          programme: z.string(),
+          requested: z.number().int(),
+          returned: z.number().int(),
+        }),
+      ),
+      nameRead: personNameSchema.optional(),
+      nameRegistered: personNameSchema.optional(),
+      /** Where the page image will be, once scans are kept (not yet). */
+      pageImageUrl: z.string().optional(),
+    })
+    .optional(),
+});
+export type HeldItem = z.infer<typeof heldItemSchema>;
 
 /** `POST /v1/extracts`: the intake id and the presigned POST for the PDF. */
-export interface CreateUpload {
-  readonly intakeId: string;
-  readonly upload: { readonly url: string; readonly fields: Record<string, string> };
-  readonly expiresAt: string;
-}
+export const createUploadSchema = z.object({
+  intakeId: z.string(),
+  upload: z.object({ url: z.string(), fields: z.record(z.string(), z.string()) }),
+  expiresAt: z.string(),
+});
+export type CreateUpload = z.infer<typeof createUploadSchema>;
 
 /** One applied correction of a student's learning credit. */
-export interface Correction {
-  readonly rulingNumber: string;
-  readonly rulingDate: string;
-  readonly academicYear: string;
-  readonly institution: string;
-  readonly programme: string;
-  readonly requested: number;
-  readonly returned: number;
-}
+export const correctionSchema = z.object({
+  rulingNumber: z.string(),
+  rulingDate: z.string(),
+  academicYear: z.string(),
+  institution: z.string(),
+  programme: z.string(),
+  requested: z.number().int(),
+  returned: z.number().int(),
+});
+export type Correction = z.infer<typeof correctionSchema>;
 
 /** `GET /v1/students/{nationalNumber}/learning-credit`. */
-export interface CreditView {
-  readonly nationalNumber: string;
-  readonly balance: number;
-  readonly openingBalance: number;
-  readonly corrections: readonly Correction[];
-}
+export const creditViewSchema = z.object({
+  nationalNumber: z.string().describe('masked, e.g. 85.07.30-xxx.28'),
+  balance: z.number().int(),
+  openingBalance: z.number().int(),
+  corrections: z.array(correctionSchema),
+});
+export type CreditView = z.infer<typeof creditViewSchema>;
+
+/** `POST /v1/learning-credit:batchGet`: the request. */
+export const batchGetRequestSchema = z.object({
+  purpose: z.enum(PURPOSES),
+  nationalNumbers: z.array(z.string().min(1).max(40)).min(1).max(100),
+});
+export type BatchGetRequest = z.infer<typeof batchGetRequestSchema>;
 
 /** One result of `POST /v1/learning-credit:batchGet`. */
-export type BatchItem =
-  | { readonly nationalNumber: string; readonly status: 'FOUND'; readonly credit: CreditView }
-  | { readonly nationalNumber: string; readonly status: 'NOT_FOUND' }
-  | { readonly nationalNumber: string; readonly status: 'INVALID'; readonly code: 'INVALID_RRN' };
+export const batchItemSchema = z.union([
+  z.object({ nationalNumber: z.string(), status: z.literal('FOUND'), credit: creditViewSchema }),
+  z.object({ nationalNumber: z.string(), status: z.literal('NOT_FOUND') }),
+  z.object({ nationalNumber: z.string(), status: z.literal('INVALID'), code: z.literal('INVALID_RRN') }),
+]);
+export type BatchItem = z.infer<typeof batchItemSchema>;
+export const batchGetResponseSchema = z.object({ results: z.array(batchItemSchema) });
+
+/** `PUT /v1/students/{nationalNumber}/enrolments/{academicYear}`: 201 when new, 200 when known. */
+export const enrolmentDeclaredSchema = z.object({
+  institution: z.string(),
+  academicYear: z.string(),
+  created: z.boolean(),
+});
+export type EnrolmentDeclared = z.infer<typeof enrolmentDeclaredSchema>;
 
 /** `POST /v1/admin/imports/*`: what an import did, and each refused line with its reason. */
-export interface ImportReport {
-  readonly lines: number;
-  readonly accepted: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly unchanged: number;
-  readonly refused: readonly { line: number; code: string; message: Message }[];
-}
+export const importReportSchema = z.object({
+  lines: z.number().int(),
+  accepted: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  refused: z.array(z.object({ line: z.number().int(), code: z.string(), message })),
+});
+export type ImportReport = z.infer<typeof importReportSchema>;
+
+/** `PUT /v1/admin/intake`: the request. */
+export const setIntakeRequestSchema = z.object({ state: z.enum(['running', 'paused']) });
 
 /** `GET`/`PUT /v1/admin/intake`: the pause switch, and the queue counts where the platform has them. */
-export interface IntakeSwitch {
-  readonly state: 'running' | 'paused';
-  readonly queue?: Record<string, number>;
-}
+export const intakeSwitchSchema = z.object({
+  state: setIntakeRequestSchema.shape.state,
+  queue: z.record(z.string(), z.number()).optional(),
+});
+export type IntakeSwitch = z.infer<typeof intakeSwitchSchema>;
 
-export type { ChainProblem, ChainVerification, ProblemKind } from '../domain/audit-types.js';
-import type { ChainVerification } from '../domain/audit-types.js';
+/** `POST /v1/admin/held/{intakeId}:reject`: the request. */
+export const rejectHeldRequestSchema = z.object({ reason: z.string().max(500).optional() });
+
+/** `GET /v1/admin/held`. */
+export const heldListSchema = z.object({ items: z.array(publicStatusSchema) });
+
+/** One access record: who, what, when, about whom (pseudonym), why, outcome. */
+export const auditRecordSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.object({
+    id: z.string(),
+    role: z.enum(['clerk', 'institution', 'auditor', 'operator', 'service']),
+    institution: z.string().optional(),
+  }),
+  onBehalfOf: z.string().optional(),
+  action: z.string(),
+  subject: z.string().optional().describe('pseudonym of the person concerned'),
+  purpose: z.string(),
+  outcome: z.string(),
+  requestId: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+export type AuditRecord = z.infer<typeof auditRecordSchema>;
+/** The audit log's records and this schema describe the same object. */
+export type AuditRecordAgrees = Holds<Same<AuditRecord, StoredAuditRecord>>;
+
+const chainProblemSchema = z.object({
+  kind: z.enum(PROBLEM_KINDS),
+  recordId: z.string().optional(),
+  checkpoint: z.number().int().optional(),
+  detail: z.string(),
+});
 
 /** `GET /v1/audit/verify`: the chain check plus the public key that signed the checkpoints. */
-export type Verification = ChainVerification & { readonly publicKeyPem: string };
+export const verificationSchema = z.object({
+  ok: z.boolean(),
+  checkedRecords: z.number().int(),
+  checkedCheckpoints: z.number().int(),
+  pending: z.number().int(),
+  problems: z.array(chainProblemSchema),
+  firstProblem: chainProblemSchema.nullable(),
+  problemsOutsideRange: z.number().int(),
+  latestSequence: z.number().int().nullable(),
+  sealedUpTo: z.string().nullable(),
+  publicKeyPem: z.string(),
+});
+export type Verification = z.infer<typeof verificationSchema>;
+/** The audit chain's own report and this schema describe the same object. */
+export type VerificationAgrees = Holds<Same<Omit<Verification, 'publicKeyPem'>, ChainVerification>>;
+export type { ChainProblem, ChainVerification, ProblemKind } from '../domain/audit-types.js';
+
+/** A ledger entry as a data subject sees it: everything but the pseudonym. */
+const subjectLedgerEntrySchema = z.looseObject({
+  ...correctionSchema.shape,
+  docket: z.string(),
+  lineNumber: z.number().int(),
+  extractSha256: z.string(),
+  intakeId: z.string(),
+  appliedAt: z.string(),
+});
 
 /**
  * `GET /v1/audit/subjects/{nationalNumber}` (GDPR art. 15): the registered name, the balance, every
  * ledger entry and enrolment about the person and every access to their data — pseudonyms left out.
+ * The entries are open objects: what the ledger stores about the person is all given.
  */
-export type { AuditRecord } from '../ports/index.js';
+export const subjectReportSchema = z.object({
+  nationalNumber: z.string(),
+  known: z.boolean(),
+  name: z.object({ surname: z.string(), givenNames: z.string() }).optional(),
+  balance: z.number().int().optional(),
+  openingBalance: z.number().int().optional(),
+  ledgerEntries: z.array(subjectLedgerEntrySchema),
+  enrolments: z.array(
+    z.looseObject({
+      institution: z.string(),
+      academicYear: z.string(),
+      source: z.enum(['import', 'declared']),
+      by: z.string(),
+      at: z.string(),
+    }),
+  ),
+  accesses: z.array(auditRecordSchema.omit({ subject: true }).loose()),
+});
+export type SubjectReport = z.infer<typeof subjectReportSchema>;
 
-export interface SubjectReport extends Partial<Pick<Student, 'balance' | 'openingBalance'>> {
-  readonly nationalNumber: string;
-  readonly known: boolean;
-  readonly name?: PersonName;
-  readonly ledgerEntries: Omit<LedgerEntry, 'pseudonym'>[];
-  readonly enrolments: Omit<Enrolment, 'pseudonym'>[];
-  readonly accesses: Omit<AuditRecord, 'subject'>[];
-}
+/** `GET /v1/audit/chart`: consultations per institution per UTC day (`-`: actors without one). */
+export const auditChartSchema = z.object({
+  days: z.array(z.string()),
+  counts: z.array(
+    z.object({
+      day: z.string(),
+      institution: z.string(),
+      allowed: z.number().int(),
+      denied: z.number().int(),
+    }),
+  ),
+  /** The sealer has counted the records up to this instant (null before its first run). */
+  countedUpTo: z.string().nullable(),
+});
+export type AuditChart = z.infer<typeof auditChartSchema>;

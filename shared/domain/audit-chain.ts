@@ -26,7 +26,11 @@
  * - Signature: ECDSA P-256 over SHA-256 of the canonical body bytes (UTF-8), DER encoded; checked
  *   offline with the PEM public key alone (`pemVerifier`).
  */
-import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { canonicalBytes, canonicalJson, sha256, sha256Hex } from './canonical.js';
+import { EMPTY_FRONTIER, appendLeaves, frontierProblem, frontierRoot } from './merkle.js';
+
+export { canonicalBytes, canonicalJson, sha256Hex } from './canonical.js';
 
 /**
  * Records younger than this are left for the next seal. Must exceed the longest delay between a
@@ -50,6 +54,19 @@ export interface CheckpointEntry {
   readonly hash: string;
 }
 
+/**
+ * The signed tree head a checkpoint carries: the Merkle tree (RFC 9162 hashing, `merkle.ts`) over
+ * every record sealed so far, in chain order, leaves = record hashes — its size, root and frontier
+ * (the right edge, so the next checkpoint appends without the leaves). With the checkpoint's
+ * `previous` and `cutoff` under the same signature, it is a signed tree head: size, root, cutoff,
+ * previous head.
+ */
+export interface TreeHead {
+  readonly size: number;
+  readonly root: string;
+  readonly frontier: readonly string[];
+}
+
 export interface CheckpointBody {
   readonly version: 1;
   readonly sequence: number;
@@ -61,6 +78,8 @@ export interface CheckpointBody {
   readonly count: number;
   readonly records: readonly CheckpointEntry[];
   readonly root: string;
+  /** Absent only in checkpoints written before the tree (their chain continues without one). */
+  readonly tree?: TreeHead;
 }
 
 /** A checkpoint as a store returns it: the body is whatever is stored (validated by `verifyChain`). */
@@ -75,53 +94,7 @@ export interface SignedCheckpoint {
 export const ZERO_HASH = '0'.repeat(64);
 export const CHECKPOINT_VERSION = 1;
 
-// ── canonical JSON and hashes ────────────────────────────────────────────────────────────────
-
-function canonicalValue(value: unknown): string | undefined {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : JSON.stringify({ $number: String(value) });
-    case 'bigint':
-      return JSON.stringify({ $bigint: value.toString() });
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    default:
-      break;
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalValue(v) ?? 'null').join(',')}]`;
-  if (value instanceof Uint8Array) return canonicalValue({ $binary: Buffer.from(value).toString('base64') });
-  if (value instanceof Set) {
-    const members = [...value].map((v) => canonicalValue(v) ?? 'null').sort();
-    return `{"$set":[${members.join(',')}]}`;
-  }
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  const obj = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(obj).sort()) {
-    const v = canonicalValue(obj[key]);
-    if (v !== undefined) parts.push(`${JSON.stringify(key)}:${v}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-/** Canonical JSON (sorted keys, no whitespace); see the module comment. */
-export function canonicalJson(value: unknown): string {
-  return canonicalValue(value) ?? 'null';
-}
-
-export function canonicalBytes(value: unknown): Uint8Array {
-  return new TextEncoder().encode(canonicalJson(value));
-}
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+// ── hashes (canonical JSON and SHA-256: ./canonical.ts) ─────────────────────────────────────
 
 /** SHA-256 of the record's canonical JSON: the record exactly as stored. */
 export function recordHash(record: object): string {
@@ -136,7 +109,7 @@ export function checkpointHash(body: unknown): string {
 /** h₀ = previous, hᵢ = SHA-256(hᵢ₋₁ ‖ hashᵢ); returns hₙ (hex). */
 export function chainRoot(previous: string, hashes: readonly string[]): string {
   let h: Uint8Array = Buffer.from(previous, 'hex');
-  for (const x of hashes) h = createHash('sha256').update(h).update(Buffer.from(x, 'hex')).digest();
+  for (const x of hashes) h = sha256(h, Buffer.from(x, 'hex'));
   return Buffer.from(h).toString('hex');
 }
 
@@ -244,6 +217,7 @@ export function buildCheckpoint(
   }
   const entries = sorted.map((r) => ({ id: r.id, at: r.at, hash: recordHash(r) }));
   const prevHash = previous ? checkpointHash(previous) : ZERO_HASH;
+  const tree = !previous || previous.tree ? nextTree(previous?.tree, entries) : undefined;
   return {
     version: CHECKPOINT_VERSION,
     sequence: previous ? previous.sequence + 1 : 1,
@@ -258,7 +232,17 @@ export function buildCheckpoint(
       prevHash,
       entries.map((e) => e.hash),
     ),
+    ...(tree ? { tree } : {}),
   };
+}
+
+/** The tree head after appending these entries to the previous head's tree. */
+export function nextTree(previous: TreeHead | undefined, entries: readonly CheckpointEntry[]): TreeHead {
+  const f = appendLeaves(
+    previous ? { size: previous.size, nodes: previous.frontier } : EMPTY_FRONTIER,
+    entries.map((e) => e.hash),
+  );
+  return { size: f.size, root: frontierRoot(f), frontier: f.nodes };
 }
 
 /** The body if it has the shape of a version-1 checkpoint, else why not. */
@@ -275,6 +259,12 @@ export function parseCheckpointBody(body: unknown): { body: CheckpointBody } | {
     if (!isCanonicalInstant(b[f])) return { error: `bad ${f}` };
   if (typeof b.count !== 'number') return { error: 'bad count' };
   if (!Array.isArray(b.records)) return { error: 'bad records' };
+  if (b.tree !== undefined) {
+    const t = b.tree as Record<string, unknown> | null;
+    if (!t || typeof t !== 'object' || !hex(t.root)) return { error: 'bad tree head' };
+    const problem = frontierProblem({ size: t.size, nodes: t.frontier });
+    if (problem) return { error: `bad tree head: ${problem}` };
+  }
   for (const [i, e] of (b.records as unknown[]).entries()) {
     const r = e as Record<string, unknown> | null;
     if (!r || typeof r !== 'object' || typeof r.id !== 'string' || typeof r.at !== 'string' || !hex(r.hash))
@@ -414,6 +404,8 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
   let lastKey: ChainRecord | undefined;
   let checkedCheckpoints = 0;
   let latestCutoff: string | null = null;
+  /** The previous checkpoint's tree head (undefined before the first, null when it had none). */
+  let prevTree: TreeHead | null | undefined;
 
   for (const cp of checkpoints) {
     const seq = cp.sequence;
@@ -503,6 +495,18 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
     )
       broken('root does not match the listed record hashes');
     if (Date.parse(body.cutoff) > Date.parse(body.sealedAt)) broken('cutoff is after sealedAt');
+    // The signed tree head: the previous head's tree plus exactly the records listed here.
+    if (body.tree) {
+      if (missingBefore.length === 0 && prevTree !== null) {
+        const expected = nextTree(prevTree, body.records);
+        if (
+          expected.size !== body.tree.size ||
+          expected.root !== body.tree.root ||
+          expected.frontier.join() !== body.tree.frontier.join()
+        )
+          broken(`the tree head of checkpoint ${seq} does not extend the previous head by its records`);
+      }
+    } else if (prevTree) broken(`checkpoint ${seq} drops the tree head its predecessor carried`);
     if (upper < prevCutoff) broken(`cutoff goes back before checkpoint ${prevSeq}'s`);
     if (body.records.length > 0) {
       const ats = body.records.map((e) => e.at).sort();
@@ -537,6 +541,7 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
     });
 
     segments.push({ seq, lower: prevCutoff, upper, entries: body.records, missingBefore });
+    prevTree = body.tree ?? null;
     prevSeq = seq;
     prevHash = checkpointHash(cp.body);
     prevCutoff = Math.max(prevCutoff, upper);

@@ -22,6 +22,8 @@ export class ExtractRejectedError extends Error {
 export class ExtractHeldError extends Error {
   readonly code: HoldCode;
   readonly messages: Message;
+  /** A hold names no field (the extract as a whole is held): same shape as a rejection. */
+  readonly field: ExtractField | undefined = undefined;
   /** The pseudonym of the student concerned, for the audit trail (never a national number). */
   readonly subject: string | undefined;
 

@@ -2,15 +2,13 @@
  * The object keys of uploaded extracts: `incoming/<uploader>/<intakeId>.pdf`. One definition of
  * the layout and of what a key-safe uploader and intake id are; keys carry no personal data.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './canonical.js';
 
 /** Clerks may only put objects under this prefix. */
 export const UPLOAD_PREFIX = 'incoming/';
 
 const INTAKE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
 const UPLOADER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Object key of an upload. */
 export function extractKey(uploader: string, intakeId: string): string {
@@ -19,7 +17,7 @@ export function extractKey(uploader: string, intakeId: string): string {
 
 /** The uploader segment of object keys: the clerk's subject when it is key-safe, else a hash of it. */
 export function uploaderSegment(subject: string): string {
-  return UPLOADER.test(subject) ? subject : `u${sha256(subject).slice(0, 32)}`;
+  return UPLOADER.test(subject) ? subject : `u${sha256Hex(subject).slice(0, 32)}`;
 }
 
 /**
@@ -31,5 +29,15 @@ export function intakeIdentity(key: string): { intakeId: string; uploader: strin
   const rest = key.startsWith(UPLOAD_PREFIX) ? key.slice(UPLOAD_PREFIX.length) : key;
   const m = /^([^/]+)\/([^/]+)\.pdf$/i.exec(rest);
   if (m && UPLOADER.test(m[1]!) && INTAKE_ID.test(m[2]!)) return { uploader: m[1]!, intakeId: m[2]! };
-  return { uploader: 'unknown', intakeId: `k${sha256(key).slice(0, 31)}` };
+  return { uploader: 'unknown', intakeId: strayIntakeId(key) };
+}
+
+/** The intake id of an object no upload of the API accounts for, derived from its key. */
+export function strayIntakeId(key: string): string {
+  return `k${sha256Hex(key).slice(0, 31)}`;
+}
+
+/** The intake of the n-th distinct object under one upload key (n ≥ 2: posted over the first). */
+export function laterIntakeId(intakeId: string, n: number): string {
+  return n <= 1 ? intakeId : `${intakeId}-${n}`;
 }

@@ -26,12 +26,38 @@ export interface Line {
   readonly cells: readonly Cell[];
   readonly items?: readonly Cell[];
   readonly page: number;
+  /** Baseline of the line (PDF points, up is larger) and its largest font size, when known. */
+  readonly y?: number;
+  readonly size?: number;
 }
+
+/**
+ * Why a glyph cannot be seen (docs: extract-format, "Only what a person sees counts"): drawn in an
+ * invisible render mode (3, 7), fully transparent or in hidden optional content; clipped away;
+ * outside the page; in the colour of what is behind it; painted over by an opaque image or fill;
+ * too small to read; or mapped by the PDF to another character than the glyph it draws.
+ */
+export type HiddenReason =
+  'invisible' | 'clipped' | 'off-page' | 'background' | 'covered' | 'unreadable-size' | 'unicode-mismatch';
 
 export interface PdfText {
   readonly pageCount: number;
-  /** Lines per page, in reading order. */
+  /** Lines per page, in reading order: the text a person sees (on a scan: its recognised text). */
   readonly pages: readonly (readonly Line[])[];
+  /**
+   * Present only when some text is hidden: the lines read with the hidden text as well (what a
+   * text extractor that ignores the graphics would read), or `null` when the hidden text lies on
+   * the visible text so that no order can be read.
+   */
+  readonly allPages?: readonly (readonly Line[])[] | null;
+  /** Where hidden text was found (page, reason, count of glyphs); never the text itself. */
+  readonly hidden?: readonly {
+    readonly page: number;
+    readonly reason: HiddenReason;
+    readonly glyphs: number;
+  }[];
+  /** Pages that are an image with a recognised-text (OCR) layer: a scan (1-based). */
+  readonly scannedPages?: readonly number[];
 }
 
 const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
@@ -81,6 +107,8 @@ export function joinItems(items: readonly Cell[]): string {
  */
 function overlaps(a: Cell, b: Positioned): boolean {
   if (/^\p{M}+$/u.test(b.text) || /^\p{M}+$/u.test(a.text)) return false;
+  // A zero-width glyph (a fallback font's mark or joiner inside a name) covers nothing.
+  if (b.xEnd - b.x <= 0.5) return false;
   const overlap = a.xEnd - b.x;
   return overlap > Math.max(1, Math.min(a.xEnd - a.x, b.xEnd - b.x) / 3);
 }
@@ -133,7 +161,9 @@ export function buildLines(positioned: readonly Positioned[], page: number): Lin
       const cells = runs
         .map((run) => ({ x: run[0]!.x, xEnd: Math.max(...run.map((r) => r.xEnd)), text: joinItems(run) }))
         .filter((c) => c.text.length > 0);
-      return { text: cells.map((c) => c.text).join('\t'), cells, items, page };
+      const y = row[0]!.y;
+      const size = Math.max(...row.map((i) => i.size));
+      return { text: cells.map((c) => c.text).join('\t'), cells, items, page, y, size };
     })
     .filter((l) => l.cells.length > 0);
 }

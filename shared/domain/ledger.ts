@@ -2,7 +2,7 @@
  * Pure ledger rules: what a ruling does to a student's learning credit, what makes two extracts
  * "the same ruling", and how a person's identity is compared without keeping names in clear.
  */
-import { createHash } from 'node:crypto';
+import { canonicalHash } from './canonical.js';
 import { matchKey } from './text.js';
 import type { Extract, LedgerEntry } from './types.js';
 
@@ -11,36 +11,22 @@ export function creditsReturned(extract: Pick<Extract, 'lines'>): number {
   return extract.lines.reduce((sum, l) => sum + l.returned, 0);
 }
 
-/** Canonical JSON: keys sorted, so equal content always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * What makes two uploads the same ruling: every field that matters to the ledger, read the same,
  * whatever tool produced the PDF. The address (never stored) and the clear national number
  * (replaced by its pseudonym) are left out; names count through their matching keys.
  */
 export function contentHash(extract: Extract, pseudonym: string): string {
-  return createHash('sha256')
-    .update(
-      canonical({
-        rulingNumber: extract.rulingNumber,
-        docket: extract.docket,
-        rulingDate: extract.rulingDate,
-        granted: true,
-        pseudonym,
-        surname: matchKey(extract.surname),
-        givenNames: matchKey(extract.givenNames),
-        lines: extract.lines.map((l) => ({ ...l, programme: matchKey(l.programme) })),
-      }),
-    )
-    .digest('hex');
+  return canonicalHash({
+    rulingNumber: extract.rulingNumber,
+    docket: extract.docket,
+    rulingDate: extract.rulingDate,
+    granted: true,
+    pseudonym,
+    surname: matchKey(extract.surname),
+    givenNames: matchKey(extract.givenNames),
+    lines: extract.lines.map((l) => ({ ...l, programme: matchKey(l.programme) })),
+  });
 }
 
 /**
@@ -52,9 +38,7 @@ export function identityKey(surname: string, givenNames: string): string {
   return `${matchKey(surname)}|${matchKey(first)}`;
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex } from './canonical.js';
 
 /** The ledger entries of a ruling: one per credit line. */
 export function entriesFor(

@@ -106,6 +106,21 @@ export function rejectionMessage(code: RejectionCode, field: ExtractField, d: Me
         nl: 'De PDF bevat geen tekst (een scan?). Maak het uittreksel aan vanuit het sjabloon, niet met een scanner.',
         en: 'The PDF holds no text (a scan?). Create the extract from the template, not with a scanner.',
       };
+    case 'HIDDEN_TEXT':
+      return field === 'file'
+        ? {
+            nl: `De PDF bevat tekst die niet zichtbaar is op de pagina (onzichtbaar, wit op wit, buiten de pagina, afgedekt, onleesbaar klein of met een tekencodering die afwijkt van wat er gedrukt staat) en die het uittreksel verandert. Alleen wat op de pagina te zien is, telt. Maak het uittreksel opnieuw aan vanuit het sjabloon. ${REUPLOAD.nl}`,
+            en: `The PDF holds text that is not visible on the page (invisible, white on white, off the page, covered, unreadably small, or with a character mapping that differs from what is printed) and that changes the extract. Only what the page shows counts. Create the extract again from the template. ${REUPLOAD.en}`,
+          }
+        : {
+            nl: `Het veld ${w.nl} zou gelezen worden uit tekst die niet zichtbaar is op de pagina (onzichtbaar, wit op wit, buiten de pagina, afgedekt, onleesbaar klein of met een tekencodering die afwijkt van wat er gedrukt staat). Alleen wat op de pagina te zien is, telt. Maak het uittreksel opnieuw aan vanuit het sjabloon. ${REUPLOAD.nl}`,
+            en: `The field ${w.en} would be read from text that is not visible on the page (invisible, white on white, off the page, covered, unreadably small, or with a character mapping that differs from what is printed). Only what the page shows counts. Create the extract again from the template. ${REUPLOAD.en}`,
+          };
+    case 'PDF_TOO_COMPLEX':
+      return {
+        nl: 'De PDF is te complex om veilig te lezen (te veel objecten, tekenopdrachten of gedecomprimeerde gegevens). Een uittreksel uit het sjabloon blijft ver onder deze grenzen: maak het opnieuw aan en laad het opnieuw op.',
+        en: 'The PDF is too complex to read safely (too many objects, drawing operations or decompressed data). An extract made from the template stays far below these limits: create it again and upload it again.',
+      };
     case 'TOO_LARGE':
       return d.pages !== undefined
         ? {
@@ -146,6 +161,21 @@ export function rejectionMessage(code: RejectionCode, field: ExtractField, d: Me
         nl: `De instelling${d.line ? ` in kredietlijn ${d.line}` : ''} staat niet in het instellingenregister.${q.nl} Gebruik de officiële naam van de instelling. ${REUPLOAD.nl}`,
         en: `The institution${d.line ? ` in credit line ${d.line}` : ''} is not in the institution register.${q.en} Use the institution's official name. ${REUPLOAD.en}`,
       };
+    case 'SIGNATURE_MISSING':
+      return {
+        nl: 'Het uittreksel draagt geen elektronische zegel van DBRC, en die is vereist. Laat het uittreksel verzegelen in het zaaksysteem en laad het opnieuw op.',
+        en: 'The extract carries no DBRC electronic seal, and one is required. Have the extract sealed in the case system and upload it again.',
+      };
+    case 'SIGNATURE_INVALID':
+      return {
+        nl: `De elektronische zegel op het uittreksel is ongeldig${d.rule ? `: ${d.rule.nl}` : ''}. Er werd niets aangepast. Laad het verzegelde uittreksel uit het zaaksysteem opnieuw op, zonder het te bewerken.`,
+        en: `The electronic seal on the extract is not valid${d.rule ? `: ${d.rule.en}` : ''}. Nothing was changed. Upload the sealed extract from the case system again, without editing it.`,
+      };
+    case 'UNKNOWN_UPLOAD':
+      return {
+        nl: 'Dit bestand werd niet via de toepassing opgeladen: er hoort geen oplading bij. Het wordt niet verwerkt en blijft bewaard voor controle door AHOVOKS. Laad het uittreksel op via de toepassing.',
+        en: 'This file was not uploaded through the application: no upload belongs to it. It is not processed and is kept for review by AHOVOKS. Upload the extract through the application.',
+      };
   }
 }
 
@@ -168,6 +198,11 @@ export function holdMessage(code: HoldCode, d: { rulingNumber?: string } = {}): 
       return {
         nl: `Arrest nr. ${d.rulingNumber ?? ''} werd al verwerkt met een andere inhoud. Het uittreksel wacht op controle door AHOVOKS; er werd niets aangepast.`,
         en: `Ruling ${d.rulingNumber ?? ''} was already applied with different content. The extract awaits review by AHOVOKS; nothing was changed.`,
+      };
+    case 'SCANNED_EXTRACT':
+      return {
+        nl: 'Het uittreksel is een scan: de waarden zijn gelezen uit de herkende tekst (OCR), niet uit de tekst van het sjabloon. Het wacht op controle door AHOVOKS, die de gelezen waarden vergelijkt met het beeld van de pagina; er werd niets aangepast. Laad bij voorkeur het uittreksel op zoals het uit het sjabloon komt.',
+        en: "The extract is a scan: its values were read from recognised text (OCR), not from the template's text. It awaits review by AHOVOKS, who compares the values read with the page image; nothing was changed. Preferably upload the extract as the template produces it.",
       };
   }
 }

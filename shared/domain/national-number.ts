@@ -5,6 +5,7 @@
  * 97 − (first 9 digits mod 97); for people born from 2000 the 9 digits are prefixed with `2`.
  * Bis numbers add 20 (gender unknown) or 40 (gender known) to the month.
  */
+import type { Message } from './types.js';
 
 export type NationalNumberProblem = 'FORMAT' | 'CHECK_DIGITS' | 'BIRTH_DATE' | 'SEQUENCE';
 
@@ -73,4 +74,37 @@ export function maskNationalNumber(text: string): string {
 /** Formats 11 digits the way Belgian documents print them: `85.07.30-033.28`. */
 export function formatNationalNumber(digits: string): string {
   return `${digits.slice(0, 2)}.${digits.slice(2, 4)}.${digits.slice(4, 6)}-${digits.slice(6, 9)}.${digits.slice(9)}`;
+}
+
+/**
+ * What is wrong with a national number, in words: the one text the extract's rejection, the API's
+ * 400, the import report and the console's hint all use. A clause (lower case, no full stop);
+ * `sentence` makes it one.
+ */
+export const NATIONAL_NUMBER_PROBLEMS: Record<NationalNumberProblem, Message> = {
+  FORMAT: {
+    nl: 'verwacht worden 11 cijfers (punten, streepjes en spaties mogen)',
+    en: '11 digits expected (dots, dashes and spaces allowed)',
+  },
+  CHECK_DIGITS: { nl: 'de controlecijfers kloppen niet', en: 'the check digits do not match' },
+  BIRTH_DATE: {
+    nl: 'de eerste 6 cijfers vormen geen geldige geboortedatum',
+    en: 'the first 6 digits are not a valid birth date',
+  },
+  SEQUENCE: { nl: 'het volgnummer is ongeldig', en: 'the sequence number is invalid' },
+};
+
+/** A clause as a sentence: capital first letter, full stop. */
+export function sentence(clause: string): string {
+  return `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
+}
+
+/** «ongeldig rijksregisternummer 85.07.30-xxx.28: de controlecijfers kloppen niet» (masked; a clause). */
+export function invalidNationalNumber(text: string, problem: NationalNumberProblem | undefined): Message {
+  const masked = maskNationalNumber(text);
+  const why = NATIONAL_NUMBER_PROBLEMS[problem ?? 'FORMAT'];
+  return {
+    nl: `ongeldig rijksregisternummer ${masked}: ${why.nl}`,
+    en: `invalid national register number ${masked}: ${why.en}`,
+  };
 }

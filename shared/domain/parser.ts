@@ -7,12 +7,14 @@
  * any order, the labelled-block and the table form) and never guesses: text that admits more
  * than one reading is rejected.
  */
+import { academicYearRule, parseAcademicYear } from './academic-year.js';
 import { ExtractRejectedError } from './errors.js';
 import { defaultRegister, type InstitutionRegister } from './institutions.js';
 import { rejection } from './messages.js';
-import { checkNationalNumber, maskNationalNumber } from './national-number.js';
-import { joinItems, type Cell, type Line, type PdfText } from './layout.js';
-import { collapseSpaces, normaliseText } from './text.js';
+import { NATIONAL_NUMBER_PROBLEMS, checkNationalNumber, maskNationalNumber } from './national-number.js';
+import { type Line, type PdfText } from './layout.js';
+import { findTableHeader, readTable as readTableGeometry } from './table.js';
+import { collapseSpaces, joinWrapped, normaliseText } from './text.js';
 import type { CreditLine, Extract, ExtractField } from './types.js';
 import { LIMITS } from './limits.js';
 
@@ -137,12 +139,16 @@ interface RawValue {
 interface RawLine {
   readonly values: Map<LineField, RawValue>;
   readonly index: number;
+  /** Read from a table: every column is there, so an empty cell is an invalid value, not a missing label. */
+  readonly table?: boolean;
 }
 
 interface RawExtract {
   /** Every occurrence of each identification field or total, in document order. */
   readonly id: Map<IdField | TotalField, RawValue[]>;
   readonly lines: RawLine[];
+  /** Ruling numbers named by page headers and footers (digits only). */
+  readonly furnitureRulings?: readonly string[];
 }
 
 function lower(text: string): string {
@@ -187,17 +193,47 @@ function furnitureKey(line: Line): string {
 }
 
 /**
- * Removes page headers and footers: explicit patterns anywhere (page numbers, the `Arrest nr. …
- * - uittreksel` header), and — in a document of two or more pages — the block of lines that
- * stands at the very top or the very bottom of *every* page, line for line (the i-th line from the
- * top, or from the bottom, alike on all pages; numbers of 1–2 digits may differ). A header or
- * footer is such a block; content that merely repeats somewhere near a page edge (a programme
- * wrapped the same way in two table rows) is not at the same position on every page, or not in an
- * unbroken block from the edge, and stays. Labelled lines and table rows always stay.
+ * Running-header items that make a line page furniture wherever it stands: a page number, the
+ * running title `Arrest nr. 9.412 – uittreksel`. A line with such an item is furniture as a whole
+ * (its other items are the date, the registry's name or address: never fields).
  */
-export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] {
+const FURNITURE_ITEM: readonly RegExp[] = [
+  /^(?:pagina|page|blz\.?|p\.)\s*\d{1,2}\s*(?:(?:van|of|\/)\s*\d{1,2})?$/,
+  /^arrest\s*nr\.?\s*:?\s*[\d.]+\s*[-–—]\s*uittreksel$/,
+];
+
+function hasFurnitureItem(line: Line): boolean {
+  if (line.cells.length < 2) return false;
+  return line.cells.some((c) => FURNITURE_ITEM.some((re) => re.test(lower(c.text))));
+}
+
+/** Ruling numbers a furniture line names (`Arrest nr. 9.412 – uittreksel`). */
+function rulingNumbersIn(line: Line): string[] {
+  return [...lower(line.text).matchAll(/arrest\s*nr\.?\s*:?\s*(\d[\d.]*\d|\d)/g)].map((m) =>
+    m[1]!.replace(/\./g, ''),
+  );
+}
+
+export interface PageBody {
+  readonly lines: Line[];
+  /** The ruling numbers the page headers and footers name: each must be the body's. */
+  readonly furnitureRulings: string[];
+}
+
+/**
+ * Removes page headers and footers: explicit patterns anywhere (page numbers, the `Arrest nr. …
+ * - uittreksel` header, a running line with one of those among other items), and — in a
+ * document of two or more pages — the block of lines that stands at the very top or the very
+ * bottom of *every* page, line for line (the i-th line from the top, or from the bottom, alike
+ * on all pages; numbers of 1–2 digits may differ). A header or footer is such a block; content
+ * that merely repeats somewhere near a page edge (a programme wrapped the same way in two table
+ * rows) is not at the same position on every page, or not in an unbroken block from the edge,
+ * and stays. Labelled lines and table rows always stay. Furniture is compared, not dropped: the
+ * ruling numbers it names are returned, for the rule that they equal the body's.
+ */
+export function splitPageFurniture(pages: readonly (readonly Line[])[]): PageBody {
   const zone = 3;
-  const keep = (l: Line) => Boolean(matchLabel(l.text)) || YEAR_START.test(l.text);
+  const keep = (l: Line) => (Boolean(matchLabel(l.text)) && !hasFurnitureItem(l)) || YEAR_START.test(l.text);
   const edgeBlock = (lineAt: (page: readonly Line[], i: number) => Line | undefined): number => {
     if (pages.length < 2) return 0;
     let k = 0;
@@ -218,10 +254,16 @@ export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] 
   const top = edgeBlock((p, i) => p[i]);
   const bottom = edgeBlock((p, i) => p[p.length - 1 - i]);
   const out: Line[] = [];
+  const furnitureRulings: string[] = [];
+  const drop = (line: Line): void => {
+    furnitureRulings.push(...rulingNumbersIn(line));
+  };
   for (const page of pages) {
     page.forEach((line, i) => {
-      if (i < top || i >= page.length - bottom) return;
-      if (isFurniture(line.text)) return;
+      if (i < top || i >= page.length - bottom || isFurniture(line.text) || hasFurnitureItem(line)) {
+        drop(line);
+        return;
+      }
       // A bare page number as the first or last line of its page — unless a label just above it
       // waits for its value (`Studiepunten teruggegeven:` / `1` at the foot of page 1).
       const awaitedValue = i > 0 && matchLabel(page[i - 1]!.text)?.rest === '';
@@ -230,7 +272,12 @@ export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] 
       out.push(line);
     });
   }
-  return out;
+  return { lines: out, furnitureRulings };
+}
+
+/** The body lines without page headers and footers (see `splitPageFurniture`). */
+export function stripPageFurniture(pages: readonly (readonly Line[])[]): Line[] {
+  return splitPageFurniture(pages).lines;
 }
 
 const TABLE_HEADERS: readonly { field: LineField; word: RegExp }[] = [
@@ -246,44 +293,10 @@ function isTableHeader(line: Line): boolean {
   return TABLE_HEADERS.every((h) => h.word.test(l)) && !/^totaal/.test(l);
 }
 
-interface Column {
-  readonly field: LineField;
-  /** Items starting at or right of `from` (and left of the next column's `from`) belong here. */
-  readonly from: number;
-}
-
-/**
- * Column boundaries from the header row's positions: a column starts where its header starts
- * (less a small tolerance). Cells are written left-aligned under their header, or right-aligned
- * numbers under a wider header; a long cell may run far right of its header, so the midpoint
- * between headers would cut it. A cell that starts left of its header lands in the previous
- * column and makes the row unreadable — a rejection, never a wrong value.
- */
-function tableColumns(header: Line): Column[] | undefined {
-  const items = header.items ?? header.cells;
-  const found: { field: LineField; x: number; xEnd: number }[] = [];
-  for (const h of TABLE_HEADERS) {
-    const item = items.find((i) => h.word.test(lower(i.text)));
-    if (!item) return undefined;
-    // An item may hold several header words when the producer wrote them in one run.
-    if (found.some((f) => f.x === item.x)) return undefined;
-    found.push({ field: h.field, x: item.x, xEnd: item.xEnd });
-  }
-  found.sort((a, b) => a.x - b.x);
-  if (found.map((f) => f.field).join() !== TABLE_HEADERS.map((h) => h.field).join()) return undefined;
-  return found.map((f, i) => ({ field: f.field, from: i === 0 ? -Infinity : f.x - 3 }));
-}
-
-function columnOf(columns: readonly Column[], item: Cell): LineField {
-  let field = columns[0]!.field;
-  for (const c of columns) if (item.x >= c.from - 0.5) field = c.field;
-  return field;
-}
-
 const YEAR_START = /^\d{4}\s*[-–—/]\s*\d{4}\b/;
 
-function newRawLine(lines: RawLine[]): RawLine {
-  const raw: RawLine = { values: new Map(), index: lines.length + 1 };
+function newRawLine(lines: RawLine[], table = false): RawLine {
+  const raw: RawLine = { values: new Map(), index: lines.length + 1, ...(table ? { table } : {}) };
   lines.push(raw);
   return raw;
 }
@@ -304,57 +317,23 @@ function setLineValue(raw: RawLine, field: LineField, value: string, wraps: bool
 }
 
 /**
- * Reads table rows (header already seen) from `lines[start]` on; returns the index of the first
- * line after the table.
+ * Reads table rows from text alone (lines without positions; header already seen) from
+ * `lines[start]` on; returns the index of the first line after the table. Positioned tables are
+ * read from their geometry (table.ts).
  */
 function readTable(
   lines: readonly Line[],
   start: number,
-  header: Line,
   raw: RawExtract,
   register: InstitutionRegister,
 ): number {
-  const columns = tableColumns(header);
   let row: RawLine | undefined;
   let i = start;
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (matchLabel(line.text) || isTerminator(line.text)) break;
     if (isTableHeader(line)) continue; // repeated on the next page
-    if (columns && line.items) {
-      const itemsByColumn = new Map<LineField, Cell[]>();
-      for (const item of line.items) {
-        const f = columnOf(columns, item);
-        itemsByColumn.set(f, [...(itemsByColumn.get(f) ?? []), item]);
-      }
-      const byColumn = new Map<LineField, string[]>(
-        [...itemsByColumn].map(([f, items]) => [f, [joinItems(items)]]),
-      );
-      const year = byColumn.get('academicYear')?.join(' ') ?? '';
-      if (YEAR_START.test(year)) {
-        row = newRawLine(raw.lines);
-        for (const c of columns) {
-          setLineValue(
-            row,
-            c.field,
-            byColumn.get(c.field)?.join(' ') ?? '',
-            c.field === 'institution' || c.field === 'programme',
-          );
-        }
-      } else if (row) {
-        for (const [f, texts] of byColumn) row.values.get(f)!.parts.push(texts.join(' '));
-      } else if (byColumn.size > 0) {
-        throw rejection('INVALID_FIELD', 'lines', {
-          value: line.text.replace(/\t/g, ' '),
-          rule: {
-            nl: 'een tabelrij moet met het academiejaar beginnen',
-            en: 'a table row must start with the academic year',
-          },
-        });
-      }
-    } else {
-      row = readTableRowFromText(line, raw, row, register);
-    }
+    row = readTableRowFromText(line, raw, row, register);
   }
   return i;
 }
@@ -415,11 +394,109 @@ function readTableRowFromText(
 const EMBEDDED_LABEL =
   /(?:arrest\s*nr\.?|rolnummer|datum\s+van\s+het\s+arrest|beslissing|naam|voorna(?:men|am)|adres|rijksregisternummer|rijksregisternr\.?|insz|academiejaar|instelling|opleiding|studiepunten\s+terugge(?:vraagd|geven))\s*:/;
 
+/**
+ * The body's leading: the most common ratio of the baseline distance between neighbouring lines
+ * of one font size to that size (positioned lines only). A ratio, not a distance: a table printed
+ * smaller than the text has its own, smaller pitch.
+ */
+function linePitch(lines: readonly Line[]): number | undefined {
+  const counts = new Map<number, number>();
+  for (let i = 1; i < lines.length; i++) {
+    const a = lines[i - 1]!;
+    const b = lines[i]!;
+    if (a.page !== b.page || a.y === undefined || b.y === undefined) continue;
+    if (!a.size || !b.size || Math.abs(a.size - b.size) > 0.5) continue;
+    const ratio = Math.round(((a.y - b.y) / b.size) * 20) / 20;
+    if (ratio > 0.5) counts.set(ratio, (counts.get(ratio) ?? 0) + 1);
+  }
+  let best: number | undefined;
+  for (const [ratio, n] of counts)
+    if (best === undefined || n > counts.get(best)! || (n === counts.get(best)! && ratio < best))
+      best = ratio;
+  return best;
+}
+
+/** Whether `line` stands at most a line pitch (with some slack) below `prev` on its page. */
+function atPitch(prev: Line | undefined, line: Line, leading: number | undefined): boolean {
+  if (!prev || leading === undefined || prev.y === undefined || line.y === undefined) return true;
+  if (prev.page !== line.page) return true; // a value split by a page break goes on
+  const size = Math.max(prev.size ?? 10, line.size ?? 10);
+  return prev.y - line.y <= leading * size * 1.3 + 0.5;
+}
+
+/**
+ * A label is a label by its place in the layout, not by its word alone. A line that begins with
+ * a label word is read as the continuation of a paragraph — not as that label — when all of
+ * these hold: no colon follows the word; the line above was read as prose outside any field (not
+ * a label line, not a heading, and no value is being read), is a sentence's line (five words or
+ * more) and is full (at least 70% as wide as the wider of the two lines: the paragraph wrapped
+ * there); and the line stands at the line pitch below it with the same left edge (`… in de loop van het` / `academiejaar door
+ * overmacht …`). Lines without positions keep the word reading.
+ */
+function proseContinues(
+  prev: Line | undefined,
+  prevWasProse: boolean,
+  line: Line,
+  pitch: number | undefined,
+): boolean {
+  if (!prev || !prevWasProse || pitch === undefined || prev.y === undefined || line.y === undefined)
+    return false;
+  const width = (l: Line): number => (l.cells[l.cells.length - 1]?.xEnd ?? 0) - (l.cells[0]?.x ?? 0);
+  if (width(prev) < 0.7 * Math.max(width(prev), width(line))) return false;
+  if (lower(prev.text).split(' ').length < 5) return false;
+  if (prev.page !== line.page || !atPitch(prev, line, pitch)) return false;
+  const label = matchLabel(line.text);
+  if (!label) return false;
+  const l = lower(line.text);
+  const m = label.def.pattern.exec(l);
+  if (!m || /^\s*:/.test(l.slice(m[0].length))) return false;
+  return Math.abs((prev.cells[0]?.x ?? 0) - (line.cells[0]?.x ?? 0)) <= 1.5;
+}
+
+/**
+ * A label wrapped over two lines in a narrow label column (`Studiepunten` / `teruggevraagd: 40`,
+ * `Totaal studiepunten` / `teruggegeven: 27`): the two lines are one labelled line when the first
+ * holds nothing but the start of a label that the second completes.
+ */
+function joinWrappedLabels(lines: readonly Line[]): Line[] {
+  const out: Line[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const a = lines[i]!;
+    const b = lines[i + 1];
+    if (b && a.page === b.page && a.cells.length === 1 && !matchLabel(a.text) && !isTerminator(a.text)) {
+      const joined = `${a.text} ${b.text}`;
+      const label = matchLabel(joined);
+      const m = label?.def.pattern.exec(lower(joined));
+      if (m && m[0].length > lower(a.text).length + 1) {
+        out.push({
+          ...b,
+          text: joined,
+          cells: [...a.cells, ...b.cells],
+          ...(a.items || b.items ? { items: [...(a.items ?? []), ...(b.items ?? [])] } : {}),
+        });
+        i++;
+        continue;
+      }
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 /** First pass: labels and their raw values, in document order. */
 export function collectFields(
-  lines: readonly Line[],
+  input: readonly Line[],
   register: InstitutionRegister = defaultRegister,
 ): RawExtract {
+  const lines = joinWrappedLabels(input);
+  const pitch = linePitch(lines);
+  const pageRight = new Map<number, { left: number; right: number }>();
+  for (const l of lines) {
+    const p = pageRight.get(l.page) ?? { left: Infinity, right: -Infinity };
+    for (const c of l.cells)
+      pageRight.set(l.page, { left: Math.min(p.left, c.x), right: Math.max(p.right, c.xEnd) });
+  }
+  let prose = false; // the previous line was read as text outside any field
   const raw: RawExtract = { id: new Map(), lines: [] };
   let current: RawValue | undefined;
   let awaiting = false;
@@ -427,14 +504,40 @@ export function collectFields(
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const header = line.items ? findTableHeader(lines, i) : undefined;
+    if (header) {
+      current = undefined;
+      awaiting = false;
+      currentLine = undefined;
+      const table = readTableGeometry(
+        lines,
+        header,
+        (l) => Boolean(matchLabel(l.text)) || isTerminator(l.text),
+      );
+      for (const row of table.rows) {
+        const rawLine = newRawLine(raw.lines, true);
+        for (const [field, value] of row.values) setLineValue(rawLine, field, value, false);
+      }
+      for (const [field, value] of [
+        ['totalRequested', table.totals?.requested],
+        ['totalReturned', table.totals?.returned],
+      ] as const) {
+        if (value !== undefined)
+          raw.id.set(field, [...(raw.id.get(field) ?? []), { parts: [value], wraps: false }]);
+      }
+      i = table.next - 1;
+      continue;
+    }
     if (isTableHeader(line)) {
       current = undefined;
       awaiting = false;
-      i = readTable(lines, i + 1, line, raw, register) - 1;
+      i = readTable(lines, i + 1, raw, register) - 1;
       currentLine = undefined;
       continue;
     }
-    const label = matchLabel(line.text);
+    const continuesProse = !current && proseContinues(lines[i - 1], prose, line, pitch);
+    prose = false;
+    const label = continuesProse ? undefined : matchLabel(line.text);
     if (label) {
       const { def, rest } = label;
       const field = def.field;
@@ -484,8 +587,16 @@ export function collectFields(
         },
       });
     }
-    if (!current) continue; // title lines and other text outside the fields
+    if (!current) {
+      prose = true; // title lines and other text outside the fields
+      continue;
+    }
     const text = collapseSpaces(normaliseText(line.text));
+    if (!awaiting && !atPitch(lines[i - 1], line, pitch)) {
+      // A paragraph's distance below the value: the value has ended (a heading, a recital).
+      current = undefined;
+      continue;
+    }
     if (awaiting) {
       current.parts.push(text);
       awaiting = false;
@@ -500,7 +611,7 @@ export function collectFields(
 }
 
 function occurrences(raw: RawExtract, field: IdField | TotalField): string[] {
-  return (raw.id.get(field) ?? []).map((v) => collapseSpaces(v.parts.join(' ')));
+  return (raw.id.get(field) ?? []).map((v) => joinWrapped(v.parts));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -601,36 +712,67 @@ function wholeNumber(field: LineField | TotalField, value: string, line?: number
 }
 
 function academicYear(value: string, line: number, now: Date): string {
-  const m = /^(\d{4})\s*[-–—/]\s*(\d{4})$/.exec(collapseSpaces(value));
-  const first = Number(m?.[1]);
-  const currentYear = Number(brusselsToday(now).slice(0, 4));
-  if (!m || Number(m[2]) !== first + 1 || first < 2008 || first > currentYear) {
+  const year = parseAcademicYear(collapseSpaces(value), now);
+  if (!year) {
     throw rejection(value ? 'INVALID_FIELD' : 'MISSING_FIELD', 'academicYear', {
       line,
       value: value || undefined,
-      rule: {
-        nl: `JJJJ-JJJJ, het tweede jaar volgt op het eerste, van 2008-2009 tot ${currentYear}-${currentYear + 1}`,
-        en: `YYYY-YYYY, the second year following the first, from 2008-2009 to ${currentYear}-${currentYear + 1}`,
-      },
+      rule: academicYearRule(now),
     });
   }
-  return `${m[1]}-${m[2]}`;
+  return year;
 }
 
-function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): CreditLine {
-  const text = (f: LineField): string => collapseSpaces((raw.values.get(f)?.parts ?? []).join(' '));
+function creditLine(
+  raw: RawLine,
+  now: Date,
+  register: InstitutionRegister,
+  failures: ExtractRejectedError[],
+): CreditLine | undefined {
+  const text = (f: LineField): string => joinWrapped(raw.values.get(f)?.parts ?? []);
   const n = raw.index;
-  const year = academicYear(text('academicYear'), n, now);
-  const instText = text('institution');
-  if (!instText) throw rejection('MISSING_FIELD', 'institution', { line: n });
-  const institution = register.match(instText);
-  if (!institution) throw rejection('UNKNOWN_INSTITUTION', 'institution', { line: n, value: instText });
-  const programme = text('programme');
-  if (!programme) throw rejection('MISSING_FIELD', 'programme', { line: n });
-  if (!raw.values.has('requested')) throw rejection('MISSING_FIELD', 'requested', { line: n });
-  if (!raw.values.has('returned')) throw rejection('MISSING_FIELD', 'returned', { line: n });
-  const requested = wholeNumber('requested', text('requested'), n);
-  const returned = wholeNumber('returned', text('returned'), n);
+  const attempt = attempter(failures);
+  if (raw.table) {
+    // Every column of a table is there: an empty cell is an invalid value (often a cell merged
+    // with its neighbour), not a missing label.
+    for (const [field, value] of raw.values) {
+      if (value.parts.join('').trim() === '') {
+        throw rejection('INVALID_FIELD', field, {
+          line: n,
+          rule: {
+            nl: 'de tabelcel is leeg (of samengevoegd met een andere cel)',
+            en: 'the table cell is empty (or merged with another cell)',
+          },
+        });
+      }
+    }
+  }
+  const year = attempt(() => academicYear(text('academicYear'), n, now));
+  const institution = attempt(() => {
+    const instText = text('institution');
+    if (!instText) throw rejection('MISSING_FIELD', 'institution', { line: n });
+    const found = register.match(instText);
+    if (!found) throw rejection('UNKNOWN_INSTITUTION', 'institution', { line: n, value: instText });
+    return found;
+  });
+  const programme = attempt(() => {
+    const value = text('programme');
+    if (!value) throw rejection('MISSING_FIELD', 'programme', { line: n });
+    return value;
+  });
+  const credits = attempt(() => {
+    if (!raw.values.has('requested')) throw rejection('MISSING_FIELD', 'requested', { line: n });
+    if (!raw.values.has('returned')) throw rejection('MISSING_FIELD', 'returned', { line: n });
+    const requested = wholeNumber('requested', text('requested'), n);
+    const returned = wholeNumber('returned', text('returned'), n);
+    checkCredits(requested, returned, n);
+    return { requested, returned };
+  });
+  if (!year || !institution || programme === undefined || !credits) return undefined;
+  return { academicYear: year, institution: institution.code, programme, ...credits };
+}
+
+function checkCredits(requested: number, returned: number, n: number): void {
   if (requested < 1 || requested > 180) {
     throw rejection('INVALID_FIELD', 'requested', {
       line: n,
@@ -648,7 +790,44 @@ function creditLine(raw: RawLine, now: Date, register: InstitutionRegister): Cre
       },
     });
   }
-  return { academicYear: year, institution: institution.code, programme, requested, returned };
+}
+
+/**
+ * When several rules fail, the reason reported is the one a clerk must fix, not a symptom of it.
+ * The order (lowest first):
+ *  0. NOT_GRANTED — the ruling grants nothing: nothing is to be applied, whatever else is wrong.
+ *  1. A value read cleanly that breaks a rule of the ruling's content: returned > requested or
+ *     credits out of range, totals that do not add up, an institution not in the register, a
+ *     national register number with bad check digits.
+ *  2. A value that does not have its field's form (a year, a date, a docket, a name): it may be
+ *     a misreading of the layout, so it yields to a clean value's rule above.
+ *  3. A missing field.
+ * Within a rank, the first failure in document order.
+ */
+function reasonRank(e: ExtractRejectedError): number {
+  if (e.code === 'NOT_GRANTED') return 0;
+  if (e.code === 'MISSING_FIELD') return 3;
+  if (
+    e.code === 'TOTALS_MISMATCH' ||
+    e.code === 'UNKNOWN_INSTITUTION' ||
+    e.code === 'INVALID_RRN' ||
+    (e.code === 'INVALID_FIELD' && (e.field === 'requested' || e.field === 'returned'))
+  )
+    return 1;
+  return 2;
+}
+
+/** Runs a check, keeping its rejection in `failures` instead of throwing. */
+function attempter(failures: ExtractRejectedError[]) {
+  return <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ExtractRejectedError)) throw error;
+      failures.push(error);
+      return undefined;
+    }
+  };
 }
 
 /** Validates and normalises the raw fields into an `Extract`. */
@@ -666,6 +845,59 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       },
     });
   }
+  // A page header or footer that names a ruling names this one: another number means pages of
+  // two extracts, or a template not updated — never silently dropped.
+  const rulingDigits = rulingText.replace(/\./g, '');
+  const otherRuling = (raw.furnitureRulings ?? []).find((r) => r !== rulingDigits);
+  if (otherRuling !== undefined) {
+    throw rejection('INVALID_FIELD', 'rulingNumber', {
+      value: otherRuling,
+      rule: {
+        nl: 'de kop- of voettekst van een pagina noemt een ander arrestnummer dan het uittreksel',
+        en: 'a page header or footer names another ruling number than the extract',
+      },
+    });
+  }
+  // The other fields are all checked; the reason reported is chosen by `reasonRank`.
+  const failures: ExtractRejectedError[] = [];
+  const attempt = attempter(failures);
+  const docketText = attempt(() => docketOf(raw));
+  const rulingDate = attempt(() => parseRulingDate(single(raw, 'rulingDate', DATE_RULE), now));
+  const decisionText = attempt(() =>
+    decision(single(raw, 'decision', { nl: 'het beroep wordt ingewilligd', en: 'the appeal is granted' })),
+  );
+  const surname = attempt(() =>
+    name('surname', single(raw, 'surname', { nl: 'de familienaam', en: 'the surname' })),
+  );
+  const givenNames = attempt(() =>
+    name(
+      'givenNames',
+      single(raw, 'givenNames', { nl: 'een of meer voornamen', en: 'one or more given names' }),
+    ),
+  );
+  const address = attempt(() =>
+    single(raw, 'address', { nl: 'het adres van de verzoekende partij', en: "the applicant's address" }),
+  );
+  const nationalNumber = attempt(() => nationalNumberOf(raw));
+  const lines = attempt(() => creditLines(raw, now, register, failures));
+  if (lines) attempt(() => checkTotals(raw, lines));
+  if (failures.length > 0) {
+    throw failures.reduce((best, e) => (reasonRank(e) < reasonRank(best) ? e : best));
+  }
+  return {
+    rulingNumber: rulingDigits,
+    docket: docketText!,
+    rulingDate: rulingDate!,
+    decision: decisionText!,
+    surname: surname!,
+    givenNames: givenNames!,
+    address: address!,
+    nationalNumber: nationalNumber!,
+    lines: lines!,
+  };
+}
+
+function docketOf(raw: RawExtract): string {
   const docketText = single(raw, 'docket', { nl: 'JJJJ/NNNN', en: 'YYYY/NNNN' }).replace(/\s+/g, '');
   if (!/^\d{4}\/\d{1,5}$/.test(docketText)) {
     throw rejection('INVALID_FIELD', 'docket', {
@@ -676,40 +908,28 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       },
     });
   }
-  const rulingDate = parseRulingDate(single(raw, 'rulingDate', DATE_RULE), now);
-  const decisionText = decision(
-    single(raw, 'decision', { nl: 'het beroep wordt ingewilligd', en: 'the appeal is granted' }),
-  );
-  const surname = name('surname', single(raw, 'surname', { nl: 'de familienaam', en: 'the surname' }));
-  const givenNames = name(
-    'givenNames',
-    single(raw, 'givenNames', { nl: 'een of meer voornamen', en: 'one or more given names' }),
-  );
-  const address = single(raw, 'address', {
-    nl: 'het adres van de verzoekende partij',
-    en: "the applicant's address",
-  });
+  return docketText;
+}
+
+function nationalNumberOf(raw: RawExtract): string {
   const rrnText = single(raw, 'nationalNumber', { nl: '11 cijfers', en: '11 digits' });
   const rrn = checkNationalNumber(rrnText);
   if (!rrn.valid || !rrn.digits) {
-    const rules = {
-      FORMAT: {
-        nl: '11 cijfers (scheidingstekens . - en spatie toegestaan)',
-        en: '11 digits (separators . - and space allowed)',
-      },
-      CHECK_DIGITS: { nl: 'de controlecijfers kloppen niet', en: 'the check digits do not match' },
-      BIRTH_DATE: {
-        nl: 'de eerste 6 cijfers vormen geen geldige geboortedatum',
-        en: 'the first 6 digits are not a valid birth date',
-      },
-      SEQUENCE: { nl: 'het volgnummer is ongeldig', en: 'the sequence number is invalid' },
-    } as const;
     throw rejection('INVALID_RRN', 'nationalNumber', {
       value: maskNationalNumber(rrnText),
-      rule: rules[rrn.problem ?? 'FORMAT'],
+      rule: NATIONAL_NUMBER_PROBLEMS[rrn.problem ?? 'FORMAT'],
     });
   }
 
+  return rrn.digits;
+}
+
+function creditLines(
+  raw: RawExtract,
+  now: Date,
+  register: InstitutionRegister,
+  failures: ExtractRejectedError[],
+): CreditLine[] | undefined {
   if (raw.lines.length === 0) {
     throw rejection('MISSING_FIELD', 'lines', {
       rule: {
@@ -727,8 +947,11 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       },
     });
   }
-  const lines = raw.lines.map((l) => creditLine(l, now, register));
+  const lines = raw.lines.map((l) => creditLine(l, now, register, failures));
+  return lines.every((l) => l !== undefined) ? (lines as CreditLine[]) : undefined;
+}
 
+function checkTotals(raw: RawExtract, lines: readonly CreditLine[]): void {
   for (const [field, key] of [
     ['totalRequested', 'requested'],
     ['totalReturned', 'returned'],
@@ -741,23 +964,13 @@ export function interpret(raw: RawExtract, options: ParseOptions = {}): Extract 
       if (total !== sum) throw rejection('TOTALS_MISMATCH', field, { value: `${total} ≠ ${sum}` });
     }
   }
-
-  return {
-    rulingNumber: rulingText.replace(/\./g, ''),
-    docket: docketText,
-    rulingDate,
-    decision: decisionText,
-    surname,
-    givenNames,
-    address,
-    nationalNumber: rrn.digits,
-    lines,
-  };
 }
 
 /** Parses positioned lines (pages of lines) into an extract. */
 export function parseLines(pages: readonly (readonly Line[])[], options: ParseOptions = {}): Extract {
-  return interpret(collectFields(stripPageFurniture(pages), options.register), options);
+  const body = splitPageFurniture(pages);
+  const raw = collectFields(body.lines, options.register);
+  return interpret({ ...raw, furnitureRulings: body.furnitureRulings }, options);
 }
 
 /** Parses plain text (one page per string) — for tools and tests that start from text. */

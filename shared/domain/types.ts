@@ -45,15 +45,21 @@ export type RejectionCode =
   | 'PDF_ENCRYPTED'
   | 'PDF_DAMAGED'
   | 'NO_TEXT_LAYER'
+  | 'HIDDEN_TEXT'
+  | 'PDF_TOO_COMPLEX'
   | 'TOO_LARGE'
   | 'MISSING_FIELD'
   | 'INVALID_FIELD'
   | 'INVALID_RRN'
   | 'TOTALS_MISMATCH'
   | 'NOT_GRANTED'
-  | 'UNKNOWN_INSTITUTION';
+  | 'UNKNOWN_INSTITUTION'
+  | 'SIGNATURE_MISSING'
+  | 'SIGNATURE_INVALID'
+  /** An object in the bucket for which the upload API issued no upload: not processed. */
+  | 'UNKNOWN_UPLOAD';
 
-export type HoldCode = 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE';
+export type HoldCode = 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE' | 'SCANNED_EXTRACT';
 
 export type ReasonCode = RejectionCode | HoldCode;
 

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { ZodError } from 'zod';
 import type { Principal } from '../domain/principal.js';
 import { AuthError, AuthUnavailableError, type TokenVerifier } from '../auth/verify.js';
-import { matchRoute, type ApiFunction, type RouteDef } from '../config/routes.js';
+import { matchRoute, type ApiFunction, type RouteDef, type RoutesOf } from '../config/routes.js';
 import type { Message } from '../domain/types.js';
 import { logger } from '../observability/index.js';
 import type { AuditLog } from '../ports/index.js';
@@ -51,11 +51,20 @@ export interface ApiResponse {
 
 export type RouteImpl = (req: ApiRequest) => Promise<ApiResponse>;
 
-export interface ApiHandlerDeps {
+export interface ApiHandlerDeps<F extends ApiFunction = ApiFunction> {
   readonly verifier: () => Promise<TokenVerifier>;
   readonly audit: () => Promise<AuditLog>;
-  readonly routes: Partial<Record<string, RouteImpl>>;
+  /** One implementation per route of the function, keyed by route id: a typo or a gap does not compile. */
+  readonly routes: Record<RoutesOf<F>, RouteImpl>;
 }
+
+/** A route that answers JSON with one status code. */
+export const respond =
+  (status: number, body: (r: ApiRequest) => unknown): RouteImpl =>
+  async (r) => ({ status, json: await body(r) });
+
+/** What the use cases take about the caller: who, which request, when. */
+export const callerOf = (r: ApiRequest) => ({ p: r.principal, requestId: r.requestId, now: r.now });
 
 const json = (
   status: number,
@@ -108,7 +117,7 @@ export function parseJsonBody<T>(req: ApiRequest, schema: { parse(v: unknown): T
  * Builds the Lambda handler of one API function. Requests for routes of other functions get
  * `404`, as API Gateway would never send them here.
  */
-export function createApiHandler(fn: ApiFunction, deps: ApiHandlerDeps) {
+export function createApiHandler<F extends ApiFunction>(fn: F, deps: ApiHandlerDeps<F>) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext.http.method.toUpperCase();
     const requestId = event.requestContext.requestId;
@@ -131,7 +140,7 @@ export function createApiHandler(fn: ApiFunction, deps: ApiHandlerDeps) {
           throw new AuthError('FORBIDDEN', 'role not allowed for this route');
         }
       }
-      const impl = deps.routes[route.id];
+      const impl = (deps.routes as Partial<Record<string, RouteImpl>>)[route.id];
       if (!impl) return json(404, errorBody('NOT_FOUND', NOT_FOUND));
       const res = await impl({
         route,
@@ -165,7 +174,12 @@ export function createApiHandler(fn: ApiFunction, deps: ApiHandlerDeps) {
 
 async function mapError(
   error: unknown,
-  ctx: { route: RouteDef; principal: Principal | undefined; requestId: string; deps: ApiHandlerDeps },
+  ctx: {
+    route: RouteDef;
+    principal: Principal | undefined;
+    requestId: string;
+    deps: Pick<ApiHandlerDeps, 'audit'>;
+  },
 ): Promise<APIGatewayProxyStructuredResultV2> {
   if (error instanceof AuthError) {
     // Every denied attempt is audited (best effort: the caller gets no data either way).
@@ -180,10 +194,13 @@ async function mapError(
         )
       : json(
           401,
-          errorBody('UNAUTHENTICATED', {
-            nl: 'Meld u aan: een geldig toegangstoken ontbreekt.',
-            en: 'Log in: a valid access token is missing.',
-          }),
+          errorBody(
+            'UNAUTHENTICATED',
+            error.publicMessage ?? {
+              nl: 'Meld u aan: een geldig toegangstoken ontbreekt.',
+              en: 'Log in: a valid access token is missing.',
+            },
+          ),
           {
             'www-authenticate': 'Bearer',
           },
@@ -244,7 +261,12 @@ async function mapError(
 }
 
 async function auditDenied(
-  ctx: { route: RouteDef; principal: Principal | undefined; requestId: string; deps: ApiHandlerDeps },
+  ctx: {
+    route: RouteDef;
+    principal: Principal | undefined;
+    requestId: string;
+    deps: Pick<ApiHandlerDeps, 'audit'>;
+  },
   code: string,
 ): Promise<void> {
   const audit = await ctx.deps.audit();

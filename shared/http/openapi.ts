@@ -3,161 +3,63 @@
  * 2020-12, which OpenAPI 3.1 uses as is). The tests validate every response against it.
  */
 import * as z from 'zod';
-import { ROUTES, PURPOSES, type RouteDef } from '../config/routes.js';
+import {
+  auditChartSchema,
+  auditRecordSchema,
+  batchGetRequestSchema,
+  batchGetResponseSchema,
+  createUploadSchema,
+  creditViewSchema,
+  enrolmentDeclaredSchema,
+  errorSchema,
+  importReportSchema,
+  intakeSwitchSchema,
+  pageSchema,
+  heldItemSchema,
+  publicStatusSchema,
+  rejectHeldRequestSchema,
+  setIntakeRequestSchema,
+  subjectReportSchema,
+  verificationSchema,
+} from '../contract/api.js';
+import { ROUTES, PURPOSES, type RouteDef, type RouteId } from '../config/routes.js';
 
-const message = z.object({ nl: z.string(), en: z.string() });
-export const errorSchema = z.object({ code: z.string(), message });
-
-const status = z.object({
-  intakeId: z.string(),
-  status: z.enum(['AWAITING_UPLOAD', 'RECEIVED', 'APPLIED', 'DUPLICATE', 'REJECTED', 'HELD']),
-  receivedAt: z.string(),
-  updatedAt: z.string(),
-  code: z.string().optional(),
-  field: z.string().optional(),
-  message: message.optional(),
-  rulingNumber: z.string().optional(),
-  paused: z.boolean().optional(),
-});
-
-const personName = z.object({ surname: z.string(), givenNames: z.string() });
-const heldItem = status.extend({
-  review: z
-    .object({
-      rulingNumber: z.string(),
-      docket: z.string(),
-      rulingDate: z.string(),
-      nationalNumber: z.string(),
-      lines: z.array(
-        z.object({
-          academicYear: z.string(),
-          institution: z.string(),
-          programme: z.string(),
-          requested: z.number().int(),
-          returned: z.number().int(),
-        }),
-      ),
-      nameRead: personName.optional(),
-      nameRegistered: personName.optional(),
-      pageImageUrl: z.string().optional(),
-    })
-    .optional(),
-});
-
-const correction = z.object({
-  rulingNumber: z.string(),
-  rulingDate: z.string(),
-  academicYear: z.string(),
-  institution: z.string(),
-  programme: z.string(),
-  requested: z.number().int(),
-  returned: z.number().int(),
-});
-
-const credit = z.object({
-  nationalNumber: z.string().describe('masked, e.g. 85.07.30-xxx.28'),
-  balance: z.number().int(),
-  openingBalance: z.number().int(),
-  corrections: z.array(correction),
-});
-
-const auditRecord = z.object({
-  id: z.string(),
-  at: z.string(),
-  actor: z.object({ id: z.string(), role: z.string(), institution: z.string().optional() }),
-  onBehalfOf: z.string().optional(),
-  action: z.string(),
-  subject: z.string().optional().describe('pseudonym of the person concerned'),
-  purpose: z.string(),
-  outcome: z.string(),
-  requestId: z.string(),
-  details: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-});
-
-const importReport = z.object({
-  lines: z.number().int(),
-  accepted: z.number().int(),
-  created: z.number().int(),
-  updated: z.number().int(),
-  unchanged: z.number().int(),
-  refused: z.array(z.object({ line: z.number().int(), code: z.string(), message })),
-});
-
-const intakeState = z.object({
-  state: z.enum(['running', 'paused']),
-  queue: z.record(z.string(), z.number()).optional(),
-});
-
-const verifyResult = z.object({ ok: z.boolean() }).loose();
-
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), next: z.string().optional(), total: z.number().int().optional() });
-
-/** Success responses per route: status code → schema. */
-export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
-  getOpenApi: { 200: z.object({ openapi: z.string() }).loose() },
-  createUpload: {
-    201: z.object({
-      intakeId: z.string(),
-      upload: z.object({ url: z.string(), fields: z.record(z.string(), z.string()) }),
-      expiresAt: z.string(),
-    }),
-  },
-  listUploads: { 200: page(status) },
-  getUpload: { 200: status },
-  getCredit: { 200: credit },
-  batchGetCredit: {
+/** Success responses per route: status code → schema (every route has its entry). */
+export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
+  getOpenApi: { 200: z.looseObject({ openapi: z.string() }) },
+  createUpload: { 201: createUploadSchema },
+  listUploads: { 200: pageSchema(publicStatusSchema) },
+  getUpload: { 200: publicStatusSchema },
+  getCredit: { 200: creditViewSchema },
+  batchGetCredit: { 200: batchGetResponseSchema },
+  declareEnrolment: { 200: enrolmentDeclaredSchema, 201: enrolmentDeclaredSchema },
+  listAuditEvents: { 200: pageSchema(auditRecordSchema) },
+  auditChart: { 200: auditChartSchema },
+  proveAuditRecord: {
     200: z.object({
-      results: z.array(
-        z.union([
-          z.object({ nationalNumber: z.string(), status: z.literal('FOUND'), credit }),
-          z.object({ nationalNumber: z.string(), status: z.literal('NOT_FOUND') }),
-          z.object({
-            nationalNumber: z.string(),
-            status: z.literal('INVALID'),
-            code: z.literal('INVALID_RRN'),
-          }),
-        ]),
-      ),
+      recordId: z.string(),
+      recordHash: z.string().regex(/^[0-9a-f]{64}$/),
+      leafIndex: z.number().int().min(0),
+      proof: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+      head: z.object({ sequence: z.number().int(), body: z.object({}).loose(), signature: z.string() }),
+      publicKeyPem: z.string(),
     }),
   },
-  declareEnrolment: {
-    200: z.object({ institution: z.string(), academicYear: z.string(), created: z.boolean() }),
-    201: z.object({ institution: z.string(), academicYear: z.string(), created: z.boolean() }),
-  },
-  listAuditEvents: { 200: page(auditRecord) },
-  verifyAudit: { 200: verifyResult },
-  subjectReport: {
-    200: z.object({
-      nationalNumber: z.string(),
-      known: z.boolean(),
-      name: z.object({ surname: z.string(), givenNames: z.string() }).optional(),
-      balance: z.number().int().optional(),
-      openingBalance: z.number().int().optional(),
-      ledgerEntries: z.array(z.object({}).loose()),
-      enrolments: z.array(z.object({}).loose()),
-      accesses: z.array(z.object({}).loose()),
-    }),
-  },
-  setIntake: { 200: intakeState },
-  getIntake: { 200: intakeState },
-  listHeld: { 200: z.object({ items: z.array(heldItem) }) },
-  approveHeld: { 202: status },
-  rejectHeld: { 200: status },
-  importBalances: { 200: importReport },
-  importEnrolments: { 200: importReport },
+  verifyAudit: { 200: verificationSchema },
+  subjectReport: { 200: subjectReportSchema },
+  setIntake: { 200: intakeSwitchSchema },
+  getIntake: { 200: intakeSwitchSchema },
+  listHeld: { 200: pageSchema(heldItemSchema) },
+  approveHeld: { 202: publicStatusSchema },
+  rejectHeld: { 200: publicStatusSchema },
+  importBalances: { 200: importReportSchema },
+  importEnrolments: { 200: importReportSchema },
 };
 
-const REQUEST_BODIES: Record<string, { contentType: string; schema: z.ZodType }> = {
-  batchGetCredit: {
-    contentType: 'application/json',
-    schema: z.object({ purpose: z.enum(PURPOSES), nationalNumbers: z.array(z.string()).min(1).max(100) }),
-  },
-  setIntake: { contentType: 'application/json', schema: z.object({ state: z.enum(['running', 'paused']) }) },
-  rejectHeld: {
-    contentType: 'application/json',
-    schema: z.object({ reason: z.string().min(1).max(500) }),
-  },
+const REQUEST_BODIES: Partial<Record<RouteId, { contentType: string; schema: z.ZodType }>> = {
+  batchGetCredit: { contentType: 'application/json', schema: batchGetRequestSchema },
+  setIntake: { contentType: 'application/json', schema: setIntakeRequestSchema },
+  rejectHeld: { contentType: 'application/json', schema: rejectHeldRequestSchema },
   importBalances: {
     contentType: 'text/csv',
     schema: z.string().describe('nationalNumber,surname,givenNames,openingBalance'),
@@ -197,16 +99,29 @@ function parameters(route: RouteDef) {
       required: true,
       schema: { type: 'string', enum: [...PURPOSES] },
     });
-  if (route.id === 'listUploads' || route.id === 'listAuditEvents') {
-    query.push({ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } });
+  if (route.id === 'listUploads' || route.id === 'listAuditEvents' || route.id === 'listHeld') {
+    query.push({
+      name: 'limit',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: route.id === 'listAuditEvents' ? 1000 : 200 },
+    });
     query.push({
       name: 'next',
       in: 'query',
       required: false,
       schema: { type: 'string' },
-      description: 'cursor from the previous page',
+      description:
+        'cursor from the previous page (opaque; a cursor not handed out for this query is 400 INVALID_CURSOR)',
     });
   }
+  if (route.id === 'auditChart')
+    query.push({
+      name: 'days',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', enum: [7, 14, 31] },
+    });
   if (route.id === 'listAuditEvents') {
     for (const name of ['subject', 'actor', 'institution', 'action', 'outcome', 'from', 'to']) {
       query.push({
@@ -230,9 +145,9 @@ let cached: object | undefined;
 export function openApiDocument(): object {
   if (cached) return cached;
   const paths: Record<string, Record<string, object>> = {};
-  for (const route of ROUTES as readonly RouteDef[]) {
+  for (const route of ROUTES) {
     const responses: Record<string, object> = {};
-    for (const [code, s] of Object.entries(RESPONSES[route.id] ?? {})) {
+    for (const [code, s] of Object.entries(RESPONSES[route.id])) {
       const content: Record<string, object> = { 'application/json': { schema: schema(s) } };
       if (route.id === 'listAuditEvents') content['text/csv'] = { schema: { type: 'string' } };
       responses[code] = { description: 'OK', content };

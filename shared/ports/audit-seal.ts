@@ -3,7 +3,7 @@
  * and the write-once store that keeps them. See `shared/domain/audit-chain.ts` for the formats.
  */
 import type { CheckpointBody, SignedCheckpoint } from '../domain/audit-chain.js';
-import type { AuditRecord } from './index.js';
+import type { AuditRecord, AuditStatsStore } from './index.js';
 
 export type { CheckpointBody, SignedCheckpoint } from '../domain/audit-chain.js';
 
@@ -26,6 +26,8 @@ export interface CheckpointStore {
   list(): Promise<SignedCheckpoint[]>;
   /** The checkpoint with the highest sequence, or undefined when none is stored. */
   latest(): Promise<SignedCheckpoint | undefined>;
+  /** One checkpoint by sequence, or undefined when it is not stored. */
+  get?(sequence: number): Promise<SignedCheckpoint | undefined>;
 }
 
 /** Thrown by `CheckpointStore.put` when the sequence is taken. */
@@ -39,8 +41,8 @@ export class CheckpointExistsError extends Error {
 /**
  * Reads the audit table for sealing and verification. Records come back exactly as stored
  * (unknown attributes and types included, so an edited item hashes differently); only the
- * derived `day` index attribute is removed, and only when it agrees with `at` (a `day` that
- * disagrees is kept, so the record shows as altered).
+ * derived index attributes (`day`, `atId`, `actorId`, `actorInstitution`) are removed, and only
+ * when they agree with the record (one that disagrees is kept, so the record shows as altered).
  */
 export interface AuditSource {
   /** Every record, in no particular order (consistent read). */
@@ -54,4 +56,6 @@ export interface AuditSealPorts {
   readonly audit: AuditSource;
   readonly checkpoints: CheckpointStore;
   readonly signer: Signer;
+  /** The per-day counters the sealer keeps (the auditor's chart); optional for tools and tests. */
+  readonly stats?: AuditStatsStore;
 }

@@ -4,22 +4,34 @@
  * arguments, so tests pass real local adapters instead of module mocks.
  */
 import type { PdfText } from '../domain/layout.js';
+import type { SealCheck, SealSigner } from '../domain/pdf-signature.js';
 import type { CreditLine, IntakeOutcome, LedgerEntry, Message, ReasonCode } from '../domain/types.js';
 
 export type { LedgerEntry } from '../domain/types.js';
 
 /**
  * Reads the positioned text of a PDF. Rejects with `ExtractRejectedError` (`NOT_A_PDF`, `TOO_LARGE`,
- * `PDF_ENCRYPTED`, `PDF_DAMAGED`, `NO_TEXT_LAYER`, …); any other error is transient (retried).
+ * `PDF_ENCRYPTED`, `PDF_DAMAGED`, `PDF_TOO_COMPLEX`, `NO_TEXT_LAYER`, …); any other error (a read
+ * past its wall-clock limit among them) is transient (retried). The text returned separates what
+ * a person sees from hidden text (`PdfText.allPages`) and marks scans (`PdfText.scannedPages`).
  */
 export interface PdfTextReader {
   read(bytes: Uint8Array): Promise<PdfText>;
 }
 
+/**
+ * Checks DBRC's electronic seal on an extract (PAdES: byte ranges, CMS signature, certificate
+ * chain to the environment's trust anchors at the signing time). Never throws for a bad seal:
+ * that is `invalid` with a reason; a thrown error is transient (retried).
+ */
+export interface SignatureVerifier {
+  verify(bytes: Uint8Array): Promise<SealCheck>;
+}
+
 /** Keyed hashing with a key the caller never sees (KMS HMAC key on AWS, a local key file locally). */
 export interface KeyService {
-  /** Hex HMAC-SHA-256 of `message`; `purpose` separates domains (pseudonyms vs identity tags). */
-  mac(purpose: 'pseudonym' | 'identity', message: string): Promise<string>;
+  /** Hex HMAC-SHA-256 of `message`; `purpose` separates domains (pseudonyms, identity tags, what an auditor typed). */
+  mac(purpose: 'pseudonym' | 'identity' | 'audit-query', message: string): Promise<string>;
 }
 
 export interface PersonName {
@@ -39,18 +51,41 @@ export interface StoredExtract {
   readonly versionId?: string;
 }
 
+/**
+ * One object of the bucket as an intake decided on it: its S3 version where the store has versions
+ * (AWS), and the SHA-256 of its bytes everywhere (s3rver has no versions: the hash is the binding).
+ */
+export interface ObjectRef {
+  readonly versionId?: string;
+  readonly sha256?: string;
+}
+
 /** The extracts bucket. */
 export interface ExtractStore {
-  /** The object's bytes, or `undefined` when it no longer exists. Refuses to read more than `maxBytes`. */
+  /**
+   * The object's bytes (that version, when `versionId` is given), or `undefined` when it no longer
+   * exists. Refuses to read more than `maxBytes`.
+   */
   get(
     key: string,
     maxBytes: number,
-  ): Promise<StoredExtract | { readonly size: number; readonly tooLarge: true } | undefined>;
+    versionId?: string,
+  ): Promise<
+    | StoredExtract
+    | { readonly size: number; readonly tooLarge: true; readonly versionId?: string }
+    | undefined
+  >;
   put(key: string, bytes: Uint8Array, metadata?: Record<string, string>): Promise<void>;
   /** Deletes every version (and delete marker) of the object; returns how many were removed. */
   deleteAllVersions(key: string): Promise<number>;
-  /** Marks a kept object with its outcome, for the expiry lifecycle rule. */
-  tagOutcome(key: string, outcome: 'rejected' | 'held'): Promise<void>;
+  /**
+   * Deletes exactly the object an intake decided on: its version (AWS), or — where the store has
+   * no versions — the object only while its bytes still hash to `ref.sha256` (a newer upload under
+   * the key is another intake's and stays). Returns how many objects were removed.
+   */
+  deleteObject(key: string, ref: ObjectRef): Promise<number>;
+  /** Marks a kept object (that version, when given) with its outcome, for the expiry lifecycle rule. */
+  tagOutcome(key: string, outcome: 'rejected' | 'held', versionId?: string): Promise<void>;
   /** Whether any version of the object still exists. */
   exists(key: string): Promise<boolean>;
 }
@@ -148,11 +183,82 @@ export interface AuditRecord {
   readonly details?: Record<string, string | number>;
 }
 
+/** What an auditor may filter the log by (the subject as its pseudonym). */
+export interface AuditFilter {
+  readonly subject?: string;
+  readonly actorId?: string;
+  readonly institution?: string;
+  /** An action or an action prefix (`credit` matches `credit.read`). */
+  readonly action?: string;
+  /** An outcome or its prefix before `:` (`DENIED` matches `DENIED:NOT_ENROLLED`). */
+  readonly outcome?: string;
+  /** ISO instants, inclusive. */
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface AuditPageRequest {
+  /** At most this many records (the store reads about this many, plus what the filter drops). */
+  readonly limit: number;
+  /** An opaque cursor from an earlier page of the same query. */
+  readonly next?: string;
+  /** Days are walked back from `to` or from this day (`YYYY-MM-DD`, UTC). */
+  readonly newestDay: string;
+  /** …down to `from` or this day: no record of the log is older. */
+  readonly oldestDay: string;
+}
+
+/** A page of audit records, newest first, and the cursor of the next one while there is one. */
+export interface AuditRecordPage {
+  readonly items: AuditRecord[];
+  readonly next?: string;
+}
+
+/** A paging cursor this store did not hand out for this query (or that was altered). */
+export class InvalidCursorError extends Error {
+  constructor(reason: string) {
+    super(`invalid cursor: ${reason}`);
+    this.name = 'InvalidCursorError';
+  }
+}
+
 /** Append-only audit trail. */
 export interface AuditLog {
   /** Appends the record; appending the same id twice keeps the first. Throws when it cannot write. */
   append(record: AuditRecord): Promise<void>;
+  /** Every record (or one day's), oldest first: reads the whole table — tests and tools only. */
   list(options?: { day?: string; limit?: number }): Promise<AuditRecord[]>;
+  /**
+   * One page of the records matching `filter`, newest first, through one index (subject, actor,
+   * institution, else the day index walked day by day): costs the page, not the history.
+   * Throws `InvalidCursorError` for a cursor it did not hand out for this query.
+   */
+  query(filter: AuditFilter, page: AuditPageRequest): Promise<AuditRecordPage>;
+}
+
+/** Consultations of one institution on one (UTC) day, from the sealed records. */
+export interface AuditDayCount {
+  readonly day: string;
+  /** The actor's institution; `-` for actors without one. */
+  readonly institution: string;
+  readonly allowed: number;
+  readonly denied: number;
+}
+
+/**
+ * Per-day counters of the audit log, kept by the sealer as it seals (each checkpoint counted once),
+ * so the chart reads one item per day instead of the records.
+ */
+export interface AuditStatsStore {
+  /** The last checkpoint counted and the first day of the log (undefined before any). */
+  watermark(): Promise<{ sequence: number; cutoff: string; firstDay: string } | undefined>;
+  /**
+   * Adds the counts of checkpoint `sequence` (whose window ends at `cutoff`); a sequence already
+   * counted for a day is not counted again.
+   */
+  add(sequence: number, cutoff: string, counts: readonly AuditDayCount[]): Promise<void>;
+  /** The counts of these days (days without records are left out). */
+  days(days: readonly string[]): Promise<AuditDayCount[]>;
 }
 
 /** `AWAITING_UPLOAD`: a presigned upload was handed out; `RECEIVED`: the extract is in the bucket. */
@@ -169,12 +275,24 @@ export interface IntakeStatus {
   readonly field?: string;
   readonly message?: Message;
   readonly rulingNumber?: string;
+  /** Who sealed the extract, when the seal verified (DBRC's organisation certificate). */
+  readonly signer?: SealSigner;
   /** A check an operator approved past (a held extract re-processed without it). */
   readonly approvedOverride?: 'IDENTITY_MISMATCH';
   readonly reviewedBy?: string;
   /** True once every version of the extract is gone (applied and duplicate extracts). */
   readonly extractDeleted?: boolean;
   readonly size?: number;
+  /**
+   * The bytes this status decides on: SHA-256 of the object (absent for an object too large to
+   * read) and, on AWS, its S3 version. Set once, when the intake first reads the object
+   * (`boundAt`); every later step — approval included — acts on exactly these bytes.
+   */
+  readonly sha256?: string;
+  readonly versionId?: string;
+  readonly boundAt?: string;
+  /** A second (third…) object under the key of this intake: the upload it was posted over. */
+  readonly parentIntakeId?: string;
   /** A held extract: what the operator reviews (the name read only encrypted, like every name). */
   readonly review?: HeldReview;
 }
@@ -193,12 +311,30 @@ export interface HeldReview {
   readonly nameReadCiphertext: string;
 }
 
+/** The states a status is still open in (listed by the sparse open-state index). */
+export const OPEN_STATES = ['AWAITING_UPLOAD', 'RECEIVED', 'HELD'] as const satisfies readonly IntakeState[];
+export type OpenState = (typeof OPEN_STATES)[number];
+
 export interface IntakeStatusStore {
   get(intakeId: string): Promise<IntakeStatus | undefined>;
   /** Records `RECEIVED` unless a status already exists. */
   received(status: IntakeStatus): Promise<void>;
+  /**
+   * Writes `status` (which carries `boundAt`) unless the stored status is already bound to an
+   * object; false when another object was bound first (a conditional write).
+   */
+  bind(status: IntakeStatus): Promise<boolean>;
   put(status: IntakeStatus): Promise<void>;
+  /** Every status (or one uploader's), newest first: without `uploader` it reads the whole table — tests only. */
   list(options?: { uploader?: string; limit?: number }): Promise<IntakeStatus[]>;
+  /**
+   * One page of an uploader's statuses, newest first, or of the statuses in one open state, oldest
+   * first (sparse index: never the finished history). Throws `InvalidCursorError` for a bad cursor.
+   */
+  page(
+    selection: { readonly uploader: string } | { readonly state: OpenState },
+    page: { readonly limit: number; readonly next?: string },
+  ): Promise<{ items: IntakeStatus[]; next?: string }>;
 }
 
 /** The intake pause switch (protocol art. 8). */
@@ -209,7 +345,8 @@ export interface IntakeControl {
 
 /** Puts an extract (back) on the intake queue, e.g. after an operator approved it. */
 export interface IntakeQueue {
-  enqueue(key: string): Promise<void>;
+  /** `versionId`: the object version the intake must read (the one that was reviewed). */
+  enqueue(key: string, versionId?: string): Promise<void>;
 }
 
 /** Hands out a presigned POST for one object key with the upload's conditions. */

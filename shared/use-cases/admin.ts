@@ -3,11 +3,14 @@
  * is audited; imports are validated line by line and idempotent.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
+import { CSV_READ } from '../contract/csv.js';
+import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
 import type { Principal } from '../domain/principal.js';
 import { defaultRegister } from '../domain/institutions.js';
-import { identityKey } from '../domain/ledger.js';
+import { identityKey, sha256Hex } from '../domain/ledger.js';
+import { LIMITS } from '../domain/limits.js';
 import { holdMessage } from '../domain/messages.js';
-import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
+import { checkNationalNumber, invalidNationalNumber } from '../domain/national-number.js';
 import type { Message } from '../domain/types.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type { HeldItem, ImportReport, IntakeSwitch } from '../contract/api.js';
@@ -22,7 +25,7 @@ import type {
   LedgerStore,
   NameCipher,
 } from '../ports/index.js';
-import { publicStatus } from './clerk.js';
+import { statusPage, publicStatus } from './clerk.js';
 
 export interface AdminDeps {
   readonly control: IntakeControl;
@@ -82,14 +85,20 @@ export async function setIntake(
 }
 
 /**
- * The held extracts with what the operator needs to decide: ruling, docket, masked number, credit
- * lines, and the name read next to the name registered for that number. Showing the names is a
- * read of personal data: one audit record per extract (subject = the student), written first.
+ * Held extracts, oldest first, one page at a time, from the sparse open-state index (never the
+ * history), with what the operator needs to decide: ruling, docket, masked number, credit lines,
+ * and the name read next to the name registered for that number. Showing the names is a read of
+ * personal data: one audit record per extract (subject = the student), written first.
  */
-export async function listHeld(deps: AdminDeps, ctx: Ctx): Promise<HeldItem[]> {
+export async function listHeld(
+  deps: AdminDeps,
+  ctx: Ctx,
+  query: Record<string, string> = {},
+): Promise<{ items: HeldItem[]; next?: string }> {
   await audited(deps, ctx, 'held.list', 'ALLOWED');
-  const held = (await deps.statuses.list()).filter((s) => s.status === 'HELD');
-  return Promise.all(held.map((s) => heldItem(deps, ctx, s)));
+  const page = await statusPage(deps.statuses, { state: 'HELD' }, query);
+  const items = await Promise.all(page.items.map((s) => heldItem(deps, ctx, s)));
+  return { items, ...(page.next ? { next: page.next } : {}) };
 }
 
 async function heldItem(deps: AdminDeps, ctx: Ctx, s: IntakeStatus): Promise<HeldItem> {
@@ -124,7 +133,7 @@ async function heldItem(deps: AdminDeps, ctx: Ctx, s: IntakeStatus): Promise<Hel
       docket: r.docket,
       rulingDate: r.rulingDate,
       nationalNumber: r.nationalNumberMasked,
-      lines: r.lines,
+      lines: [...r.lines],
       ...(nameRead ? { nameRead } : {}),
       ...(nameRegistered ? { nameRegistered } : {}),
     },
@@ -151,10 +160,23 @@ export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
       en: 'A ruling already applied with other content cannot be approved: reject it and have DBRC report the correction.',
     });
   }
-  if (!(await deps.extracts.exists(s.key))) {
+  // The approval covers the bytes that were held and reviewed, nothing else: read exactly that
+  // version (AWS) and check its hash. A key re-posted since (s3rver has no versions, so there the
+  // held bytes are overwritten) is refused; the new object is an intake of its own.
+  const stored = await deps.extracts.get(s.key, LIMITS.maxExtractBytes, s.versionId);
+  if (!stored) {
     throw new RequestRefusedError('gone', 'EXTRACT_GONE', {
       nl: 'Het uittreksel bestaat niet meer (bewaartermijn verstreken).',
       en: 'The extract no longer exists (retention expired).',
+    });
+  }
+  if (!s.sha256 || 'tooLarge' in stored || sha256Hex(stored.bytes) !== s.sha256) {
+    await audited(deps, ctx, 'held.approve', 'REFUSED:EXTRACT_CHANGED', {
+      details: { intakeId, code: s.code },
+    });
+    throw new RequestRefusedError('conflict', 'EXTRACT_CHANGED', {
+      nl: 'Het vastgehouden uittreksel werd na het vasthouden vervangen door een ander bestand. Een goedkeuring geldt alleen voor de gecontroleerde inhoud en wordt geweigerd; het nieuwe bestand wordt apart verwerkt. Wijs dit uittreksel af.',
+      en: 'The held extract was replaced by another file after it was held. An approval covers only the reviewed content and is refused; the new file is processed on its own. Reject this extract.',
     });
   }
   await audited(deps, ctx, 'held.approve', 'APPROVED', { details: { intakeId, code: s.code } });
@@ -170,7 +192,7 @@ export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
       en: 'Approved after review; being processed.',
     },
   });
-  await deps.queue.enqueue(s.key);
+  await deps.queue.enqueue(s.key, s.versionId);
   return publicStatus((await deps.statuses.get(intakeId))!);
 }
 
@@ -199,7 +221,7 @@ export async function rejectHeld(deps: AdminDeps, ctx: Ctx, intakeId: string, re
       en: `Rejected after review by AHOVOKS${why ? `: ${why}` : ''}. ${base.en.split('.')[0]}. Upload a corrected extract.`,
     },
   });
-  await deps.extracts.tagOutcome(s.key, 'rejected');
+  await deps.extracts.tagOutcome(s.key, 'rejected', s.versionId);
   return publicStatus((await deps.statuses.get(intakeId))!);
 }
 
@@ -208,12 +230,7 @@ export type { ImportReport, IntakeSwitch } from '../contract/api.js';
 function rows(csv: string, columns: readonly string[]): { line: number; values: string[] }[] {
   let records: string[][];
   try {
-    records = parseCsv(csv.replace(/^\uFEFF/, ''), {
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      delimiter: [',', ';'],
-    }) as string[][];
+    records = parseCsv(csv, CSV_READ) as string[][];
   } catch (e) {
     throw new RequestRefusedError('invalid', 'INVALID_CSV', {
       nl: `Het CSV-bestand kan niet gelezen worden: ${(e as Error).message}`,
@@ -234,14 +251,8 @@ const refuse = (line: number, code: string, nl: string, en: string) => ({
 function nationalNumberOrRefusal(line: number, text: string) {
   const c = checkNationalNumber(text ?? '');
   if (!c.valid || !c.digits) {
-    return {
-      refusal: refuse(
-        line,
-        'INVALID_RRN',
-        `ongeldig rijksregisternummer ${maskNationalNumber(text ?? '')}.`,
-        `invalid national register number ${maskNationalNumber(text ?? '')}.`,
-      ),
-    };
+    const m = invalidNationalNumber(text, c.problem);
+    return { refusal: refuse(line, 'INVALID_RRN', `${m.nl}.`, `${m.en}.`) };
   }
   return { digits: c.digits };
 }
@@ -333,14 +344,15 @@ export async function importEnrolments(deps: AdminDeps, ctx: Ctx, csv: string): 
       );
       continue;
     }
-    const m = /^(\d{4})[-/](\d{4})$/.exec(year ?? '');
-    if (!m || Number(m[2]) !== Number(m[1]) + 1 || Number(m[1]) < 2008) {
+    const academicYear = parseAcademicYear(year ?? '', ctx.now);
+    if (!academicYear) {
+      const rule = academicYearRule(ctx.now);
       refused.push(
         refuse(
           line,
           'INVALID_FIELD',
-          `ongeldig academiejaar «${year ?? ''}» (JJJJ-JJJJ).`,
-          `invalid academic year "${year ?? ''}" (YYYY-YYYY).`,
+          `ongeldig academiejaar «${year ?? ''}» (${rule.nl}).`,
+          `invalid academic year "${year ?? ''}" (${rule.en}).`,
         ),
       );
       continue;
@@ -348,7 +360,7 @@ export async function importEnrolments(deps: AdminDeps, ctx: Ctx, csv: string): 
     const r = await deps.ledger.putEnrolment({
       pseudonym: await deps.keys.mac('pseudonym', id.digits),
       institution: institution.code,
-      academicYear: `${m[1]}-${m[2]}`,
+      academicYear,
       source: 'import',
       by: ctx.p.sub,
       at: ctx.now.toISOString(),

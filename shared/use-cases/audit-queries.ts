@@ -2,13 +2,27 @@
  * Auditors and the data-protection officer: search the access log, and answer a data subject's
  * access request. Their own queries are audited too.
  */
+import { stringify } from 'csv-stringify/sync';
 import type { Principal } from '../domain/principal.js';
-import { maskNationalNumber } from '../domain/national-number.js';
+import { CSV_HEADER, CSV_ROWS } from '../contract/csv.js';
+import { maskNationalNumber, stripSeparators } from '../domain/national-number.js';
+import { looksLikeNationalNumber } from '../domain/audit-details.js';
+import { lastDays } from '../domain/audit-stats.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
-import type { Page, SubjectReport, Verification } from '../contract/api.js';
-import type { AuditLog, AuditRecord, KeyService, LedgerStore, NameCipher } from '../ports/index.js';
-import { pageOf } from './clerk.js';
-import { verifyAudit } from './audit-seal.js';
+import type { AuditChart, Page, SubjectReport, Verification } from '../contract/api.js';
+import {
+  InvalidCursorError,
+  type AuditFilter,
+  type AuditLog,
+  type AuditRecord,
+  type AuditRecordPage,
+  type AuditStatsStore,
+  type KeyService,
+  type LedgerStore,
+  type NameCipher,
+} from '../ports/index.js';
+import { proveRecord, verifyAudit } from './audit-seal.js';
+import type { RecordProof } from '../domain/audit-proof.js';
 import type { AuditSealPorts } from '../ports/audit-seal.js';
 import { requireNationalNumber } from './consult.js';
 
@@ -17,6 +31,8 @@ export interface AuditQueryDeps {
   readonly ledger: LedgerStore;
   readonly keys: KeyService;
   readonly names: NameCipher;
+  /** The per-day counters the sealer keeps (the chart, and the first day of the log). */
+  readonly stats: AuditStatsStore;
 }
 
 interface Ctx {
@@ -47,10 +63,112 @@ function isoOrThrow(name: string, v: string | undefined): string | undefined {
   return d.toISOString();
 }
 
-/** The audit records matching a filter, oldest first. The subject is given as a national number. */
-export async function findEvents(deps: AuditQueryDeps, ctx: Ctx, query: Record<string, string>) {
+const invalidCursor = () =>
+  new RequestRefusedError('invalid', 'INVALID_CURSOR', {
+    nl: 'Ongeldige paginacursor.',
+    en: 'Invalid page cursor.',
+  });
+
+/** Page sizes: 50 by default, at most `max`. */
+function limitOf(query: Record<string, string>, max: number): number {
+  const limit = query.limit ? Number(query.limit) : 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new RequestRefusedError('invalid', 'INVALID_LIMIT', {
+      nl: `limit moet tussen 1 en ${max} liggen.`,
+      en: `limit must be from 1 to ${max}.`,
+    });
+  }
+  return limit;
+}
+
+/**
+ * What an auditor typed, as the trail may keep it: a value shaped like a national number as its
+ * pseudonym (the DPO can still find the queries about that person), any other free text as a
+ * keyed hash; `code` keeps values that have the shape of a code (institution, action, outcome).
+ */
+async function typedValue(keys: KeyService, value: string, code?: RegExp): Promise<string> {
+  if (looksLikeNationalNumber(value))
+    return `pseudonym:${await keys.mac('pseudonym', stripSeparators(value.trim()))}`;
+  if (code?.test(value)) return value;
+  return `hmac:${await keys.mac('audit-query', value)}`;
+}
+
+/** The details of an auditor's query record: which filters, and their values only as codes or hashes. */
+async function queryDetails(
+  keys: KeyService,
+  query: Record<string, string>,
+  checked: { from?: string | undefined; to?: string | undefined; limit?: number },
+): Promise<Record<string, string | number>> {
+  const used = ['subject', 'actor', 'institution', 'action', 'outcome', 'from', 'to', 'limit', 'next'].filter(
+    (k) => query[k] !== undefined && query[k] !== '',
+  );
+  const details: Record<string, string | number> = { filters: used.join(',') };
+  if (query.actor) details.actor = await typedValue(keys, query.actor);
+  if (query.institution)
+    details.institution = await typedValue(keys, query.institution, /^[A-Z][A-Z0-9-]{1,15}$/);
+  if (query.action) details.action = await typedValue(keys, query.action, /^[a-z][a-z.-]{0,39}$/);
+  if (query.outcome) details.outcome = await typedValue(keys, query.outcome, /^[A-Z][A-Z_:]{0,39}$/);
+  if (checked.from) details.from = checked.from;
+  if (checked.to) details.to = checked.to;
+  if (checked.limit !== undefined) details.limit = checked.limit;
+  return details;
+}
+
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The days an unfiltered listing walks: from tomorrow (clock skew) back to the log's first day. */
+async function dayRange(deps: AuditQueryDeps, now: Date): Promise<{ newestDay: string; oldestDay: string }> {
+  const yesterday = dayOf(new Date(now.getTime() - 86_400_000));
+  const first = (await deps.stats.watermark())?.firstDay;
+  return {
+    newestDay: dayOf(new Date(now.getTime() + 86_400_000)),
+    // Before the sealer counted anything, only records of the last day can exist.
+    oldestDay: first && first < yesterday ? first : yesterday,
+  };
+}
+
+/**
+ * One page of the audit records matching a filter, newest first. The subject is given as a national
+ * number. Each call reads one index partition (subject, actor, institution, else day by day) and
+ * costs its page, whatever the size of the log. The query is itself audited first.
+ */
+export async function findEvents(
+  deps: AuditQueryDeps,
+  ctx: Ctx,
+  query: Record<string, string>,
+): Promise<AuditRecordPage> {
+  const { filter, limit } = await auditedFilter(deps, ctx, query);
+  return pageOrRefuse(deps, ctx, filter, limit, query.next);
+}
+
+async function pageOrRefuse(
+  deps: AuditQueryDeps,
+  ctx: Ctx,
+  filter: AuditFilter,
+  limit: number,
+  next: string | undefined,
+): Promise<AuditRecordPage> {
+  try {
+    return await deps.audit.query(filter, {
+      limit,
+      ...(next ? { next } : {}),
+      ...(await dayRange(deps, ctx.now)),
+    });
+  } catch (e) {
+    if (e instanceof InvalidCursorError) throw invalidCursor();
+    throw e;
+  }
+}
+
+/** Checks the query, audits it (before anything is read) and returns the store's filter. */
+async function auditedFilter(
+  deps: AuditQueryDeps,
+  ctx: Ctx,
+  query: Record<string, string>,
+): Promise<{ filter: AuditFilter; limit: number }> {
   const from = isoOrThrow('from', query.from);
   const to = isoOrThrow('to', query.to);
+  const limit = limitOf(query, 1000);
   const subject = query.subject
     ? await deps.keys.mac('pseudonym', requireNationalNumber(query.subject))
     : undefined;
@@ -64,19 +182,39 @@ export async function findEvents(deps: AuditQueryDeps, ctx: Ctx, query: Record<s
       purpose: 'audit',
       outcome: 'ALLOWED',
       requestId: ctx.requestId,
-      details: Object.fromEntries(Object.entries(query).filter(([k]) => k !== 'subject' && k !== 'next')),
+      details: await queryDetails(deps.keys, query, { from, to, ...(query.limit ? { limit } : {}) }),
     },
   ]);
-  const all = await deps.audit.list();
-  const match = (r: AuditRecord) =>
-    (!subject || r.subject === subject) &&
-    (!query.actor || r.actor.id === query.actor) &&
-    (!query.institution || r.actor.institution === query.institution) &&
-    (!query.action || r.action === query.action || r.action.startsWith(`${query.action}.`)) &&
-    (!query.outcome || r.outcome === query.outcome || r.outcome.startsWith(`${query.outcome}:`)) &&
-    (!from || r.at >= from) &&
-    (!to || r.at <= to);
-  return all.filter(match);
+  const filter: AuditFilter = {
+    ...(subject ? { subject } : {}),
+    ...(query.actor ? { actorId: query.actor } : {}),
+    ...(query.institution ? { institution: query.institution } : {}),
+    ...(query.action ? { action: query.action } : {}),
+    ...(query.outcome ? { outcome: query.outcome } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+  return { filter, limit };
+}
+
+/** At most this many records in one CSV export (narrow the filter for more). */
+export const CSV_MAX_RECORDS = 100_000;
+
+/** Every record matching a filter (the CSV export), page by page; costs its result. */
+export async function exportEvents(
+  deps: AuditQueryDeps,
+  ctx: Ctx,
+  query: Record<string, string>,
+): Promise<AuditRecord[]> {
+  const { filter } = await auditedFilter(deps, ctx, { ...query, limit: '1000' });
+  const out: AuditRecord[] = [];
+  let next = query.next;
+  do {
+    const page = await pageOrRefuse(deps, ctx, filter, 1000, next);
+    out.push(...page.items);
+    next = page.next;
+  } while (next && out.length < CSV_MAX_RECORDS);
+  return out.slice(0, CSV_MAX_RECORDS);
 }
 
 const CSV_COLUMNS = [
@@ -92,34 +230,21 @@ const CSV_COLUMNS = [
   'requestId',
 ] as const;
 
-function csvCell(v: string | undefined): string {
-  const s = v ?? '';
-  // Quote always; neutralise spreadsheet formulas.
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
+/** The audit records as CSV (the export dialect of shared/contract/csv.ts). */
 export function eventsCsv(records: readonly AuditRecord[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of records) {
-    lines.push(
-      [
-        r.at,
-        r.id,
-        r.actor.id,
-        r.actor.role,
-        r.actor.institution,
-        r.action,
-        r.subject,
-        r.purpose,
-        r.outcome,
-        r.requestId,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
+  const rows = records.map((r) => [
+    r.at,
+    r.id,
+    r.actor.id,
+    r.actor.role,
+    r.actor.institution,
+    r.action,
+    r.subject,
+    r.purpose,
+    r.outcome,
+    r.requestId,
+  ]);
+  return stringify([[...CSV_COLUMNS]], CSV_HEADER) + stringify(rows, CSV_ROWS);
 }
 
 export async function listEvents(
@@ -127,10 +252,58 @@ export async function listEvents(
   ctx: Ctx,
   query: Record<string, string>,
 ): Promise<Page<AuditRecord>> {
-  const found = await findEvents(deps, ctx, query);
-  // `order=newest`: the console's log reads newest first; the CLI and the CSV export keep time order.
-  const ordered = query.order === 'newest' ? [...found].reverse() : found;
-  return { ...pageOf(ordered, query, 1000), total: found.length };
+  const page = await findEvents(deps, ctx, query);
+  return { items: page.items, ...(page.next ? { next: page.next } : {}) };
+}
+
+/**
+ * Consultations per institution per UTC day over the last `days` days (7, 14 or 31), from the
+ * sealer's per-day counters: one read per day, whatever the log holds. Records not yet sealed
+ * (the last minute or so) are not counted yet; `countedUpTo` says up to when.
+ */
+export async function auditChart(
+  deps: AuditQueryDeps,
+  ctx: Ctx,
+  query: Record<string, string>,
+): Promise<AuditChart> {
+  const n = query.days ? Number(query.days) : 14;
+  if (![7, 14, 31].includes(n)) {
+    throw new RequestRefusedError('invalid', 'INVALID_REQUEST', {
+      nl: 'days moet 7, 14 of 31 zijn.',
+      en: 'days must be 7, 14 or 31.',
+    });
+  }
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${ctx.requestId}:chart`,
+      at: ctx.now.toISOString(),
+      actor: actorOf(ctx.p),
+      action: 'audit.chart',
+      purpose: 'audit',
+      outcome: 'ALLOWED',
+      requestId: ctx.requestId,
+      details: { filters: '', days: n },
+    },
+  ]);
+  const days = lastDays(ctx.now, n);
+  const [counts, watermark] = await Promise.all([deps.stats.days(days), deps.stats.watermark()]);
+  return { days, counts, countedUpTo: watermark?.cutoff ?? null };
+}
+
+/** Every access to one person's data, newest first, through the subject index (costs the result). */
+async function accessesOf(deps: AuditQueryDeps, ctx: Ctx, pseudonym: string): Promise<AuditRecord[]> {
+  const range = await dayRange(deps, ctx.now);
+  const out: AuditRecord[] = [];
+  let next: string | undefined;
+  do {
+    const page = await deps.audit.query(
+      { subject: pseudonym },
+      { limit: 1000, ...(next ? { next } : {}), ...range },
+    );
+    out.push(...page.items);
+    next = page.next;
+  } while (next);
+  return out;
 }
 
 /**
@@ -158,7 +331,7 @@ export async function subjectReport(
   ]);
   const [{ student, entries, enrolments }, records] = await Promise.all([
     deps.ledger.readStudentFile(pseudonym),
-    deps.audit.list(),
+    accessesOf(deps, ctx, pseudonym),
   ]);
   const name = student?.nameCiphertext
     ? await deps.names.decrypt(student.nameCiphertext, { pseudonym })
@@ -170,7 +343,7 @@ export async function subjectReport(
     ...(student ? { balance: student.balance, openingBalance: student.openingBalance } : {}),
     ledgerEntries: entries.map(({ pseudonym: _p, ...e }) => e),
     enrolments: enrolments.map(({ pseudonym: _p, ...e }) => e),
-    accesses: records.filter((r) => r.subject === pseudonym).map(({ subject: _s, ...r }) => r),
+    accesses: records.map(({ subject: _s, ...r }) => r),
   };
 }
 
@@ -203,4 +376,34 @@ export async function verifyTrail(
     ...(to ? { to } : {}),
   });
   return { ...result, publicKeyPem: await deps.seal.signer.publicKeyPem() };
+}
+
+/**
+ * The inclusion proof of one record (`GET /v1/audit/records/{id}/proof`): verifiable offline with
+ * the public key alone (`ruling-intake audit prove`). 404 when no signed tree head covers it yet.
+ */
+export async function proveAuditRecord(
+  deps: AuditQueryDeps & { seal: AuditSealPorts },
+  ctx: Ctx,
+  recordId: string,
+): Promise<RecordProof & { publicKeyPem: string }> {
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${ctx.requestId}:prove`,
+      at: ctx.now.toISOString(),
+      actor: actorOf(ctx.p),
+      action: 'audit.prove',
+      purpose: 'audit',
+      outcome: 'ALLOWED',
+      requestId: ctx.requestId,
+      details: { recordId: `hmac:${await deps.keys.mac('audit-query', recordId)}` },
+    },
+  ]);
+  const proof = await proveRecord(deps.seal.checkpoints, recordId);
+  if (!proof)
+    throw new RequestRefusedError('not-found', 'NOT_FOUND', {
+      nl: 'Geen verzegeld auditrecord met dit nummer (nog niet verzegeld, of onbekend).',
+      en: 'No sealed audit record with this id (not sealed yet, or unknown).',
+    });
+  return { ...proof, publicKeyPem: await deps.seal.signer.publicKeyPem() };
 }

@@ -23,7 +23,10 @@ import {
   type CheckpointStore,
   type Signer,
 } from '../ports/audit-seal.js';
-import type { AuditRecord } from '../ports/index.js';
+import type { AuditRecord, AuditStatsStore } from '../ports/index.js';
+import { countByDay } from '../domain/audit-stats.js';
+import { inclusionProof } from '../domain/merkle.js';
+import type { RecordProof } from '../domain/audit-proof.js';
 
 /** Kept for callers that name the default; one definition in the domain. */
 export { SEAL_GRACE_MS as DEFAULT_SEAL_GRACE_MS } from '../domain/audit-chain.js';
@@ -61,6 +64,10 @@ export type SealResult =
       readonly sequence: number;
       readonly count: number;
       readonly cutoff: string;
+      /** The previous checkpoint's cutoff (undefined for the first). */
+      readonly after?: string;
+      /** The records sealed (for the per-day counters). */
+      readonly records: readonly AuditRecord[];
       /** More records wait up to now − grace (the checkpoint was capped at maxRecords). */
       readonly more: boolean;
       /** Ids of records with a non-canonical `at` that were not sealed. */
@@ -154,6 +161,8 @@ export async function sealAudit(input: SealInput): Promise<SealResult> {
       sequence: body.sequence,
       count: body.count,
       cutoff: body.cutoff,
+      ...(previous ? { after: previous.cutoff } : {}),
+      records: selection.records,
       more: selection.more,
       refused,
       conflicts,
@@ -196,6 +205,8 @@ export interface SealRunResult {
   readonly records: number;
   readonly latestSequence: number | null;
   readonly more: boolean;
+  /** Checkpoints counted into the per-day counters in this run. */
+  readonly counted?: number;
 }
 
 /** What a run reports while it seals (the sealer function logs it; tests may ignore it). */
@@ -203,36 +214,163 @@ export interface SealObserver {
   sealed?(checkpoint: { sequence: number; records: number; cutoff: string }): void;
   refused?(recordIds: readonly string[]): void;
   conflicts?(count: number): void;
+  /** The per-day counters could not be updated (retried by the next run). */
+  statsFailed?(error: unknown): void;
+}
+
+/** The sealer's ports, with the per-day counters it keeps when given them. */
+export type SealRunPorts = Pick<SealInput, 'audit' | 'checkpoints' | 'signer'> & {
+  readonly stats?: AuditStatsStore;
+};
+
+async function collectAll<T>(source: AsyncIterable<T>): Promise<T[]> {
+  return collect(source);
+}
+
+/**
+ * Counts every checkpoint after the counters' watermark into the per-day counters, in sequence
+ * order (at most `MAX_CHECKPOINTS_PER_RUN` per run, so a backlog catches up over runs). The
+ * records of a checkpoint just sealed are passed in; for any other the sealed records are read
+ * back from its time window. Counting a checkpoint twice adds nothing (the store is idempotent
+ * per sequence), so a crash between sealing and counting is repaired by the next run.
+ */
+export async function countSealed(
+  ports: SealRunPorts,
+  sealed: ReadonlyMap<
+    number,
+    { after?: string; cutoff: string; records: readonly AuditRecord[] }
+  > = new Map(),
+): Promise<number> {
+  const stats = ports.stats;
+  if (!stats) return 0;
+  const watermark = await stats.watermark();
+  const latest = await ports.checkpoints.latest();
+  if (!latest) return 0;
+  let sequence = watermark?.sequence ?? 0;
+  let after = watermark?.cutoff;
+  let counted = 0;
+  while (sequence < latest.sequence && counted < MAX_CHECKPOINTS_PER_RUN) {
+    const next = sequence + 1;
+    let records: readonly AuditRecord[];
+    let cutoff: string;
+    const known = sealed.get(next);
+    if (known && known.after === after) {
+      records = known.records;
+      cutoff = known.cutoff;
+    } else {
+      const stored = next === latest.sequence ? latest : await ports.checkpoints.get?.(next);
+      const parsed = stored ? parseCheckpointBody(stored.body) : undefined;
+      if (!parsed || 'error' in parsed) break; // verification reports it; counting stops here
+      const body = parsed.body;
+      cutoff = body.cutoff;
+      const ids = new Set(body.records.map((e) => e.id));
+      const lower = after ?? new Date(Date.parse(body.from) - 1).toISOString();
+      const candidates = await collectAll<AuditRecord>(
+        ports.audit.between ? ports.audit.between(lower, cutoff) : ports.audit.all(),
+      );
+      records = candidates.filter((r) => ids.has(String(r.id)));
+    }
+    await stats.add(next, cutoff, countByDay(records));
+    sequence = next;
+    after = cutoff;
+    counted++;
+  }
+  return counted;
 }
 
 /**
  * One scheduled run of the sealer.
  *
- * Primary course: 1. seal the records older than the grace into one checkpoint; 2. while a
- * backlog remains, seal the next, at most `MAX_CHECKPOINTS_PER_RUN` per run; 3. report what was
- * sealed. Records with a non-canonical time and lost races are reported, never sealed over.
+ * Primary course: 1. seal the records older than the grace into one checkpoint — an empty one
+ * when nothing was written, so the cutoff advances every interval and a record back-dated into a
+ * quiet period cannot be sealed later as if genuine; 2. while a backlog remains, seal the next, at
+ * most `MAX_CHECKPOINTS_PER_RUN` per run; 3. count what was sealed into the per-day counters;
+ * 4. report. Records with a non-canonical time and lost races are reported, never sealed over.
  */
 export async function sealRun(
-  ports: Pick<SealInput, 'audit' | 'checkpoints' | 'signer'>,
+  ports: SealRunPorts,
   now: Date = new Date(),
   observe: SealObserver = {},
 ): Promise<SealRunResult> {
   let checkpoints = 0;
   let records = 0;
   let last: SealResult;
+  const sealed = new Map<number, { after?: string; cutoff: string; records: readonly AuditRecord[] }>();
   do {
-    last = await sealAudit({ ...ports, now, graceMs: SEAL_GRACE_MS, maxRecords: MAX_RECORDS_PER_CHECKPOINT });
+    last = await sealAudit({
+      audit: ports.audit,
+      checkpoints: ports.checkpoints,
+      signer: ports.signer,
+      now,
+      graceMs: SEAL_GRACE_MS,
+      maxRecords: MAX_RECORDS_PER_CHECKPOINT,
+      sealEmpty: true,
+    });
     if (last.refused.length > 0) observe.refused?.(last.refused);
     if (last.conflicts > 0) observe.conflicts?.(last.conflicts);
     if (last.status !== 'sealed') break;
     checkpoints++;
     records += last.count;
+    sealed.set(last.sequence, {
+      ...(last.after !== undefined ? { after: last.after } : {}),
+      cutoff: last.cutoff,
+      records: last.records,
+    });
     observe.sealed?.({ sequence: last.sequence, records: last.count, cutoff: last.cutoff });
   } while (last.more && checkpoints < MAX_CHECKPOINTS_PER_RUN);
+  let counted = 0;
+  try {
+    counted = await countSealed(ports, sealed);
+  } catch (e) {
+    observe.statsFailed?.(e);
+  }
   return {
     checkpoints,
     records,
     latestSequence: last.status === 'sealed' ? last.sequence : last.latestSequence,
     more: last.status === 'sealed' && last.more,
+    counted,
+  };
+}
+
+/**
+ * The inclusion proof of one record against the latest signed tree head: its leaf, its place, the
+ * audit path and the signed head. Undefined when no checkpoint with a tree seals the record.
+ * Reads every checkpoint's listing (the leaves) — bounded per day by the daily anchors still to
+ * come (README, "what remains").
+ */
+export async function proveRecord(
+  checkpoints: CheckpointStore,
+  recordId: string,
+): Promise<RecordProof | undefined> {
+  const leaves: string[] = [];
+  let index = -1;
+  let hash = '';
+  let head: { sequence: number; body: CheckpointBody; signature: Uint8Array } | undefined;
+  for (const cp of await checkpoints.list()) {
+    const parsed = parseCheckpointBody(cp.body);
+    if ('error' in parsed || !parsed.body.tree) continue;
+    const body = parsed.body;
+    if (leaves.length !== body.tree!.size - body.records.length) continue; // not contiguous: skip
+    for (const e of body.records) {
+      if (e.id === recordId && index < 0) {
+        index = leaves.length;
+        hash = e.hash;
+      }
+      leaves.push(e.hash);
+    }
+    head = { sequence: cp.sequence, body, signature: cp.signature };
+  }
+  if (index < 0 || !head) return undefined;
+  return {
+    recordId,
+    recordHash: hash,
+    leafIndex: index,
+    proof: inclusionProof(index, leaves),
+    head: {
+      sequence: head.sequence,
+      body: head.body,
+      signature: Buffer.from(head.signature).toString('base64'),
+    },
   };
 }

@@ -8,7 +8,13 @@ import { LIMITS } from '../domain/limits.js';
 import { newIntakeId } from '../domain/ledger.js';
 import { RequestRefusedError } from './errors.js';
 import type { CreateUpload, Page, PublicStatus } from '../contract/api.js';
-import type { IntakeControl, IntakeStatus, IntakeStatusStore, UploadSigner } from '../ports/index.js';
+import {
+  InvalidCursorError,
+  type IntakeControl,
+  type IntakeStatus,
+  type IntakeStatusStore,
+  type UploadSigner,
+} from '../ports/index.js';
 
 export interface ClerkDeps {
   readonly statuses: IntakeStatusStore;
@@ -35,6 +41,8 @@ export function publicStatus(s: IntakeStatus, paused = false): PublicStatus {
     ...(s.message ? { message: s.message } : {}),
     ...(s.rulingNumber ? { rulingNumber: s.rulingNumber } : {}),
     ...(paused && s.status === 'RECEIVED' ? { paused: true } : {}),
+    ...(s.sha256 ? { sha256: s.sha256 } : {}),
+    ...(s.parentIntakeId ? { parentIntakeId: s.parentIntakeId } : {}),
   };
 }
 
@@ -66,51 +74,50 @@ export async function createUpload(deps: ClerkDeps, p: Principal, now: Date): Pr
   return { intakeId, upload, expiresAt: new Date(now.getTime() + EXPIRES_SECONDS * 1000).toISOString() };
 }
 
-/** Paging cursor: the position after the last item returned (opaque to callers). */
-function encodeCursor(n: number): string {
-  return Buffer.from(JSON.stringify({ n })).toString('base64url');
-}
-function decodeCursor(c: string | undefined): number {
-  if (!c) return 0;
-  try {
-    const n = (JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as { n?: unknown }).n;
-    if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n;
-  } catch {
-    // fall through
-  }
-  throw new RequestRefusedError('invalid', 'INVALID_CURSOR', {
-    nl: 'Ongeldige paginacursor.',
-    en: 'Invalid page cursor.',
-  });
-}
-
-export function pageOf<T>(items: readonly T[], query: Record<string, string>, max = 200): Page<T> {
-  const limit = query.limit ? Number(query.limit) : 50;
+/** A bad `limit` (1…max). */
+export function limitOf(query: Record<string, string>, max = 200, fallback = 50): number {
+  const limit = query.limit ? Number(query.limit) : fallback;
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
     throw new RequestRefusedError('invalid', 'INVALID_LIMIT', {
       nl: `limit moet tussen 1 en ${max} liggen.`,
       en: `limit must be from 1 to ${max}.`,
     });
   }
-  const start = decodeCursor(query.next);
-  const page = items.slice(start, start + limit);
-  return { items: page, ...(start + limit < items.length ? { next: encodeCursor(start + limit) } : {}) };
+  return limit;
 }
 
+/** One page of a status store, a cursor it did not hand out refused as 400 INVALID_CURSOR. */
+export async function statusPage(
+  statuses: IntakeStatusStore,
+  selection: Parameters<IntakeStatusStore['page']>[0],
+  query: Record<string, string>,
+): Promise<Page<IntakeStatus>> {
+  try {
+    return await statuses.page(selection, {
+      limit: limitOf(query),
+      ...(query.next ? { next: query.next } : {}),
+    });
+  } catch (e) {
+    if (e instanceof InvalidCursorError)
+      throw new RequestRefusedError('invalid', 'INVALID_CURSOR', {
+        nl: 'Ongeldige paginacursor.',
+        en: 'Invalid page cursor.',
+      });
+    throw e;
+  }
+}
+
+/** The clerk's own uploads, newest first, one page at a time (the byUploader index: costs the page). */
 export async function listUploads(
   deps: ClerkDeps,
   p: Principal,
   query: Record<string, string>,
 ): Promise<Page<PublicStatus>> {
-  const [all, paused] = await Promise.all([
-    deps.statuses.list({ uploader: uploaderOf(p) }),
+  const [page, paused] = await Promise.all([
+    statusPage(deps.statuses, { uploader: uploaderOf(p) }, query),
     intakePaused(deps),
   ]);
-  const page = pageOf(
-    all.map((s) => publicStatus(s, paused)),
-    query,
-  );
-  return page;
+  return { items: page.items.map((s) => publicStatus(s, paused)), ...(page.next ? { next: page.next } : {}) };
 }
 
 export async function getUpload(deps: ClerkDeps, p: Principal, intakeId: string): Promise<PublicStatus> {

@@ -4,11 +4,23 @@
  * is written to the audit trail before any data is returned (fail closed).
  */
 import * as z from 'zod';
+import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
 import type { Principal } from '../domain/principal.js';
 import { PURPOSES, type Purpose } from '../domain/purposes.js';
-import { checkNationalNumber, maskNationalNumber } from '../domain/national-number.js';
+import {
+  checkNationalNumber,
+  invalidNationalNumber,
+  maskNationalNumber,
+  sentence,
+} from '../domain/national-number.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
-import type { BatchItem, Correction, CreditView } from '../contract/api.js';
+import type {
+  BatchGetRequest,
+  BatchItem,
+  Correction,
+  CreditView,
+  EnrolmentDeclared,
+} from '../contract/api.js';
 import type { AuditLog, AuditRecord, KeyService, LedgerEntry, LedgerStore } from '../ports/index.js';
 
 export interface ConsultDeps {
@@ -36,11 +48,8 @@ export function requirePurpose(value: string | undefined): Purpose {
 export function requireNationalNumber(text: string): string {
   const c = checkNationalNumber(text);
   if (!c.valid || !c.digits) {
-    const masked = maskNationalNumber(text);
-    throw new RequestRefusedError('invalid', 'INVALID_RRN', {
-      nl: `Ongeldig rijksregisternummer ${masked}: ${c.problem === 'CHECK_DIGITS' ? 'de controlecijfers kloppen niet' : c.problem === 'FORMAT' ? 'verwacht worden 11 cijfers' : 'geen geldige geboortedatum of volgnummer'}.`,
-      en: `Invalid national register number ${masked}: ${c.problem === 'CHECK_DIGITS' ? 'the check digits do not match' : c.problem === 'FORMAT' ? '11 digits expected' : 'not a valid birth date or sequence'}.`,
-    });
+    const m = invalidNationalNumber(text, c.problem);
+    throw new RequestRefusedError('invalid', 'INVALID_RRN', { nl: sentence(m.nl), en: sentence(m.en) });
   }
   return c.digits;
 }
@@ -126,16 +135,11 @@ export async function getCredit(
   return r.view;
 }
 
-export const batchGetSchema = z.object({
-  purpose: purposeSchema,
-  nationalNumbers: z.array(z.string().min(1).max(40)).min(1).max(100),
-});
-
 /** Up to 100 students at once: one audit record per number looked up. */
 export async function batchGetCredit(
   deps: ConsultDeps,
   p: Principal,
-  input: { body: z.infer<typeof batchGetSchema>; requestId: string; now: Date },
+  input: { body: BatchGetRequest; requestId: string; now: Date },
 ): Promise<BatchItem[]> {
   const { purpose, nationalNumbers } = input.body;
   const results = await Promise.all(
@@ -160,25 +164,19 @@ export async function batchGetCredit(
   });
 }
 
-const YEAR = /^(\d{4})-(\d{4})$/;
-
 /** An institution declares an enrolment; it then sees the student (audited). */
 export async function declareEnrolment(
   deps: ConsultDeps,
   p: Principal,
   input: { nationalNumber: string; academicYear: string; requestId: string; now: Date },
-): Promise<{ created: boolean }> {
+): Promise<EnrolmentDeclared> {
   const digits = requireNationalNumber(input.nationalNumber);
-  const m = YEAR.exec(input.academicYear);
-  if (
-    !m ||
-    Number(m[2]) !== Number(m[1]) + 1 ||
-    Number(m[1]) < 2008 ||
-    Number(m[1]) > input.now.getUTCFullYear()
-  ) {
+  const academicYear = parseAcademicYear(input.academicYear, input.now);
+  if (!academicYear) {
+    const rule = academicYearRule(input.now);
     throw new RequestRefusedError('invalid', 'INVALID_ACADEMIC_YEAR', {
-      nl: 'Academiejaar in de vorm JJJJ-JJJJ, vanaf 2008-2009 tot het lopende jaar.',
-      en: 'Academic year as YYYY-YYYY, from 2008-2009 to the current year.',
+      nl: `Ongeldig academiejaar. Regel: ${rule.nl}.`,
+      en: `Invalid academic year. Rule: ${rule.en}.`,
     });
   }
   const pseudonym = await deps.keys.mac('pseudonym', digits);
@@ -192,16 +190,16 @@ export async function declareEnrolment(
       purpose: 'enrolment',
       outcome: 'ALLOWED',
       requestId: input.requestId,
-      details: { academicYear: input.academicYear },
+      details: { academicYear },
     },
   ]);
   const r = await deps.ledger.putEnrolment({
     pseudonym,
     institution: p.institution ?? '',
-    academicYear: input.academicYear,
+    academicYear,
     source: 'declared',
     by: p.sub,
     at: input.now.toISOString(),
   });
-  return { created: r === 'created' };
+  return { institution: p.institution ?? '', academicYear, created: r === 'created' };
 }

@@ -5,7 +5,7 @@
  * ids only).
  */
 import { LIMITS } from '../domain/limits.js';
-import type { IntakeStatus, IntakeStatusStore } from '../ports/index.js';
+import type { IntakeStatus, IntakeStatusStore, OpenState } from '../ports/index.js';
 
 export interface HeldReport {
   readonly held: number;
@@ -80,11 +80,26 @@ export function stalledReport(
   return { stalled: stalled.length, stalledIntakeIds: stalled.slice(0, limit).map((s) => s.intakeId) };
 }
 
-/** The ops check: held extracts against the deadline and stalled ones, from the status store. */
+/** Every status in one open state, from the sparse index: the open items only, never the finished history. */
+async function openStatuses(statuses: IntakeStatusStore, state: OpenState): Promise<IntakeStatus[]> {
+  const out: IntakeStatus[] = [];
+  let next: string | undefined;
+  do {
+    const page = await statuses.page({ state }, { limit: 1000, ...(next ? { next } : {}) });
+    out.push(...page.items);
+    next = page.next;
+  } while (next);
+  return out;
+}
+
+/** The ops check: held extracts against the deadline and stalled ones, from the open-state index. */
 export async function opsReport(
   statuses: IntakeStatusStore,
   now: Date = new Date(),
 ): Promise<HeldReport & StalledReport> {
-  const all = await statuses.list();
-  return { ...heldReport(all, now), ...stalledReport(all, now) };
+  const [held, received] = await Promise.all([
+    openStatuses(statuses, 'HELD'),
+    openStatuses(statuses, 'RECEIVED'),
+  ]);
+  return { ...heldReport(held, now), ...stalledReport(received, now) };
 }

@@ -1,9 +1,11 @@
 import { ExtractHeldError, ExtractRejectedError } from '../domain/errors.js';
 import { contentHash, creditsReturned, entriesFor, identityKey, sha256Hex } from '../domain/ledger.js';
-import { intakeIdentity } from '../domain/extract-keys.js';
+import { intakeIdentity, laterIntakeId, strayIntakeId } from '../domain/extract-keys.js';
 import { LIMITS } from '../domain/limits.js';
 import { hold, rejection } from '../domain/messages.js';
-import { parsePdfText, type ParseOptions } from '../domain/parser.js';
+import type { ParseOptions } from '../domain/parser.js';
+import { sealDetails, sealedBy, type SignaturePolicy } from '../domain/pdf-signature.js';
+import { readExtract } from '../domain/visibility.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
 import { maskNationalNumber } from '../domain/national-number.js';
 import type {
@@ -15,7 +17,9 @@ import type {
   KeyService,
   LedgerStore,
   NameCipher,
+  ObjectRef,
   PdfTextReader,
+  SignatureVerifier,
 } from '../ports/index.js';
 
 /** The steps of the intake, in order; a crash may happen after any of them. */
@@ -25,9 +29,9 @@ export const INTAKE_STEPS = [
   'pseudonymise',
   'identity',
   'claim',
+  'audit',
   'ledger-entries',
   'balance',
-  'audit',
   'status',
   'delete',
   'final',
@@ -44,6 +48,11 @@ export interface IntakeDeps {
   /** Reads the positioned text of a PDF (pdf.js in a worker with work limits). */
   readonly pdf: PdfTextReader;
   readonly parse?: ParseOptions;
+  /** DBRC's electronic seal: checked under this policy; absent = policy `off` (never checked). */
+  readonly seal?: {
+    readonly policy: Exclude<SignaturePolicy, 'off'>;
+    readonly verifier: SignatureVerifier;
+  };
   readonly now?: () => Date;
   /** Called after each step; tests throw from it to inject crashes. */
   readonly afterStep?: (step: IntakeStep, intakeId: string) => void | Promise<void>;
@@ -54,6 +63,8 @@ export interface IntakeDeps {
 export interface ExtractEvent {
   readonly key: string;
   readonly size?: number;
+  /** The object version the event announces (AWS; s3rver has none). */
+  readonly versionId?: string;
   /** The request that carried the event, for the audit trail. */
   readonly requestId: string;
 }
@@ -67,20 +78,45 @@ export interface IntakeResult {
 const PURPOSE = 'learning-credit-correction';
 const ACTOR = { id: 'service:intake', role: 'service' } as const;
 
+/** Distinct objects one upload key may receive (a presigned POST is reusable until it expires). */
+const MAX_OBJECTS_PER_KEY = 50;
+
+const FINAL = (s: IntakeStatus): boolean => s.status !== 'RECEIVED' && s.status !== 'AWAITING_UPLOAD';
+
+/**
+ * Whether `status` decided on `object`: the same S3 version where both are known (AWS); else the
+ * same bytes — unless the intake already deleted its object, in which case bytes found under the
+ * key again were uploaded again (a re-upload of a finished ruling is an intake of its own).
+ */
+function sameObject(status: IntakeStatus, object: ObjectRef & { size: number }): boolean {
+  if (status.versionId && object.versionId) return status.versionId === object.versionId;
+  if (status.sha256 !== object.sha256) return false;
+  if (status.sha256 === undefined && status.size !== undefined && status.size !== object.size) return false;
+  return status.extractDeleted !== true;
+}
+
 /**
  * Processes one uploaded extract, exactly once in effect however often it is delivered.
  *
  * Primary course:
- *  1. Look up the intake status; an intake already finished is acknowledged again.
- *  2. Read the extract (refusing more than 10 MiB), record RECEIVED if no status exists yet,
- *     and parse it.
+ *  1. Attribution: look up the status the upload API wrote for this key (`createUpload`). An
+ *     object without one (or under another key than the API issued) is not processed:
+ *     `UNKNOWN_UPLOAD`, kept and tagged, audited.
+ *  2. Read the object (the event's version on AWS; refusing more than 10 MiB) and hash it; bind
+ *     the intake to these bytes: the upload's first object binds its status (RECEIVED + SHA-256
+ *     + version, a conditional write); the same object again is a redelivery (an intake already
+ *     finished is acknowledged again); another object under a used key is a new intake of its
+ *     own (`<intakeId>-2`, `-3`…), never dropped and never decided by the first one's status.
+ *     Check DBRC's seal under the environment's policy (SIGNATURE_MISSING / SIGNATURE_INVALID;
+ *     a valid seal's signer is recorded with the intake), then parse it.
  *  3. Pseudonymise the national number (HMAC through the key service).
  *  4. Check the identity against the one registered for that pseudonym (or register it).
  *  5. Claim the ruling number for this content (a conditional write).
- *  6. Write the ledger entries, then add the returned credits to the balance — a conditional
+ *  6. Append the access record to the audit trail (idempotent id) BEFORE any ledger change: if
+ *     the audit log cannot be written the message fails (retried) and nothing was applied.
+ *  7. Write the ledger entries, then add the returned credits to the balance — a conditional
  *     write that can succeed once per ruling and student.
- *  7. Append the access record to the audit trail (idempotent id).
- *  8. Record the outcome, delete every version of the extract, mark it deleted.
+ *  8. Record the outcome, delete exactly the object decided on (its version), mark it deleted.
  *
  * Alternative courses: a rejected extract (reason code) or a held one (identity mismatch,
  * conflicting duplicate) is tagged, audited and kept; a duplicate rolls the first intake forward
@@ -88,7 +124,8 @@ const ACTOR = { id: 'service:intake', role: 'service' } as const;
  */
 export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Promise<IntakeResult> {
   const now = deps.now ?? (() => new Date());
-  const { intakeId, uploader } = intakeIdentity(event.key);
+  const key = intakeIdentity(event.key);
+  let intakeId = key.intakeId;
   let t = performance.now();
   const step = async (name: IntakeStep): Promise<void> => {
     const t2 = performance.now();
@@ -97,37 +134,42 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
     await deps.afterStep?.(name, intakeId);
   };
 
-  const previous = await deps.statuses.get(intakeId);
-  if (previous && previous.status !== 'RECEIVED' && previous.status !== 'AWAITING_UPLOAD') {
-    if ((previous.status === 'APPLIED' || previous.status === 'DUPLICATE') && !previous.extractDeleted) {
-      await finishRemoval(event.key, previous, deps, now);
+  // 1. Attribution. An upload id used under another key than the API issued is not that upload.
+  const issued = await deps.statuses.get(key.intakeId);
+  const attributed = !!issued && issued.key === event.key && issued.code !== 'UNKNOWN_UPLOAD';
+  const rootId = issued && issued.key !== event.key ? strayIntakeId(event.key) : key.intakeId;
+  intakeId = rootId;
+
+  // 2. The bytes, and the intake they belong to.
+  const stored = await deps.extracts.get(event.key, LIMITS.maxExtractBytes, event.versionId);
+  if (!stored) {
+    // Gone: a redelivery after the delete (finish marking it), or an object that vanished.
+    const done = await finishedWithoutObject(rootId, event, deps, now);
+    return { intakeId: done?.intakeId ?? rootId, status: done ? 'ALREADY_DONE' : 'VANISHED' };
+  }
+  const object = {
+    size: stored.size,
+    ...('tooLarge' in stored ? {} : { sha256: sha256Hex(stored.bytes) }),
+    ...((stored.versionId ?? event.versionId) ? { versionId: stored.versionId ?? event.versionId } : {}),
+  };
+  const current = await intakeOf(rootId, attributed ? key.uploader : undefined, event.key, object, deps, now);
+  intakeId = current.intakeId;
+  if (FINAL(current)) {
+    if ((current.status === 'APPLIED' || current.status === 'DUPLICATE') && !current.extractDeleted) {
+      await finishRemoval(event.key, current, deps, now);
     }
     return { intakeId, status: 'ALREADY_DONE' };
   }
-
-  const stored = await deps.extracts.get(event.key, LIMITS.maxExtractBytes);
-  if (!stored) return { intakeId, status: 'VANISHED' };
-  const base: IntakeStatus = {
-    intakeId,
-    uploader,
-    key: event.key,
-    receivedAt: previous?.receivedAt ?? now().toISOString(),
-    updatedAt: now().toISOString(),
-    status: 'RECEIVED',
-    size: stored.size,
-    ...(previous?.approvedOverride ? { approvedOverride: previous.approvedOverride } : {}),
-    ...(previous?.reviewedBy ? { reviewedBy: previous.reviewedBy } : {}),
-  };
-  // RECEIVED is recorded only when no status exists (an upload that did not go through the API);
-  // one that exists is never overwritten here, so reading it first spares the conditional put.
-  if (previous?.status === 'AWAITING_UPLOAD') await deps.statuses.put(base);
-  else if (!previous) await deps.statuses.received(base);
+  let base: IntakeStatus = { ...current, status: 'RECEIVED', updatedAt: now().toISOString() };
   await step('read');
 
   let read: Extract | undefined;
   try {
+    if (!attributed) throw rejection('UNKNOWN_UPLOAD', 'file');
     if ('tooLarge' in stored) throw rejection('TOO_LARGE', 'file', { size: stored.size });
-    const parsed = parsePdfText(await deps.pdf.read(stored.bytes), {
+    const signer = deps.seal && sealedBy(deps.seal.policy, await deps.seal.verifier.verify(stored.bytes));
+    if (signer) base = { ...base, signer };
+    const parsed = readExtract(await deps.pdf.read(stored.bytes), {
       ...deps.parse,
       now: deps.parse?.now ?? now(),
     });
@@ -144,6 +186,74 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
     }
     throw error;
   }
+}
+
+/**
+ * The intake status bound to `object`: the upload's own (bound now if it is the first object
+ * under the key), or the one of a later object under the same key (created now if new).
+ */
+async function intakeOf(
+  rootId: string,
+  /** The uploader the API issued the key to; undefined for an object no upload accounts for. */
+  uploader: string | undefined,
+  key: string,
+  object: ObjectRef & { size: number },
+  deps: IntakeDeps,
+  now: () => Date,
+): Promise<IntakeStatus> {
+  for (let n = 1; n <= MAX_OBJECTS_PER_KEY; n++) {
+    const intakeId = laterIntakeId(rootId, n);
+    for (;;) {
+      const status = await deps.statuses.get(intakeId);
+      if (status?.boundAt === undefined && !(status && FINAL(status))) {
+        // Unbound: the upload's status (AWAITING_UPLOAD) or no status yet. Bind it to these bytes.
+        const at = now().toISOString();
+        const bound: IntakeStatus = {
+          ...(status ?? {
+            intakeId,
+            uploader: uploader ?? 'unknown',
+            key,
+            receivedAt: at,
+            ...(n > 1 ? { parentIntakeId: rootId } : {}),
+            // Recorded at once, so a redelivery after a crash still knows it is not an upload.
+            ...(uploader === undefined ? { code: 'UNKNOWN_UPLOAD' as const } : {}),
+          }),
+          status: 'RECEIVED',
+          updatedAt: at,
+          ...(status?.status === 'AWAITING_UPLOAD' ? { receivedAt: at } : {}),
+          size: object.size,
+          ...(object.sha256 ? { sha256: object.sha256 } : {}),
+          ...(object.versionId ? { versionId: object.versionId } : {}),
+          boundAt: at,
+        };
+        if (await deps.statuses.bind(bound)) return bound;
+        continue; // another delivery bound it first: compare with what it bound
+      }
+      if (sameObject(status!, object)) return status!;
+      break; // another object's intake: try the next one
+    }
+  }
+  throw new Error(`more than ${MAX_OBJECTS_PER_KEY} objects under one upload key`);
+}
+
+/** After a redelivery found the object gone: the intake that deleted it, marked deleted if a crash stopped it. */
+async function finishedWithoutObject(
+  rootId: string,
+  event: ExtractEvent,
+  deps: IntakeDeps,
+  now: () => Date,
+): Promise<IntakeStatus | undefined> {
+  let found: IntakeStatus | undefined;
+  for (let n = 1; n <= MAX_OBJECTS_PER_KEY; n++) {
+    const status = await deps.statuses.get(laterIntakeId(rootId, n));
+    if (!status) break;
+    if (event.versionId && status.versionId && status.versionId !== event.versionId) continue;
+    if (status.status === 'APPLIED' || status.status === 'DUPLICATE') {
+      if (!status.extractDeleted) await finishRemoval(event.key, status, deps, now);
+      found ??= status;
+    }
+  }
+  return found;
 }
 
 /** What the operator reviews; the name read is stored encrypted, as the ledger stores names. */
@@ -202,6 +312,40 @@ async function applyExtract(
   const firstIntake = claim.claimed ? intakeId : claim.existing.intakeId;
   await step('claim');
 
+  // Audit first: the record of the change is written (idempotently: a redelivery writes the same
+  // id once) before the change, so no balance ever moves without its record. A duplicate that
+  // rolls the first intake forward writes that intake's record too (a no-op when it exists).
+  const record = (id: string, action: string, result: IntakeOutcome, details: Record<string, string>) =>
+    deps.audit.append({
+      id,
+      at: now().toISOString(),
+      actor: ACTOR,
+      onBehalfOf: base.uploader,
+      action,
+      subject: pseudonym,
+      purpose: PURPOSE,
+      outcome: result,
+      requestId: event.requestId,
+      details: {
+        rulingNumber: extract.rulingNumber,
+        credits: creditsReturned(extract),
+        ...details,
+      },
+    });
+  if (outcome === 'DUPLICATE') {
+    await record(`intake:${firstIntake}:applied`, 'ledger.apply-ruling', 'APPLIED', {
+      intakeId: firstIntake,
+      rolledForwardBy: intakeId,
+    });
+  }
+  await record(
+    `intake:${intakeId}:${outcome.toLowerCase()}`,
+    outcome === 'APPLIED' ? 'ledger.apply-ruling' : 'ledger.duplicate-ruling',
+    outcome,
+    { intakeId, ...sealDetails(base.signer) },
+  );
+  await step('audit');
+
   await deps.ledger.putEntries(
     entriesFor(extract, {
       pseudonym,
@@ -211,27 +355,8 @@ async function applyExtract(
     }),
   );
   await step('ledger-entries');
-  const applied = await deps.ledger.applyRuling(pseudonym, extract.rulingNumber, creditsReturned(extract));
+  await deps.ledger.applyRuling(pseudonym, extract.rulingNumber, creditsReturned(extract));
   await step('balance');
-
-  await deps.audit.append({
-    id: `intake:${intakeId}:${outcome.toLowerCase()}`,
-    at: now().toISOString(),
-    actor: ACTOR,
-    onBehalfOf: base.uploader,
-    action: outcome === 'APPLIED' ? 'ledger.apply-ruling' : 'ledger.duplicate-ruling',
-    subject: pseudonym,
-    purpose: PURPOSE,
-    outcome,
-    requestId: event.requestId,
-    details: {
-      intakeId,
-      rulingNumber: extract.rulingNumber,
-      credits: creditsReturned(extract),
-      balanceWrite: applied,
-    },
-  });
-  await step('audit');
 
   const done: IntakeStatus = {
     ...base,
@@ -263,7 +388,10 @@ async function finishRemoval(
   now: () => Date,
   step?: (s: IntakeStep) => Promise<void>,
 ): Promise<void> {
-  await deps.extracts.deleteAllVersions(key);
+  await deps.extracts.deleteObject(key, {
+    ...(status.versionId ? { versionId: status.versionId } : {}),
+    ...(status.sha256 ? { sha256: status.sha256 } : {}),
+  });
   await step?.('delete');
   await deps.statuses.put({ ...status, extractDeleted: true, updatedAt: now().toISOString() });
   await step?.('final');
@@ -278,7 +406,7 @@ async function keep(
 ): Promise<IntakeResult> {
   const held = error instanceof ExtractHeldError;
   const status = held ? 'HELD' : 'REJECTED';
-  await deps.extracts.tagOutcome(event.key, held ? 'held' : 'rejected');
+  await deps.extracts.tagOutcome(event.key, held ? 'held' : 'rejected', base.versionId);
   await deps.audit.append({
     id: `intake:${base.intakeId}:${status.toLowerCase()}`,
     at: now().toISOString(),
@@ -289,7 +417,7 @@ async function keep(
     purpose: PURPOSE,
     outcome: `${status}:${error.code}`,
     requestId: event.requestId,
-    details: { intakeId: base.intakeId, code: error.code },
+    details: { intakeId: base.intakeId, code: error.code, ...sealDetails(base.signer) },
   });
   await deps.statuses.put({
     ...base,

@@ -81,10 +81,15 @@ export async function benchApi(options: {
     const ports = once(institutionPorts);
     const real = createInstitutionHandler(ports);
     let constantBody: unknown;
+    const unused = async () => ({ status: 404, json: { code: 'NOT_FOUND' } });
     const constant = createApiHandler('institution', {
       verifier: tokenVerifier,
       audit: async () => (await ports()).audit,
-      routes: { getCredit: async () => ({ status: 200, json: constantBody }) },
+      routes: {
+        getCredit: async () => ({ status: 200, json: constantBody }),
+        // Every route of the function must have an implementation; the bench calls only getCredit.
+        ...{ getOpenApi: unused, batchGetCredit: unused, declareEnrolment: unused },
+      },
     });
     const none: ApiLambda = async () => ({ statusCode: 404, body: '{"code":"NOT_FOUND"}' });
     const functions: Record<ApiFunction, ApiLambda> = {

@@ -3,6 +3,7 @@
  * own text extraction of the same bytes (the floor our parser adds to). Calls alternate
  * (ours, baseline, ours, …) so both see the same machine state.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { PDFParse } from 'pdf-parse';
 import { parseExtract } from '../../shared/adapters/pdf/pdfjs-reader.js';
 import { renderExtract } from '../fixtures/extract-pdf.js';
@@ -38,6 +39,34 @@ export async function benchParse(runs: number): Promise<string[]> {
         ratio(ours.median, base.median),
       ]);
     }
+  }
+  // The real-producer corpus (test/fixtures/producers/pdf): one pass over every file counts as a
+  // run, so the figure weighs Chromium, WeasyPrint, LibreOffice, groff … alike.
+  const dir = new URL('../fixtures/producers/pdf/', import.meta.url);
+  const corpus = readdirSync(dir)
+    .filter((f) => f.endsWith('.pdf'))
+    .map((f) => new Uint8Array(readFileSync(new URL(f, dir))));
+  if (corpus.length > 0) {
+    const corpusRuns = Math.max(3, Math.ceil(runs / 10));
+    const { a: ours, b: base } = await timePair(
+      async () => {
+        for (const bytes of corpus) await parseExtract(bytes);
+      },
+      async () => {
+        for (const bytes of corpus) await rawText(bytes);
+      },
+      corpusRuns,
+      1,
+    );
+    rows.push([
+      `producer corpus (${corpus.length} files, per pass)`,
+      'real producers',
+      ms(ours.median),
+      ms(ours.p95),
+      ms(base.median),
+      ms(base.p95),
+      ratio(ours.median, base.median),
+    ]);
   }
   return [
     '## Parse',

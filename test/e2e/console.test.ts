@@ -111,7 +111,7 @@ describe(
       (page as Page & { problems?: string[] }).problems = problems;
       await page.goto(`${base}/`);
       await page.getByRole('button', { name: 'Aanmelden' }).click();
-      await page.waitForURL(/\/local-idp\/authorize/);
+      await page.waitForURL(/\/local-idp\/interaction\//);
       await page.selectOption('#username', user);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL((url) => url.origin === base && !url.pathname.startsWith('/callback'));
@@ -356,8 +356,6 @@ describe(
       const rows = page.locator('tr[data-action="credit.read"]');
       await rows.first().waitFor();
       assert.equal(await rows.count(), 2, 'the single lookup and the list lookup');
-      assert.equal(await page.locator('[data-total]').getAttribute('data-total'), '2');
-      await page.getByText('2 records in totaal, nieuwste eerst').waitFor();
       const text = await page.locator('table.events').innerText();
       assert.match(text, /demo-institution-UGENT/);
       assert.match(text, /study-progress-decision/);

@@ -31,7 +31,7 @@ import { INTAKE_MAX_CONCURRENCY } from '../../infra/constructs/intake-function.j
 import { arnOf, contains, ref, resolveValue, synthesize, view } from './stack-fixture.js';
 
 const { stack, template } = synthesize();
-const { resources, id, envOf } = view(template);
+const { resources, id, envOf, propsOf } = view(template);
 
 const COMMON = [
   ENV.serviceName,
@@ -55,6 +55,7 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       TABLES.audit.env,
       KEYS.data.env,
       KEYS.hmac.env,
+      ENV.signaturePolicy,
     ],
   ],
   // The API functions are told of exactly the resources they are granted (no wiring-only names).
@@ -74,6 +75,7 @@ const EXPECTED: [string, AppFunction, string[]][] = [
     [
       ...API,
       TABLES.audit.env,
+      TABLES.control.env,
       TABLES.ledger.env,
       KEYS.hmac.env,
       KEYS.data.env,
@@ -97,7 +99,11 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       ENV.intakeMappingUuid,
     ],
   ],
-  ['sealer', stack.sealer, [...COMMON, TABLES.audit.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env]],
+  [
+    'sealer',
+    stack.sealer,
+    [...COMMON, TABLES.audit.env, TABLES.control.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env],
+  ],
   ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
 ];
 
@@ -176,7 +182,9 @@ describe('function defaults', () => {
       assert.deepEqual(p['TracingConfig'], { Mode: 'Active' });
       assert.deepEqual(p['LoggingConfig'], { LogGroup: ref(id(fn.logGroup)) });
       const logGroup = resources[id(fn.logGroup)]!.Properties;
-      assert.equal(logGroup['LogGroupName'], `/${SERVICE_NAME}/dev/${fn.name}`);
+      const name = JSON.stringify(logGroup['LogGroupName']);
+      assert.ok(name.includes(`"/${SERVICE_NAME}/dev/${fn.name}-"`), name);
+      assert.ok(name.includes('AWS::StackId'), `${name}: unique to this deployment of the stack`);
       assert.deepEqual(logGroup['KmsKeyId'], arnOf(id(stack.keys.data)));
       assert.equal(logGroup['RetentionInDays'], LIMITS.logRetentionDays);
     }
@@ -220,7 +228,7 @@ describe('the real wiring accepts each deployed environment', () => {
   const API_WIRING = {
     clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit']],
     institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys']],
-    audit: [stack.apiFunctions.audit, auditorPorts, ['audit', 'ledger', 'keys', 'names']],
+    audit: [stack.apiFunctions.audit, auditorPorts, ['audit', 'ledger', 'keys', 'names', 'stats']],
     admin: [
       stack.apiFunctions.admin,
       adminPorts,
@@ -289,11 +297,15 @@ describe('the real wiring accepts each deployed environment', () => {
 });
 
 describe('function construct: concurrency and asynchronous invocations', () => {
-  test('the sealer and the ops check reserve one concurrent execution; the others use the account pool', () => {
+  test('by default no function reserves concurrency (a fresh account, quota 10, refuses any); with reserveConcurrency=true the sealer and the ops check reserve one', () => {
+    for (const fn of stack.functions) {
+      assert.equal(propsOf(id(fn.function))['ReservedConcurrentExecutions'], undefined, fn.name);
+    }
+    const on = synthesize('dev', { reserveConcurrency: 'true' });
     const reserved = Object.fromEntries(
-      stack.functions.map((fn) => [
+      on.stack.functions.map((fn) => [
         fn.name,
-        resources[id(fn.function)]!.Properties['ReservedConcurrentExecutions'],
+        view(on.template).propsOf(id(fn.function))['ReservedConcurrentExecutions'],
       ]),
     );
     assert.deepEqual(reserved, {
@@ -305,14 +317,6 @@ describe('function construct: concurrency and asynchronous invocations', () => {
       'audit-sealer': 1,
       'ops-check': 1,
     });
-    const off = synthesize('dev', { reserveConcurrency: 'false' });
-    for (const fn of off.stack.functions) {
-      assert.equal(
-        view(off.template).propsOf(id(fn.function))['ReservedConcurrentExecutions'],
-        undefined,
-        fn.name,
-      );
-    }
   });
 
   test('the intake is bounded on its event source mapping instead (a reserved limit would throttle messages into the DLQ)', () => {

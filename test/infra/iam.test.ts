@@ -41,6 +41,8 @@ const DATA_KEY = arn(stack.keys.data);
 const HMAC_KEY = arn(stack.keys.hmac);
 const SIGNING_KEY = arn(stack.keys.signing);
 const UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-7/0b6f1c1e-2f4a-4c55-9a7e-0e1f2a3b4c5d.pdf`;
+/** Another clerk's upload key. */
+const OTHER_CLERKS_UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-8/0b6f1c1e-2f4a-4c55-9a7e-0e1f2a3b4c5e.pdf`;
 const ELSEWHERE = `${EXTRACTS}/elsewhere/extract.pdf`;
 const CHECKPOINT = `${CHECKPOINTS}/checkpoints/000000000042.json`;
 
@@ -51,7 +53,23 @@ const SSE = {
 };
 const VIA_S3 = { 'kms:ViaService': `s3.${REGION}.amazonaws.com` };
 const VIA_SQS = { 'kms:ViaService': `sqs.${REGION}.amazonaws.com` };
-const ANY_CONTEXT = [{}, SSE, VIA_S3, VIA_SQS, { ...SSE, 's3:if-none-match': '*' }];
+/** The uploader role's session tag (the uploader segment of the keys it may write). */
+const TAGGED = { [`aws:PrincipalTag/${EXTRACTS_BUCKET.uploaderSessionTag}`]: 'clerk-7' };
+/** A direct put that may not replace an object (If-None-Match: *), by a tagged uploader session. */
+const CONDITIONAL_PUT = { ...SSE, ...TAGGED, 's3:if-none-match': '*', 's3:authType': 'REST-HEADER' };
+/** A browser form upload (presigned POST): it cannot carry If-None-Match. */
+const FORM_POST = { ...SSE, ...TAGGED, 's3:authType': 'POST' };
+const withoutEncryption = (c: Record<string, string>) =>
+  Object.fromEntries(Object.entries(c).filter(([k]) => !k.startsWith('s3:x-amz-server-side-encryption')));
+const ANY_CONTEXT = [
+  {},
+  SSE,
+  VIA_S3,
+  VIA_SQS,
+  { ...SSE, 's3:if-none-match': '*' },
+  CONDITIONAL_PUT,
+  FORM_POST,
+];
 /** Encryption requests every bucket refuses. */
 const OTHER_KEY = `arn:aws:kms:${REGION}:123456789012:key/00000000-0000-4000-8000-000000000000`;
 const REFUSED_ENCRYPTION: Record<string, string>[] = [
@@ -109,14 +127,27 @@ const PROPERTIES = {
   /** The uploader (role and clerk function) can put under incoming/, and nothing else on the bucket. */
   async uploader(m: Model): Promise<string[]> {
     const problems: string[] = [];
-    for (const id of [UPLOADER, CLERK]) {
+    for (const [id, howItPuts] of [
+      [UPLOADER, CONDITIONAL_PUT],
+      [CLERK, FORM_POST],
+    ] as const) {
       const p = principal(m, id);
-      if (!(await can(m, p, 's3:PutObject', UPLOAD, [SSE]))) problems.push(`${id} cannot put an extract`);
+      if (!(await can(m, p, 's3:PutObject', UPLOAD, [howItPuts])))
+        problems.push(`${id} cannot put an extract`);
       if (!(await can(m, p, 'kms:GenerateDataKey', DATA_KEY, [VIA_S3])))
         problems.push(`${id} cannot have S3 encrypt with the data key`);
       problems.push(
         ...(await allowed(m, [p], ['s3:PutObject'], [ELSEWHERE])),
-        ...(await allowed(m, [p], ['s3:PutObject'], [UPLOAD], REFUSED_ENCRYPTION)),
+        ...(await allowed(
+          m,
+          [p],
+          ['s3:PutObject'],
+          [UPLOAD],
+          REFUSED_ENCRYPTION.flatMap((c) => [
+            { ...withoutEncryption(CONDITIONAL_PUT), ...c },
+            { ...withoutEncryption(FORM_POST), ...c },
+          ]),
+        )),
         ...(await allowed(
           m,
           [p],
@@ -126,6 +157,34 @@ const PROPERTIES = {
         ...(await allowed(m, [p], ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'], [EXTRACTS])),
       );
     }
+    return problems;
+  },
+
+  /**
+   * Upload keys are single-use where S3 can enforce it and written only through the upload API:
+   * no principal puts under incoming/ without `If-None-Match: *` except by a form POST; only the
+   * clerk API's role signs form POSTs; only the two upload paths write there at all; the uploader
+   * role writes only under the prefix of its session tag.
+   */
+  async singleUseUploads(m: Model): Promise<string[]> {
+    const unconditional = [
+      {},
+      SSE,
+      { ...SSE, ...TAGGED },
+      { ...SSE, ...TAGGED, 's3:authType': 'REST-HEADER' },
+    ];
+    const problems = await allowed(m, m.principals, ['s3:PutObject'], [UPLOAD], unconditional);
+    const posters = await who(m, 's3:PutObject', UPLOAD, [FORM_POST]);
+    if (JSON.stringify(posters) !== JSON.stringify([CLERK]))
+      problems.push(`form POSTs by: ${posters.join(', ')}`);
+    const writers = await who(m, 's3:PutObject', UPLOAD, [CONDITIONAL_PUT, FORM_POST]);
+    if (JSON.stringify(writers) !== JSON.stringify([CLERK, UPLOADER].sort()))
+      problems.push(`writers under incoming/: ${writers.join(', ')}`);
+    if (await can(m, principal(m, UPLOADER), 's3:PutObject', OTHER_CLERKS_UPLOAD, [CONDITIONAL_PUT]))
+      problems.push("the uploader role (tagged clerk-7) may put under another clerk's prefix");
+    const untagged = { ...SSE, 's3:if-none-match': '*', 's3:authType': 'REST-HEADER' };
+    if (await can(m, principal(m, UPLOADER), 's3:PutObject', UPLOAD, [untagged]))
+      problems.push('the uploader role may put without a session tag');
     return problems;
   },
 
@@ -227,7 +286,7 @@ describe('the uploader (its role, and the clerk function that signs presigned PO
     assert.deepEqual(await PROPERTIES.uploader(model), []);
   });
 
-  test('is refused, explicitly, a put asking for another algorithm, aws:kms without the key id, another key or a customer key; a put without headers is allowed (the bucket encrypts it with the data key)', async () => {
+  test('is refused, explicitly, a put asking for another algorithm, aws:kms without the key id, another key or a customer key; a conditional put without encryption headers is allowed (the bucket encrypts it with the data key)', async () => {
     const uploader = principal(model, UPLOADER);
     for (const context of REFUSED_ENCRYPTION) {
       assert.equal(
@@ -236,7 +295,26 @@ describe('the uploader (its role, and the clerk function that signs presigned PO
         JSON.stringify(context),
       );
     }
-    assert.equal(await decide(model, uploader, 's3:PutObject', UPLOAD, {}), 'Allowed');
+    assert.equal(
+      await decide(model, uploader, 's3:PutObject', UPLOAD, { ...TAGGED, 's3:if-none-match': '*' }),
+      'Allowed',
+    );
+  });
+});
+
+describe('upload keys', () => {
+  test('S3 refuses a second write to an incoming/ key where it can: every direct put must carry If-None-Match: *; only the clerk API signs form POSTs (which cannot carry it); only the two upload paths write there; the uploader role only under its session tag', async () => {
+    assert.deepEqual(await PROPERTIES.singleUseUploads(model), []);
+  });
+
+  test('a put without If-None-Match is refused explicitly, whoever sends it (administrators included)', async () => {
+    for (const p of [principal(model, UPLOADER), principal(model, 'AccountAdministrator')]) {
+      assert.equal(
+        await decide(model, p, 's3:PutObject', UPLOAD, { ...SSE, ...TAGGED, 's3:authType': 'REST-HEADER' }),
+        'ExplicitlyDenied',
+        p.id,
+      );
+    }
   });
 });
 
@@ -306,6 +384,26 @@ describe('each property fails when broken', () => {
       'the uploader loses its put grant (a property that only forbids would pass)',
       'uploader',
       () => withoutIdentityStatement(model, UPLOADER, 'PutExtracts'),
+    ],
+    [
+      'the bucket no longer requires If-None-Match on direct puts under incoming/',
+      'singleUseUploads',
+      () => withoutResourceStatement(model, EXTRACTS, 'UploadKeysAreSingleUse'),
+    ],
+    [
+      'the bucket no longer restricts who signs form POSTs',
+      'singleUseUploads',
+      () => withoutResourceStatement(model, EXTRACTS, 'OnlyTheUploadApiSignsUploadForms'),
+    ],
+    [
+      'the bucket no longer restricts who writes under incoming/',
+      'singleUseUploads',
+      () => withoutResourceStatement(model, EXTRACTS, 'OnlyTheUploadersWriteUploads'),
+    ],
+    [
+      'the uploader role may put under every prefix of incoming/',
+      'singleUseUploads',
+      () => withIdentityStatement(model, UPLOADER, allow('s3:PutObject', `${EXTRACTS}/incoming/*`)),
     ],
     [
       "the audit table's resource policy is dropped (the administrator may then UpdateItem)",

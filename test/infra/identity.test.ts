@@ -203,7 +203,7 @@ describe('deployment configuration (context)', () => {
     assert.deepEqual(c.consoleUrls, []);
     assert.equal(c.logRetentionDays, 90);
     assert.equal(c.accessLogRetentionDays, 365);
-    assert.equal(c.reserveConcurrency, true);
+    assert.equal(c.reserveConcurrency, false, 'a fresh account (quota 10) refuses any reservation');
     assert.equal(c.alarmEmail, undefined);
     assert.equal(c.consoleDomain, undefined);
     assert.equal(c.externalIssuer, undefined);
@@ -267,6 +267,8 @@ describe('deployment configuration (context)', () => {
   test('booleans and numbers arrive as strings from -c and as JSON from cdk.json; both are accepted', () => {
     assert.equal(read({ reserveConcurrency: 'false' }).reserveConcurrency, false);
     assert.equal(read({ reserveConcurrency: false }).reserveConcurrency, false);
+    assert.equal(read({ reserveConcurrency: 'true' }).reserveConcurrency, true);
+    assert.equal(read({ reserveConcurrency: true }).reserveConcurrency, true);
     assert.equal(read({ accessLogRetentionDays: '30' }).accessLogRetentionDays, 30);
     assert.equal(read({ accessLogRetentionDays: 30 }).accessLogRetentionDays, 30);
     assert.equal(read({ alarmEmail: 'ops@ahovoks.example' }).alarmEmail, 'ops@ahovoks.example');
@@ -295,5 +297,26 @@ describe('deployment configuration (context)', () => {
     ) as Record<string, string>;
     for (const code of Object.values(mapping)) assert.ok(defaultRegister.byInstitutionCode(code), code);
     assert.ok(contains(Object.values(mapping), 'UGENT'));
+  });
+});
+
+describe('external issuer: required authentication level', () => {
+  test('oidcRequiredAcr and oidcRequiredAmr reach every API function as AUTH_REQUIRED_ACR/AMR; without them nothing is set', () => {
+    const strict = synthesize('dev', {
+      oidcIssuer: 'https://idm.example.vlaanderen.be/op',
+      oidcAudience: 'ruling-intake-api',
+      oidcRequiredAcr: 'urn:acm:niveau25,urn:acm:niveau35',
+      oidcRequiredAmr: 'mfa',
+    });
+    for (const fn of strict.stack.apiFunctions.all) {
+      const env = view(strict.template).envOf(fn);
+      assert.equal(env[ENV.authRequiredAcr], 'urn:acm:niveau25,urn:acm:niveau35');
+      assert.equal(env[ENV.authRequiredAmr], 'mfa');
+    }
+    for (const fn of stack.apiFunctions.all) assert.equal(envOf(fn)[ENV.authRequiredAcr], undefined);
+    assert.throws(
+      () => readDeployConfig(new App({ context: { oidcRequiredAcr: 'x' } }).node),
+      /oidcRequiredAcr.*only meaningful with oidcIssuer/,
+    );
   });
 });

@@ -54,12 +54,20 @@ const topic = logicalId(stack.monitoring.topic);
 
 describe('alarms', () => {
   test('every alarm notifies the alarm topic when it fires and when it recovers', () => {
-    assert.equal(alarms.size, 2 + 2 * FUNCTION_NAMES.length + 5);
+    assert.equal(alarms.size, 3 + 2 * FUNCTION_NAMES.length + 5);
     for (const [name, a] of alarms) {
       assert.deepEqual(a.AlarmActions, [ref(topic)], name);
       assert.deepEqual(a.OKActions, [ref(topic)], name);
       assert.match(name, /^ruling-intake-dev-/);
     }
+  });
+
+  test('unknown uploads: one object the intake refused as UNKNOWN_UPLOAD fires (the metric the intake publishes)', () => {
+    const a = alarm('unknown-uploads');
+    assert.equal(a.Namespace, 'RulingIntake');
+    assert.equal(a.MetricName, 'UnknownUploads');
+    assert.deepEqual(a.Dimensions, [{ Name: 'service', Value: SERVICE_NAME }]);
+    assert.equal(a.Threshold, 1);
   });
 
   test('dead letters: a message in the intake DLQ or in the async-failure queue fires within a minute', () => {
@@ -286,13 +294,15 @@ describe('ops check', () => {
   });
 
   test('publishes the metrics the alarm and the dashboard read, with the service and environment dimensions', async () => {
+    const open = [status('b', 'HELD', 49) as IntakeStatus, status('s', 'RECEIVED', 30) as IntakeStatus];
     const store: IntakeStatusStore = {
-      list: async () => [
-        status('b', 'HELD', 49) as IntakeStatus,
-        status('s', 'RECEIVED', 30) as IntakeStatus,
-      ],
+      list: async () => assert.fail('the ops check reads only the open-state index'),
+      page: async (selection) => ({
+        items: open.filter((s) => 'state' in selection && s.status === selection.state),
+      }),
       get: async () => undefined,
       received: async () => undefined,
+      bind: async () => true,
       put: async () => undefined,
     };
     const report = await checkHeld(store, now);

@@ -4,7 +4,9 @@
  *
  * Most properties span the two stacks (a role in the stateless stack, the key it uses in the
  * stateful one), so the tests read one *linked* template: both templates' resources in one map,
- * each `Fn::ImportValue` of the stateless stack replaced by the value the stateful stack exports.
+ * each `Fn::ImportValue` of the stateless stack replaced by the value the stateful stack exports,
+ * and each SSM parameter the stateless stack reads at deploy time by the value the stateful stack
+ * writes to it.
  * A reference across stacks then reads exactly like one within a stack (`{ Ref: id }`,
  * `{ 'Fn::GetAtt': [id, 'Arn'] }`). Logical ids of the two stacks never collide (asserted).
  */
@@ -18,6 +20,7 @@ import { PROJECT_ROOT } from '../../infra/bundling.js';
 import { readDeployConfig } from '../../infra/config.js';
 import type { AppFunction } from '../../infra/constructs/app-function.js';
 import { INTAKE_ENTRY } from '../../infra/constructs/intake-function.js';
+import { acknowledgeGuardFindings, guardValidator } from '../../infra/guard.js';
 import { acknowledgeNagFindings } from '../../infra/nag.js';
 import {
   buildStacks,
@@ -63,6 +66,8 @@ export interface Synthesized {
   readonly template: Template;
   /** Each stack's own template, as CloudFormation receives it. */
   readonly templates: { readonly stateful: TemplateJson; readonly stateless: TemplateJson };
+  /** The cloud assembly's directory (validation-report.json when a plugin ran). */
+  readonly outdir: string;
 }
 
 export interface TemplateJson {
@@ -81,7 +86,19 @@ export interface SynthOptions {
   readonly consoleDistDir?: string;
   /** Apply infra/nag.ts (default true, as infra/app.ts does). */
   readonly acknowledge?: boolean;
+  /**
+   * A concrete account and region, as `cdk deploy` with credentials (or CDK_DEFAULT_ACCOUNT and
+   * CDK_DEFAULT_REGION) gives infra/app.ts. Default: none, as a plain `cdk synth` without credentials.
+   */
+  readonly env?: { readonly account: string; readonly region: string };
+  /** Institutions with a Cognito machine client (default: the whole register). */
+  readonly institutionCodes?: readonly string[];
+  /** Run the Control Tower guard rules as infra/app.ts does (slow: cfn-guard over both templates). */
+  readonly guard?: boolean;
 }
+
+/** The account and region the tests use for a synth "with credentials". */
+export const CONCRETE_ENV = { account: '123456789012', region: 'eu-central-1' } as const;
 
 /**
  * Synthesizes both stacks. `context` adds CDK context values (as `-c key=value` would).
@@ -107,8 +124,14 @@ export function synthesize(
     config: readDeployConfig(app.node),
     intakeEntry: ENTRY,
     consoleDistDir: options.consoleDistDir ?? NO_CONSOLE,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.institutionCodes ? { institutionCodes: options.institutionCodes } : {}),
   });
   if (options.acknowledge ?? true) acknowledgeNagFindings(stacks);
+  if (options.guard) {
+    if (options.acknowledge ?? true) acknowledgeGuardFindings(stacks);
+    Validations.of(app).addPlugins(guardValidator());
+  }
   if (!options.consoleDistDir) {
     // Expected here (the tests build no console); console.test.ts asserts the warning itself.
     Validations.of(stacks.stateless.consoleDeployment).acknowledge({
@@ -146,6 +169,7 @@ export function synthesize(
     stacks,
     stack,
     templates,
+    outdir: assembly.directory,
     template: Template.fromJSON(link(templates.stateful, templates.stateless)),
   };
 }
@@ -156,10 +180,34 @@ export function link(stateful: TemplateJson, stateless: TemplateJson): TemplateJ
   for (const output of Object.values(stateful.Outputs ?? {})) {
     if (output.Export) exported.set(output.Export.Name, output.Value);
   }
+  // Parameters of type AWS::SSM::Parameter::Value<…> name the parameter in their Default.
+  const ssmValues = new Map<string, unknown>();
+  for (const r of Object.values(stateful.Resources)) {
+    if (r.Type === 'AWS::SSM::Parameter')
+      ssmValues.set(r.Properties['Name'] as string, r.Properties['Value']);
+  }
+  const parameters = (stateless['Parameters'] ?? {}) as Record<string, { Type: string; Default?: string }>;
+  const ssmParameters = new Map<string, unknown>();
+  for (const [id, p] of Object.entries(parameters)) {
+    if (!p.Type.startsWith('AWS::SSM::Parameter::Value') || p.Default?.startsWith('/cdk-bootstrap/'))
+      continue;
+    const value = ssmValues.get(p.Default ?? '');
+    if (value === undefined) throw new Error(`no SSM parameter ${p.Default} in the stateful stack`);
+    ssmParameters.set(id, value);
+  }
   const inline = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(inline);
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
+      if (typeof o['Ref'] === 'string' && ssmParameters.has(o['Ref'])) return ssmParameters.get(o['Ref']);
+      // Fn::Split of a list that was joined with the same delimiter (the audiences): the list.
+      const split = o['Fn::Split'] as [string, unknown] | undefined;
+      if (split) {
+        const joined = inline(split[1]) as Record<string, unknown>;
+        const join = joined?.['Fn::Join'] as [string, unknown[]] | undefined;
+        if (join && join[0] === split[0]) return join[1];
+        return { 'Fn::Split': [split[0], joined] };
+      }
       if (typeof o['Fn::ImportValue'] === 'string') {
         const value = exported.get(o['Fn::ImportValue']);
         if (value === undefined) throw new Error(`no export ${o['Fn::ImportValue']}`);

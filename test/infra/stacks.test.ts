@@ -14,7 +14,9 @@ import { PROJECT_ROOT } from '../../infra/bundling.js';
 import { CONTEXT_KEYS, readDeployConfig } from '../../infra/config.js';
 import { KEY_USERS } from '../../infra/constructs/keys.js';
 import { FUNCTION_NAMES, functionRoleName } from '../../infra/naming.js';
-import { contains, logicalId, synthesize, view, type TemplateJson } from './stack-fixture.js';
+import { ENV } from '../../shared/config/resources.js';
+import { defaultRegister } from '../../shared/domain/institutions.js';
+import { contains, logicalId, resolveValue, synthesize, view, type TemplateJson } from './stack-fixture.js';
 
 const { stack, stacks, templates, template } = synthesize();
 const types = (t: TemplateJson) => new Set(Object.values(t.Resources).map((r) => r.Type));
@@ -83,6 +85,30 @@ describe('stack split', () => {
     assert.deepEqual(stacks.stateful.dependencies, []);
   });
 
+  test('the stateless stack can be destroyed and redeployed: whatever it retains has a name unique to one deployment of the stack', () => {
+    const retained = Object.entries(templates.stateless.Resources).filter(
+      ([, r]) => (r as { DeletionPolicy?: string }).DeletionPolicy === 'Retain',
+    );
+    assert.ok(retained.length >= 9, 'the nine log groups are retained (logs stay readable)');
+    for (const [id, r] of retained) {
+      const named = Object.entries(r.Properties ?? {}).filter(([k]) => /Name$/.test(k));
+      for (const [key, value] of named) {
+        assert.ok(
+          JSON.stringify(value).includes('AWS::StackId'),
+          `${id}.${key} is retained with a fixed name: a redeploy would fail with "already exists"`,
+        );
+      }
+      if (r.Type === 'AWS::Logs::LogGroup') {
+        const name = r.Properties['LogGroupName'] as { 'Fn::Join': [string, unknown[]] };
+        assert.match(
+          String(name['Fn::Join'][1][0]),
+          /^\/ruling-intake\/dev\/[a-z-]+-$/,
+          `${id}: under the key policy's prefix`,
+        );
+      }
+    }
+  });
+
   test('the stacks are deployable: no dependency cycle and no finding of CDK’s CloudFormation validation', () => {
     assert.doesNotThrow(() => synthesize('dev', {}, { strict: true }));
   });
@@ -113,6 +139,71 @@ describe('stack split', () => {
     const prod = synthesize('prod');
     assert.equal(prod.stacks.stateful.terminationProtection, true);
     assert.equal(stacks.stateful.terminationProtection, false);
+  });
+});
+
+describe('institution clients: added, rotated and removed without an export deadlock', () => {
+  const codes = defaultRegister.institutions.map((i) => i.code);
+  const fewer = synthesize('dev', {}, { institutionCodes: codes.slice(1) });
+  const clientIds = (t: TemplateJson) =>
+    Object.entries(t.Resources)
+      .filter(
+        ([, r]) => r.Type === 'AWS::Cognito::UserPoolClient' && r.Properties['ClientName'] !== 'console',
+      )
+      .map(([k]) => k);
+
+  test('no institution client id is exported by the stateful stack (CloudFormation cannot drop an export still imported)', () => {
+    const exported = JSON.stringify(Object.values(templates.stateful.Outputs ?? {}).filter((o) => o.Export));
+    const ids = clientIds(templates.stateful);
+    assert.equal(ids.length, codes.length);
+    for (const k of ids) assert.ok(!exported.includes(`"${k}"`), `${k} is exported`);
+  });
+
+  test('removing a client changes no export and not one byte of the app stack; the SSM parameters carry the new set', () => {
+    assert.equal(clientIds(fewer.templates.stateful).length, codes.length - 1);
+    const exportsOf = (t: TemplateJson) =>
+      Object.fromEntries(
+        Object.values(t.Outputs ?? {})
+          .filter((o) => o.Export)
+          .map((o) => [o.Export!.Name, o.Value]),
+      );
+    assert.deepEqual(exportsOf(fewer.templates.stateful), exportsOf(templates.stateful));
+    assert.deepEqual(fewer.templates.stateless, templates.stateless);
+    const mapping = (s: typeof fewer) => {
+      const v = view(s.template);
+      const json = resolveValue(
+        v.resources,
+        v.envOf(s.stack.apiFunctions.institution)[ENV.authClientInstitutions],
+      );
+      return Object.values(JSON.parse(json) as Record<string, string>).sort();
+    };
+    assert.deepEqual(mapping(fewer), codes.slice(1).sort(), 'the removed client is gone from the mapping');
+    assert.deepEqual(mapping(synthesize()), [...codes].sort());
+  });
+
+  test('rotating a client (clientGenerations) replaces it — a new logical id — and changes no export either', () => {
+    const rotated = synthesize('dev', { clientGenerations: JSON.stringify({ [codes[0]!]: 2 }) });
+    const before = new Set(clientIds(templates.stateful));
+    const after = new Set(clientIds(rotated.templates.stateful));
+    assert.equal([...after].filter((k) => !before.has(k)).length, 1, 'one new client');
+    assert.equal([...before].filter((k) => !after.has(k)).length, 1, 'one client deleted');
+    assert.deepEqual(rotated.templates.stateless, templates.stateless);
+    assert.deepEqual(
+      Object.values(rotated.templates.stateful.Outputs ?? {}).filter((o) => o.Export),
+      Object.values(templates.stateful.Outputs ?? {}).filter((o) => o.Export),
+    );
+  });
+
+  test('the app stack reads the client set from SSM parameters resolved at deploy time', () => {
+    const params = Object.values(
+      (templates.stateless['Parameters'] ?? {}) as Record<string, { Type: string; Default: string }>,
+    )
+      .filter((p) => p.Default.startsWith('/ruling-intake/'))
+      .map((p) => [p.Type, p.Default]);
+    assert.deepEqual(params.sort(), [
+      ['AWS::SSM::Parameter::Value<String>', '/ruling-intake/dev/auth/audiences'],
+      ['AWS::SSM::Parameter::Value<String>', '/ruling-intake/dev/auth/client-institutions'],
+    ]);
   });
 });
 

@@ -121,6 +121,8 @@ describe('extracts bucket', () => {
 
   test('the lifecycle expires noncurrent versions and extracts tagged rejected or held', () => {
     const rules = (propsOf(bucket)['LifecycleConfiguration'] as { Rules: Record<string, unknown>[] }).Rules;
+    // A held version superseded by a re-posted form must outlive its review window.
+    assert.ok(EXTRACTS_BUCKET.noncurrentVersionDays >= EXTRACTS_BUCKET.keptDays);
     assert.ok(
       rules.some((r) =>
         contains(r['NoncurrentVersionExpiration'], { NoncurrentDays: EXTRACTS_BUCKET.noncurrentVersionDays }),
@@ -185,6 +187,30 @@ describe('extracts bucket', () => {
     });
   });
 
+  test('the bucket policy makes upload keys single-use where S3 can: direct puts under incoming/ need If-None-Match, form POSTs only from the clerk API, no other writer', () => {
+    const policy = bucketPolicyBySid(resources, bucket);
+    const incoming = { 'Fn::Join': ['', [arnOf(bucket), `/${EXTRACTS_BUCKET.uploadPrefix}*`]] };
+    const single = policy.get('UploadKeysAreSingleUse');
+    assert.ok(single);
+    assert.equal(single.Effect, 'Deny');
+    assert.deepEqual(single.Principal, { AWS: '*' });
+    assert.equal(single.Action, 's3:PutObject');
+    assert.deepEqual(single.Resource, incoming);
+    assert.deepEqual(single.Condition, {
+      StringNotEquals: { 's3:authType': 'POST' },
+      Null: { 's3:if-none-match': 'true' },
+    });
+    const forms = policy.get('OnlyTheUploadApiSignsUploadForms');
+    assert.ok(forms);
+    assert.equal(forms.Effect, 'Deny');
+    assert.deepEqual((forms.Condition as Record<string, unknown>)['StringEquals'], { 's3:authType': 'POST' });
+    assert.ok(JSON.stringify(forms.Condition).includes('-api-clerk'));
+    const writers = policy.get('OnlyTheUploadersWriteUploads');
+    assert.ok(writers);
+    assert.equal(writers.Effect, 'Deny');
+    assert.ok(JSON.stringify(writers.Condition).includes(logicalId(stack.storage.uploaderRole)));
+  });
+
   test('objects created under the upload prefix are announced to the intake queue', () => {
     assert.deepEqual(propsOf(bucket)['NotificationConfiguration'], {
       QueueConfigurations: [
@@ -212,8 +238,22 @@ describe('uploader role', () => {
     );
     assert.deepEqual(s3Allows.flatMap(actions), ['s3:PutObject']);
     assert.deepEqual(resourcesOf(s3Allows[0]!), [
-      { 'Fn::Join': ['', [arnOf(bucket), `/${EXTRACTS_BUCKET.uploadPrefix}*`]] },
+      {
+        'Fn::Join': [
+          '',
+          [
+            arnOf(bucket),
+            `/${EXTRACTS_BUCKET.uploadPrefix}\${aws:PrincipalTag/${EXTRACTS_BUCKET.uploaderSessionTag}}/*`,
+          ],
+        ],
+      },
     ]);
+  });
+
+  test('the uploader role is assumed only with an uploader session tag, which scopes its puts to that prefix', () => {
+    const trust = JSON.stringify(propsOf(role)['AssumeRolePolicyDocument']);
+    assert.ok(trust.includes('sts:TagSession'), trust);
+    assert.ok(trust.includes(`"aws:RequestTag/${EXTRACTS_BUCKET.uploaderSessionTag}":"?*"`), trust);
   });
 
   test('the uploader is explicitly denied every s3:DeleteObject action on the bucket', () => {
@@ -304,11 +344,15 @@ describe('tables', () => {
     }
   });
 
-  test('the ledger expires items by TTL on the attribute of resources.ts (20-year retention is written by the intake)', () => {
-    assert.deepEqual(propsOf(tableId('ledger'))['TimeToLiveSpecification'], {
-      AttributeName: TABLES.ledger.ttlAttribute,
-      Enabled: true,
-    });
+  test('the ledger, the audit table and the intake statuses expire items by TTL on `expiresAt` (written by their adapters: config/retention.ts); only the control table keeps its one switch', () => {
+    for (const name of ['ledger', 'audit', 'intake'] as const) {
+      assert.deepEqual(
+        propsOf(tableId(name))['TimeToLiveSpecification'],
+        { AttributeName: 'expiresAt', Enabled: true },
+        name,
+      );
+    }
+    assert.equal(propsOf(tableId('control'))['TimeToLiveSpecification'], undefined);
   });
 
   for (const [name, def] of Object.entries(TABLES) as [TableName, TableDefinition][]) {
@@ -403,17 +447,21 @@ describe('intake function', () => {
       [TABLES.audit.env]: ref(tableId('audit')),
       [KEYS.data.env]: arnOf(dataKey),
       [KEYS.hmac.env]: ref(hmacKey),
+      // DBRC's seal is not checked unless the deployment configures it (seal-config.test.ts).
+      [ENV.signaturePolicy]: 'off',
     });
   });
 
-  test('the intake function may read, tag and delete extracts (all versions) under the upload prefix only', () => {
+  test('the intake function may read, tag and delete extracts (the version an event names) under the upload prefix only', () => {
     const s3 = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:')));
     assert.deepEqual(s3.flatMap(actions).sort(), [
       's3:DeleteObject',
       's3:DeleteObjectVersion',
       's3:GetObject',
+      's3:GetObjectVersion',
       's3:ListBucketVersions',
       's3:PutObjectTagging',
+      's3:PutObjectVersionTagging',
     ]);
     const objectStatement = s3.find((s) => actions(s).includes('s3:GetObject'))!;
     assert.deepEqual(resourcesOf(objectStatement), [

@@ -9,6 +9,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../shared/composition/compose.js';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
+import { pemVerifier } from '../../shared/domain/audit-chain.js';
+import { verifyRecordProof, type RecordProof } from '../../shared/domain/audit-proof.js';
 import { ROUTES, type RouteDef } from '../../shared/config/routes.js';
 import { ROLES, type Role } from '../../shared/domain/principal.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
@@ -155,6 +157,7 @@ describe('the /v1 API on the local stack', () => {
       getCredit: `/v1/students/${student}/learning-credit`,
       declareEnrolment: `/v1/students/${stranger}/enrolments/2024-2025`,
       subjectReport: `/v1/audit/subjects/${student}`,
+      proveAuditRecord: '/v1/audit/records/no-such-record/proof',
       approveHeld: '/v1/admin/held/0nothing000-0000000000000000:approve',
       rejectHeld: '/v1/admin/held/0nothing000-0000000000000000:reject',
     };
@@ -428,6 +431,70 @@ describe('the /v1 API on the local stack', () => {
     assert.equal(again.status, 404);
   });
 
+  it('refuses to approve a held extract whose bytes were replaced after it was held; the new bytes are an intake of their own', async () => {
+    const p = nationalNumber('030303', 302, true);
+    const deps = await intakeDeps();
+    const key = (id: string) => `incoming/griffie-api/${id}.pdf`;
+    const post = async (id: string, bytes: Uint8Array) => {
+      const now = new Date().toISOString();
+      await deps.statuses.received({
+        intakeId: id,
+        uploader: 'griffie-api',
+        key: key(id),
+        receivedAt: now,
+        updatedAt: now,
+        status: 'AWAITING_UPLOAD',
+      });
+      await deps.extracts.put(key(id), bytes);
+      return waitForStatus(id);
+    };
+    const pdf = (ruling: string, surname: string, givenNames: string, returned = 39) =>
+      pdfFromText(
+        extractText({
+          ruling,
+          rrn: p,
+          surname,
+          givenNames,
+          ...(returned === 39
+            ? {}
+            : {
+                lines: [
+                  { year: '2022-2023', inst: 'UGent', prog: 'Bachelor in de rechten', req: 30, ret: 30 },
+                  { year: '2023-2024', inst: 'UGent', prog: 'Bachelor in de rechten', req: 30, ret: 30 },
+                ],
+              }),
+        }),
+      );
+    assert.equal(
+      (await post('0api0000004-dddddddddddddddd', await pdf('72101', 'Wouters', 'Mila'))).status,
+      'APPLIED',
+    );
+    const heldId = '0api0000005-eeeeeeeeeeeeeeee';
+    const held = await post(heldId, await pdf('72102', 'Wauters', 'Mila'));
+    assert.equal(held.status, 'HELD');
+    // The clerk posts the same presigned form again: another ruling, another name, 60 credits.
+    await deps.extracts.put(key(heldId), await pdf('72103', 'Claes', 'Tom', 60));
+    const swapped = await waitForStatus(`${heldId}-2`);
+    assert.equal(swapped.status, 'HELD', 'the new bytes get their own outcome (their own identity check)');
+    assert.equal(swapped.parentIntakeId, heldId);
+    const approve = await call('approveHeld', 'operator', { path: `/v1/admin/held/${heldId}:approve` });
+    assert.equal(approve.status, 409);
+    assert.equal(approve.json.code, 'EXTRACT_CHANGED');
+    assert.equal((await deps.statuses.get(heldId))?.status, 'HELD', 'the held extract stays held');
+    const list = (await call('listHeld', 'operator')).json.items as {
+      intakeId: string;
+      parentIntakeId?: string;
+      sha256?: string;
+    }[];
+    const both = list.filter((i) => i.intakeId.startsWith(heldId));
+    assert.equal(both.length, 2, 'the operator sees the held extract and the file posted over it');
+    assert.equal(both.find((i) => i.intakeId === `${heldId}-2`)?.parentIntakeId, heldId);
+    assert.notEqual(both[0]!.sha256, both[1]!.sha256);
+    await new Promise((r) => setTimeout(r, 300));
+    const pseudonym = await deps.keys.mac('pseudonym', p);
+    assert.equal((await deps.ledger.getStudent(pseudonym))?.balance, 140 + 39, 'nothing applied');
+  });
+
   it('pauses and resumes intake through the operator API', async () => {
     const paused = await call('setIntake', 'operator', { json: { state: 'paused' } });
     assert.equal(paused.json.state, 'paused');
@@ -451,6 +518,18 @@ describe('the /v1 API on the local stack', () => {
       (r) => r.outcome === 'DENIED:NOT_VISIBLE' && r.actor.institution === 'KUL',
     );
     assert.ok(victim);
+    // Its inclusion proof checks offline with the public key alone, and against the record as stored.
+    const proof = await call('proveAuditRecord', 'auditor', {
+      path: `/v1/audit/records/${encodeURIComponent(victim.id)}/proof`,
+    });
+    assert.equal(proof.status, 200);
+    const exported = JSON.parse(JSON.stringify(proof.json)) as RecordProof & { publicKeyPem: string };
+    assert.deepEqual(verifyRecordProof(exported, pemVerifier(exported.publicKeyPem), victim), { ok: true });
+    // The chart reads the sealer's per-day counters.
+    const chart = await call('auditChart', 'auditor', { query: 'days=7' });
+    assert.equal(chart.status, 200);
+    const counts = chart.json.counts as { institution: string; denied: number }[];
+    assert.ok(counts.some((c) => c.institution === 'KUL' && c.denied >= 1));
     await documentClient().send(
       new UpdateCommand({
         TableName: stack.state.tables.audit,

@@ -45,7 +45,7 @@ export async function pdfFromText(text: string): Promise<Uint8Array> {
   return doc.save();
 }
 
-/** Uploads as the CLI does: status RECEIVED, then the object. Returns the intake id. */
+/** Uploads as the API and CLI do: status AWAITING_UPLOAD (`createUpload`), then the object. Returns the intake id. */
 export async function upload(bytes: Uint8Array, uploader = 'griffie-test'): Promise<string> {
   const deps = await intakeDeps();
   const intakeId = newIntakeId();
@@ -57,7 +57,7 @@ export async function upload(bytes: Uint8Array, uploader = 'griffie-test'): Prom
     key,
     receivedAt: now,
     updatedAt: now,
-    status: 'RECEIVED',
+    status: 'AWAITING_UPLOAD',
   });
   await deps.extracts.put(key, bytes);
   return intakeId;

@@ -7,9 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { EXTRACTS_BUCKET, extractKey } from '../../shared/config/resources.js';
+import { strayIntakeId } from '../../shared/domain/extract-keys.js';
+import { newIntakeId } from '../../shared/domain/ledger.js';
 import { InjectedCrashError } from '../../shared/domain/errors.js';
 import type { IntakeDeps, IntakeStep } from '../../shared/use-cases/process-extract.js';
 import { INTAKE_STEPS } from '../../shared/use-cases/process-extract.js';
+import { hiddenTextPdf } from '../fixtures/hidden-text.js';
+import { hostilePdf } from '../fixtures/hostile.js';
 import {
   balanceOf,
   captureOutput,
@@ -27,6 +31,11 @@ const output = captureOutput();
 
 /** Crash plan: throw once after `step` for intakes whose id is listed. */
 const crashes = new Map<string, IntakeStep>();
+/** Audit outage plan: appends about these intakes fail this many more times. */
+const auditOutages = new Map<string, number>();
+/** What the ledger held for the student each time an append failed. */
+const balancesAtOutage: (number | undefined)[] = [];
+let outageStudent = '';
 const usedNumbers: string[] = [];
 const usedNames = ['Van den Broeck', 'Anna Maria'];
 let seq = 100;
@@ -46,6 +55,20 @@ describe('intake on the local stack', () => {
     stack = await withStack({
       overrideDeps: (deps: IntakeDeps): IntakeDeps => ({
         ...deps,
+        audit: {
+          list: (o) => deps.audit.list(o),
+          query: (f, p) => deps.audit.query(f, p),
+          append: async (record) => {
+            const id = String(record.details?.intakeId ?? '');
+            const left = auditOutages.get(id) ?? 0;
+            if (left > 0) {
+              auditOutages.set(id, left - 1);
+              balancesAtOutage.push(await balanceOf(outageStudent));
+              throw new Error('audit table unavailable (injected)');
+            }
+            await deps.audit.append(record);
+          },
+        },
         afterStep: (step, intakeId) => {
           if (crashes.get(intakeId) === step) {
             crashes.delete(intakeId);
@@ -138,6 +161,40 @@ describe('intake on the local stack', () => {
     });
   }
 
+  it('changes no balance while the audit log cannot be written, and applies with its record once it can', async () => {
+    const p = student();
+    outageStudent = p.rrn;
+    const deps = await intakeDeps();
+    const { newIntakeId } = await import('../../shared/domain/ledger.js');
+    const id = newIntakeId();
+    auditOutages.set(id, 2); // two deliveries fail, the third (the last before dead-lettering) succeeds
+    const key = extractKey('griffie-test', id);
+    const now = new Date().toISOString();
+    await deps.statuses.received({
+      intakeId: id,
+      uploader: 'griffie-test',
+      key,
+      receivedAt: now,
+      updatedAt: now,
+      status: 'AWAITING_UPLOAD',
+    });
+    await deps.extracts.put(
+      key,
+      await pdfFromText(
+        extractText({ ruling: '8101', rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }),
+      ),
+    );
+    const s = await waitForStatus(id);
+    assert.equal(s.status, 'APPLIED');
+    assert.deepEqual(balancesAtOutage, [140, 140], 'nothing applied while the audit failed');
+    assert.equal(await balanceOf(p.rrn), 140 + 39);
+    const records = (await deps.audit.list()).filter((r) => r.details?.intakeId === id);
+    assert.deepEqual(
+      records.map((r) => r.action),
+      ['ledger.apply-ruling'],
+    );
+  });
+
   it('gives the exact balance when 20 extracts for one student arrive at once', async () => {
     const p = student();
     const pdfs = await Promise.all(
@@ -194,6 +251,65 @@ describe('intake on the local stack', () => {
       await deps.keys.mac('pseudonym', p.rrn),
       'the hold is audited about that student',
     );
+  });
+
+  it('binds each status to the bytes it decided on, and makes a second object under a used key an intake of its own', async () => {
+    const p = student();
+    const pdf = (ruling: string) =>
+      pdfFromText(extractText({ ruling, rrn: p.rrn, surname: p.surname, givenNames: p.givenNames }));
+    const first = await pdf('31001');
+    const id = await upload(first);
+    const s1 = await waitForStatus(id);
+    assert.equal(s1.status, 'APPLIED');
+    const { sha256Hex } = await import('../../shared/domain/ledger.js');
+    assert.equal(s1.sha256, sha256Hex(first), 'the status names the bytes it applied');
+    const deps = await intakeDeps();
+    const key = extractKey('griffie-test', id);
+    // The clerk posts the same (still valid) presigned form again, with another ruling.
+    const second = await pdf('31002');
+    await deps.extracts.put(key, second);
+    const s2 = await waitForStatus(`${id}-2`);
+    assert.equal(s2.status, 'APPLIED', 'never dropped: processed as an intake of its own');
+    assert.equal(s2.parentIntakeId, id);
+    assert.equal(s2.uploader, 'griffie-test', "it is in the clerk's own list");
+    assert.equal(s2.sha256, sha256Hex(second));
+    assert.equal((await deps.statuses.get(id))?.rulingNumber, '31001', 'the first status is unchanged');
+    assert.equal(await balanceOf(p.rrn), 140 + 2 * 39);
+    // The same finished ruling posted once more: DUPLICATE, as any re-upload, and deleted.
+    await deps.extracts.put(key, second);
+    const s3 = await waitForStatus(`${id}-3`);
+    assert.equal(s3.status, 'DUPLICATE');
+    assert.equal(await balanceOf(p.rrn), 140 + 2 * 39);
+    assert.equal(await extractExists(id), false, 'nothing left untagged in the bucket');
+  });
+
+  it('does not process an object for which the API issued no upload: UNKNOWN_UPLOAD, kept, audited without personal data', async () => {
+    const before = await balanceOf('85073003328');
+    const deps = await intakeDeps();
+    const id = newIntakeId();
+    await deps.extracts.put(
+      extractKey('griffie-test', id),
+      await pdfFromText(extractText({ ruling: '31101' })),
+    );
+    const s = await waitForStatus(id);
+    assert.equal(s.status, 'REJECTED');
+    assert.equal(s.code, 'UNKNOWN_UPLOAD');
+    assert.equal(s.uploader, 'unknown', "in no clerk's list: the key proves nobody uploaded it");
+    assert.match(s.message!.nl, /niet via de toepassing/);
+    assert.equal(await extractExists(id), true, 'kept for review');
+    assert.equal(await balanceOf('85073003328'), before);
+    const record = (await deps.audit.list()).find((r) => r.id === `intake:${id}:rejected`);
+    assert.equal(record?.outcome, 'REJECTED:UNKNOWN_UPLOAD');
+    assert.equal(record?.subject, undefined, 'nothing was read about a student');
+
+    // An upload id issued to one clerk, used under another clerk's prefix: not that upload.
+    const issued = await upload(await pdfFromText(extractText({ ruling: '31102', rrn: student().rrn })));
+    await waitForStatus(issued);
+    const stolenKey = extractKey('griffie-other', issued);
+    await deps.extracts.put(stolenKey, await pdfFromText(extractText({ ruling: '31103' })));
+    const stray = await waitForStatus(strayIntakeId(stolenKey));
+    assert.equal(stray.code, 'UNKNOWN_UPLOAD');
+    assert.equal(await balanceOf('85073003328'), before);
   });
 
   it('holds a ruling number already applied with different content', async () => {
@@ -257,6 +373,25 @@ describe('intake on the local stack', () => {
       'institution',
     ],
     [
+      'an extract whose credit value reads 90 but the glyphs show 10 (ToUnicode)',
+      async () => hiddenTextPdf('tounicode-1-as-9'),
+      'HIDDEN_TEXT',
+      'returned',
+    ],
+    [
+      'an extract whose only credit value is drawn invisibly (render mode 3)',
+      async () => hiddenTextPdf('render-mode-3'),
+      'HIDDEN_TEXT',
+      'returned',
+    ],
+    [
+      'an extract drawn white on white',
+      async () => hiddenTextPdf('white-on-white'),
+      'HIDDEN_TEXT',
+      'returned',
+    ],
+    ['a form-XObject bomb', async () => hostilePdf('form-bomb'), 'PDF_TOO_COMPLEX'],
+    [
       'a missing docket number',
       async () => pdfFromText(extractText({ ruling: '40004' }).replace('Rolnummer: 2024/0815\n', '')),
       'MISSING_FIELD',
@@ -277,6 +412,16 @@ describe('intake on the local stack', () => {
     });
   }
 
+  it('holds a scan whose OCR text reads as a valid extract (SCANNED_EXTRACT), changing nothing', async () => {
+    const before = await balanceOf('85073003328');
+    const id = await upload(await hiddenTextPdf('scan-ocr'));
+    const s = await waitForStatus(id);
+    assert.equal(s.status, 'HELD');
+    assert.equal(s.code, 'SCANNED_EXTRACT');
+    assert.equal(await extractExists(id), true, 'a held extract is kept for the operator');
+    assert.equal(await balanceOf('85073003328'), before);
+  });
+
   it('processes nothing while intake is paused and everything after resume', async () => {
     const deps = await intakeDeps();
     const { intakeControl } = await import('../../shared/composition/compose.js');
@@ -294,7 +439,12 @@ describe('intake on the local stack', () => {
       ),
     );
     await new Promise((r) => setTimeout(r, 500));
-    for (const id of ids) assert.equal((await deps.statuses.get(id))?.status, 'RECEIVED');
+    // Nothing read while paused: each upload is RECEIVED (waiting), not yet bound to its bytes.
+    for (const id of ids) {
+      const s = await deps.statuses.get(id);
+      assert.equal(s?.status, 'RECEIVED');
+      assert.equal(s?.boundAt, undefined);
+    }
     assert.equal(stack.queue.stats().visible, 3);
     await control.setPaused(false, 'operator:test');
     const statuses = await Promise.all(ids.map((id) => waitForStatus(id)));

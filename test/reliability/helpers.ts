@@ -8,6 +8,8 @@ export const REJECTION_CODES: ReadonlySet<string> = new Set([
   'PDF_ENCRYPTED',
   'PDF_DAMAGED',
   'NO_TEXT_LAYER',
+  'HIDDEN_TEXT',
+  'PDF_TOO_COMPLEX',
   'TOO_LARGE',
   'MISSING_FIELD',
   'INVALID_FIELD',
@@ -94,15 +96,16 @@ export function countingExtracts(inner: ExtractStore, deletes: Map<string, Delet
     return run;
   };
   return {
-    get: (key, max) => inner.get(key, max),
+    get: (key, max, versionId) => inner.get(key, max, versionId),
     put: (key, bytes, metadata) => inner.put(key, bytes, metadata),
-    tagOutcome: (key, outcome) => inner.tagOutcome(key, outcome),
+    tagOutcome: (key, outcome, versionId) => inner.tagOutcome(key, outcome, versionId),
     exists: (key) => inner.exists(key),
-    deleteAllVersions: (key) =>
+    deleteAllVersions: (key) => inner.deleteAllVersions(key),
+    deleteObject: (key, ref) =>
       serial(key, async () => {
         const intakeId = /\/([^/]+)\.pdf$/.exec(key)?.[1] ?? '';
         const status = await (await intakeDeps()).statuses.get(intakeId);
-        const removed = await inner.deleteAllVersions(key);
+        const removed = await inner.deleteObject(key, ref);
         const r = deletes.get(key) ?? { calls: 0, removed: 0, statusesAtDelete: [] };
         r.calls++;
         r.removed += removed;

@@ -8,6 +8,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  nextTree,
   buildCheckpoint,
   canonicalBytes,
   canonicalJson,
@@ -134,6 +135,7 @@ describe('canonical form and hashes', () => {
       'sealedAt',
       'sequence',
       'to',
+      'tree',
       'version',
     ]);
     assert.equal(c1!.sequence, 1);
@@ -322,6 +324,7 @@ describe('verifying the chain', () => {
         c2.previous,
         entries.map((e) => e.hash),
       ),
+      tree: nextTree(body(checkpoints[0]!).tree, entries),
     };
     // Checkpoint 3 re-chained onto the reordered 2, all signed with the real key: only the order is wrong.
     const c3Real = buildCheckpoint(bad, records.slice(8, 12), iso(12_000), { cutoff: iso(11_500) });
@@ -357,19 +360,21 @@ describe('verifying the chain', () => {
         c2.previous,
         entries.map((e) => e.hash),
       ),
+      tree: nextTree(body(checkpoints[0]!).tree, entries),
     };
     const without = records.filter((r) => r.id !== 'r-0006');
     // Kept the old signature:
     const kept = checkpoints.map((c) => (c.sequence === 2 ? { ...c, body: edited } : c));
     const r1 = verify(kept, without);
-    assert.deepEqual(kinds(r1), ['BAD_SIGNATURE:2', 'CHAIN_BROKEN:3']);
+    // Checkpoint 3 names the original 2 (previous hash) and extends the original tree head.
+    assert.deepEqual(kinds(r1), ['BAD_SIGNATURE:2', 'CHAIN_BROKEN:3', 'CHAIN_BROKEN:3']);
     assert.deepEqual(first(r1), { kind: 'BAD_SIGNATURE', checkpoint: 2 });
     // Re-signed with the attacker's own key:
     const resigned = checkpoints.map((c) =>
       c.sequence === 2 ? { ...c, body: edited, signature: signBody(edited, otherKeys.privateKey) } : c,
     );
     const r2 = verify(resigned, without);
-    assert.deepEqual(kinds(r2), ['BAD_SIGNATURE:2', 'CHAIN_BROKEN:3']);
+    assert.deepEqual(kinds(r2), ['BAD_SIGNATURE:2', 'CHAIN_BROKEN:3', 'CHAIN_BROKEN:3']);
     // A change of a single field (sealedAt) is just as visible.
     const touched = checkpoints.map((c) =>
       c.sequence === 1 ? { ...c, body: { ...body(c), sealedAt: iso(3600) } } : c,

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { checkNationalNumber, maskNationalNumber } from '../../shared/domain/national-number.js';
+import {
+  NATIONAL_NUMBER_PROBLEMS,
+  checkNationalNumber,
+  invalidNationalNumber,
+  maskNationalNumber,
+  sentence,
+} from '../../shared/domain/national-number.js';
 
 /** Builds a valid number independently of the implementation under test. */
 function build(yy: number, mm: number, dd: number, seq: number, bornFrom2000: boolean): string {
@@ -78,5 +84,14 @@ describe('national register number', () => {
     assert.equal(maskNationalNumber('85073003328'), '85.07.30-xxx.28');
     assert.equal(maskNationalNumber('85.07.30-033.28'), '85.07.30-xxx.28');
     assert.equal(maskNationalNumber('8507300332'), 'xxxxxxxxxx');
+  });
+});
+
+describe('national-number messages (one text for extract, API, import and console)', () => {
+  it('names the problem and masks the number', () => {
+    const m = invalidNationalNumber('85.07.30-033.27', 'CHECK_DIGITS');
+    assert.equal(m.nl, 'ongeldig rijksregisternummer 85.07.30-xxx.27: de controlecijfers kloppen niet');
+    assert.equal(m.en, 'invalid national register number 85.07.30-xxx.27: the check digits do not match');
+    assert.equal(sentence(NATIONAL_NUMBER_PROBLEMS.CHECK_DIGITS.nl), 'De controlecijfers kloppen niet.');
   });
 });

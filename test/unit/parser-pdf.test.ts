@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseExtract } from '../../shared/adapters/pdf/pdfjs-reader.js';
-import { arbExtractSpec, arbProducer } from '../fixtures/arbitraries.js';
+import { arbExtractSpec, arbProducer, arbTableStyle } from '../fixtures/arbitraries.js';
 import {
   damagedPdf,
   encryptedPdf,
@@ -97,6 +97,30 @@ describe('extract parser (PDF)', () => {
         if (!r.ok) throw new Error(`rejected ${r.error.code} ${r.error.field}: ${r.error.messages.en}`);
         assert.deepEqual(r.extract, expectedExtract(spec));
       }),
+      { numRuns: Number(process.env.PARSER_PROPERTY_RUNS ?? 60) },
+    );
+  });
+
+  it('reads every generated table exactly as printed: header and body alignment, wrapped header and cells, vertical centring, page splits with a repeated header, a Totaal row (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arbExtractSpec(),
+        arbTableStyle(),
+        fc.boolean(),
+        arbProducer(),
+        async (base, tableStyle, wrapProgramme, producer) => {
+          const spec = {
+            ...base,
+            layout: 'table' as const,
+            tableStyle,
+            quirks: { ...base.quirks, wrapProgramme: wrapProgramme || base.quirks?.wrapProgramme === true },
+          };
+          const bytes = await renderExtract(spec, producer, { font: 'unicode' });
+          const r = await parseExtract(bytes);
+          if (!r.ok) throw new Error(`rejected ${r.error.code} ${r.error.field}: ${r.error.messages.en}`);
+          assert.deepEqual(r.extract, expectedExtract(spec));
+        },
+      ),
       { numRuns: Number(process.env.PARSER_PROPERTY_RUNS ?? 60) },
     );
   });

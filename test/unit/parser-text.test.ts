@@ -128,10 +128,10 @@ describe('extract parser (text)', () => {
     ]);
     const table = `Academiejaar\tInstelling\tOpleiding\tTeruggevraagd\tTeruggegeven
 2022-2023 Hogeschool Nieuwstad Bachelor in de verpleegkunde 27 27`;
-    const text = EXAMPLE.replace(/Academiejaar: 2022-2023[\s\S]*Studiepunten teruggegeven: 12/, table).replace(
-      /Totaal[^\n]*\n/g,
-      '',
-    );
+    const text = EXAMPLE.replace(
+      /Academiejaar: 2022-2023[\s\S]*Studiepunten teruggegeven: 12/,
+      table,
+    ).replace(/Totaal[^\n]*\n/g, '');
     const extract = parseText([text], { now: NOW, register });
     assert.deepEqual(extract.lines, [
       {

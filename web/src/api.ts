@@ -107,10 +107,3 @@ export function downloadText(filename: string, text: string, type = 'text/csv;ch
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
-
-/** One CSV cell: always quoted; a leading = + - @ is neutralised so spreadsheets do not run it. */
-export function csvCell(v: string | number | undefined): string {
-  const s = v === undefined ? '' : String(v);
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-  return `"${safe.replace(/"/g, '""')}"`;
-}

@@ -5,18 +5,9 @@
  * cookie, never in localStorage. The role shown is read from the token only to decide what to show;
  * the API checks the token and the role on every call.
  */
+import type { ConsoleConfig } from '../../shared/contract/console-config.js';
 
-export interface ConsoleConfig {
-  readonly issuer: string;
-  readonly clientId: string;
-  /** API base; empty means this origin. */
-  readonly apiUrl: string;
-  readonly scope: string;
-  readonly environment?: string;
-  /** Optional: the endpoints themselves, when the issuer's discovery document is not to be fetched. */
-  readonly authorizationEndpoint?: string;
-  readonly tokenEndpoint?: string;
-}
+export type { ConsoleConfig };
 
 export type Role = 'clerk' | 'institution' | 'auditor' | 'operator';
 

@@ -1,6 +1,7 @@
 /** Dutch by default, English on request (remembered in this browser). */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import { NATIONAL_NUMBER_PROBLEMS, sentence } from '../../shared/domain/national-number.js';
 import type { Message } from '../../shared/domain/types.js';
 
 export type { Message };
@@ -46,10 +47,10 @@ const nl = {
   nnHint: '11 cijfers in de vorm JJ.MM.DD-VVV.CC; punten en streepje mogen weg.',
   nnMore: 'Nog {n} cijfer(s).',
   nnValid: 'Geldig rijksregisternummer.',
-  nnFORMAT: 'Verwacht worden 11 cijfers.',
-  nnCHECK_DIGITS: 'De controlecijfers kloppen niet.',
-  nnBIRTH_DATE: 'Geen geldige geboortedatum.',
-  nnSEQUENCE: 'Geen geldig volgnummer.',
+  nnFORMAT: sentence(NATIONAL_NUMBER_PROBLEMS.FORMAT.nl),
+  nnCHECK_DIGITS: sentence(NATIONAL_NUMBER_PROBLEMS.CHECK_DIGITS.nl),
+  nnBIRTH_DATE: sentence(NATIONAL_NUMBER_PROBLEMS.BIRTH_DATE.nl),
+  nnSEQUENCE: sentence(NATIONAL_NUMBER_PROBLEMS.SEQUENCE.nl),
   // clerk
   navUploads: 'Uittreksels opladen',
   clerkTitle: 'Uittreksels van arresten opladen',
@@ -165,7 +166,6 @@ const nl = {
   colPurpose: 'Doel',
   colOutcome: 'Resultaat',
   results: '{n} records op deze pagina',
-  resultsTotal: '{total} {total|record|records} in totaal, nieuwste eerst',
   chartTitle: 'Raadplegingen per instelling per dag',
   chartIntro:
     'Raadplegingen door instellingen, per dag. Het gearceerde rode deel van een staaf zijn geweigerde pogingen.',
@@ -322,10 +322,10 @@ const en: Record<Key, string> = {
   nnHint: '11 digits as YY.MM.DD-SSS.CC; the dots and dash are optional.',
   nnMore: '{n} more digit(s).',
   nnValid: 'Valid national register number.',
-  nnFORMAT: '11 digits expected.',
-  nnCHECK_DIGITS: 'The check digits do not match.',
-  nnBIRTH_DATE: 'Not a valid birth date.',
-  nnSEQUENCE: 'Not a valid sequence number.',
+  nnFORMAT: sentence(NATIONAL_NUMBER_PROBLEMS.FORMAT.en),
+  nnCHECK_DIGITS: sentence(NATIONAL_NUMBER_PROBLEMS.CHECK_DIGITS.en),
+  nnBIRTH_DATE: sentence(NATIONAL_NUMBER_PROBLEMS.BIRTH_DATE.en),
+  nnSEQUENCE: sentence(NATIONAL_NUMBER_PROBLEMS.SEQUENCE.en),
   navUploads: 'Upload extracts',
   clerkTitle: 'Upload extracts of rulings',
   clerkIntro:
@@ -435,7 +435,6 @@ const en: Record<Key, string> = {
   colPurpose: 'Purpose',
   colOutcome: 'Outcome',
   results: '{n} records on this page',
-  resultsTotal: '{total} {total|record|records} in all, newest first',
   chartTitle: 'Consultations per institution per day',
   chartIntro: 'Consultations by institutions, per day. The hatched red part of a bar is denied attempts.',
   chartDays: 'Period',

@@ -1,8 +1,8 @@
 /**
- * Response shapes of `/v1` (see shared/http/openapi.ts, served at /v1/openapi.json): the backend's
- * own declarations in shared/contract/api.ts, which the use cases' signatures are held to, so the
- * console cannot drift from the API. Type-only: esbuild erases them, and the contract imports no
- * backend code, so the console's type-check runs with the browser's types alone.
+ * Response shapes of `/v1`: the types inferred from the zod schemas in shared/contract/api.ts, the
+ * one definition that the use cases' signatures are held to and the OpenAPI document
+ * (/v1/openapi.json) is generated from, so the console cannot drift from the API. Type-only:
+ * esbuild erases them, so zod never lands in the bundle.
  */
 export type {
   AuditRecord,

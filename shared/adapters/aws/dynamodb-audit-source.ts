@@ -8,6 +8,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../config/resources.js';
+import { auditExpiry } from '../../config/retention.js';
+import { withoutIndexAttributes } from './audit-index.js';
 import type { AuditSource } from '../../ports/audit-seal.js';
 import type { AuditRecord } from '../../ports/index.js';
 
@@ -41,13 +43,23 @@ function fromItem(item: Record<string, AttributeValue>): Record<string, unknown>
   return out;
 }
 
-/** The stored record without the derived `day` attribute, unless `day` disagrees with `at`. */
+const safeExpiry = (at: string): number | undefined => {
+  try {
+    return auditExpiry(at);
+  } catch {
+    return undefined; // an `at` that is no timestamp: keep whatever expiry is stored
+  }
+};
+
+/**
+ * The stored record without its derived attributes (the index attributes and the `expiresAt`
+ * TTL), each unless it disagrees with the record: then it stays, and the record's hash shows it.
+ */
 function asStored(item: Record<string, AttributeValue>): AuditRecord {
-  const { day, ...rest } = fromItem(item);
+  const { expiresAt, ...rest } = withoutIndexAttributes(fromItem(item));
   const at = rest.at;
-  if (day === undefined || (typeof at === 'string' && day === at.slice(0, 10)))
-    return rest as unknown as AuditRecord;
-  return { ...rest, day } as unknown as AuditRecord;
+  const keepExpiry = !(expiresAt === undefined || (typeof at === 'string' && expiresAt === safeExpiry(at)));
+  return { ...rest, ...(keepExpiry ? { expiresAt } : {}) } as unknown as AuditRecord;
 }
 
 function* days(after: string, upTo: string): Generator<string> {

@@ -11,9 +11,12 @@ export class SqsIntakeQueue implements IntakeQueue {
     private readonly bucket: string,
   ) {}
 
-  async enqueue(key: string): Promise<void> {
+  async enqueue(key: string, versionId?: string): Promise<void> {
     await this.sqs.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: s3EventBody(this.bucket, key) }),
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: s3EventBody(this.bucket, key, undefined, versionId),
+      }),
     );
   }
 }

@@ -8,7 +8,7 @@ export class KmsKeyService implements KeyService {
     private readonly keyId: string,
   ) {}
 
-  async mac(purpose: 'pseudonym' | 'identity', message: string): Promise<string> {
+  async mac(purpose: 'pseudonym' | 'identity' | 'audit-query', message: string): Promise<string> {
     const r = await this.kms.send(
       new GenerateMacCommand({
         KeyId: this.keyId,

@@ -1,6 +1,7 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { Signer } from '../../ports/audit-seal.js';
+import { sha256 } from '../../domain/canonical.js';
 
 /** KMS accepts at most this many bytes as a RAW message; longer bodies are signed by digest. */
 export const KMS_RAW_MESSAGE_LIMIT = 4096;
@@ -26,7 +27,7 @@ export class KmsSigner implements Signer {
         KeyId: this.keyId,
         SigningAlgorithm: 'ECDSA_SHA_256',
         MessageType: raw ? 'RAW' : 'DIGEST',
-        Message: raw ? message : createHash('sha256').update(message).digest(),
+        Message: raw ? message : sha256(message),
       }),
     );
     if (!r.Signature) throw new Error('KMS Sign returned no signature');

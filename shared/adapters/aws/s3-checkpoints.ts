@@ -78,6 +78,10 @@ export class S3CheckpointStore implements CheckpointStore {
     this.hint = Math.max(this.hint, sequence);
   }
 
+  async get(sequence: number): Promise<SignedCheckpoint | undefined> {
+    return this.read(sequence);
+  }
+
   private async read(sequence: number): Promise<SignedCheckpoint | undefined> {
     try {
       const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(sequence) }));

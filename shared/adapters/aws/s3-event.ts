@@ -36,6 +36,7 @@ export function s3EventBody(
   bucket: string,
   key: string,
   region = process.env.AWS_REGION ?? 'eu-west-1',
+  versionId?: string,
 ): string {
   return JSON.stringify({
     Records: [
@@ -56,7 +57,10 @@ export function s3EventBody(
             ownerIdentity: { principalId: 'ruling-intake' },
             arn: `arn:aws:s3:::${bucket}`,
           },
-          object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+') },
+          object: {
+            key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+            ...(versionId ? { versionId } : {}),
+          },
         },
       },
     ],

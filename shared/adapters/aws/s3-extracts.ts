@@ -7,8 +7,9 @@ import {
   PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { EXTRACTS_BUCKET } from '../../config/resources.js';
-import type { ExtractStore, StoredExtract } from '../../ports/index.js';
+import type { ExtractStore, ObjectRef, StoredExtract } from '../../ports/index.js';
 
 const notFound = (e: unknown): boolean => {
   const name = (e as { name?: string })?.name;
@@ -40,18 +41,27 @@ export class S3ExtractStore implements ExtractStore {
   async get(
     key: string,
     maxBytes: number,
-  ): Promise<StoredExtract | { size: number; tooLarge: true } | undefined> {
+    versionId?: string,
+  ): Promise<StoredExtract | { size: number; tooLarge: true; versionId?: string } | undefined> {
     try {
       // One round trip: the size comes with the GET's headers, before any of the body is read;
       // an object over the limit is refused without downloading it (the body is dropped unread).
-      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      // With a version id exactly that version is read (s3:GetObjectVersion); s3rver ignores it.
+      const r = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(versionId ? { VersionId: versionId } : {}),
+        }),
+      );
+      const version = r.VersionId ? { versionId: r.VersionId } : {};
       if (r.ContentLength !== undefined && r.ContentLength > maxBytes) {
         (r.Body as { destroy?: () => void } | undefined)?.destroy?.();
-        return { size: r.ContentLength, tooLarge: true };
+        return { size: r.ContentLength, tooLarge: true, ...version };
       }
       const bytes = await r.Body!.transformToByteArray();
-      if (bytes.byteLength > maxBytes) return { size: bytes.byteLength, tooLarge: true };
-      return { bytes, size: bytes.byteLength, ...(r.VersionId ? { versionId: r.VersionId } : {}) };
+      if (bytes.byteLength > maxBytes) return { size: bytes.byteLength, tooLarge: true, ...version };
+      return { bytes, size: bytes.byteLength, ...version };
     } catch (e) {
       if (notFound(e)) return undefined;
       throw e;
@@ -111,12 +121,31 @@ export class S3ExtractStore implements ExtractStore {
     return removed;
   }
 
-  async tagOutcome(key: string, outcome: 'rejected' | 'held'): Promise<void> {
+  async deleteObject(key: string, ref: ObjectRef): Promise<number> {
+    if (ref.versionId) {
+      // S3 answers 204 whether or not the version still exists: deleting it twice is harmless.
+      await this.s3.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: ref.versionId }),
+      );
+      return 1;
+    }
+    // No versions (s3rver): the key holds one object, which may by now be a newer upload — delete
+    // it only while its bytes are still the ones decided on. (Read, compare, delete is not atomic;
+    // a re-post landing in between is lost locally. S3 itself always takes the version path.)
+    const current = await this.get(key, Number.MAX_SAFE_INTEGER);
+    if (!current || 'tooLarge' in current) return 0;
+    if (ref.sha256 && createHash('sha256').update(current.bytes).digest('hex') !== ref.sha256) return 0;
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    return 1;
+  }
+
+  async tagOutcome(key: string, outcome: 'rejected' | 'held', versionId?: string): Promise<void> {
     try {
       await this.s3.send(
         new PutObjectTaggingCommand({
           Bucket: this.bucket,
           Key: key,
+          ...(versionId ? { VersionId: versionId } : {}),
           Tagging: { TagSet: [{ Key: EXTRACTS_BUCKET.outcomeTag, Value: outcome }] },
         }),
       );

@@ -74,6 +74,15 @@ export class FolderCheckpointStore implements CheckpointStore {
     return out;
   }
 
+  async get(sequence: number): Promise<SignedCheckpoint | undefined> {
+    try {
+      return await this.read(sequence);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
   async latest(): Promise<SignedCheckpoint | undefined> {
     const last = (await this.sequences()).at(-1);
     return last === undefined ? undefined : this.read(last);

@@ -39,7 +39,7 @@ export async function loadLocalKeys(dir: string): Promise<LocalKeys> {
 export class LocalKeyService implements KeyService {
   constructor(private readonly key: Buffer) {}
 
-  async mac(purpose: 'pseudonym' | 'identity', message: string): Promise<string> {
+  async mac(purpose: 'pseudonym' | 'identity' | 'audit-query', message: string): Promise<string> {
     return createHmac('sha256', this.key).update(`${purpose}:${message}`).digest('hex');
   }
 }

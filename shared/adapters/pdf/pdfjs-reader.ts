@@ -7,23 +7,42 @@
  * read the items of each page ourselves from the document pdf-parse has loaded (one load:
  * pdf-parse classifies the load errors — password, invalid, format — for us).
  *
- * pdf.js runs in a worker thread with a time limit per extract (`LIMITS.parseTimeoutMs`). In
- * Node its own "worker" runs on the calling thread and yields only through microtasks, so a
- * hostile file (e.g. 40,000 nested `q` operators: 80 KB, over a minute of CPU, quadratic in
- * pdf.js's state stack) would block the event loop with no timer able to fire. In a worker
- * thread the caller stays responsive and `terminate()` stops the work; the extract is then
- * rejected as `PDF_DAMAGED`. The worker runs this very module (`import.meta.url`: the source
+ * pdf.js runs in a worker thread with work limits per extract. In Node its own "worker" runs on
+ * the calling thread and yields only through microtasks, so a hostile file (e.g. 40,000 nested
+ * `q` operators: 80 KB, over a minute of CPU, quadratic in pdf.js's state stack) would block the
+ * event loop with no timer able to fire. In a worker thread the caller stays responsive and
+ * `terminate()` stops the work. The limits are deterministic where they can be — objects and
+ * decoded Flate bytes counted on the file (`work-limits.ts`), operators and nesting per page
+ * (`page-walk.ts`), the worker's heap (`resourceLimits`) — and otherwise measured in CPU time of
+ * the worker's thread, which a busy machine does not inflate: over any of them the extract is
+ * `PDF_TOO_COMPLEX`. The wall-clock limit is a last resort and a transient failure (retried),
+ * never a rejection: a valid extract read on a saturated machine is slow, not damaged.
+ *
+ * What is read is what a person sees: `page-walk.ts` places every glyph with the graphics state
+ * and says which are hidden; when any is, both readings go to the domain (`visibility.ts`).
+ *
+ * The worker runs this very module (`import.meta.url`: the source
  * file, or the function bundle that contains it), started once and reused.
  */
 import type * as PdfParseModule from 'pdf-parse';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { ExtractRejectedError } from '../../domain/errors.js';
-import { buildLines, looksLikePdf, type Line, type PdfText } from '../../domain/layout.js';
+import {
+  buildLines,
+  looksLikePdf,
+  type HiddenReason,
+  type Line,
+  type PdfText,
+  type Positioned,
+} from '../../domain/layout.js';
 import { LIMITS } from '../../domain/limits.js';
 import { rejection } from '../../domain/messages.js';
-import { parsePdfText, type ParseOptions, type ParseResult } from '../../domain/parser.js';
+import type { ParseOptions } from '../../domain/parser.js';
 import { normaliseText } from '../../domain/text.js';
+import { readExtract, type ReadResult } from '../../domain/visibility.js';
 import type { PdfTextReader } from '../../ports/index.js';
+import { TooComplexError, walkPage, type PlacedGlyph, type WalkPage } from './page-walk.js';
+import { countWork } from './work-limits.js';
 import type { ExtractField, Message, RejectionCode } from '../../domain/types.js';
 
 interface PdfJsTextItem {
@@ -34,7 +53,7 @@ interface PdfJsTextItem {
   hasEOL?: boolean;
 }
 
-interface PdfJsPage {
+interface PdfJsPage extends WalkPage {
   getTextContent(): Promise<{ items: unknown[] }>;
   cleanup(): void;
 }
@@ -42,6 +61,7 @@ interface PdfJsPage {
 interface PdfJsDocument {
   numPages: number;
   getPage(n: number): Promise<PdfJsPage>;
+  getOptionalContentConfig(): Promise<{ isVisible(group: unknown): boolean }>;
 }
 
 function isTextItem(item: unknown): item is PdfJsTextItem {
@@ -51,6 +71,7 @@ function isTextItem(item: unknown): item is PdfJsTextItem {
 function pdfError(error: unknown): ExtractRejectedError {
   const name = error instanceof Error ? error.name : '';
   if (name === 'PasswordException') return rejection('PDF_ENCRYPTED', 'file');
+  if (error instanceof TooComplexError) return rejection('PDF_TOO_COMPLEX', 'file');
   return rejection('PDF_DAMAGED', 'file');
 }
 
@@ -70,6 +91,16 @@ const CONTENT_DAMAGE: readonly RegExp[] = [
   /^Warning: Skipping command /,
   /^Warning: get(TextContent|OperatorList) - ignoring errors/,
 ];
+
+/**
+ * Deterministic work limits of a read (docs: extract-format, `PDF_TOO_COMPLEX`): what an extract
+ * from the template needs is far below each (a few thousand operators, a few hundred KiB decoded).
+ */
+export const READ_LIMITS = {
+  /** Operators in all pages' operator lists (per page: `WALK_LIMITS`). */
+  maxOperators: 150_000,
+  maxImagePixels: 40_000_000,
+} as const;
 
 /** Warnings pdf.js printed during the current read (reads are serialised by `extractPdfText`). */
 let pdfjsWarnings: string[] | undefined;
@@ -111,6 +142,8 @@ async function readWithWarnings(bytes: Uint8Array): Promise<PdfText> {
   const warnings: string[] = [];
   pdfjsWarnings = warnings;
   try {
+    const work = countWork(bytes);
+    if ('exceeded' in work) throw rejection('PDF_TOO_COMPLEX', 'file');
     const text = await extractWithPdfjs(bytes);
     if (warnings.some((w) => CONTENT_DAMAGE.some((re) => re.test(w)))) {
       throw rejection('PDF_DAMAGED', 'file');
@@ -129,11 +162,94 @@ async function readWithWarnings(bytes: Uint8Array): Promise<PdfText> {
 let pdfParse: Promise<typeof PdfParseModule> | undefined;
 const loadPdfParse = (): Promise<typeof PdfParseModule> => (pdfParse ??= import('pdf-parse'));
 
+/** pdf.js text-content items as positioned items for `buildLines`. */
+function textContentItems(items: unknown[]): Positioned[] {
+  return (
+    items
+      .filter(isTextItem)
+      // Text that has no place on the page is not part of what the page says: drawn at size
+      // zero it is invisible and all its items land on one point, where no order can be read
+      // (a zero font size once turned "Anna Maria" into "AnnaMaria"); a damaged text matrix
+      // gives positions that are not numbers, which would sort anywhere.
+      .filter(
+        (i) =>
+          [i.transform[4], i.transform[5], i.width].every((v) => Number.isFinite(v)) &&
+          (Math.hypot(i.transform[2] ?? 0, i.transform[3] ?? 0) > 0 || i.width > 0 || i.height > 0),
+      )
+      .map((i) => {
+        const size = Math.hypot(i.transform[2] ?? 0, i.transform[3] ?? 0) || i.height || 10;
+        const x = i.transform[4] ?? 0;
+        // NFKC here, once: ligatures, full-width digits and odd spaces never reach the parser.
+        const text = normaliseText(i.str);
+        const softHyphen = text.trim() === '' && i.str.includes('\u00ad');
+        return { x, y: i.transform[5] ?? 0, xEnd: x + i.width, size, text, softHyphen };
+      })
+  );
+}
+
+/**
+ * Glyphs placed by the page walk as positioned items: runs of glyphs of one show-text operation
+ * that touch (a word, or a word's part), so `buildLines` finds the spaces and cells from the gaps
+ * as it does for pdf.js's text items. `visible`: hidden glyphs left out, and a glyph whose Unicode
+ * mapping disagrees with its name read as what it draws; `all`: every glyph as its mapping reads.
+ */
+function glyphItems(glyphs: readonly PlacedGlyph[], which: 'visible' | 'all'): Positioned[] {
+  const out: Positioned[] = [];
+  let cur: { x: number; y: number; xEnd: number; size: number; text: string; run: number } | undefined;
+  const flush = (): void => {
+    if (!cur) return;
+    const text = normaliseText(cur.text);
+    const softHyphen = text.trim() === '' && cur.text.includes('\u00ad');
+    if (
+      [cur.x, cur.y, cur.xEnd, cur.size].every((v) => Number.isFinite(v)) &&
+      cur.size > 0 &&
+      (text || softHyphen)
+    ) {
+      out.push({ x: cur.x, y: cur.y, xEnd: cur.xEnd, size: cur.size, text, softHyphen });
+    }
+    cur = undefined;
+  };
+  for (const g of glyphs) {
+    let text = g.text;
+    if (which === 'visible' && g.hidden) {
+      if (g.hidden !== 'unicode-mismatch' || g.drawn === undefined) {
+        flush();
+        continue;
+      }
+      text = g.drawn;
+    }
+    const gap = cur ? g.x - cur.xEnd : 0;
+    if (
+      cur &&
+      cur.run === g.run &&
+      Math.abs(g.y - cur.y) <= cur.size * 0.2 &&
+      gap <= cur.size * 0.1 &&
+      gap >= -cur.size * 0.6
+    ) {
+      cur.text += text;
+      cur.xEnd = Math.max(cur.xEnd, g.xEnd);
+      continue;
+    }
+    flush();
+    cur = { x: g.x, y: g.y, xEnd: g.xEnd, size: g.size, text, run: g.run };
+  }
+  flush();
+  return out;
+}
+
 async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
   // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy. Verbosity 1:
   // warnings, which the tap above collects.
   const { PDFParse } = await loadPdfParse();
-  const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 1, isEvalSupported: false });
+  const parser = new PDFParse({
+    data: new Uint8Array(bytes),
+    verbosity: 1,
+    isEvalSupported: false,
+    // The page walk reads glyph names (encoding, differences) from the fonts.
+    fontExtraProperties: true,
+    // Images over this many pixels are not decoded (a scan of an A4 page at 300 dpi: 8.7 M).
+    maxImageSize: READ_LIMITS.maxImagePixels,
+  });
   try {
     let doc: PdfJsDocument;
     try {
@@ -146,61 +262,124 @@ async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
       if (error instanceof ExtractRejectedError) throw error;
       throw pdfError(error);
     }
-    const pages: Line[][] = [];
+    let optional: { isVisible(group: unknown): boolean } | undefined;
+    try {
+      optional = await doc.getOptionalContentConfig();
+    } catch {
+      optional = undefined;
+    }
+    const visibleOf = (group: unknown): boolean => {
+      try {
+        return optional ? optional.isVisible(group) : true;
+      } catch {
+        return true;
+      }
+    };
+    const fromTextContent: Line[][] = [];
+    const walked: PlacedGlyph[][] = [];
+    const hidden: { page: number; reason: HiddenReason; glyphs: number }[] = [];
+    const scannedPages: number[] = [];
+    let operators = 0;
     for (let n = 1; n <= doc.numPages; n++) {
       let items: unknown[];
+      let glyphs: PlacedGlyph[];
       try {
         const page = await doc.getPage(n);
+        // The operator list first: its size is checked before the text content, which pdf.js
+        // builds in time quadratic in the nesting of graphics states.
+        const walk = await walkPage(page, visibleOf);
+        operators += walk.operators;
+        if (operators > READ_LIMITS.maxOperators) throw new TooComplexError('operators');
+        glyphs = walk.glyphs;
+        // A scan: an opaque image over (nearly) the whole page, and all its text invisible or
+        // under the image — the recognised-text layer of ocrmypdf, tesseract, scanners.
+        const inked = glyphs.filter((g) => /[\p{L}\p{N}]/u.test(g.text));
+        const scan =
+          (walk.images[0]?.coverage ?? 0) >= 0.8 &&
+          inked.length > 0 &&
+          inked.every((g) => g.hidden === 'invisible' || g.hidden === 'covered');
+        if (scan) {
+          scannedPages.push(n);
+          glyphs = glyphs.map(({ hidden: _h, ...g }) => g);
+        } else {
+          const counts = new Map<HiddenReason, number>();
+          for (const g of inked) if (g.hidden) counts.set(g.hidden, (counts.get(g.hidden) ?? 0) + 1);
+          for (const [reason, count] of counts) hidden.push({ page: n, reason, glyphs: count });
+        }
         items = (await page.getTextContent()).items;
         page.cleanup();
       } catch (error) {
         throw pdfError(error);
       }
-      const positioned = items
-        .filter(isTextItem)
-        // Text that has no place on the page is not part of what the page says: drawn at size
-        // zero it is invisible and all its items land on one point, where no order can be read
-        // (a zero font size once turned "Anna Maria" into "AnnaMaria"); a damaged text matrix
-        // gives positions that are not numbers, which would sort anywhere.
-        .filter(
-          (i) =>
-            [i.transform[4], i.transform[5], i.width].every((v) => Number.isFinite(v)) &&
-            (Math.hypot(i.transform[2] ?? 0, i.transform[3] ?? 0) > 0 || i.width > 0 || i.height > 0),
-        )
-        .map((i) => {
-          const size = Math.hypot(i.transform[2] ?? 0, i.transform[3] ?? 0) || i.height || 10;
-          const x = i.transform[4] ?? 0;
-          // NFKC here, once: ligatures, full-width digits and odd spaces never reach the parser.
-          const text = normaliseText(i.str);
-          const softHyphen = text.trim() === '' && i.str.includes('\u00ad');
-          return { x, y: i.transform[5] ?? 0, xEnd: x + i.width, size, text, softHyphen };
-        });
-      pages.push(buildLines(positioned, n));
+      fromTextContent.push(buildLines(textContentItems(items), n));
+      walked.push(glyphs);
     }
-    if (!pages.some((p) => p.some((l) => /[\p{L}\p{N}]/u.test(l.text)))) {
-      throw rejection('NO_TEXT_LAYER', 'file');
+    const hasText = (pages: Line[][]): boolean =>
+      pages.some((p) => p.some((l) => /[\p{L}\p{N}]/u.test(l.text)));
+    if (hidden.length === 0 && scannedPages.length === 0) {
+      // Everything is visible: pdf.js's text content, as before.
+      if (!hasText(fromTextContent)) throw rejection('NO_TEXT_LAYER', 'file');
+      return { pageCount: doc.numPages, pages: fromTextContent };
     }
-    return { pageCount: doc.numPages, pages };
+    // Some text is hidden, or a page is a scan: both readings from the glyphs the walk placed.
+    const visiblePages = walked.map((glyphs, i) => buildLines(glyphItems(glyphs, 'visible'), i + 1));
+    let all: Line[][] | null;
+    try {
+      all = walked.map((glyphs, i) => buildLines(glyphItems(glyphs, 'all'), i + 1));
+    } catch (error) {
+      // Hidden text drawn over visible text: no order can be read with both.
+      if (!(error instanceof ExtractRejectedError)) throw error;
+      all = null;
+    }
+    if (!hasText(visiblePages) && (all === null || !hasText(all))) throw rejection('NO_TEXT_LAYER', 'file');
+    return {
+      pageCount: doc.numPages,
+      pages: visiblePages,
+      ...(hidden.length > 0 ? { allPages: all, hidden } : {}),
+      ...(scannedPages.length > 0 ? { scannedPages } : {}),
+    };
   } finally {
     await parser.destroy().catch(() => undefined);
   }
 }
 
 export interface ReadPdfOptions {
-  /** Time limit for pdf.js (default `LIMITS.parseTimeoutMs`); over it the extract is `PDF_DAMAGED`. */
+  /**
+   * Wall-clock limit for a read (default `LIMITS.parseTimeoutMs`), a last resort: over it the
+   * read fails with a transient `PdfReadTimeoutError` (the message is retried), never a rejection.
+   */
   readonly timeoutMs?: number;
+  /** CPU time of the reader's thread for one read (default `LIMITS.parseCpuLimitMs`): over it, `PDF_TOO_COMPLEX`. */
+  readonly cpuLimitMs?: number;
+}
+
+/**
+ * A read that did not finish within the wall-clock limit: the machine was busy or the file is
+ * slow to read. Not the extract's fault: transient, the message is retried (a file that needs
+ * too much work is `PDF_TOO_COMPLEX` by the CPU-time and work limits before this).
+ */
+export class PdfReadTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`PDF read did not finish within ${ms} ms`);
+    this.name = 'PdfReadTimeoutError';
+  }
 }
 
 /**
  * Opens a PDF and returns its positioned text. Rejects with `NOT_A_PDF`, `TOO_LARGE`,
- * `PDF_ENCRYPTED`, `PDF_DAMAGED` (also when pdf.js exceeds the time limit) or `NO_TEXT_LAYER`.
+ * `PDF_ENCRYPTED`, `PDF_DAMAGED`, `PDF_TOO_COMPLEX` (work limits: objects, decoded bytes,
+ * operators, the reader's CPU time and memory) or `NO_TEXT_LAYER`; fails with a transient
+ * `PdfReadTimeoutError` past the wall-clock limit.
  */
 export async function readPdfText(bytes: Uint8Array, options: ReadPdfOptions = {}): Promise<PdfText> {
   if (bytes.byteLength > LIMITS.maxExtractBytes)
     throw rejection('TOO_LARGE', 'file', { size: bytes.byteLength });
   if (!looksLikePdf(bytes)) throw rejection('NOT_A_PDF', 'file');
   pdfWorker ??= new PdfTextWorker();
-  return pdfWorker.read(bytes, options.timeoutMs ?? LIMITS.parseTimeoutMs);
+  return pdfWorker.read(bytes, {
+    timeoutMs: options.timeoutMs ?? LIMITS.parseTimeoutMs,
+    cpuLimitMs: options.cpuLimitMs ?? LIMITS.parseCpuLimitMs,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,15 +420,41 @@ function serve(port: MessagePort): void {
   });
 }
 
+/**
+ * A one-line PDF read once when the worker starts: pdf.js loads its own worker module and font
+ * tables at the first read (seconds on a busy machine), which would otherwise count in the
+ * first extract's limits.
+ */
+const WARM_UP_PDF = (() => {
+  const content = 'BT /F1 12 Tf 72 720 Td (warm-up 0123456789) Tj ET';
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((body, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new TextEncoder().encode(out);
+})();
+
 if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === WORKER_ROLE) {
   const port = parentPort;
-  serve(port);
-  // Loaded (pdf.js included): from now on a read's time limit measures reading, not start-up.
-  // pdf.js's own worker code (which pdf.js runs on this thread in Node) loads on the first
-  // document otherwise, inside the first read's time limit.
-  void Promise.all([loadPdfParse(), import('./pdfjs-worker-code.js')]).then(() =>
-    port.postMessage({ ready: true }),
-  );
+  void extractPdfText(WARM_UP_PDF)
+    .catch(() => undefined)
+    .then(() => {
+      serve(port);
+      // Loaded (pdf.js included): from now on a read's limits measure reading, not start-up.
+      port.postMessage({ ready: true });
+    });
 }
 
 /**
@@ -266,8 +471,8 @@ class PdfTextWorker {
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
 
-  read(bytes: Uint8Array, timeoutMs: number): Promise<PdfText> {
-    const job = this.queue.then(() => this.run(bytes, timeoutMs));
+  read(bytes: Uint8Array, limits: { timeoutMs: number; cpuLimitMs: number }): Promise<PdfText> {
+    const job = this.queue.then(() => this.run(bytes, limits));
     this.queue = job.catch(() => undefined);
     return job;
   }
@@ -280,12 +485,18 @@ class PdfTextWorker {
     const needsLoader = url.pathname.endsWith('.ts') && !process.execArgv.some((a) => /(^|[/=])tsx/.test(a));
     const worker = new Worker(url, {
       workerData: { role: WORKER_ROLE },
+      // A hostile PDF (form or flate bomb) ends this worker, not the function (1024 MB).
+      resourceLimits: {
+        maxOldGenerationSizeMb: READER_MEMORY.maxOldGenerationSizeMb,
+        maxYoungGenerationSizeMb: READER_MEMORY.maxYoungGenerationSizeMb,
+      },
       ...(needsLoader ? { execArgv: ['--import', import.meta.resolve('tsx')] } : {}),
     });
     worker.unref(); // never keeps the process alive between reads (a read holds a timer)
     this.ready = new Promise<void>((resolve, reject) => {
+      // Not unref'd: while the worker starts (and reads its warm-up file) this timer is what keeps
+      // a process that only waits for the read alive (the CLI's parse, the benchmark).
       const timer = setTimeout(() => reject(new Error('PDF worker did not start')), WORKER_START_LIMIT_MS);
-      timer.unref();
       const onReady = (m: { ready?: boolean }): void => {
         if (!m?.ready) return;
         clearTimeout(timer);
@@ -301,19 +512,23 @@ class PdfTextWorker {
     return worker;
   }
 
-  private async run(bytes: Uint8Array, timeoutMs: number): Promise<PdfText> {
+  private async run(bytes: Uint8Array, limits: { timeoutMs: number; cpuLimitMs: number }): Promise<PdfText> {
     const worker = (this.worker ??= this.spawn());
     try {
       await this.ready;
     } catch (e) {
       if (this.worker === worker) this.worker = undefined;
       void worker.terminate();
-      throw e;
+      throw outOfMemory(e) ? rejection('PDF_TOO_COMPLEX', 'file') : e;
     }
     const id = this.nextId++;
     return new Promise<PdfText>((resolve, reject) => {
+      // Asked for without awaiting: the wall-clock timer below is what keeps the process alive.
+      let cpuAtStart: number | undefined;
+      void cpuMs(worker).then((ms) => (cpuAtStart = ms));
       const done = (): void => {
         clearTimeout(timer);
+        clearInterval(cpuWatch);
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
@@ -322,11 +537,22 @@ class PdfTextWorker {
         if (this.worker === worker) this.worker = undefined;
         void worker.terminate();
       };
+      // The last resort: a read that takes this long on the wall clock is retried later.
       const timer = setTimeout(() => {
         done();
         discard();
-        reject(rejection('PDF_DAMAGED', 'file'));
-      }, timeoutMs);
+        reject(new PdfReadTimeoutError(limits.timeoutMs));
+      }, limits.timeoutMs);
+      // The work limit that does not depend on the load of the machine: CPU time of the thread.
+      const cpuWatch = setInterval(() => {
+        void cpuMs(worker).then((ms) => {
+          if (cpuAtStart === undefined || ms === undefined || ms - cpuAtStart <= limits.cpuLimitMs) return;
+          done();
+          discard();
+          reject(rejection('PDF_TOO_COMPLEX', 'file'));
+        });
+      }, CPU_POLL_MS);
+      cpuWatch.unref();
       const onMessage = (reply: WorkerReply): void => {
         if (reply.id !== id) return;
         done();
@@ -342,7 +568,8 @@ class PdfTextWorker {
       const onError = (error: Error): void => {
         done();
         discard();
-        reject(error);
+        // Out of its heap: the file needs more memory than any extract may.
+        reject(outOfMemory(error) ? rejection('PDF_TOO_COMPLEX', 'file') : error);
       };
       const onExit = (code: number): void => {
         done();
@@ -354,6 +581,25 @@ class PdfTextWorker {
       worker.on('exit', onExit);
       worker.postMessage({ id, bytes });
     });
+  }
+}
+
+/** Heap limits of the reader's worker thread (the intake function has 1024 MB in all). */
+export const READER_MEMORY = { maxOldGenerationSizeMb: 320, maxYoungGenerationSizeMb: 32 } as const;
+
+const CPU_POLL_MS = 200;
+
+function outOfMemory(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+}
+
+/** CPU time (user + system) of the worker's thread so far, in ms; undefined when it has ended. */
+async function cpuMs(worker: Worker): Promise<number | undefined> {
+  try {
+    const u = await worker.cpuUsage();
+    return (u.user + u.system) / 1000;
+  } catch {
+    return undefined;
   }
 }
 
@@ -369,13 +615,16 @@ export const pdfjsReader: PdfTextReader = { read: (bytes) => readPdfText(bytes) 
 export async function parseExtract(
   bytes: Uint8Array,
   options: ParseOptions & ReadPdfOptions = {},
-): Promise<ParseResult> {
+): Promise<ReadResult> {
   let text: PdfText;
   try {
-    text = await readPdfText(bytes, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
+    text = await readPdfText(bytes, {
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.cpuLimitMs ? { cpuLimitMs: options.cpuLimitMs } : {}),
+    });
   } catch (error) {
     if (error instanceof ExtractRejectedError) return { ok: false, error };
     throw error;
   }
-  return parsePdfText(text, options);
+  return readExtract(text, options);
 }

@@ -5,7 +5,9 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { maskNationalNumber, stripSeparators } from '../../../shared/domain/national-number.js';
+import { PROBLEM_KINDS } from '../../../shared/contract/problem-kinds.js';
 import { downloadText } from '../api.js';
+import { csvParse } from '../csv.js';
 import { useI18n, isKey, type Key } from '../i18n.js';
 import type { AuditRecord, Page, SubjectReport, Verification } from '../types.js';
 import {
@@ -140,7 +142,6 @@ export function AuditLog() {
   const load = useAction(async (f: Filters, cursor: string | undefined) => {
     const q = query(f);
     q.set('limit', String(PAGE_SIZE));
-    q.set('order', 'newest');
     if (cursor) q.set('next', cursor);
     setPage(await api.json<Page<AuditRecord>>('GET', `/v1/audit/events?${q}`));
     return true;
@@ -148,7 +149,7 @@ export function AuditLog() {
   const exportCsv = useAction(async (f: Filters) => {
     const csv = await api.text(`/v1/audit/events?${query(f)}`, 'text/csv');
     downloadText(`audit-events-${new Date().toISOString().slice(0, 10)}.csv`, csv);
-    setExported(Math.max(0, csv.trimEnd().split('\r\n').length - 1));
+    setExported(Math.max(0, ((await csvParse())(csv) as unknown[]).length - 1));
   });
 
   const submit = (e: Event) => {
@@ -234,11 +235,6 @@ export function AuditLog() {
           <h2 id="events-title" class="visually-hidden">
             {t('results', { n: page.items.length })}
           </h2>
-          {page.total !== undefined ? (
-            <p class="muted" data-total={page.total}>
-              {t('resultsTotal', { total: page.total })}
-            </p>
-          ) : null}
           <EventsTable records={page.items} label={t('logTitle')} empty={t('noEvents')} />
           <nav class="pager" aria-label={t('page', { n: cursors.length + 1 })}>
             <button
@@ -330,15 +326,7 @@ export function AuditChart() {
   );
 }
 
-const PROBLEM_KINDS = new Set([
-  'ALTERED',
-  'REMOVED',
-  'INSERTED',
-  'REORDERED',
-  'BAD_SIGNATURE',
-  'CHAIN_BROKEN',
-  'CHECKPOINT_MISSING',
-]);
+const PROBLEM_KIND_SET: ReadonlySet<string> = new Set(PROBLEM_KINDS);
 
 export function AuditVerify() {
   const { t, dateTime } = useI18n();
@@ -348,7 +336,7 @@ export function AuditVerify() {
     setResult(undefined);
     setResult(await api.json<Verification>('GET', '/v1/audit/verify'));
   });
-  const kind = (k: string) => (PROBLEM_KINDS.has(k) ? t(`kind_${k}` as Key) : k);
+  const kind = (k: string) => (PROBLEM_KIND_SET.has(k) ? t(`kind_${k}` as Key) : k);
   return (
     <>
       <PageTitle>{t('verifyTitle')}</PageTitle>

@@ -10,7 +10,15 @@ import {
   maskNationalNumber,
   stripSeparators,
 } from '../../../shared/domain/national-number.js';
-import { csvCell, downloadText } from '../api.js';
+import {
+  CSV_HEADER,
+  CSV_READ,
+  CSV_ROWS,
+  startLine,
+  type CsvRecordWithInfo,
+} from '../../../shared/contract/csv.js';
+import { downloadText } from '../api.js';
+import { csvParse, csvStringify } from '../csv.js';
 import { useI18n, type Key, type Translate } from '../i18n.js';
 import type { BatchItem, CreditView } from '../types.js';
 import {
@@ -141,25 +149,25 @@ interface BatchRow {
 }
 
 /** Numbers from a CSV: the first cell of every non-empty line; a first line with letters is a header. */
-export function numbersFromCsv(text: string): BatchRow[] {
+export async function numbersFromCsv(text: string): Promise<BatchRow[]> {
+  const parse = await csvParse();
+  const records = parse(text, {
+    ...CSV_READ,
+    delimiter: [...CSV_READ.delimiter, '\t'],
+    info: true,
+    raw: true,
+  }) as unknown as CsvRecordWithInfo[];
   const rows: BatchRow[] = [];
-  text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .forEach((line, i) => {
-      const cell = (line.split(/[;,\t]/)[0] ?? '')
-        .trim()
-        .replace(/^"(.*)"$/, '$1')
-        .trim();
-      if (!cell) return;
-      if (i === 0 && /[a-z]/i.test(cell)) return;
-      const check = checkNationalNumber(cell);
-      rows.push({
-        line: i + 1,
-        input: cell,
-        ...(check.valid && check.digits ? { digits: check.digits } : {}),
-      });
+  records.forEach((r, i) => {
+    const cell = r.record[0] ?? '';
+    if (!cell || (i === 0 && /[a-z]/i.test(cell))) return;
+    const check = checkNationalNumber(cell);
+    rows.push({
+      line: startLine(r),
+      input: cell,
+      ...(check.valid && check.digits ? { digits: check.digits } : {}),
     });
+  });
   return rows;
 }
 
@@ -174,7 +182,7 @@ export function InstitutionBatch() {
   const run = useAction(async (f: File, p: string) => {
     const wrong = await wrongCsvKind(f, /^\s*"?(\d|national|rijksregister|insz|rrn)/i);
     if (wrong) throw wrong;
-    const parsed = numbersFromCsv(await f.text());
+    const parsed = await numbersFromCsv(await f.text());
     if (!parsed.length) throw new LocalProblem('batchEmpty');
     if (parsed.length > MAX_NUMBERS) throw new LocalProblem('batchTooMany', { max: MAX_NUMBERS });
     for (const r of parsed) {
@@ -232,7 +240,8 @@ export function InstitutionBatch() {
     { head: t('corrections'), num: true, cell: (r) => found(r)?.corrections.length ?? '—' },
   ];
 
-  const download = () => {
+  const download = async () => {
+    const stringify = await csvStringify();
     const header = ['line', 'nationalNumber', 'status', 'balance', 'openingBalance', 'rulingCorrections'];
     const lines = (rows ?? []).map((r) => {
       const c = found(r);
@@ -243,13 +252,11 @@ export function InstitutionBatch() {
         c?.balance,
         c?.openingBalance,
         c?.corrections.length,
-      ]
-        .map(csvCell)
-        .join(',');
+      ];
     });
     downloadText(
       `learning-credit-${new Date().toISOString().slice(0, 10)}.csv`,
-      `${[header.join(','), ...lines].join('\r\n')}\r\n`,
+      stringify([header], CSV_HEADER) + stringify(lines, CSV_ROWS),
     );
   };
 

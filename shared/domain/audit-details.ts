@@ -1,0 +1,106 @@
+/**
+ * The details an audit record may carry: a fixed schema per action, nothing free. Whatever a
+ * caller typed reaches the trail only in a form that cannot leak it: a value shaped like a
+ * national number as its pseudonym (never in clear, not even masked), any other free text as a
+ * keyed hash; codes only when they have the shape of a code. Checked by the writer: a record whose
+ * details do not fit is refused (so the caller gets 503 and no data — fail closed).
+ */
+import * as z from 'zod';
+import { checkNationalNumber, stripSeparators } from './national-number.js';
+
+const code = z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/);
+const intakeId = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/);
+const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+/** A keyed hash of what a caller typed: `pseudonym:<hex>` for national-number-shaped text, `hmac:<hex>` otherwise. */
+export const TYPED_VALUE = /^(pseudonym|hmac):[0-9a-f]{64}$/;
+const typed = z.string().regex(TYPED_VALUE);
+const QUERY_FILTERS = [
+  'subject',
+  'actor',
+  'institution',
+  'action',
+  'outcome',
+  'from',
+  'to',
+  'limit',
+  'next',
+] as const;
+
+/** The filter of an auditor's query: which filters were used, their values only as codes or hashes. */
+const auditQuery = z.strictObject({
+  filters: z.string().regex(new RegExp(`^((${QUERY_FILTERS.join('|')})(,(?!$))?)*$`)),
+  actor: typed.optional(),
+  institution: z.union([z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/), typed]).optional(),
+  action: z.union([z.string().regex(/^[a-z][a-z.-]{0,39}$/), typed]).optional(),
+  outcome: z.union([z.string().regex(/^[A-Z][A-Z_:]{0,39}$/), typed]).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  days: z.number().int().min(1).max(366).optional(),
+});
+
+const none = z.strictObject({});
+
+/** DBRC's organisation seal on an extract (no personal data: the certificate of the registry). */
+const seal = {
+  sealSubject: z.string().max(512).optional(),
+  sealSerial: z
+    .string()
+    .regex(/^[0-9A-Fa-f:]{1,128}$/)
+    .optional(),
+  sealIssuer: z.string().max(512).optional(),
+  sealSignedAt: z.string().max(40).optional(),
+};
+
+/** The details schema of each action (an action not listed may carry no details). */
+export const AUDIT_DETAILS = {
+  'audit.query': auditQuery,
+  'audit.chart': auditQuery,
+  'audit.subject-report': none,
+  'audit.verify': z.strictObject({
+    from: instant.optional(),
+    to: instant.optional(),
+    mode: z.enum(['incremental', 'full']).optional(),
+  }),
+  'audit.prove': z.strictObject({ recordId: typed }),
+  'credit.read': none,
+  'enrolment.declare': z.strictObject({ academicYear: z.string().regex(/^\d{4}-\d{4}$/) }),
+  'ledger.apply-ruling': z.strictObject({
+    intakeId,
+    rulingNumber: z.string().regex(/^[0-9A-Za-z./-]{1,40}$/),
+    credits: z.number().finite(),
+    balanceWrite: z.union([z.string().max(40), z.boolean(), z.number()]).optional(),
+    /** A duplicate that completed the first intake of its ruling after a crash. */
+    rolledForwardBy: intakeId.optional(),
+    ...seal,
+  }),
+  'intake.hold': z.strictObject({ intakeId, code, ...seal }),
+  'intake.reject': z.strictObject({ intakeId, code, ...seal }),
+  /** The operator was shown the name read and the name registered of a held extract. */
+  'held.read-names': z.strictObject({ intakeId }),
+  'held.approve': z.strictObject({ intakeId, code }),
+  'held.reject': z.strictObject({ intakeId, code: z.union([code, z.literal('')]) }),
+  'import.balances': z.strictObject({ lines: z.number().int().min(0) }),
+  'import.enrolments': z.strictObject({ lines: z.number().int().min(0) }),
+} as const;
+// A duplicate ruling carries the same details as an applied one.
+const SCHEMAS: Record<string, z.ZodType> = {
+  ...AUDIT_DETAILS,
+  'ledger.duplicate-ruling': AUDIT_DETAILS['ledger.apply-ruling'],
+};
+
+/** Why these details may not be stored for this action, or undefined when they fit its schema. */
+export function detailsProblem(action: string, details: unknown): string | undefined {
+  if (details === undefined) return undefined;
+  const schema = SCHEMAS[action];
+  if (!schema) return `action ${action} carries no details`;
+  const r = schema.safeParse(details);
+  return r.success
+    ? undefined
+    : `details of ${action}: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`;
+}
+
+/** Whether text, separators removed, is 11 digits (a national number, valid or not: a typo leaks too). */
+export function looksLikeNationalNumber(text: string): boolean {
+  return /^\d{11}$/.test(stripSeparators(text.trim())) || checkNationalNumber(text).valid;
+}

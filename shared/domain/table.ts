@@ -1,0 +1,509 @@
+/**
+ * The credit-line table read from its geometry (pure: positioned lines in, cell texts out).
+ *
+ * Office tools print tables in ways that text order alone cannot undo: header cells centred or
+ * right-aligned over left-aligned cells (or the reverse), header text wrapping over two or three
+ * lines, wrapped cells vertically centred in their row (so their first line stands above the
+ * row's academic year), the header row repeated on the next page and a row split by the page
+ * break, a last `Totaal` row. The rules below read such tables and reject, naming the field,
+ * whatever they cannot read in exactly one way ("never guess").
+ *
+ * **Header.** The header is a run of up to four consecutive, closely spaced lines made only of
+ * column words (`Academiejaar`, `Instelling`, `Opleiding`, `Aantal`, `Studiepunten`,
+ * `teruggevraagd`, `teruggegeven`) that together name the five columns once each. Each of the
+ * five key words starts a header cell; the other header words join the key word they overlap
+ * horizontally most (`Studiepunten` above `teruggevraagd`).
+ *
+ * **Columns.** Neighbouring header cells split the page at the midpoint of the gap between them
+ * (of their overlap, when wide words make them touch), or at the vertical cell border the PDF
+ * draws between them when there is exactly one. The body's items are merged into horizontal
+ * clusters (items whose extents overlap); a column is a whole cluster, never a header word's
+ * left edge: a cluster belongs to the column whose part of the page holds its centre. A cluster
+ * that also runs under a neighbouring header cell's text (a cell merged over two columns, or
+ * cells that cannot be told apart) is rejected naming that neighbour's field.
+ *
+ * **Rows.** A row is anchored by its academic-year cell. In each column, lines spaced at the
+ * table's line pitch form one cell; a cell belongs to the row whose year stands within its
+ * vertical extent (top-, middle- or bottom-aligned alike). Cells at the top of a later page that
+ * reach no year continue the previous page's last row (a row split by the page break); cells at
+ * the foot of a page, below its last year, start the next page's first row (a middle- or
+ * bottom-aligned row whose year went over the break). A cell
+ * that reaches no year otherwise (a year merged over two rows), or that runs from one year into
+ * the next in a way that fits both a top- and a bottom-aligned reading, is rejected.
+ */
+import { joinItems, type Cell, type Line } from './layout.js';
+import { rejection } from './messages.js';
+import { collapseSpaces, joinWrapped, normaliseText } from './text.js';
+import type { CreditLine } from './types.js';
+
+type LineField = keyof CreditLine;
+
+/** The columns in their documented order. */
+export const TABLE_COLUMNS: readonly LineField[] = [
+  'academicYear',
+  'institution',
+  'programme',
+  'requested',
+  'returned',
+];
+
+const KEY_WORDS: Readonly<Record<LineField, RegExp>> = {
+  academicYear: /^academiejaar$/,
+  institution: /^(?:onderwijs)?instelling$/,
+  programme: /^opleiding$/,
+  requested: /^teruggevraagd$/,
+  returned: /^teruggegeven$/,
+};
+
+/** Every word a header line may hold. */
+const HEADER_WORD =
+  /^(?:academiejaar|(?:onderwijs)?instelling|opleiding|aantal|studiepunten|teruggevraagd|teruggegeven|\(?sp\)?)$/;
+
+const YEAR = /^\d{4}\s*[-–—/]\s*\d{4}$/;
+const YEAR_HEAD = /^\d{4}\s*[-–—/]$/;
+
+export interface HeaderCell {
+  readonly field: LineField;
+  readonly x: number;
+  readonly xEnd: number;
+}
+
+export interface TableHeader {
+  /** Index of the header's first line and of the line after it. */
+  readonly start: number;
+  readonly end: number;
+  readonly cells: readonly HeaderCell[];
+  /** Largest font size in the header (for tolerances). */
+  readonly size: number;
+}
+
+function lower(text: string): string {
+  return collapseSpaces(normaliseText(text)).toLocaleLowerCase('nl');
+}
+
+/**
+ * The words of a line with their extents. A text item holding several words gets extents in
+ * proportion to the characters (an estimate, good enough for header cells: the body decides the
+ * columns).
+ */
+function wordsOf(line: Line): Cell[] {
+  const out: Cell[] = [];
+  for (const item of line.items ?? []) {
+    const text = item.text;
+    const re = /\S+/g;
+    let m: RegExpExecArray | null;
+    const perChar = (item.xEnd - item.x) / Math.max(1, text.length);
+    while ((m = re.exec(text))) {
+      // Header words a producer wrote as one run without a space (`AcademiejaarInstelling`).
+      let at = m.index;
+      for (const part of splitHeaderRun(m[0])) {
+        out.push({
+          x: item.x + at * perChar,
+          xEnd: item.x + (at + part.length) * perChar,
+          text: part,
+          ...(item.size === undefined ? {} : { size: item.size }),
+        });
+        at += part.length;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether `word` names the column `field`: the word itself, or a cut-off start of it (a header
+ * word clipped by its narrow cell, `teruggegeve`) long enough to name no other column.
+ */
+function isKeyWord(field: LineField, word: string): boolean {
+  if (KEY_WORDS[field].test(word)) return true;
+  if (word.length < 8) return false;
+  const full = KEY_NAMES[field];
+  return full.startsWith(word) && TABLE_COLUMNS.every((f) => f === field || !KEY_NAMES[f].startsWith(word));
+}
+
+const KEY_NAMES: Readonly<Record<LineField, string>> = {
+  academicYear: 'academiejaar',
+  institution: 'instelling',
+  programme: 'opleiding',
+  requested: 'teruggevraagd',
+  returned: 'teruggegeven',
+};
+
+const HEADER_RUN =
+  /academiejaar|onderwijsinstelling|instelling|opleiding|aantal|studiepunten|teruggevraagd|teruggegeven/gy;
+
+/** A word that is nothing but header words run together, split into them; else the word itself. */
+function splitHeaderRun(word: string): string[] {
+  const l = word.toLocaleLowerCase('nl');
+  if (l.length !== word.length) return [word];
+  const parts: string[] = [];
+  HEADER_RUN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let at = 0;
+  while ((m = HEADER_RUN.exec(l))) {
+    parts.push(word.slice(at, at + m[0].length));
+    at += m[0].length;
+  }
+  return at === l.length && parts.length > 1 ? parts : [word];
+}
+
+function isHeaderLine(line: Line): boolean {
+  if (!line.items || line.items.length === 0) return false;
+  // Words from the items, not the line's text: narrow columns make header words touch.
+  const words = line.items
+    .flatMap((i) => lower(i.text).split(' '))
+    .flatMap(splitHeaderRun)
+    .filter((w) => w.length > 0);
+  return (
+    words.length > 0 &&
+    words.every((w) => {
+      const word = w.replace(/:$/, '');
+      return HEADER_WORD.test(word) || TABLE_COLUMNS.some((f) => isKeyWord(f, word));
+    })
+  );
+}
+
+function lineSize(line: Line): number {
+  return line.size ?? 10;
+}
+
+/** Whether `b` follows `a` closely on the same page (baselines at most two line sizes apart). */
+function close(a: Line, b: Line): boolean {
+  if (a.page !== b.page || a.y === undefined || b.y === undefined) return false;
+  return a.y - b.y > 0 && a.y - b.y <= 2 * Math.max(lineSize(a), lineSize(b));
+}
+
+/**
+ * The table header starting at `lines[i]`, when there is one (positioned lines only). Returns
+ * `undefined` for anything else, including a header whose columns are not in the documented
+ * order (the caller then reads the lines as labels, which rejects them).
+ */
+export function findTableHeader(lines: readonly Line[], i: number): TableHeader | undefined {
+  const first = lines[i];
+  if (!first || !isHeaderLine(first) || first.y === undefined) return undefined;
+  let end = i + 1;
+  while (
+    end < lines.length &&
+    end - i < 4 &&
+    isHeaderLine(lines[end]!) &&
+    close(lines[end - 1]!, lines[end]!)
+  )
+    end++;
+  const words = lines.slice(i, end).flatMap(wordsOf);
+  const keys: { field: LineField; word: Cell }[] = [];
+  for (const field of TABLE_COLUMNS) {
+    const found = words.filter((w) => isKeyWord(field, lower(w.text)));
+    if (found.length !== 1) return undefined;
+    keys.push({ field, word: found[0]! });
+  }
+  const cells = keys.map((k) => ({ field: k.field, x: k.word.x, xEnd: k.word.xEnd }));
+  for (const w of words) {
+    if (keys.some((k) => k.word === w)) continue;
+    let best = -1;
+    let bestOverlap = 0;
+    keys.forEach((k, n) => {
+      const overlap = Math.min(w.xEnd, k.word.xEnd) - Math.max(w.x, k.word.x);
+      if (overlap > bestOverlap) {
+        bestOverlap = overlap;
+        best = n;
+      }
+    });
+    if (best >= 0) {
+      const c = cells[best]!;
+      cells[best] = { ...c, x: Math.min(c.x, w.x), xEnd: Math.max(c.xEnd, w.xEnd) };
+    }
+  }
+  const sorted = [...cells].sort((a, b) => a.x + a.xEnd - (b.x + b.xEnd));
+  if (sorted.map((c) => c.field).join() !== TABLE_COLUMNS.join()) return undefined;
+  const size = Math.max(...lines.slice(i, end).map(lineSize));
+  return { start: i, end, cells: sorted, size };
+}
+
+export interface TableRowText {
+  /** Cell text per column ('' for an empty cell). */
+  readonly values: ReadonlyMap<LineField, string>;
+}
+
+export interface TableReading {
+  readonly rows: readonly TableRowText[];
+  /** The `Totaal` row's values, when the table has one. */
+  readonly totals?: { readonly requested?: string; readonly returned?: string };
+  /** Index of the first line after the table. */
+  readonly next: number;
+}
+
+/** Vertical cell borders the PDF draws, per page (x positions), when the reader supplies them. */
+export type VerticalRules = (page: number) => readonly { x: number; yTop: number; yBottom: number }[];
+
+interface Placed {
+  readonly item: Cell;
+  readonly line: number; // index into body
+}
+
+function invalid(field: LineField | 'lines', en: string, nl: string, value?: string): never {
+  throw rejection('INVALID_FIELD', field, { ...(value ? { value } : {}), rule: { nl, en } });
+}
+
+/**
+ * Reads the table whose header is `header`, up to the first line for which `ends` holds, a
+ * `Totaal` row, or a wide vertical gap. Header rows repeated on later pages are skipped.
+ */
+export function readTable(
+  lines: readonly Line[],
+  header: TableHeader,
+  ends: (line: Line) => boolean,
+  rules?: VerticalRules,
+): TableReading {
+  const size = header.size;
+  const body: Line[] = [];
+  let totalLine: Line | undefined;
+  let i = header.end;
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    const repeated = findTableHeader(lines, i);
+    if (repeated) {
+      i = repeated.end - 1;
+      continue;
+    }
+    if (ends(line) || !line.items || line.y === undefined) break;
+    // No end by distance: rows far apart are still rows (a dropped row would be a wrong accept);
+    // text after the table that is not a row is rejected below, never read as a row.
+    if (/^totaal\b/.test(lower(line.items[0]?.text ?? ''))) {
+      totalLine = line;
+      i++;
+      break;
+    }
+    body.push(line);
+  }
+
+  const bounds = columnBounds(header, rules?.(lines[header.start]!.page) ?? []);
+  const columnOfX = (x: number): number => {
+    let k = 0;
+    while (k < bounds.length && x > bounds[k]!) k++;
+    return k;
+  };
+
+  // Clusters of body items: overlapping or touching extents (closer than a fifth of the font size,
+  // less than a word space: the pieces of one word) merge.
+  const placed: Placed[] = body.flatMap((l, n) => (l.items ?? []).map((item) => ({ item, line: n })));
+  const byX = [...placed].sort((a, b) => a.item.x - b.item.x);
+  const clusters: { x: number; xEnd: number; members: Placed[] }[] = [];
+  for (const p of byX) {
+    const last = clusters[clusters.length - 1];
+    if (last && p.item.x < last.xEnd + 0.2 * size) {
+      last.xEnd = Math.max(last.xEnd, p.item.xEnd);
+      last.members.push(p);
+    } else clusters.push({ x: p.item.x, xEnd: p.item.xEnd, members: [p] });
+  }
+  const tol = 0.6 * size;
+  const column = new Map<Placed, number>();
+  for (const c of clusters) {
+    let k = columnOfX((c.x + c.xEnd) / 2);
+    // The year column holds academic years and nothing else (the format's key): text without a
+    // digit whose centre falls there under a right-aligned or centred header starts the next
+    // column (left-aligned body cells of a wide column sit far left of that column's header).
+    if (k === 0 && !c.members.some((m) => /\d/.test(m.item.text))) k = 1;
+    const left = header.cells[k - 1];
+    const right = header.cells[k + 1];
+    // Runs under a neighbouring header cell's text: merged over two columns, or unreadable.
+    if (right && c.xEnd > Math.max(right.x, bounds[k]!) + tol) {
+      invalid(
+        right.field,
+        'a table cell spreads over two columns (merged cells); its column cannot be told',
+        'een tabelcel loopt over twee kolommen (samengevoegde cellen); de kolom is niet eenduidig',
+      );
+    }
+    if (left && c.x < Math.min(left.xEnd, bounds[k - 1]!) - tol) {
+      invalid(
+        header.cells[k]!.field,
+        'a table cell spreads over two columns (merged cells); its column cannot be told',
+        'een tabelcel loopt over twee kolommen (samengevoegde cellen); de kolom is niet eenduidig',
+      );
+    }
+    for (const m of c.members) column.set(m, k);
+  }
+
+  // Per line and column: the text there.
+  type Entry = { line: number; page: number; y: number; text: string };
+  const entries: Entry[][] = TABLE_COLUMNS.map(() => []);
+  body.forEach((l, n) => {
+    const perColumn = new Map<number, Cell[]>();
+    for (const p of placed.filter((q) => q.line === n)) {
+      const k = column.get(p)!;
+      perColumn.set(k, [...(perColumn.get(k) ?? []), p.item]);
+    }
+    for (const [k, items] of perColumn) {
+      entries[k]!.push({ line: n, page: l.page, y: l.y!, text: joinItems(items) });
+    }
+  });
+
+  // Anchors: the academic-year cells (a year wrapped after its dash is joined).
+  type Anchor = { page: number; yTop: number; yBottom: number; text: string };
+  const anchors: Anchor[] = [];
+  const yearEntries = entries[0]!;
+  for (let n = 0; n < yearEntries.length; n++) {
+    const e = yearEntries[n]!;
+    const t = lower(e.text);
+    const next = yearEntries[n + 1];
+    if (YEAR.test(t)) anchors.push({ page: e.page, yTop: e.y, yBottom: e.y, text: e.text });
+    else if (YEAR_HEAD.test(t) && next && next.page === e.page && /^\d{4}$/.test(lower(next.text))) {
+      anchors.push({ page: e.page, yTop: e.y, yBottom: next.y, text: `${e.text}${next.text}` });
+      n++;
+    } else {
+      invalid(
+        'academicYear',
+        'a table row must start with the academic year',
+        'een tabelrij moet met het academiejaar beginnen',
+        e.text,
+      );
+    }
+  }
+
+  // The line pitch: the smallest baseline distance between lines of one column.
+  let pitch = Infinity;
+  for (const col of entries)
+    for (let n = 1; n < col.length; n++) {
+      const a = col[n - 1]!;
+      const b = col[n]!;
+      if (a.page === b.page && a.y - b.y > 0.5 * size) pitch = Math.min(pitch, a.y - b.y);
+    }
+  if (!Number.isFinite(pitch)) pitch = 1.2 * size;
+  const eps = 0.35 * size;
+
+  // Cells: runs of entries of one column at the line pitch.
+  type Block = { column: number; page: number; entries: Entry[] };
+  const blocks: Block[] = [];
+  entries.forEach((col, k) => {
+    if (k === 0) return;
+    for (const e of col) {
+      const b = blocks[blocks.length - 1];
+      const last = b?.entries[b.entries.length - 1];
+      if (b && b.column === k && last && last.page === e.page && last.y - e.y <= pitch * 1.25 + 0.5)
+        b.entries.push(e);
+      else blocks.push({ column: k, page: e.page, entries: [e] });
+    }
+  });
+
+  const rows: string[][][] = anchors.map(() => TABLE_COLUMNS.map(() => []));
+  anchors.forEach((a, r) => rows[r]![0]!.push(a.text));
+  const anchorsIn = (b: Block): number[] => {
+    const top = b.entries[0]!.y + eps;
+    const bottom = b.entries[b.entries.length - 1]!.y - eps;
+    return anchors.flatMap((a, r) => (a.page === b.page && a.yTop <= top && a.yBottom >= bottom ? [r] : []));
+  };
+  const onAnchor = (e: Entry, r: number): boolean =>
+    anchors[r]!.yTop + eps >= e.y && anchors[r]!.yBottom - eps <= e.y;
+
+  // Cells that run from one year into the next: read top-aligned (lines below a year belong to
+  // it) or bottom-aligned (lines above a year belong to it), whichever the table's cells allow.
+  let topFits = true;
+  let bottomFits = true;
+  let between = false;
+  for (const b of blocks) {
+    const rs = anchorsIn(b);
+    if (rs.length < 2) continue;
+    if (!onAnchor(b.entries[0]!, rs[0]!)) topFits = false;
+    if (!onAnchor(b.entries[b.entries.length - 1]!, rs[rs.length - 1]!)) bottomFits = false;
+    if (b.entries.some((e) => !rs.some((r) => onAnchor(e, r)))) between = true;
+  }
+
+  for (const b of blocks) {
+    const field = TABLE_COLUMNS[b.column]!;
+    const rs = anchorsIn(b);
+    if (rs.length === 1) {
+      rows[rs[0]!]![b.column]!.push(joinWrapped(b.entries.map((e) => e.text)));
+    } else if (rs.length === 0) {
+      // The top of a later page, before its first year: the previous page's last row goes on.
+      const firstOnPage = anchors.findIndex((a) => a.page === b.page);
+      const aboveFirst = firstOnPage < 0 || anchors[firstOnPage]!.yTop < b.entries[b.entries.length - 1]!.y;
+      const previousRow = firstOnPage < 0 ? anchors.length - 1 : firstOnPage - 1;
+      const pageBefore = previousRow >= 0 && anchors[previousRow]!.page < b.page;
+      // The foot of a page, below its last year: a row whose year went to the next page
+      // (a middle- or bottom-aligned row split by the page break) starts here.
+      const nextRow = anchors.findIndex(
+        (a) => a.page > b.page || (a.page === b.page && a.yTop < b.entries[b.entries.length - 1]!.y),
+      );
+      const belowLast = nextRow >= 0 && anchors[nextRow]!.page > b.page;
+      if (aboveFirst && pageBefore) {
+        rows[previousRow]![b.column]!.push(joinWrapped(b.entries.map((e) => e.text)));
+      } else if (belowLast && !(aboveFirst && pageBefore)) {
+        rows[nextRow]![b.column]!.unshift(joinWrapped(b.entries.map((e) => e.text)));
+      } else {
+        invalid(
+          'academicYear',
+          'a table cell stands in no row with an academic year (a year cell merged over two rows, or a row without its year)',
+          'een tabelcel staat in geen rij met een academiejaar (een academiejaar samengevoegd over twee rijen, of een rij zonder academiejaar)',
+          joinWrapped(b.entries.map((e) => e.text)),
+        );
+      }
+    } else {
+      if (between && topFits === bottomFits) {
+        invalid(
+          field,
+          'a wrapped table cell cannot be told apart from the next row',
+          'een tabelcel over meerdere regels is niet te onderscheiden van de volgende rij',
+        );
+      }
+      const parts: string[][] = rs.map(() => []);
+      for (const e of b.entries) {
+        let n = rs.findIndex((r) => onAnchor(e, r));
+        if (n < 0) {
+          if (topFits) n = rs.filter((r) => anchors[r]!.yBottom - eps > e.y).length - 1;
+          else n = rs.length - rs.filter((r) => anchors[r]!.yTop + eps < e.y).length;
+        }
+        parts[Math.max(0, Math.min(rs.length - 1, n))]!.push(e.text);
+      }
+      rs.forEach((r, n) => {
+        if (parts[n]!.length) rows[r]![b.column]!.push(joinWrapped(parts[n]!));
+      });
+    }
+  }
+
+  // A year, a number of credits: one line each. Two in one row mean rows share a year cell.
+  for (const row of rows) {
+    for (const k of [3, 4]) {
+      if (row[k]!.length > 1) {
+        invalid(
+          'academicYear',
+          'two rows share one academic-year cell (merged cells)',
+          'twee rijen delen één cel academiejaar (samengevoegde cellen)',
+        );
+      }
+    }
+  }
+
+  let totals: TableReading['totals'];
+  if (totalLine) {
+    const t: { requested?: string; returned?: string } = {};
+    for (const item of totalLine.items ?? []) {
+      const k = columnOfX((item.x + item.xEnd) / 2);
+      if (k === 3) t.requested = collapseSpaces(`${t.requested ?? ''} ${item.text}`);
+      if (k === 4) t.returned = collapseSpaces(`${t.returned ?? ''} ${item.text}`);
+    }
+    totals = t;
+  }
+
+  return {
+    rows: rows.map((cells) => ({
+      values: new Map(TABLE_COLUMNS.map((f, k) => [f, joinWrapped(cells[k]!)])),
+    })),
+    ...(totals ? { totals } : {}),
+    next: i,
+  };
+}
+
+/**
+ * Where one column ends and the next begins, between each pair of neighbouring header cells: the
+ * one drawn vertical border between their centres, else the midpoint of the gap (or overlap)
+ * between the cells.
+ */
+function columnBounds(header: TableHeader, rules: readonly { x: number }[]): number[] {
+  const out: number[] = [];
+  for (let k = 0; k + 1 < header.cells.length; k++) {
+    const a = header.cells[k]!;
+    const b = header.cells[k + 1]!;
+    const between = rules.filter((r) => r.x > (a.x + a.xEnd) / 2 && r.x < (b.x + b.xEnd) / 2);
+    out.push(between.length === 1 ? between[0]!.x : (a.xEnd + b.x) / 2);
+  }
+  return out;
+}
