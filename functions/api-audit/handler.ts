@@ -10,6 +10,7 @@ import * as audit from '../../shared/use-cases/audit-queries.js';
 const CSV_HEADERS = { 'content-disposition': 'attachment; filename="audit-events.csv"' };
 
 export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
+  const sealed = async () => ({ ...(await ports()), seal: await auditSealPorts() });
   return createApiHandler('audit', {
     verifier: tokenVerifier,
     audit: async () => (await ports()).audit,
@@ -20,19 +21,13 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
         const text = audit.eventsCsv(await audit.exportEvents(await ports(), callerOf(r), r.query));
         return { status: 200, text, contentType: 'text/csv; charset=utf-8', headers: CSV_HEADERS };
       },
-      verifyAudit: respond(200, async (r) =>
-        audit.verifyTrail({ ...(await ports()), seal: await auditSealPorts() }, callerOf(r), r.query),
-      ),
+      verifyAudit: respond(200, async (r) => audit.verifyTrail(await sealed(), callerOf(r), r.query)),
       subjectReport: respond(200, async (r) =>
         audit.subjectReport(await ports(), callerOf(r), r.params.nationalNumber!),
       ),
       auditChart: respond(200, async (r) => audit.auditChart(await ports(), callerOf(r), r.query)),
       proveAuditRecord: respond(200, async (r) =>
-        audit.proveAuditRecord(
-          { ...(await ports()), seal: await auditSealPorts() },
-          callerOf(r),
-          r.params.recordId!,
-        ),
+        audit.proveAuditRecord(await sealed(), callerOf(r), r.params.recordId!),
       ),
     },
   });

@@ -1,8 +1,4 @@
-/**
- * Intake function: SQS (S3 ObjectCreated notifications) → one `processExtract` per object.
- * A thin adapter: validate the event, call the use case, map the result to a partial batch
- * response (a failed record is retried, then dead-lettered after 3 receives).
- */
+/** Intake function: SQS (S3 ObjectCreated) → one `processExtract` per object; a failed record is retried. */
 import middy from '@middy/core';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -18,15 +14,7 @@ import { processExtract, type IntakeDeps } from '../../shared/use-cases/process-
 /** Processes one SQS record with the given ports. */
 export async function processRecord(record: SQSRecord, deps: IntakeDeps): Promise<void> {
   for (const object of objectKeysOf(record.body)) {
-    const result = await processExtract(
-      {
-        key: object.key,
-        size: object.size,
-        ...(object.versionId ? { versionId: object.versionId } : {}),
-        requestId: record.messageId,
-      },
-      deps,
-    );
+    const result = await processExtract({ ...object, requestId: record.messageId }, deps);
     logger.info('intake processed', { intakeId: result.intakeId, status: result.status, code: result.code });
     metrics.addMetric(`Intake${result.status}`, MetricUnit.Count, 1);
     // An object no upload of the API accounts for: someone wrote to the bucket past the API.
@@ -37,8 +25,7 @@ export async function processRecord(record: SQSRecord, deps: IntakeDeps): Promis
 /** The handler over any source of ports: Lambda uses the environment, the local stack and tests may add hooks. */
 export function createHandler(getDeps: () => Promise<IntakeDeps>) {
   const raw = async (event: SQSEvent, context: Context) => {
-    // One processor per invocation: it holds the batch's records and failures, and the local
-    // stack runs two batches at once in one process (Lambda never does).
+    // One processor per invocation: the local stack runs two batches at once in one process.
     const processor = new BatchProcessor(EventType.SQS);
     const deps = await getDeps();
     return processPartialResponse(event, (record: SQSRecord) => processRecord(record, deps), processor, {

@@ -1,8 +1,6 @@
 /**
- * Ops check function: an EventBridge schedule (every 15 minutes) → count the held extracts and
- * those past the protocol's 48-hour quality deadline, and the extracts received but still not
- * processed after a day → publish them as metrics, which the `held-extracts-overdue` and
- * `extracts-stalled` alarms watch. A thin adapter: the work is the `opsReport` use case.
+ * Ops check (every 15 minutes): held extracts past the 48-hour deadline and extracts stalled for a
+ * day, as metrics the `held-extracts-overdue` and `extracts-stalled` alarms watch (`opsReport`).
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -21,7 +19,7 @@ export const metrics = new Metrics({
   defaultDimensions: { [ENVIRONMENT_DIMENSION]: process.env[ENV.environment] ?? 'unknown' },
 });
 
-/** One check with the given store: the report, logged (intake ids only) and published. */
+/** One check: the report, logged (intake ids only) and published. */
 export async function checkHeld(statuses: IntakeStatusStore, now: Date = new Date()) {
   const r = await opsReport(statuses, now);
   for (const [name, unit, value] of [
@@ -38,7 +36,5 @@ export async function checkHeld(statuses: IntakeStatusStore, now: Date = new Dat
   if (stalled > 0) logger.warn('extracts received but not processed', { stalled, stalledIntakeIds });
   return r;
 }
-
-export const handler = middy(async () => checkHeld(statusStore()))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+const run = async () => checkHeld(statusStore());
+export const handler = middy(run).use(injectLambdaContext(logger)).use(logMetrics(metrics));

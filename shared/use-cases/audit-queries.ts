@@ -116,14 +116,23 @@ async function queryDetails(
 
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 
+/** How far back an unfiltered listing looks before the sealer has counted any day. */
+const UNSEALED_LOOKBACK_DAYS = 62;
+
 /** The days an unfiltered listing walks: from tomorrow (clock skew) back to the log's first day. */
 async function dayRange(deps: AuditQueryDeps, now: Date): Promise<{ newestDay: string; oldestDay: string }> {
   const yesterday = dayOf(new Date(now.getTime() - 86_400_000));
   const first = (await deps.stats.watermark())?.firstDay;
   return {
     newestDay: dayOf(new Date(now.getTime() + 86_400_000)),
-    // Before the sealer counted anything, only records of the last day can exist.
-    oldestDay: first && first < yesterday ? first : yesterday,
+    // Once the sealer has counted, the log starts at its first day. Before that (a new log, or a
+    // sealer that has not run yet) records may still be days old: walk back a bounded window
+    // rather than hide them (each call stays bounded; the cursor goes on from where it stopped).
+    oldestDay: first
+      ? first < yesterday
+        ? first
+        : yesterday
+      : dayOf(new Date(now.getTime() - UNSEALED_LOOKBACK_DAYS * 86_400_000)),
   };
 }
 
