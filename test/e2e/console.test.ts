@@ -407,7 +407,7 @@ describe(
       await page.getByRole('heading', { name: '✓ Het log is intact.' }).waitFor();
       assert.match(
         await page.locator('.verdict').innerText(),
-        /\d+ records en \d+ checkpoints gecontroleerd/,
+        /\d+ records? en \d+ checkpoints? gecontroleerd/,
       );
       await shot(page, 'auditor-verify');
 
