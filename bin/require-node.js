@@ -1,5 +1,5 @@
-// The Node.js version check, before anything that an old Node cannot run (`npm start` runs it
-// first; the launcher has its own copy so that it stays one file). Plain JavaScript on purpose.
+// The Node.js version check, before anything that an old Node cannot run (`npm start` and `npm ci`
+// run it first; the launcher imports it first). Plain JavaScript on purpose.
 var v = process.versions.node.split('.').map(Number);
 if (v[0] < 22 || (v[0] === 22 && v[1] < 18)) {
   process.stderr.write(

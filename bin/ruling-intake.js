@@ -1,17 +1,9 @@
 #!/usr/bin/env node
-// Launcher. Plain JavaScript that even an old Node parses: the version is checked before
-// anything else is loaded. Then it runs the CLI bundle (dist/cli, built by bin/build-cli.js);
+// Launcher. Plain JavaScript that even an old Node parses: the version is checked (require-node.js,
+// imported first) before anything else is loaded. Then it runs the CLI bundle (dist/cli, built by bin/build-cli.js);
 // when the bundle is missing or older than a source it was built from it is rebuilt first
 // (~0.2 s, once), and without esbuild the TypeScript sources run through tsx as a last resort.
-var v = process.versions.node.split('.').map(Number);
-if (v[0] < 22 || (v[0] === 22 && v[1] < 18)) {
-  process.stderr.write(
-    'ruling-intake needs Node.js 22.18 or newer (found ' +
-      process.versions.node +
-      '): install it from https://nodejs.org/en/download\n',
-  );
-  process.exit(1);
-}
+import './require-node.js';
 const { existsSync, readFileSync, statSync } = await import('node:fs');
 const { join } = await import('node:path');
 const { fileURLToPath, pathToFileURL } = await import('node:url');
