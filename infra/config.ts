@@ -228,8 +228,9 @@ function origin(key: string, value: string): string {
   return url.origin;
 }
 
-function clientInstitutions(key: string, value: unknown): Record<string, string> {
-  if (value === undefined || value === null || value === '') return {};
+/** A context value that is a JSON object (given as JSON text on the command line, or as an object in cdk.json). */
+function jsonObject(key: string, value: unknown, shape: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
   let parsed: unknown = value;
   if (typeof value === 'string') {
     try {
@@ -239,8 +240,14 @@ function clientInstitutions(key: string, value: unknown): Record<string, string>
     }
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(key, 'must be a JSON object of client id → institution code');
+    throw new ConfigError(key, `must be a JSON object of ${shape}`);
   }
+  return parsed as Record<string, unknown>;
+}
+
+function clientInstitutions(key: string, value: unknown): Record<string, string> {
+  const parsed = jsonObject(key, value, 'client id → institution code');
+  if (!parsed) return {};
   for (const [clientId, code] of Object.entries(parsed)) {
     if (typeof code !== 'string' || !defaultRegister.byInstitutionCode(code)) {
       throw new ConfigError(
@@ -253,18 +260,8 @@ function clientInstitutions(key: string, value: unknown): Record<string, string>
 }
 
 function clientGenerations(key: string, value: unknown): Record<string, number> {
-  if (value === undefined || value === null || value === '') return {};
-  let parsed: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new ConfigError(key, 'is not valid JSON');
-    }
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(key, 'must be a JSON object of institution code → generation (a positive integer)');
-  }
+  const parsed = jsonObject(key, value, 'institution code → generation (a positive integer)');
+  if (!parsed) return {};
   for (const [code, generation] of Object.entries(parsed)) {
     if (!defaultRegister.byInstitutionCode(code))
       throw new ConfigError(key, `${code} is not in the institution register`);
