@@ -13,6 +13,7 @@
  */
 import { OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { HiddenReason } from '../../domain/layout.js';
+import { drawnDigitInstead } from './glyph-shape.js';
 
 type Matrix = [number, number, number, number, number, number];
 /** An axis-aligned box in page space: x0 ≤ x1, y0 ≤ y1. */
@@ -32,6 +33,7 @@ interface PdfJsGlyph {
 }
 
 interface PdfJsFont {
+  loadedName?: string;
   fontMatrix?: number[];
   vertical?: boolean;
   differences?: (string | undefined)[] | Record<number, string>;
@@ -208,10 +210,20 @@ function glyphName(font: PdfJsFont | undefined, code: number | undefined): strin
 /** Letters, digits and the characters of field values: a mismatch there changes what is read. */
 const CHECKED = /^[\p{L}\p{N}.,:/-]$/u;
 
-function unicodeMismatch(font: PdfJsFont | undefined, g: PdfJsGlyph): string | undefined {
+/**
+ * The character a glyph draws when the text read from it is another one: by the glyph's name
+ * where the font names it, else, for a digit, by the shape of its outline (`outline` gives the
+ * digit its outline plainly draws instead, if any).
+ */
+function unicodeMismatch(
+  font: PdfJsFont | undefined,
+  g: PdfJsGlyph,
+  digitDrawn: (font: PdfJsFont, g: PdfJsGlyph, read: string) => string | undefined,
+): string | undefined {
   const unicode = (g.unicode ?? '').normalize('NFKC');
   if (!unicode.trim()) return undefined;
   const drawn = charOfGlyphName(glyphName(font, g.originalCharCode));
+  if (drawn === undefined && font && /^[0-9]$/.test(unicode)) return digitDrawn(font, g, unicode);
   if (drawn === undefined || drawn === ' ') return undefined;
   // Checked in both directions: a drawn digit read as something else, or a read digit drawn as another.
   if (!CHECKED.test(drawn) && !CHECKED.test(unicode)) return undefined;
@@ -307,6 +319,7 @@ export async function walkPage(
   page: WalkPage,
   optionalVisible: (group: unknown) => boolean = () => true,
 ): Promise<WalkResult> {
+  const digitsDrawn = new Map<string, string | undefined>();
   const list = await page.getOperatorList();
   const operators = list.fnArray.length;
   if (operators > WALK_LIMITS.maxOperatorsPerPage) throw new TooComplexError('operators per page');
@@ -513,6 +526,21 @@ export async function walkPage(
     }
   }
 
+  /**
+   * The digit a glyph's outline plainly draws instead of `read`, from the path pdf.js built for
+   * it (once per font and glyph: the answer is kept per glyph).
+   */
+  function digitDrawn(font: PdfJsFont, g: PdfJsGlyph, read: string): string | undefined {
+    if (!font.loadedName || !g.fontChar || font.isType3Font) return undefined;
+    const id = `${font.loadedName}_path_${g.fontChar}`;
+    const key = `${id}|${read}`;
+    if (!digitsDrawn.has(key)) {
+      const path = objGet(page.commonObjs, id);
+      digitsDrawn.set(key, typeof path === 'string' && path ? drawnDigitInstead(path, read) : undefined);
+    }
+    return digitsDrawn.get(key);
+  }
+
   function setFont(id: string, size: number): void {
     const font = typeof id === 'string' ? (objGet(page.commonObjs, id) as PdfJsFont | undefined) : undefined;
     s.font = font && typeof font === 'object' ? font : undefined;
@@ -556,7 +584,7 @@ export async function walkPage(
       const box = boxOf(m, Math.min(tx0, tx1), ty, Math.max(tx0, tx1), ty + size * 0.6);
       const deviceSize = Math.hypot(m[2], m[3]) * size;
       const deviceWidth = Math.hypot(x1 - x0, y1 - y0);
-      const drawn = unicodeMismatch(font, g);
+      const drawn = unicodeMismatch(font, g, digitDrawn);
       let hidden: HiddenReason | undefined;
       if (invisible || colour === 'transparent') hidden = 'invisible';
       else if (deviceSize < 1 || (deviceWidth < 0.3 && (g.width ?? 0) > 0)) hidden = 'unreadable-size';
