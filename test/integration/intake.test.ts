@@ -379,6 +379,12 @@ describe('intake on the local stack', () => {
       'returned',
     ],
     [
+      'an extract in an embedded font without glyph names whose ToUnicode map reads the glyph 1 as 9',
+      async () => hiddenTextPdf('tounicode-embedded-1-as-9'),
+      'HIDDEN_TEXT',
+      'returned',
+    ],
+    [
       'an extract whose only credit value is drawn invisibly (render mode 3)',
       async () => hiddenTextPdf('render-mode-3'),
       'HIDDEN_TEXT',

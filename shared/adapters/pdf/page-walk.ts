@@ -27,6 +27,7 @@ interface Box {
 interface PdfJsGlyph {
   unicode?: string;
   fontChar?: string;
+  operatorListId?: string | number;
   originalCharCode?: number;
   width?: number;
   isSpace?: boolean;
@@ -41,6 +42,39 @@ interface PdfJsFont {
   composite?: boolean;
   isType3Font?: boolean;
   isSymbolicFont?: boolean;
+  /** A Type 3 font's glyph procedures, by glyph (`operatorListId`). */
+  charProcOperatorList?: Record<string, { fnArray: number[]; argsArray: unknown[][] }>;
+}
+
+/** pdf.js's path buffer codes (`DrawOPS`) in a `constructPath` operator. */
+const DRAW = { moveTo: 0, lineTo: 1, curveTo: 2, closePath: 3 } as const;
+
+/**
+ * The outline a Type 3 glyph procedure fills, as a path (`M`, `L`, `C`, `Z`), from the path
+ * buffers of its `constructPath` operators; undefined when it fills none (an image glyph).
+ */
+export function type3Outline(
+  list: { fnArray: number[]; argsArray: unknown[][] } | undefined,
+): string | undefined {
+  if (!list) return undefined;
+  const parts: string[] = [];
+  list.fnArray.forEach((fn, k) => {
+    if (fn !== OPS.constructPath) return;
+    const args = list.argsArray[k];
+    if (!FILL_PAINTS.has(args?.[0] as number)) return;
+    const buffer = (args?.[1] as ArrayLike<number>[] | undefined)?.[0];
+    if (!buffer) return;
+    for (let i = 0; i < buffer.length;) {
+      const op = buffer[i++];
+      const take = (n: number) => Array.from({ length: n }, () => buffer[i++]).join(' ');
+      if (op === DRAW.moveTo) parts.push(`M${take(2)}`);
+      else if (op === DRAW.lineTo) parts.push(`L${take(2)}`);
+      else if (op === DRAW.curveTo) parts.push(`C${take(6)}`);
+      else if (op === DRAW.closePath) parts.push('Z');
+      else return;
+    }
+  });
+  return parts.length ? parts.join('') : undefined;
 }
 
 export interface WalkPage {
@@ -531,11 +565,14 @@ export async function walkPage(
    * it (once per font and glyph: the answer is kept per glyph).
    */
   function digitDrawn(font: PdfJsFont, g: PdfJsGlyph, read: string): string | undefined {
-    if (!font.loadedName || !g.fontChar || font.isType3Font) return undefined;
-    const id = `${font.loadedName}_path_${g.fontChar}`;
+    if (!font.loadedName || !(font.isType3Font ? g.operatorListId !== undefined : g.fontChar))
+      return undefined;
+    const id = `${font.loadedName}_path_${font.isType3Font ? `t3_${g.operatorListId}` : g.fontChar}`;
     const key = `${id}|${read}`;
     if (!digitsDrawn.has(key)) {
-      const path = objGet(page.commonObjs, id);
+      const path = font.isType3Font
+        ? type3Outline(font.charProcOperatorList?.[String(g.operatorListId)])
+        : objGet(page.commonObjs, id);
       digitsDrawn.set(key, typeof path === 'string' && path ? drawnDigitInstead(path, read) : undefined);
     }
     return digitsDrawn.get(key);
