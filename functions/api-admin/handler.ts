@@ -17,6 +17,9 @@ export function createAdminHandler(ports: () => Promise<AdminPorts>) {
         admin.setIntake(await ports(), callerOf(r), parseJsonBody(r, setIntakeRequestSchema).state),
       ),
       listHeld: respond(200, async (r) => admin.listHeld(await ports(), callerOf(r), r.query)),
+      getHeldPage: respond(200, async (r) =>
+        admin.heldPage(await ports(), callerOf(r), r.params.intakeId!, r.params.page!),
+      ),
       approveHeld: respond(202, async (r) =>
         admin.approveHeld(await ports(), callerOf(r), r.params.intakeId!),
       ),

@@ -118,13 +118,15 @@ export class ApiFunctions extends Construct {
       .bindKey('data', keys.data, ['Decrypt'], { via: 'sqs' })
       .bindQueue(ENV.intakeQueueUrl, props.intakeQueue, ['SendMessage'])
       // HeadObject (approve: does the extract still exist?) and tagging (reject). ListBucket turns a
-      // missing extract into 404 instead of 403; every object of this bucket is under incoming/.
+      // missing extract into 404 instead of 403.
       .bindBucket(EXTRACTS_BUCKET.env, extracts, {
         prefix: incoming,
         // Approval re-reads exactly the held version (GetObjectVersion) to re-check its hash.
         objects: ['GetObject', 'GetObjectVersion', 'PutObjectTagging', 'PutObjectVersionTagging'],
         list: ['ListBucket'],
       })
+      // A held scan's page images (review/): read to show the operator.
+      .bindBucket(EXTRACTS_BUCKET.env, extracts, { prefix: EXTRACTS_BUCKET.reviewPrefix, objects: ['GetObject'] })
       .bindEventSourceMapping(ENV.intakeMappingUuid, props.intakeMapping);
 
     const { auth } = props;

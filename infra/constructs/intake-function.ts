@@ -4,7 +4,7 @@
  *
  * - extracts under `incoming/`: read (HeadObject/GetObject, GetObjectVersion: the version an event
  *   names), tag the kept version, delete the processed version (ListBucketVersions limited to the
- *   prefix for the "every version" fallback);
+ *   prefix for the "every version" fallback); a held scan's page images: put under `review/`;
  * - ledger: GetItem, PutItem (ruling claims, entries), UpdateItem (student, balance);
  * - intake statuses: GetItem, PutItem; audit: PutItem only;
  * - HMAC key: GenerateMac; data key: GenerateDataKey (names, Encryption SDK) and Decrypt via S3
@@ -93,6 +93,8 @@ export class IntakeFunction extends AppFunction {
       list: ['ListBucketVersions'],
       listOnlyPrefix: true,
     })
+      // A held scan's page images, for the operator's review (written once, expire with it).
+      .bindBucket(EXTRACTS_BUCKET.env, bucket, { prefix: EXTRACTS_BUCKET.reviewPrefix, objects: ['PutObject'] })
       .bindTable('ledger', tables.ledger, ['GetItem', 'PutItem', 'UpdateItem'])
       .bindTable('intake', tables.intake, ['GetItem', 'PutItem'])
       .bindTable('audit', tables.audit, ['PutItem'])

@@ -195,6 +195,11 @@ export class Storage extends Construct {
         },
         ...kept,
         {
+          id: 'expire-review-images',
+          prefix: EXTRACTS_BUCKET.reviewPrefix,
+          expiration: Duration.days(EXTRACTS_BUCKET.keptDays),
+        },
+        {
           // Never processed (no outcome tag): expires too, long after extracts-stalled has fired.
           id: 'expire-never-processed',
           prefix: EXTRACTS_BUCKET.uploadPrefix,
@@ -359,6 +364,17 @@ export class Storage extends Construct {
         actions: ['s3:PutObject'],
         resources: [incoming],
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': [clerkRole, this.uploaderRole.roleArn] } },
+      }),
+    );
+    // The page images an operator compares a held scan with come from the intake alone.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheIntakeWritesReviewImages',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${EXTRACTS_BUCKET.reviewPrefix}*`)],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': functionRoleArn(this, environment, 'intake') } },
       }),
     );
   }

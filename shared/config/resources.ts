@@ -6,7 +6,7 @@
  * so the cloud and the laptop cannot drift apart.
  */
 import { MAX_RECORDS_PER_CHECKPOINT, SEAL_GRACE_MS } from '../domain/audit-chain.js';
-import { UPLOAD_PREFIX } from '../domain/extract-keys.js';
+import { REVIEW_PREFIX, UPLOAD_PREFIX } from '../domain/extract-keys.js';
 import { LIMITS } from '../domain/limits.js';
 
 export type AttributeType = 'S' | 'N';
@@ -103,6 +103,8 @@ export const EXTRACTS_BUCKET = {
   env: 'EXTRACTS_BUCKET',
   /** Clerks may only put objects under this prefix. Keys carry no personal data. */
   uploadPrefix: UPLOAD_PREFIX,
+  /** A held scan's page images (`review/<intakeId>/page-<n>.png`), kept as long as a held extract. */
+  reviewPrefix: REVIEW_PREFIX,
   /** Tag set on kept extracts; the lifecycle rule expires tagged objects. */
   outcomeTag: 'intake-outcome',
   keptOutcomes: ['rejected', 'held'] as const,

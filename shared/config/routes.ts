@@ -146,6 +146,14 @@ export const ROUTES = [
     summary: 'Extracts held for review.',
   },
   {
+    id: 'getHeldPage',
+    method: 'GET',
+    path: '/v1/admin/held/{intakeId}/pages/{page}',
+    fn: 'admin',
+    roles: ['operator'],
+    summary: 'The image of a page of a held scan, to compare with the values read.',
+  },
+  {
     id: 'approveHeld',
     method: 'POST',
     path: '/v1/admin/held/{intakeId}:approve',

@@ -78,12 +78,21 @@ export const heldItemSchema = publicStatusSchema.extend({
       ),
       nameRead: personNameSchema.optional(),
       nameRegistered: personNameSchema.optional(),
-      /** Where the page image will be, once scans are kept (not yet). */
-      pageImageUrl: z.string().optional(),
+      /** A scan: the pages whose image can be fetched (`GET /v1/admin/held/{intakeId}/pages/{page}`). */
+      pageImages: z.array(z.number().int().min(1)).optional(),
     })
     .optional(),
 });
 export type HeldItem = z.infer<typeof heldItemSchema>;
+
+/** The image of one page of a held scan, as a `data:` URL (the console's CSP allows only those). */
+export const heldPageSchema = z.object({
+  intakeId: z.string(),
+  page: z.number().int().min(1),
+  contentType: z.literal('image/png'),
+  dataUrl: z.string().startsWith('data:image/png;base64,'),
+});
+export type HeldPage = z.infer<typeof heldPageSchema>;
 
 /** `POST /v1/extracts`: the intake id and the presigned POST for the PDF. */
 export const createUploadSchema = z.object({

@@ -78,6 +78,8 @@ export const AUDIT_DETAILS = {
   'intake.reject': z.strictObject({ intakeId, code, ...seal }),
   /** The operator was shown the name read and the name registered of a held extract. */
   'held.read-names': z.strictObject({ intakeId }),
+  /** The operator was shown the image of a page of a held scan. */
+  'held.read-page': z.strictObject({ intakeId, page: z.number().int().min(1) }),
   'held.approve': z.strictObject({ intakeId, code }),
   'held.reject': z.strictObject({ intakeId, code: z.union([code, z.literal('')]) }),
   'import.balances': z.strictObject({ lines: z.number().int().min(0) }),

@@ -10,6 +10,14 @@ export const UPLOAD_PREFIX = 'incoming/';
 const INTAKE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
 const UPLOADER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/** Page images of held scans, for the operator's review: `review/<intakeId>/page-<n>.png`. */
+export const REVIEW_PREFIX = 'review/';
+
+/** Object key of the image of page `page` (1-based) of a held scan. */
+export function reviewImageKey(intakeId: string, page: number): string {
+  return `${REVIEW_PREFIX}${intakeId}/page-${page}.png`;
+}
+
 /** Object key of an upload. */
 export function extractKey(uploader: string, intakeId: string): string {
   return `${UPLOAD_PREFIX}${uploader}/${intakeId}.pdf`;

@@ -58,6 +58,8 @@ export interface PdfText {
   }[];
   /** Pages that are an image with a recognised-text (OCR) layer: a scan (1-based). */
   readonly scannedPages?: readonly number[];
+  /** The image of each scanned page (PNG), for the operator who compares it with the values read. */
+  readonly scanImages?: readonly { readonly page: number; readonly png: Uint8Array }[];
 }
 
 const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-

@@ -19,11 +19,14 @@ import { parsePdfText, type ParseOptions, type ParseResult } from './parser.js';
 import type { CreditLine, Extract, ExtractField } from './types.js';
 
 export interface ReadOptions extends ParseOptions {
-  /** An operator compared the scan with its image and approved it (not offered yet). */
+  /** An operator compared the scan's values with its page image and approved them. */
   readonly scanApproved?: boolean;
 }
 
-export type ReadResult = ParseResult | { readonly ok: false; readonly error: ExtractHeldError };
+/** A held extract comes with what was read, for the operator's review. */
+export type ReadResult =
+  | ParseResult
+  | { readonly ok: false; readonly error: ExtractHeldError; readonly extract: Extract };
 
 const ID_FIELDS = [
   'rulingNumber',
@@ -83,7 +86,11 @@ export function readExtract(text: PdfText, options: ReadOptions = {}): ReadResul
     if (field) return { ok: false, error: rejection('HIDDEN_TEXT', field) };
   }
   if (visible.ok && (text.scannedPages?.length ?? 0) > 0 && !options.scanApproved) {
-    return { ok: false, error: hold('SCANNED_EXTRACT', { rulingNumber: visible.extract.rulingNumber }) };
+    return {
+      ok: false,
+      error: hold('SCANNED_EXTRACT', { rulingNumber: visible.extract.rulingNumber }),
+      extract: visible.extract,
+    };
   }
   return visible;
 }

@@ -75,7 +75,7 @@ export interface ExtractStore {
     | { readonly size: number; readonly tooLarge: true; readonly versionId?: string }
     | undefined
   >;
-  put(key: string, bytes: Uint8Array, metadata?: Record<string, string>): Promise<void>;
+  put(key: string, bytes: Uint8Array, metadata?: Record<string, string>, contentType?: string): Promise<void>;
   /** Deletes every version (and delete marker) of the object; returns how many were removed. */
   deleteAllVersions(key: string): Promise<number>;
   /**
@@ -277,8 +277,8 @@ export interface IntakeStatus {
   readonly rulingNumber?: string;
   /** Who sealed the extract, when the seal verified (DBRC's organisation certificate). */
   readonly signer?: SealSigner;
-  /** A check an operator approved past (a held extract re-processed without it). */
-  readonly approvedOverride?: 'IDENTITY_MISMATCH';
+  /** The checks an operator approved past (a held extract re-processed without them). */
+  readonly approvedOverrides?: readonly ApprovableHold[];
   readonly reviewedBy?: string;
   /** True once every version of the extract is gone (applied and duplicate extracts). */
   readonly extractDeleted?: boolean;
@@ -297,6 +297,14 @@ export interface IntakeStatus {
   readonly review?: HeldReview;
 }
 
+/**
+ * Holds an operator may approve past: the identity (after DBRC confirmed it) and a scan (after
+ * comparing the values read with its page image). A conflicting duplicate never: the ruling was
+ * applied with other content, and DBRC must report the correction.
+ */
+export const APPROVABLE_HOLDS = ['IDENTITY_MISMATCH', 'SCANNED_EXTRACT'] as const;
+export type ApprovableHold = (typeof APPROVABLE_HOLDS)[number];
+
 /** What an operator needs to decide on a held extract, kept with its status while it is held. */
 export interface HeldReview {
   readonly rulingNumber: string;
@@ -309,6 +317,8 @@ export interface HeldReview {
   readonly lines: readonly CreditLine[];
   /** The name as read from the extract, encrypted (NameCipher, context `{ pseudonym: subject }`). */
   readonly nameReadCiphertext: string;
+  /** A scan: the pages whose image was kept for the review (`reviewImageKey`). */
+  readonly pageImages?: readonly number[];
 }
 
 /** The states a status is still open in (listed by the sparse open-state index). */

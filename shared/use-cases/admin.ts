@@ -13,17 +13,19 @@ import { holdMessage } from '../domain/messages.js';
 import { checkNationalNumber, invalidNationalNumber } from '../domain/national-number.js';
 import type { Message } from '../domain/types.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
-import type { HeldItem, ImportReport, IntakeSwitch } from '../contract/api.js';
-import type {
-  AuditLog,
-  ExtractStore,
-  IntakeControl,
-  IntakeQueue,
-  IntakeStatus,
-  IntakeStatusStore,
-  KeyService,
-  LedgerStore,
-  NameCipher,
+import type { HeldItem, HeldPage, ImportReport, IntakeSwitch } from '../contract/api.js';
+import { reviewImageKey } from '../domain/extract-keys.js';
+import {
+  APPROVABLE_HOLDS,
+  type AuditLog,
+  type ExtractStore,
+  type IntakeControl,
+  type IntakeQueue,
+  type IntakeStatus,
+  type IntakeStatusStore,
+  type KeyService,
+  type LedgerStore,
+  type NameCipher,
 } from '../ports/index.js';
 import { statusPage, publicStatus } from './clerk.js';
 
@@ -151,10 +153,39 @@ async function heldOrThrow(deps: AdminDeps, intakeId: string) {
   return s;
 }
 
-/** Approves a held extract past its identity check (after DBRC confirmed the identity) and re-processes it. */
+/**
+ * The image of page `page` of a held scan, for the operator to compare with the values read
+ * (audited: it shows the student's extract).
+ */
+export async function heldPage(deps: AdminDeps, ctx: Ctx, intakeId: string, page: string): Promise<HeldPage> {
+  const s = await heldOrThrow(deps, intakeId);
+  const n = Number(page);
+  const stored =
+    Number.isInteger(n) && s.review?.pageImages?.includes(n)
+      ? await deps.extracts.get(reviewImageKey(intakeId, n), LIMITS.maxExtractBytes)
+      : undefined;
+  if (!stored || 'tooLarge' in stored) {
+    throw new RequestRefusedError('not-found', 'NOT_FOUND', {
+      nl: 'Van deze pagina van het vastgehouden uittreksel is geen afbeelding bewaard.',
+      en: 'No image was kept of this page of the held extract.',
+    });
+  }
+  await audited(deps, ctx, 'held.read-page', 'ALLOWED', {
+    ...(s.review ? { subject: s.review.subject } : {}),
+    details: { intakeId, page: n },
+  });
+  const dataUrl = `data:image/png;base64,${Buffer.from(stored.bytes).toString('base64')}`;
+  return { intakeId, page: n, contentType: 'image/png', dataUrl };
+}
+
+/**
+ * Approves a held extract past its check — the identity (after DBRC confirmed it) or a scan (after
+ * the operator compared the values read with its page image) — and re-processes exactly its bytes.
+ */
 export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
   const s = await heldOrThrow(deps, intakeId);
-  if (s.code !== 'IDENTITY_MISMATCH') {
+  const code = APPROVABLE_HOLDS.find((h) => h === s.code);
+  if (!code) {
     throw new RequestRefusedError('conflict', 'CANNOT_APPROVE', {
       nl: 'Een arrest dat al met andere inhoud verwerkt is, kan niet goedgekeurd worden: wijs het af en laat DBRC de verbetering melden.',
       en: 'A ruling already applied with other content cannot be approved: reject it and have DBRC report the correction.',
@@ -172,20 +203,20 @@ export async function approveHeld(deps: AdminDeps, ctx: Ctx, intakeId: string) {
   }
   if (!s.sha256 || 'tooLarge' in stored || sha256Hex(stored.bytes) !== s.sha256) {
     await audited(deps, ctx, 'held.approve', 'REFUSED:EXTRACT_CHANGED', {
-      details: { intakeId, code: s.code },
+      details: { intakeId, code },
     });
     throw new RequestRefusedError('conflict', 'EXTRACT_CHANGED', {
       nl: 'Het vastgehouden uittreksel werd na het vasthouden vervangen door een ander bestand. Een goedkeuring geldt alleen voor de gecontroleerde inhoud en wordt geweigerd; het nieuwe bestand wordt apart verwerkt. Wijs dit uittreksel af.',
       en: 'The held extract was replaced by another file after it was held. An approval covers only the reviewed content and is refused; the new file is processed on its own. Reject this extract.',
     });
   }
-  await audited(deps, ctx, 'held.approve', 'APPROVED', { details: { intakeId, code: s.code } });
+  await audited(deps, ctx, 'held.approve', 'APPROVED', { details: { intakeId, code } });
   const at = ctx.now.toISOString();
   await deps.statuses.put({
     ...s,
     status: 'RECEIVED',
     updatedAt: at,
-    approvedOverride: 'IDENTITY_MISMATCH',
+    approvedOverrides: [...(s.approvedOverrides ?? []), code],
     reviewedBy: ctx.p.sub,
     message: {
       nl: 'Goedgekeurd na controle; wordt verwerkt.',

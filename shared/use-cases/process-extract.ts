@@ -1,6 +1,7 @@
 import { ExtractHeldError, ExtractRejectedError } from '../domain/errors.js';
 import { contentHash, creditsReturned, entriesFor, identityKey, sha256Hex } from '../domain/ledger.js';
-import { intakeIdentity, laterIntakeId, strayIntakeId } from '../domain/extract-keys.js';
+import { intakeIdentity, laterIntakeId, reviewImageKey, strayIntakeId } from '../domain/extract-keys.js';
+import type { PdfText } from '../domain/layout.js';
 import { LIMITS } from '../domain/limits.js';
 import { hold, rejection } from '../domain/messages.js';
 import type { ParseOptions } from '../domain/parser.js';
@@ -164,22 +165,37 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
   await step('read');
 
   let read: Extract | undefined;
+  let scanImages: PdfText['scanImages'];
   try {
     if (!attributed) throw rejection('UNKNOWN_UPLOAD', 'file');
     if ('tooLarge' in stored) throw rejection('TOO_LARGE', 'file', { size: stored.size });
     const signer = deps.seal && sealedBy(deps.seal.policy, await deps.seal.verifier.verify(stored.bytes));
     if (signer) base = { ...base, signer };
-    const parsed = readExtract(await deps.pdf.read(stored.bytes), {
+    const text = await deps.pdf.read(stored.bytes);
+    scanImages = text.scanImages;
+    const parsed = readExtract(text, {
       ...deps.parse,
       now: deps.parse?.now ?? now(),
+      scanApproved: base.approvedOverrides?.includes('SCANNED_EXTRACT') ?? false,
     });
-    if (!parsed.ok) throw parsed.error;
+    if (!parsed.ok) {
+      if ('extract' in parsed) read = parsed.extract;
+      throw parsed.error;
+    }
     read = parsed.extract;
     await step('parse');
     return await applyExtract(parsed.extract, stored.bytes, base, event, deps, now, step);
   } catch (error) {
-    if (error instanceof ExtractHeldError && read && error.subject) {
-      return keep(error, { ...base, review: await heldReview(read, error.subject, deps) }, event, deps, now);
+    if (error instanceof ExtractHeldError && read) {
+      // What the operator reviews: the values read and, for a scan, the page images beside them.
+      const subject = error.subject ?? (await deps.keys.mac('pseudonym', read.nationalNumber));
+      const pages: number[] = [];
+      for (const image of error.code === 'SCANNED_EXTRACT' ? (scanImages ?? []) : []) {
+        await deps.extracts.put(reviewImageKey(base.intakeId, image.page), image.png, {}, 'image/png');
+        pages.push(image.page);
+      }
+      const review = { ...(await heldReview(read, subject, deps)), ...(pages.length ? { pageImages: pages } : {}) };
+      return keep(error, { ...base, review }, event, deps, now, subject);
     }
     if (error instanceof ExtractRejectedError || error instanceof ExtractHeldError) {
       return keep(error, base, event, deps, now);
@@ -290,7 +306,7 @@ async function applyExtract(
     deps.names.encrypt({ surname: extract.surname, givenNames: extract.givenNames }, { pseudonym }),
   );
   // An operator may approve a held extract past the identity check (after DBRC confirmed it).
-  if (student.identityTag !== identityTag && base.approvedOverride !== 'IDENTITY_MISMATCH') {
+  if (student.identityTag !== identityTag && !base.approvedOverrides?.includes('IDENTITY_MISMATCH')) {
     throw hold('IDENTITY_MISMATCH', { subject: pseudonym });
   }
   await step('identity');
@@ -403,6 +419,8 @@ async function keep(
   event: ExtractEvent,
   deps: IntakeDeps,
   now: () => Date,
+  /** The student a held extract is about (a scan's, found from its number for the review). */
+  subject?: string,
 ): Promise<IntakeResult> {
   const held = error instanceof ExtractHeldError;
   const status = held ? 'HELD' : 'REJECTED';
@@ -413,7 +431,7 @@ async function keep(
     actor: ACTOR,
     onBehalfOf: base.uploader,
     action: held ? 'intake.hold' : 'intake.reject',
-    ...(held && error.subject ? { subject: error.subject } : {}),
+    ...(held && (subject ?? error.subject) ? { subject: subject ?? error.subject } : {}),
     purpose: PURPOSE,
     outcome: `${status}:${error.code}`,
     requestId: event.requestId,

@@ -68,13 +68,18 @@ export class S3ExtractStore implements ExtractStore {
     }
   }
 
-  async put(key: string, bytes: Uint8Array, metadata: Record<string, string> = {}): Promise<void> {
+  async put(
+    key: string,
+    bytes: Uint8Array,
+    metadata: Record<string, string> = {},
+    contentType = 'application/pdf',
+  ): Promise<void> {
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: bytes,
-        ContentType: 'application/pdf',
+        ContentType: contentType,
         Metadata: metadata,
         ...(this.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.kmsKeyId } : {}),
       }),

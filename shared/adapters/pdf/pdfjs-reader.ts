@@ -25,6 +25,7 @@
  * file, or the function bundle that contains it), started once and reused.
  */
 import type * as PdfParseModule from 'pdf-parse';
+import { setTimeout as delay } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { ExtractRejectedError } from '../../domain/errors.js';
 import {
@@ -38,6 +39,7 @@ import {
 import { LIMITS } from '../../domain/limits.js';
 import { rejection } from '../../domain/messages.js';
 import type { ParseOptions } from '../../domain/parser.js';
+import { pageImagePng, type DecodedImage } from './png.js';
 import { normaliseText } from '../../domain/text.js';
 import { readExtract, type ReadResult } from '../../domain/visibility.js';
 import type { PdfTextReader } from '../../ports/index.js';
@@ -237,6 +239,32 @@ function glyphItems(glyphs: readonly PlacedGlyph[], which: 'visible' | 'all'): P
   return out;
 }
 
+/**
+ * The image a scanned page is (the one covering most of it) as PNG, or undefined when pdf.js did
+ * not decode it (over `maxImagePixels`) or within a second: the operator then sees the values
+ * read without the image, and the extract is held all the same.
+ */
+async function scanImage(page: { objs: unknown }, objId: string | undefined): Promise<Uint8Array | undefined> {
+  const objs = page.objs as { get(id: string, callback: (img: unknown) => void): void };
+  if (!objId) return undefined;
+  const img = await Promise.race([
+    new Promise<unknown>((resolve) => {
+      try {
+        objs.get(objId, resolve);
+      } catch {
+        resolve(undefined);
+      }
+    }),
+    delay(1000, undefined, { ref: false }),
+  ]);
+  if (!img || typeof img !== 'object' || !('data' in img) || !('kind' in img)) return undefined;
+  try {
+    return pageImagePng(img as DecodedImage);
+  } catch {
+    return undefined;
+  }
+}
+
 async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
   // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy. Verbosity 1:
   // warnings, which the tap above collects.
@@ -279,6 +307,7 @@ async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
     const walked: PlacedGlyph[][] = [];
     const hidden: { page: number; reason: HiddenReason; glyphs: number }[] = [];
     const scannedPages: number[] = [];
+    const scanImages: { page: number; png: Uint8Array }[] = [];
     let operators = 0;
     for (let n = 1; n <= doc.numPages; n++) {
       let items: unknown[];
@@ -300,6 +329,8 @@ async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
           inked.every((g) => g.hidden === 'invisible' || g.hidden === 'covered');
         if (scan) {
           scannedPages.push(n);
+          const png = await scanImage(page, walk.images[0]?.objId);
+          if (png) scanImages.push({ page: n, png });
           glyphs = glyphs.map(({ hidden: _h, ...g }) => g);
         } else {
           const counts = new Map<HiddenReason, number>();
@@ -337,6 +368,7 @@ async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
       pages: visiblePages,
       ...(hidden.length > 0 ? { allPages: all, hidden } : {}),
       ...(scannedPages.length > 0 ? { scannedPages } : {}),
+      ...(scanImages.length > 0 ? { scanImages } : {}),
     };
   } finally {
     await parser.destroy().catch(() => undefined);
