@@ -126,7 +126,10 @@ export class ApiFunctions extends Construct {
         list: ['ListBucket'],
       })
       // A held scan's page images (review/): read to show the operator.
-      .bindBucket(EXTRACTS_BUCKET.env, extracts, { prefix: EXTRACTS_BUCKET.reviewPrefix, objects: ['GetObject'] })
+      .bindBucket(EXTRACTS_BUCKET.env, extracts, {
+        prefix: EXTRACTS_BUCKET.reviewPrefix,
+        objects: ['GetObject'],
+      })
       .bindEventSourceMapping(ENV.intakeMappingUuid, props.intakeMapping);
 
     const { auth } = props;

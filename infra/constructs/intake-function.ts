@@ -94,7 +94,10 @@ export class IntakeFunction extends AppFunction {
       listOnlyPrefix: true,
     })
       // A held scan's page images, for the operator's review (written once, expire with it).
-      .bindBucket(EXTRACTS_BUCKET.env, bucket, { prefix: EXTRACTS_BUCKET.reviewPrefix, objects: ['PutObject'] })
+      .bindBucket(EXTRACTS_BUCKET.env, bucket, {
+        prefix: EXTRACTS_BUCKET.reviewPrefix,
+        objects: ['PutObject'],
+      })
       .bindTable('ledger', tables.ledger, ['GetItem', 'PutItem', 'UpdateItem'])
       .bindTable('intake', tables.intake, ['GetItem', 'PutItem'])
       .bindTable('audit', tables.audit, ['PutItem'])

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
 import { looksLikePdf } from '../domain/layout.js';
 import { maskNationalNumber } from '../domain/national-number.js';
-import type { HeldItem } from '../contract/api.js';
+import type { HeldItem, HeldPage } from '../contract/api.js';
 import type { IntakeStatus } from '../ports/index.js';
 import { printCredit } from './credit-view.js';
 import { EXIT, print, printJson, statusLine, type Lang, type Out } from './output.js';
@@ -186,7 +186,7 @@ export async function cmdIntake(action: 'pause' | 'resume' | 'status', opts: Api
 export async function cmdHeld(
   action: string,
   id: string | undefined,
-  opts: ApiOut & { reason?: string },
+  opts: ApiOut & { reason?: string; page?: string; out?: string },
 ): Promise<number> {
   const api = await apiClient(opts, 'operator');
   if (action === 'list') {
@@ -209,10 +209,28 @@ export async function cmdHeld(
           print(
             `  ${l.academicYear} ${l.institution.padEnd(10)} ${l.returned}/${l.requested} ${l.programme}`,
           );
+        for (const page of v.pageImages ?? [])
+          print(
+            `  page image: npx ruling-intake held page ${s.intakeId} --page ${page} --out page-${page}.png`,
+          );
       }
     return 0;
   }
   if (!id) throw new CliError(`held ${action} needs an intake id.`, EXIT.refused);
+  if (action === 'page') {
+    const page = opts.page ?? '1';
+    const out = opts.out ?? `${id}-page-${page}.png`;
+    const r = await api.call(
+      'GET',
+      `/v1/admin/held/${encodeURIComponent(id)}/pages/${encodeURIComponent(page)}`,
+    );
+    ensureOk(r, opts.lang);
+    const { dataUrl } = r.body as HeldPage;
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(out, Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64'));
+    print(`Page ${page} of ${id} saved to ${out}: compare it with the values of \`held list\`.`);
+    return 0;
+  }
   if (action === 'reject' && !opts.reason?.trim())
     throw new CliError('held reject needs --reason "…": DBRC is shown the reason.', EXIT.refused);
   const r = await api.call('POST', `/v1/admin/held/${encodeURIComponent(id)}:${action}`, {

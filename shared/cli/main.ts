@@ -113,16 +113,22 @@ export function program(): Command {
   api(
     p
       .command('held')
-      .description('Held extracts: list, approve (after DBRC confirmed the identity) or reject.')
-      .argument('<action>', 'list | approve | reject')
+      .description(
+        'Held extracts: list, page (save a held scan’s page image), approve (after DBRC confirmed the identity, or a scan compared with its page) or reject.',
+      )
+      .argument('<action>', 'list | page | approve | reject')
       .argument('[intakeId]')
-      .option('--reason <text>', 'why, for reject'),
+      .option('--reason <text>', 'why, for reject')
+      .option('--page <n>', 'which page, for page', '1')
+      .option('--out <file>', 'where to save the page image (PNG), for page'),
     'operator',
-  ).action((a: string, id: string | undefined, o: ApiOut & { reason?: string }) => {
-    if (!['list', 'approve', 'reject'].includes(a))
-      throw new UsageError(`Unknown held action ${a}: use list, approve or reject.`);
-    return run(async () => (await commands()).cmdHeld(a, id, o))();
-  });
+  ).action(
+    (a: string, id: string | undefined, o: ApiOut & { reason?: string; page?: string; out?: string }) => {
+      if (!['list', 'page', 'approve', 'reject'].includes(a))
+        throw new UsageError(`Unknown held action ${a}: use list, page, approve or reject.`);
+      return run(async () => (await commands()).cmdHeld(a, id, o))();
+    },
+  );
   api(
     p
       .command('import')

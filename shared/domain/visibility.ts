@@ -25,8 +25,7 @@ export interface ReadOptions extends ParseOptions {
 
 /** A held extract comes with what was read, for the operator's review. */
 export type ReadResult =
-  | ParseResult
-  | { readonly ok: false; readonly error: ExtractHeldError; readonly extract: Extract };
+  ParseResult | { readonly ok: false; readonly error: ExtractHeldError; readonly extract: Extract };
 
 const ID_FIELDS = [
   'rulingNumber',

@@ -138,6 +138,7 @@ async function heldItem(deps: AdminDeps, ctx: Ctx, s: IntakeStatus): Promise<Hel
       lines: [...r.lines],
       ...(nameRead ? { nameRead } : {}),
       ...(nameRegistered ? { nameRegistered } : {}),
+      ...(r.pageImages?.length ? { pageImages: [...r.pageImages] } : {}),
     },
   };
 }

@@ -194,7 +194,10 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
         await deps.extracts.put(reviewImageKey(base.intakeId, image.page), image.png, {}, 'image/png');
         pages.push(image.page);
       }
-      const review = { ...(await heldReview(read, subject, deps)), ...(pages.length ? { pageImages: pages } : {}) };
+      const review = {
+        ...(await heldReview(read, subject, deps)),
+        ...(pages.length ? { pageImages: pages } : {}),
+      };
       return keep(error, { ...base, review }, event, deps, now, subject);
     }
     if (error instanceof ExtractRejectedError || error instanceof ExtractHeldError) {

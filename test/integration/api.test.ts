@@ -9,6 +9,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../shared/composition/compose.js';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
+import type { HeldItem } from '../../shared/contract/api.js';
+import { hiddenTextPdf } from '../fixtures/hidden-text.js';
 import { pemVerifier } from '../../shared/domain/audit-chain.js';
 import { verifyRecordProof, type RecordProof } from '../../shared/domain/audit-proof.js';
 import { ROUTES, type RouteDef } from '../../shared/config/routes.js';
@@ -159,6 +161,7 @@ describe('the /v1 API on the local stack', () => {
       subjectReport: `/v1/audit/subjects/${student}`,
       proveAuditRecord: '/v1/audit/records/no-such-record/proof',
       approveHeld: '/v1/admin/held/0nothing000-0000000000000000:approve',
+      getHeldPage: '/v1/admin/held/0nothing000-0000000000000000/pages/1',
       rejectHeld: '/v1/admin/held/0nothing000-0000000000000000:reject',
     };
     const bodies: Record<string, Parameters<typeof call>[2]> = {
@@ -429,6 +432,50 @@ describe('the /v1 API on the local stack', () => {
       path: '/v1/admin/held/0api0000003-cccccccccccccccc:approve',
     });
     assert.equal(again.status, 404);
+  });
+
+  it('holds a scan with the values read and its page image; the operator compares and approves it, then it applies', async () => {
+    const deps = await intakeDeps();
+    const id = '0api0000009-scan000000000000';
+    const key = `incoming/griffie-api/${id}.pdf`;
+    const now = new Date().toISOString();
+    await deps.statuses.received({
+      intakeId: id,
+      uploader: 'griffie-api',
+      key,
+      receivedAt: now,
+      updatedAt: now,
+      status: 'RECEIVED',
+    });
+    await deps.extracts.put(key, await hiddenTextPdf('scan-ocr'));
+    const held = await waitForStatus(id);
+    assert.equal(held.status, 'HELD');
+    assert.equal(held.code, 'SCANNED_EXTRACT');
+
+    const list = await call('listHeld', 'operator');
+    const item = (list.json.items as HeldItem[]).find((i) => i.intakeId === id);
+    assert.equal(item?.review?.rulingNumber, '9412');
+    assert.equal(item?.review?.nationalNumber, '85.07.30-xxx.28');
+    assert.deepEqual(
+      item?.review?.lines.map((l) => [l.academicYear, l.returned]),
+      [['2022-2023', 27]],
+    );
+    assert.deepEqual(item?.review?.pageImages, [1]);
+
+    const page = await call('getHeldPage', 'operator', { path: `/v1/admin/held/${id}/pages/1` });
+    assert.equal(page.status, 200);
+    const png = Buffer.from(String(page.json.dataUrl).replace('data:image/png;base64,', ''), 'base64');
+    assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+    assert.ok(png.readUInt32BE(16) > 100 && png.readUInt32BE(20) > 100, 'a page-sized image');
+    const missing = await call('getHeldPage', 'operator', { path: `/v1/admin/held/${id}/pages/2` });
+    assert.equal(missing.status, 404);
+    const auditor = await call('getHeldPage', 'auditor', { path: `/v1/admin/held/${id}/pages/1` });
+    assert.equal(auditor.status, 403);
+
+    const approve = await call('approveHeld', 'operator', { path: `/v1/admin/held/${id}:approve` });
+    assert.equal(approve.status, 202);
+    const done = await waitForStatus(id);
+    assert.equal(done.status, 'APPLIED', JSON.stringify(done.message));
   });
 
   it('refuses to approve a held extract whose bytes were replaced after it was held; the new bytes are an intake of their own', async () => {

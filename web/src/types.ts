@@ -11,6 +11,7 @@ export type {
   CreateUpload,
   CreditView,
   HeldItem,
+  HeldPage,
   ImportReport,
   IntakeSwitch,
   Page,

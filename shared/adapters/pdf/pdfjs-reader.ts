@@ -244,7 +244,10 @@ function glyphItems(glyphs: readonly PlacedGlyph[], which: 'visible' | 'all'): P
  * not decode it (over `maxImagePixels`) or within a second: the operator then sees the values
  * read without the image, and the extract is held all the same.
  */
-async function scanImage(page: { objs: unknown }, objId: string | undefined): Promise<Uint8Array | undefined> {
+async function scanImage(
+  page: { objs: unknown },
+  objId: string | undefined,
+): Promise<Uint8Array | undefined> {
   const objs = page.objs as { get(id: string, callback: (img: unknown) => void): void };
   if (!objId) return undefined;
   const img = await Promise.race([

@@ -4,7 +4,7 @@
  */
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useI18n, isKey } from '../i18n.js';
-import type { HeldItem, ImportReport, IntakeSwitch, PublicStatus } from '../types.js';
+import type { HeldItem, HeldPage, ImportReport, IntakeSwitch, PublicStatus } from '../types.js';
 import {
   Badge,
   CardForm,
@@ -76,8 +76,31 @@ function HeldReviewView(props: { item: HeldItem }) {
           ))}
         </tbody>
       </table>
-      {r.pageImageUrl ? <img class="held-page" src={r.pageImageUrl} alt={t('heldPageImage')} /> : null}
+      {(r.pageImages ?? []).map((page) => (
+        <HeldPageImage key={page} intakeId={props.item.intakeId} page={page} />
+      ))}
     </div>
+  );
+}
+
+/** The image of a page of a held scan, beside the values read (fetched with the operator's token). */
+function HeldPageImage(props: { intakeId: string; page: number }) {
+  const { t } = useI18n();
+  const { api } = useApp();
+  const [image, setImage] = useState<HeldPage>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    api
+      .json<HeldPage>('GET', `/v1/admin/held/${encodeURIComponent(props.intakeId)}/pages/${props.page}`)
+      .then(setImage, setError);
+  }, [props.intakeId, props.page]);
+  if (error) return <Problem error={error} />;
+  if (!image) return <p class="muted">{t('loading')}</p>;
+  return (
+    <figure class="held-page">
+      <img src={image.dataUrl} alt={t('heldPageImage', { page: String(props.page) })} />
+      <figcaption>{t('heldPageImage', { page: String(props.page) })}</figcaption>
+    </figure>
   );
 }
 
@@ -97,7 +120,7 @@ function HeldRow(props: { item: HeldItem; onDone: (text: string) => void }) {
     );
     props.onDone(t(verb === 'approve' ? 'approved' : 'rejected'));
   });
-  const canApprove = item.code === 'IDENTITY_MISMATCH';
+  const canApprove = item.code === 'IDENTITY_MISMATCH' || item.code === 'SCANNED_EXTRACT';
   return (
     <li class="held card" data-intake={item.intakeId}>
       <div class="held-head">
