@@ -57,7 +57,7 @@ const cdkAssetObjects = (app: RulingIntakeApp): string => {
 };
 
 const PREFIX_REASON =
-  'Object ARNs under one key prefix: the objects are created at run time with keys not known at deploy time (incoming/<clerk>/<intake id>.pdf, checkpoints/<sequence>.json); the actions are listed one by one, only the key is a wildcard.';
+  'Object ARNs under one key prefix: the objects are created at run time with keys not known at deploy time (incoming/<clerk>/<intake id>.pdf, review/<intake id>/page-<n>.png, checkpoints/<sequence>.json); the actions are listed one by one, only the key is a wildcard.';
 const CONSOLE_DEPLOYMENT_REASON =
   "Granted by CDK's BucketDeployment to its deploy-time function (this role, no managed policy): read the CDK asset bucket, sync the console bucket. Neither bucket holds personal data; test/infra/iam.test.ts proves this role reaches neither the extracts, the audit table nor the checkpoints.";
 
@@ -128,6 +128,12 @@ export const NAG_ACKNOWLEDGMENTS: readonly NagAcknowledgment[] = [
     stack: 'stateless',
     path: ROLE_POLICY[fn],
     id: exportedObjects(EXTRACTS_ARN_EXPORT, 'incoming/'),
+    reason: PREFIX_REASON,
+  })),
+  ...(['intake', 'api-admin'] as const).map((fn): NagAcknowledgment => ({
+    stack: 'stateless',
+    path: ROLE_POLICY[fn],
+    id: exportedObjects(EXTRACTS_ARN_EXPORT, 'review/'),
     reason: PREFIX_REASON,
   })),
   ...(['api-audit', 'audit-sealer'] as const).map((fn): NagAcknowledgment => ({
