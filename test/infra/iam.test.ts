@@ -44,6 +44,7 @@ const UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-7/0b6f1c1e-2f4a
 /** Another clerk's upload key. */
 const OTHER_CLERKS_UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-8/0b6f1c1e-2f4a-4c55-9a7e-0e1f2a3b4c5e.pdf`;
 const ELSEWHERE = `${EXTRACTS}/elsewhere/extract.pdf`;
+const REVIEW_IMAGE = `${EXTRACTS}/${EXTRACTS_BUCKET.reviewPrefix}0b6f1c1e-2f4a-4c55/page-1.png`;
 const CHECKPOINT = `${CHECKPOINTS}/checkpoints/000000000042.json`;
 
 /** The contexts a caller may produce: plain, with SSE-KMS headers, through S3 or SQS, conditional put. */
@@ -92,6 +93,7 @@ const CLERK = roleId(stack.apiFunctions.clerk);
 const INSTITUTION = roleId(stack.apiFunctions.institution);
 const INTAKE = roleId(stack.intake);
 const SEALER = roleId(stack.sealer);
+const ADMIN = roleId(stack.apiFunctions.admin);
 const stackRoles = (m: Model) => m.principals.filter((p) => p.arn !== ADMINISTRATOR_ARN);
 const byName = (m: Model, name: string) => m.principals.find((p) => p.arn.endsWith(`:role/${name}`))!;
 
@@ -185,6 +187,23 @@ const PROPERTIES = {
     const untagged = { ...SSE, 's3:if-none-match': '*', 's3:authType': 'REST-HEADER' };
     if (await can(m, principal(m, UPLOADER), 's3:PutObject', UPLOAD, [untagged]))
       problems.push('the uploader role may put without a session tag');
+    return problems;
+  },
+
+  /**
+   * The page image an operator compares a held scan with comes from the intake alone (nobody
+   * else, administrators included, can put one), and only the operator API reads it back.
+   */
+  async reviewImagesFromIntake(m: Model): Promise<string[]> {
+    const problems: string[] = [];
+    const writers = await who(m, 's3:PutObject', REVIEW_IMAGE, [SSE]);
+    if (JSON.stringify(writers) !== JSON.stringify([INTAKE]))
+      problems.push(`review image writers: ${writers.join(', ')}`);
+    const readers = (await who(m, 's3:GetObject', REVIEW_IMAGE, [{}])).filter(
+      (id) => id !== 'AccountAdministrator',
+    );
+    if (JSON.stringify(readers) !== JSON.stringify([ADMIN]))
+      problems.push(`review image readers: ${readers.join(', ')}`);
     return problems;
   },
 
@@ -338,6 +357,12 @@ describe('extracts', () => {
   });
 });
 
+describe('held scans', () => {
+  test('only the intake puts a page image under review/ (administrators included), and only the operator API reads it', async () => {
+    assert.deepEqual(await PROPERTIES.reviewImagesFromIntake(model), []);
+  });
+});
+
 describe('keys', () => {
   test(`only ${KEY_USERS.hmac.join(', ')} compute MACs with the HMAC key, and only the audit sealer signs with the signing key — administrators included`, async () => {
     assert.deepEqual(await PROPERTIES.keysForTheirUsersOnly(model), []);
@@ -404,6 +429,11 @@ describe('each property fails when broken', () => {
       'the uploader role may put under every prefix of incoming/',
       'singleUseUploads',
       () => withIdentityStatement(model, UPLOADER, allow('s3:PutObject', `${EXTRACTS}/incoming/*`)),
+    ],
+    [
+      'the bucket no longer restricts who writes page images under review/',
+      'reviewImagesFromIntake',
+      () => withoutResourceStatement(model, EXTRACTS, 'OnlyTheIntakeWritesReviewImages'),
     ],
     [
       "the audit table's resource policy is dropped (the administrator may then UpdateItem)",
