@@ -117,6 +117,8 @@ const EXPECTED: Record<string, string[]> = {
     'kms:Decrypt on data key via sqs',
     'sqs:SendMessage on intake queue',
     's3:GetObject on extracts/incoming/*',
+    // The page image of a held scan, shown to the operator beside the values read.
+    's3:GetObject on extracts/review/*',
     's3:GetObjectVersion on extracts/incoming/*',
     's3:PutObjectTagging on extracts/incoming/*',
     's3:PutObjectVersionTagging on extracts/incoming/*',

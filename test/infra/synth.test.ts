@@ -452,7 +452,7 @@ describe('intake function', () => {
     });
   });
 
-  test('the intake function may read, tag and delete extracts (the version an event names) under the upload prefix only', () => {
+  test('the intake function may read, tag and delete extracts (the version an event names) under the upload prefix only, and write page images of held scans under the review prefix only', () => {
     const s3 = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:')));
     assert.deepEqual(s3.flatMap(actions).sort(), [
       's3:DeleteObject',
@@ -460,6 +460,7 @@ describe('intake function', () => {
       's3:GetObject',
       's3:GetObjectVersion',
       's3:ListBucketVersions',
+      's3:PutObject',
       's3:PutObjectTagging',
       's3:PutObjectVersionTagging',
     ]);
@@ -469,6 +470,11 @@ describe('intake function', () => {
     ]);
     const list = s3.find((s) => actions(s).includes('s3:ListBucketVersions'))!;
     assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': [`${EXTRACTS_BUCKET.uploadPrefix}*`] } });
+    const put = s3.filter((s) => actions(s).includes('s3:PutObject'));
+    assert.deepEqual(put.flatMap(actions), ['s3:PutObject']);
+    assert.deepEqual(put.flatMap(resourcesOf), [
+      { 'Fn::Join': ['', [arnOf(bucket), `/${EXTRACTS_BUCKET.reviewPrefix}*`]] },
+    ]);
   });
 
   test('the intake function may only put items into the audit table', () => {
