@@ -129,6 +129,13 @@ const KEY_NAMES: Readonly<Record<LineField, string>> = {
   returned: 'teruggegeven',
 };
 
+/** The other header words, whose cut-off start (`Studiepunte`, clipped by its cell) still reads. */
+const OTHER_HEADER_WORDS = ['studiepunten', 'onderwijsinstelling'];
+
+function clippedHeaderWord(word: string): boolean {
+  return word.length >= 8 && OTHER_HEADER_WORDS.some((w) => w.startsWith(word));
+}
+
 const HEADER_RUN =
   /academiejaar|onderwijsinstelling|instelling|opleiding|aantal|studiepunten|teruggevraagd|teruggegeven/gy;
 
@@ -158,7 +165,9 @@ function isHeaderLine(line: Line): boolean {
     words.length > 0 &&
     words.every((w) => {
       const word = w.replace(/:$/, '');
-      return HEADER_WORD.test(word) || TABLE_COLUMNS.some((f) => isKeyWord(f, word));
+      return (
+        HEADER_WORD.test(word) || clippedHeaderWord(word) || TABLE_COLUMNS.some((f) => isKeyWord(f, word))
+      );
     })
   );
 }

@@ -67,11 +67,19 @@ describe('hidden text', () => {
         });
       }
     }
+    // Really hidden on the printed page, and harmless: Chromium clips the last letter of a
+    // right-aligned header that overflows its narrow cell (the header still names its column).
+    const REALLY_CLIPPED: Record<string, string> = {
+      'ch-table-right-headers-noborder-total.pdf': '[{"page":1,"reason":"clipped","glyphs":1}]',
+    };
     const findings: string[] = [];
     for (const f of files) {
       const text = await extractPdfText(f.bytes).catch(() => undefined);
       if (text?.hidden?.length || text?.scannedPages?.length) {
-        findings.push(`${f.name}: ${JSON.stringify(text.hidden ?? text.scannedPages)}`);
+        const found = JSON.stringify(text.hidden ?? text.scannedPages);
+        if (REALLY_CLIPPED[f.name] !== found) findings.push(`${f.name}: ${found}`);
+        const r = await parseExtract(f.bytes, { now });
+        if (!r.ok && r.error.code === 'HIDDEN_TEXT') findings.push(`${f.name}: rejected HIDDEN_TEXT`);
       }
     }
     assert.ok(files.length > 60, `only ${files.length} files`);

@@ -33,8 +33,6 @@ const now = new Date('2026-12-01T12:00:00Z');
  * them; the expectations themselves stay as written from the data.
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'ch-table-right-headers-noborder-total.pdf':
-    'one header glyph is clipped by the cell, so the reader reads glyph by glyph, and two overflowing right-aligned header words drawn over each other read as PDF_DAMAGED',
   'pandoc-docx-table.pdf':
     'header words and years broken mid-word by narrow columns (Academ/iejaar, 2023-/2024) are not joined: MISSING_FIELD lines',
 };

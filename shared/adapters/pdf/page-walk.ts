@@ -97,6 +97,11 @@ export interface PlacedGlyph {
   readonly hidden?: HiddenReason;
   /** Index of the show-text operation that drew it: glyphs of one operation form runs. */
   readonly run: number;
+  /**
+   * Index of the text object (`BT` … `ET`) that drew it: producers that show each glyph on its
+   * own (Chromium) still keep a word in one text object.
+   */
+  readonly block: number;
 }
 
 export interface PageImage {
@@ -396,6 +401,7 @@ export async function walkPage(
   const glyphs: (PlacedGlyph & { box: Box; seq: number })[] = [];
   let seq = 0;
   let run = 0;
+  let block = 0;
 
   const save = (): void => {
     stack.push({ ...s, ctm: [...s.ctm], tm: [...s.tm] });
@@ -490,6 +496,7 @@ export async function walkPage(
         s.rise = Number(args?.[0]) || 0;
         break;
       case OPS.beginText:
+        block++;
         s.tm = [...IDENTITY];
         s.x = s.y = s.lineX = s.lineY = 0;
         break;
@@ -639,6 +646,7 @@ export async function walkPage(
         ...(drawn !== undefined ? { drawn } : {}),
         ...(hidden ? { hidden } : {}),
         run,
+        block,
         box,
         seq,
       });

@@ -197,7 +197,9 @@ function textContentItems(items: unknown[]): Positioned[] {
  */
 function glyphItems(glyphs: readonly PlacedGlyph[], which: 'visible' | 'all'): Positioned[] {
   const out: Positioned[] = [];
-  let cur: { x: number; y: number; xEnd: number; size: number; text: string; run: number } | undefined;
+  let cur:
+    | { x: number; y: number; xEnd: number; size: number; text: string; run: number; block: number }
+    | undefined;
   const flush = (): void => {
     if (!cur) return;
     const text = normaliseText(cur.text);
@@ -221,19 +223,24 @@ function glyphItems(glyphs: readonly PlacedGlyph[], which: 'visible' | 'all'): P
       text = g.drawn;
     }
     const gap = cur ? g.x - cur.xEnd : 0;
+    // One word: glyphs of one show-text operation, or — from a producer that shows glyph by
+    // glyph (Chromium, kerning each pair) — of one text object; another text object is another
+    // word even where it touches (a right-aligned header drawn over its neighbour's end).
+    const sameText = cur?.run === g.run || cur?.block === g.block;
     if (
       cur &&
-      cur.run === g.run &&
+      sameText &&
       Math.abs(g.y - cur.y) <= cur.size * 0.2 &&
       gap <= cur.size * 0.1 &&
       gap >= -cur.size * 0.6
     ) {
       cur.text += text;
       cur.xEnd = Math.max(cur.xEnd, g.xEnd);
+      cur.run = g.run;
       continue;
     }
     flush();
-    cur = { x: g.x, y: g.y, xEnd: g.xEnd, size: g.size, text, run: g.run };
+    cur = { x: g.x, y: g.y, xEnd: g.xEnd, size: g.size, text, run: g.run, block: g.block };
   }
   flush();
   return out;
