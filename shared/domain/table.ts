@@ -188,6 +188,70 @@ function close(a: Line, b: Line): boolean {
  * order (the caller then reads the lines as labels, which rejects them).
  */
 export function findTableHeader(lines: readonly Line[], i: number): TableHeader | undefined {
+  return findWordHeader(lines, i) ?? findStackedHeader(lines, i);
+}
+
+/** Every header word, for telling a piece of one (`Academ`, `iejaar`) from other text. */
+const HEADER_TEXT =
+  'academiejaar onderwijsinstelling opleiding aantal studiepunten teruggevraagd teruggegeven';
+
+function headerPieces(line: Line): boolean {
+  const words = (line.items ?? []).flatMap((i) => lower(i.text).split(' ')).filter((w) => w.length > 0);
+  return words.length > 0 && words.every((w) => HEADER_TEXT.includes(w.replace(/:$/, '')));
+}
+
+/**
+ * A header whose narrow cells break the header words anywhere (`Academ` / `iejaar`,
+ * `Studiepunt` / `en` / `teruggevra` / `agd`: Word's table layout in LibreOffice): the pieces
+ * stacked in one cell, joined without spaces, must be header words and nothing else, and each
+ * column's key word must stand in exactly one cell. Anything less is no header (never a guess).
+ */
+function findStackedHeader(lines: readonly Line[], i: number): TableHeader | undefined {
+  let last = i;
+  while (
+    last < lines.length &&
+    last - i < 4 &&
+    lines[last]!.y !== undefined &&
+    headerPieces(lines[last]!) &&
+    (last === i || close(lines[last - 1]!, lines[last]!))
+  )
+    last++;
+  for (let end = last; end > i + 1; end--) {
+    const stacks: { x: number; xEnd: number; text: string }[] = [];
+    let ok = true;
+    for (const line of lines.slice(i, end)) {
+      for (const item of line.items ?? []) {
+        const over = stacks.filter((s) => Math.min(s.xEnd, item.xEnd) - Math.max(s.x, item.x) > 0);
+        if (over.length > 1) ok = false;
+        const s = over[0];
+        if (s) {
+          s.text += item.text;
+          s.x = Math.min(s.x, item.x);
+          s.xEnd = Math.max(s.xEnd, item.xEnd);
+        } else stacks.push({ x: item.x, xEnd: item.xEnd, text: item.text });
+      }
+    }
+    if (!ok) continue;
+    const words = stacks.map((s) => {
+      const tight = lower(s.text).replace(/[\s:]/g, '');
+      return HEADER_WORD.test(tight) ? [tight] : splitHeaderRun(tight);
+    });
+    if (!words.every((ws) => ws.every((w) => HEADER_WORD.test(w)))) continue;
+    const cells: HeaderCell[] = [];
+    for (const field of TABLE_COLUMNS) {
+      const found = stacks.filter((_, n) => words[n]!.some((w) => KEY_WORDS[field].test(w)));
+      if (found.length !== 1) break;
+      cells.push({ field, x: found[0]!.x, xEnd: found[0]!.xEnd });
+    }
+    if (cells.length !== TABLE_COLUMNS.length) continue;
+    const sorted = [...cells].sort((a, b) => a.x + a.xEnd - (b.x + b.xEnd));
+    if (sorted.map((c) => c.field).join() !== TABLE_COLUMNS.join()) continue;
+    return { start: i, end, cells: sorted, size: Math.max(...lines.slice(i, end).map(lineSize)) };
+  }
+  return undefined;
+}
+
+function findWordHeader(lines: readonly Line[], i: number): TableHeader | undefined {
   const first = lines[i];
   if (!first || !isHeaderLine(first) || first.y === undefined) return undefined;
   let end = i + 1;
@@ -387,7 +451,16 @@ export function readTable(
     for (const e of col) {
       const b = blocks[blocks.length - 1];
       const last = b?.entries[b.entries.length - 1];
-      if (b && b.column === k && last && last.page === e.page && last.y - e.y <= pitch * 1.25 + 0.5)
+      // Lines of one cell follow at the line pitch; a wider step (row padding) starts another cell
+      // even when no wrapped cell shows the pitch (every step measured is then a row's height).
+      const step = last ? last.y - e.y : Infinity;
+      if (
+        b &&
+        b.column === k &&
+        last &&
+        last.page === e.page &&
+        step <= Math.min(pitch * 1.25 + 0.5, 1.6 * size)
+      )
         b.entries.push(e);
       else blocks.push({ column: k, page: e.page, entries: [e] });
     }
@@ -398,7 +471,8 @@ export function readTable(
   const anchorsIn = (b: Block): number[] => {
     const top = b.entries[0]!.y + eps;
     const bottom = b.entries[b.entries.length - 1]!.y - eps;
-    return anchors.flatMap((a, r) => (a.page === b.page && a.yTop <= top && a.yBottom >= bottom ? [r] : []));
+    // The year's lines (a year wrapped after its dash spans two) meet the block's lines.
+    return anchors.flatMap((a, r) => (a.page === b.page && a.yBottom <= top && a.yTop >= bottom ? [r] : []));
   };
   const onAnchor = (e: Entry, r: number): boolean =>
     anchors[r]!.yTop + eps >= e.y && anchors[r]!.yBottom - eps <= e.y;
@@ -416,10 +490,37 @@ export function readTable(
     if (b.entries.some((e) => !rs.some((r) => onAnchor(e, r)))) between = true;
   }
 
+  // Lines above the first year of a later page continue the row the page break split (top-aligned
+  // rows) or belong to that year's own row (centred or bottom-aligned rows): told by how the
+  // table's other cells sit, refused when nothing tells.
+  const above = (b: Block, r: number): Entry[] => b.entries.filter((e) => e.y > anchors[r]!.yTop + eps);
+  const pageTop = (b: Block, r: number): boolean =>
+    r > 0 && anchors.findIndex((a) => a.page === b.page) === r && anchors[r - 1]!.page < b.page;
+  const notTop =
+    (bottomFits && !topFits) ||
+    blocks.some((b) => {
+      const rs = anchorsIn(b);
+      return rs.length === 1 && !pageTop(b, rs[0]!) && above(b, rs[0]!).length > 0;
+    });
+  const top = topFits && !bottomFits && !notTop;
+
   for (const b of blocks) {
     const field = TABLE_COLUMNS[b.column]!;
     const rs = anchorsIn(b);
-    if (rs.length === 1) {
+    if (rs.length === 1 && pageTop(b, rs[0]!) && above(b, rs[0]!).length > 0 && !notTop) {
+      if (!top) {
+        invalid(
+          field,
+          'a table cell at the top of a page cannot be told to continue the row the page break split or to belong to the next row',
+          'een tabelcel bovenaan een pagina is niet toe te wijzen aan de rij die de paginagrens splitst of aan de volgende rij',
+        );
+      }
+      const r = rs[0]!;
+      const cont = above(b, r);
+      rows[r - 1]![b.column]!.push(joinWrapped(cont.map((e) => e.text)));
+      const own = b.entries.filter((e) => !cont.includes(e));
+      if (own.length) rows[r]![b.column]!.push(joinWrapped(own.map((e) => e.text)));
+    } else if (rs.length === 1) {
       rows[rs[0]!]![b.column]!.push(joinWrapped(b.entries.map((e) => e.text)));
     } else if (rs.length === 0) {
       // The top of a later page, before its first year: the previous page's last row goes on.

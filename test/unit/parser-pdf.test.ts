@@ -72,6 +72,21 @@ const variants: [string, (s: ExtractSpec) => ExtractSpec][] = [
       quirks: { ligatures: true, softHyphens: true, nbsp: true, fullWidthDigits: true },
     }),
   ],
+  [
+    // Found by the property test: the wrapped programme's last line went to the next page, above
+    // the next row's year, and was read as the start of that row's programme (a wrong value).
+    'as a table whose first row is split by a page break after its programme wrapped',
+    (s) => ({
+      ...s,
+      layout: 'table',
+      quirks: { pageBreakInLines: [0] },
+      lines: s.lines.map((l, n) =>
+        n === 0
+          ? { ...l, programme: 'Master of Science in de industriële wetenschappen: elektromechanica' }
+          : l,
+      ),
+    }),
+  ],
   ['with a name in another script', (s) => ({ ...s, surname: 'Đặng-Øster Strauß', givenNames: 'Ngọc Anh' })],
 ];
 
@@ -139,7 +154,7 @@ describe('extract parser (PDF)', () => {
     );
     t.diagnostic(`generated tables refused (safely): ${refused.length} of ${numRuns} ${refused.join('; ')}`);
     assert.ok(
-      refused.length <= Math.ceil(numRuns / 5),
+      refused.length <= Math.ceil(numRuns / 20),
       `too many generated tables refused: ${refused.join('; ')}`,
     );
   });

@@ -32,10 +32,7 @@ const now = new Date('2026-12-01T12:00:00Z');
  * so the gap stays visible in every run (node:test prints them as TODO) until the parser reads
  * them; the expectations themselves stay as written from the data.
  */
-const KNOWN_GAPS: Record<string, string> = {
-  'pandoc-docx-table.pdf':
-    'header words and years broken mid-word by narrow columns (Academ/iejaar, 2023-/2024) are not joined: MISSING_FIELD lines',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 const read = (file: string) => new Uint8Array(readFileSync(new URL(`pdf/${file}`, dir)));
 
