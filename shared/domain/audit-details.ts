@@ -50,6 +50,7 @@ const seal = {
     .optional(),
   sealIssuer: z.string().max(512).optional(),
   sealSignedAt: z.string().max(40).optional(),
+  sealTimeSource: z.enum(['timestamp', 'claimed']).optional(),
 };
 
 /** The details schema of each action (an action not listed may carry no details). */

@@ -35,6 +35,11 @@ export interface SealSigner {
   readonly issuer: string;
   /** The signing time the chain was validated at (ISO 8601). */
   readonly signedAt: string;
+  /**
+   * Where that time comes from: an RFC 3161 signature timestamp of a trusted time-stamping
+   * authority (`timestamp`), or the signer's own claim (`claimed`: `signingTime` or `/M`).
+   */
+  readonly timeSource?: 'timestamp' | 'claimed';
 }
 
 /** Why a seal does not verify; stable codes, shown to the clerk through `SEAL_FAULTS`. */
@@ -48,7 +53,8 @@ export type SealFault =
   | 'certificate-not-valid-at-signing-time'
   | 'certificate-usage'
   | 'unsupported-algorithm'
-  | 'no-signing-time';
+  | 'no-signing-time'
+  | 'bad-timestamp';
 
 export type SealCheck =
   | { readonly status: 'absent' }
@@ -95,6 +101,10 @@ export const SEAL_FAULTS: Record<SealFault, Message> = {
   'no-signing-time': {
     nl: 'de handtekening vermeldt geen tijdstip van ondertekening',
     en: 'the signature carries no signing time',
+  },
+  'bad-timestamp': {
+    nl: 'het tijdstempel van de handtekening is niet geldig of niet van een vertrouwde tijdstempeldienst',
+    en: "the signature's timestamp is not valid or not from a trusted time-stamping authority",
   },
 };
 
@@ -288,6 +298,7 @@ export function sealDetails(signer: SealSigner | undefined): Record<string, stri
         sealSerial: signer.serial,
         sealIssuer: signer.issuer,
         sealSignedAt: signer.signedAt,
+        ...(signer.timeSource ? { sealTimeSource: signer.timeSource } : {}),
       }
     : {};
 }

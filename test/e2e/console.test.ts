@@ -471,9 +471,10 @@ describe(
 
       const { context, page } = await signIn('operator');
       await page.getByRole('heading', { level: 1, name: 'Inname' }).waitFor();
-      const toggle = page.getByRole('switch', { name: 'Inname aan' });
+      const toggle = page.getByRole('switch', { name: 'Inname', exact: true });
       await page.getByText('Inname loopt').waitFor();
       assert.equal(await toggle.getAttribute('aria-checked'), 'true');
+      assert.equal(await toggle.locator('.switch-state').textContent(), 'aan');
       await page.locator(`li.held[data-intake="${heldId}"]`).waitFor();
       await page.locator('[data-count="deadLetters"]').waitFor();
       await shot(page, 'operator');
@@ -481,6 +482,8 @@ describe(
       await toggle.click();
       await page.getByText('Inname gepauzeerd').waitFor();
       assert.equal(await toggle.getAttribute('aria-checked'), 'false');
+      // The words beside the switch follow its state (the name a screen reader says stays).
+      assert.equal(await toggle.locator('.switch-state').textContent(), 'uit');
       assert.equal(await intakeState(), 'paused');
       // An extract arriving now waits in the queue…
       const waiting = await upload(

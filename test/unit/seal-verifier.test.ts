@@ -15,6 +15,7 @@ import {
   flipByte,
   makeCa,
   makeSealCert,
+  makeTsaCert,
   overrideContent,
   signPdf,
   testPki,
@@ -45,7 +46,89 @@ describe('seal verifier (pkijs)', () => {
         serial: '2a17',
         issuer: 'CN=DBRC Test Root CA, O=Dienst Bestuursrechtscolleges (test)',
         signedAt: SIGNED_AT.toISOString(),
+        timeSource: 'claimed',
       },
+    });
+  });
+
+  describe('RFC 3161 signature timestamps', () => {
+    const STAMPED_AT = new Date('2026-11-01T10:00:30Z');
+
+    it('a trusted timestamp gives the signing time: the chain is validated at it, not at the claimed time', async () => {
+      const tsa = await makeTsaCert(pki.ca);
+      const stamped = await signPdf(unsigned, {
+        signer: pki.seal,
+        signingTime: SIGNED_AT,
+        timestamp: { tsa, at: STAMPED_AT },
+      });
+      const check = await verifier.verify(stamped);
+      assert.equal(check.status, 'valid');
+      if (check.status === 'valid') {
+        assert.equal(check.signer.signedAt, STAMPED_AT.toISOString());
+        assert.equal(check.signer.timeSource, 'timestamp');
+      }
+    });
+
+    it('a seal certificate expired by the timestamp’s time is refused, whatever time the signer claims', async () => {
+      const shortLived = await makeSealCert(pki.ca, {
+        cn: 'DBRC e-zegel',
+        o: 'Dienst Bestuursrechtscolleges (test)',
+        notAfter: new Date('2026-06-30T00:00:00Z'),
+      });
+      const tsa = await makeTsaCert(pki.ca);
+      const backdated = await signPdf(unsigned, {
+        signer: shortLived,
+        signingTime: new Date('2026-06-01T00:00:00Z'),
+        timestamp: { tsa, at: STAMPED_AT },
+      });
+      assert.equal(reason(await verifier.verify(backdated)), 'certificate-not-valid-at-signing-time');
+      // Without the timestamp the claimed time would have let it pass: the timestamp is what refuses it.
+      const claimedOnly = await signPdf(unsigned, {
+        signer: shortLived,
+        signingTime: new Date('2026-06-01T00:00:00Z'),
+      });
+      assert.equal((await verifier.verify(claimedOnly)).status, 'valid');
+    });
+
+    it('a timestamp over other bytes, from an untrusted TSA, from a certificate not for time stamping, with SHA-1, or earlier than the claimed time: refused, never ignored', async () => {
+      const tsa = await makeTsaCert(pki.ca);
+      const foreignCa = await makeCa({ cn: 'Other Root' });
+      const foreignTsa = await makeTsaCert(foreignCa);
+      const notTsa = await makeTsaCert(pki.ca, { extKeyUsage: ['1.3.6.1.5.5.7.3.4'] });
+      const cases: [string, Parameters<typeof signPdf>[1], string][] = [
+        [
+          'other bytes',
+          { signer: pki.seal, signingTime: SIGNED_AT, timestamp: { tsa, at: STAMPED_AT, imprint: 'other' } },
+          'bad-timestamp',
+        ],
+        [
+          'foreign TSA',
+          { signer: pki.seal, signingTime: SIGNED_AT, timestamp: { tsa: foreignTsa, at: STAMPED_AT } },
+          'bad-timestamp',
+        ],
+        [
+          'not a TSA',
+          { signer: pki.seal, signingTime: SIGNED_AT, timestamp: { tsa: notTsa, at: STAMPED_AT } },
+          'bad-timestamp',
+        ],
+        [
+          'SHA-1 imprint',
+          { signer: pki.seal, signingTime: SIGNED_AT, timestamp: { tsa, at: STAMPED_AT, imprint: 'sha1' } },
+          'unsupported-algorithm',
+        ],
+        [
+          'stamped before the claimed time',
+          {
+            signer: pki.seal,
+            signingTime: SIGNED_AT,
+            timestamp: { tsa, at: new Date('2026-10-01T00:00:00Z') },
+          },
+          'bad-timestamp',
+        ],
+      ];
+      for (const [what, options, expected] of cases) {
+        assert.equal(reason(await verifier.verify(await signPdf(unsigned, options))), expected, what);
+      }
     });
   });
 

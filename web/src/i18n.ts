@@ -219,7 +219,9 @@ const nl = {
   intakeTitle: 'Inname',
   intakeRunning: 'Inname loopt',
   intakePaused: 'Inname gepauzeerd',
-  intakeSwitch: 'Inname aan',
+  intakeSwitch: 'Inname',
+  switchOn: 'aan',
+  switchOff: 'uit',
   intakeSwitchHelp:
     'Pauzeren (protocol art. 8): opgeladen uittreksels wachten in de wachtrij, niets gaat verloren. Hervatten verwerkt de achterstand.',
   queue: 'Wachtrij',
@@ -487,7 +489,9 @@ const en: Record<Key, string> = {
   intakeTitle: 'Intake',
   intakeRunning: 'Intake running',
   intakePaused: 'Intake paused',
-  intakeSwitch: 'Intake on',
+  intakeSwitch: 'Intake',
+  switchOn: 'on',
+  switchOff: 'off',
   intakeSwitchHelp:
     'Pause (protocol art. 8): uploaded extracts wait in the queue, nothing is lost. Resume processes the backlog.',
   queue: 'Queue',

@@ -7,16 +7,20 @@
  *    content (`id-data`), a SHA-256/384/512 digest and signed attributes (content type `id-data`,
  *    message digest);
  * 2. the message digest equals the digest of the signed byte ranges;
- * 3. the signing time is the signed `signingTime` attribute, else the dictionary's `/M` (inside
- *    the signed bytes); not in the future;
+ * 3. the signing time is the `genTime` of an RFC 3161 signature timestamp (unsigned attribute
+ *    `id-aa-signatureTimeStampToken`) when there is one: its imprint is the digest of this
+ *    signature's value, its token verifies and its TSA certificate (extended key usage
+ *    timeStamping) chains to a trust anchor at that time, and the signer's claimed time is not
+ *    later; else the signed `signingTime` attribute, else the dictionary's `/M` (inside the
+ *    signed bytes); never in the future;
  * 4. the signature over the signed attributes verifies with the signer certificate's key, and the
  *    signer certificate chains (signatures, names, CA flags, validity of every certificate at the
  *    signing time) to one of the environment's trust anchors;
  * 5. the signer certificate may sign (key usage digitalSignature or nonRepudiation, when present).
  *
  * Not checked: revocation (no CRL or OCSP is fetched; revocation data embedded in the CMS is used
- * by pkijs when present), RFC 3161 signature timestamps (a timestamp token is ignored: the time
- * is the signer's claimed time), PAdES long-term validation data (DSS), DocMDP permissions.
+ * by pkijs when present), PAdES long-term validation data (DSS, document timestamps), DocMDP
+ * permissions.
  */
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
@@ -36,6 +40,10 @@ const OID = {
   contentType: '1.2.840.113549.1.9.3',
   messageDigest: '1.2.840.113549.1.9.4',
   signingTime: '1.2.840.113549.1.9.5',
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
+  extKeyUsage: '2.5.29.37',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
   keyUsage: '2.5.29.15',
   commonName: '2.5.4.3',
   organisation: '2.5.4.10',
@@ -142,7 +150,12 @@ export class PkijsSignatureVerifier implements SignatureVerifier {
       );
     }
 
-    const signedAt = this.signingTime(attribute(OID.signingTime), signature);
+    const claimed = this.signingTime(attribute(OID.signingTime), signature);
+    const stamped = await this.timestamp(signerInfo);
+    if (stamped && claimed.getTime() > stamped.getTime() + FUTURE_SKEW_MS) {
+      throw new Fault('bad-timestamp', 'the claimed signing time lies after the signature timestamp');
+    }
+    const signedAt = stamped ?? claimed;
     let result: pkijs.SignedDataVerifyResult;
     try {
       result = (await signedData.verify(
@@ -171,7 +184,66 @@ export class PkijsSignatureVerifier implements SignatureVerifier {
       serial: Buffer.from(cert.serialNumber.valueBlock.valueHexView).toString('hex'),
       issuer: name(cert.issuer),
       signedAt: signedAt.toISOString(),
+      timeSource: stamped ? 'timestamp' : 'claimed',
     };
+  }
+
+  /**
+   * The time of the signature's RFC 3161 timestamp, verified; `undefined` when it has none. A
+   * token that does not verify is a fault, never ignored (the claimed time would then count).
+   */
+  private async timestamp(signerInfo: pkijs.SignerInfo): Promise<Date | undefined> {
+    const tokens = (signerInfo.unsignedAttrs?.attributes ?? []).filter(
+      (a) => a.type === OID.signatureTimeStampToken,
+    );
+    if (tokens.length === 0) return undefined;
+    if (tokens.length > 1 || tokens[0]!.values.length !== 1) {
+      throw new Fault('bad-timestamp', 'more than one signature timestamp');
+    }
+    let token: pkijs.SignedData;
+    let info: pkijs.TSTInfo;
+    try {
+      const content = new pkijs.ContentInfo({ schema: tokens[0]!.values[0] });
+      if (content.contentType !== OID.signedData) throw new Error(`content type ${content.contentType}`);
+      token = new pkijs.SignedData({ schema: content.content });
+      const eContent = token.encapContentInfo.eContent;
+      if (token.encapContentInfo.eContentType !== OID.tstInfo || !eContent) throw new Error('no TSTInfo');
+      info = pkijs.TSTInfo.fromBER(eContent.getValue());
+    } catch (e) {
+      throw new Fault('bad-timestamp', `the timestamp token cannot be read (${(e as Error).message})`);
+    }
+    if (token.signerInfos.length !== 1) throw new Fault('bad-timestamp', 'the timestamp has not one signer');
+    const imprint = info.messageImprint.hashAlgorithm.algorithmId;
+    if (!DIGESTS[imprint]) throw new Fault('unsupported-algorithm', `timestamp imprint algorithm ${imprint}`);
+    let result: pkijs.SignedDataVerifyResult;
+    try {
+      // pkijs checks the imprint against `data` and validates the chain at the token's genTime.
+      result = (await token.verify(
+        {
+          signer: 0,
+          data: toArrayBuffer(signerInfo.signature.valueBlock.valueHexView),
+          trustedCerts: this.anchors,
+          checkChain: true,
+          extendedMode: true,
+        },
+        engine,
+      )) as pkijs.SignedDataVerifyResult;
+    } catch (e) {
+      throw new Fault(
+        'bad-timestamp',
+        `the timestamp does not verify: ${(e as Error)?.message ?? String(e)}`,
+      );
+    }
+    if (!result.signatureVerified || !result.signerCertificate) {
+      throw new Fault('bad-timestamp', 'the timestamp signature does not verify');
+    }
+    if (!forTimeStamping(result.signerCertificate)) {
+      throw new Fault('bad-timestamp', 'the timestamp certificate is not for time stamping');
+    }
+    if (info.genTime.getTime() > this.now().getTime() + FUTURE_SKEW_MS) {
+      throw new Fault('bad-timestamp', `the timestamp ${info.genTime.toISOString()} lies in the future`);
+    }
+    return info.genTime;
   }
 
   private signingTime(values: pkijs.Attribute[], signature: SignedRange): Date {
@@ -229,6 +301,13 @@ function maySign(cert: pkijs.Certificate): boolean {
   if (!(bits instanceof asn1js.BitString)) return false;
   const first = bits.valueBlock.valueHexView[0] ?? 0;
   return (first & 0xc0) !== 0;
+}
+
+/** A time-stamping authority's certificate: extended key usage timeStamping (RFC 3161 §2.3). */
+function forTimeStamping(cert: pkijs.Certificate): boolean {
+  const ext = cert.extensions?.find((x) => x.extnID === OID.extKeyUsage);
+  const usage: unknown = ext?.parsedValue;
+  return usage instanceof pkijs.ExtKeyUsage && usage.keyPurposes.includes(OID.timeStamping);
 }
 
 /** `CN=…, O=…` of a name (an organisation seal: no personal data). */

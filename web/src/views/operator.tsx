@@ -276,6 +276,10 @@ export function OperatorIntake() {
                 <span class="switch-thumb" />
               </span>
               <span class="switch-label">{t('intakeSwitch')}</span>
+              {/* The state in words beside the track; the name stays, aria-checked tells the state. */}
+              <span class="switch-state" aria-hidden="true">
+                {intake ? t(running ? 'switchOn' : 'switchOff') : ''}
+              </span>
             </button>
           </div>
           <p id="intake-help" class="hint">
