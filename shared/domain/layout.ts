@@ -58,6 +58,15 @@ export interface PdfText {
   }[];
   /** Pages that are an image with a recognised-text (OCR) layer: a scan (1-based). */
   readonly scannedPages?: readonly number[];
+  /**
+   * Vertical lines drawn on each page (index: page − 1), in the items' coordinates: table cell
+   * borders, which tell where a column ends better than the header text does.
+   */
+  readonly rules?: readonly (readonly {
+    readonly x: number;
+    readonly yTop: number;
+    readonly yBottom: number;
+  }[])[];
   /** The image of each scanned page (PNG), for the operator who compares it with the values read. */
   readonly scanImages?: readonly { readonly page: number; readonly png: Uint8Array }[];
 }

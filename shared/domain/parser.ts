@@ -13,7 +13,7 @@ import { defaultRegister, type InstitutionRegister } from './institutions.js';
 import { rejection } from './messages.js';
 import { NATIONAL_NUMBER_PROBLEMS, checkNationalNumber, maskNationalNumber } from './national-number.js';
 import { type Line, type PdfText } from './layout.js';
-import { findTableHeader, readTable as readTableGeometry } from './table.js';
+import { findTableHeader, readTable as readTableGeometry, type VerticalRules } from './table.js';
 import { collapseSpaces, joinWrapped, normaliseText } from './text.js';
 import type { CreditLine, Extract, ExtractField } from './types.js';
 import { LIMITS } from './limits.js';
@@ -487,6 +487,7 @@ function joinWrappedLabels(lines: readonly Line[]): Line[] {
 export function collectFields(
   input: readonly Line[],
   register: InstitutionRegister = defaultRegister,
+  rules?: VerticalRules,
 ): RawExtract {
   const lines = joinWrappedLabels(input);
   const pitch = linePitch(lines);
@@ -513,6 +514,7 @@ export function collectFields(
         lines,
         header,
         (l) => Boolean(matchLabel(l.text)) || isTerminator(l.text),
+        rules,
       );
       for (const row of table.rows) {
         const rawLine = newRawLine(raw.lines, true);
@@ -967,9 +969,17 @@ function checkTotals(raw: RawExtract, lines: readonly CreditLine[]): void {
 }
 
 /** Parses positioned lines (pages of lines) into an extract. */
-export function parseLines(pages: readonly (readonly Line[])[], options: ParseOptions = {}): Extract {
+export function parseLines(
+  pages: readonly (readonly Line[])[],
+  options: ParseOptions = {},
+  rules?: PdfText['rules'],
+): Extract {
   const body = splitPageFurniture(pages);
-  const raw = collectFields(body.lines, options.register);
+  const raw = collectFields(
+    body.lines,
+    options.register,
+    rules ? (page) => rules[page - 1] ?? [] : undefined,
+  );
   return interpret({ ...raw, furnitureRulings: body.furnitureRulings }, options);
 }
 
@@ -995,7 +1005,7 @@ export type ParseResult =
  */
 export function parsePdfText(text: PdfText, options: ParseOptions = {}): ParseResult {
   try {
-    return { ok: true, extract: parseLines(text.pages, options) };
+    return { ok: true, extract: parseLines(text.pages, options, text.rules) };
   } catch (error) {
     if (error instanceof ExtractRejectedError) return { ok: false, error };
     throw error;

@@ -349,7 +349,15 @@ export function readTable(
     body.push(line);
   }
 
-  const bounds = columnBounds(header, rules?.(lines[header.start]!.page) ?? []);
+  // Borders drawn beside the header's lines (a rule elsewhere on the page is not this table's).
+  const headerTop = lines[header.start]!;
+  const headerBottom = lines[header.end - 1]!;
+  const bounds = columnBounds(
+    header,
+    (rules?.(headerTop.page) ?? []).filter(
+      (r) => r.yTop >= (headerBottom.y ?? 0) && r.yBottom <= (headerTop.y ?? 0) + size,
+    ),
+  );
   const columnOfX = (x: number): number => {
     let k = 0;
     while (k < bounds.length && x > bounds[k]!) k++;
@@ -612,8 +620,13 @@ function columnBounds(header: TableHeader, rules: readonly { x: number }[]): num
   for (let k = 0; k + 1 < header.cells.length; k++) {
     const a = header.cells[k]!;
     const b = header.cells[k + 1]!;
-    const between = rules.filter((r) => r.x > (a.x + a.xEnd) / 2 && r.x < (b.x + b.xEnd) / 2);
-    out.push(between.length === 1 ? between[0]!.x : (a.xEnd + b.x) / 2);
+    // Each cell may draw its own edge: lines closer than two points are one border.
+    const xs = rules
+      .map((r) => r.x)
+      .filter((x) => x > (a.x + a.xEnd) / 2 && x < (b.x + b.xEnd) / 2)
+      .sort((p, q) => p - q);
+    const borders = xs.filter((x, n) => n === 0 || x - xs[n - 1]! > 2);
+    out.push(borders.length === 1 ? (xs[0]! + xs[xs.length - 1]!) / 2 : (a.xEnd + b.x) / 2);
   }
   return out;
 }

@@ -116,6 +116,92 @@ export interface WalkResult {
   readonly maxDepth: number;
   /** Opaque images painted on the page, largest first. */
   readonly images: PageImage[];
+  /** Vertical lines drawn on the page (table cell borders), in page space. */
+  readonly rules: VerticalRule[];
+}
+
+/** A vertical line drawn on a page (a stroked segment or a thin filled bar), page space. */
+export interface VerticalRule {
+  readonly x: number;
+  readonly yTop: number;
+  readonly yBottom: number;
+}
+
+const STROKE_PAINTS = new Set<number>([
+  OPS.stroke,
+  OPS.closeStroke,
+  OPS.fillStroke,
+  OPS.eoFillStroke,
+  OPS.closeFillStroke,
+  OPS.closeEOFillStroke,
+]);
+
+/** Rules kept per page (a page of hatching is no table). */
+const MAX_RULES = 2000;
+
+/** A rule is at least this long (points) and, as a filled bar, at most this wide. */
+const RULE_MIN_LENGTH = 6;
+const RULE_MAX_WIDTH = 3;
+
+/**
+ * The vertical lines of one path (pdf.js path buffer, user space, `m` its transformation):
+ * stroked vertical segments when `stroked`, and subpaths whose extent is a thin vertical bar when
+ * `filled` (browsers and office suites draw cell borders both ways).
+ */
+export function verticalRules(
+  buffer: ArrayLike<number>,
+  m: readonly number[],
+  stroked: boolean,
+  filled: boolean,
+): VerticalRule[] {
+  const out: VerticalRule[] = [];
+  let sub: [number, number][] = [];
+  let start: [number, number] | undefined;
+  let at: [number, number] | undefined;
+  const endSubpath = (): void => {
+    if (filled && sub.length >= 2) {
+      const xs = sub.map((p) => p[0]);
+      const ys = sub.map((p) => p[1]);
+      const w = Math.max(...xs) - Math.min(...xs);
+      const h = Math.max(...ys) - Math.min(...ys);
+      if (w <= RULE_MAX_WIDTH && h >= RULE_MIN_LENGTH) {
+        out.push({
+          x: (Math.max(...xs) + Math.min(...xs)) / 2,
+          yTop: Math.max(...ys),
+          yBottom: Math.min(...ys),
+        });
+      }
+    }
+    sub = [];
+  };
+  const lineTo = (to: [number, number]): void => {
+    if (stroked && at && Math.abs(to[0] - at[0]) < 0.5 && Math.abs(to[1] - at[1]) >= RULE_MIN_LENGTH) {
+      out.push({ x: (to[0] + at[0]) / 2, yTop: Math.max(to[1], at[1]), yBottom: Math.min(to[1], at[1]) });
+    }
+    at = to;
+    sub.push(to);
+  };
+  for (let i = 0; i < buffer.length;) {
+    const op = buffer[i++];
+    if (op === DRAW.moveTo) {
+      endSubpath();
+      at = start = apply(m, buffer[i++]!, buffer[i++]!);
+      sub.push(at);
+    } else if (op === DRAW.lineTo) {
+      lineTo(apply(m, buffer[i++]!, buffer[i++]!));
+    } else if (op === DRAW.curveTo) {
+      i += 4;
+      at = apply(m, buffer[i++]!, buffer[i++]!);
+      sub.push(at);
+      filled = false; // a curved outline is no cell border
+    } else if (op === DRAW.closePath) {
+      if (start) lineTo(start);
+      endSubpath();
+      at = start;
+    } else break;
+  }
+  endSubpath();
+  return out;
 }
 
 /** The operator list of one page is more than the reader will walk. */
@@ -398,6 +484,7 @@ export async function walkPage(
   let annotation = 0;
   const marked: boolean[] = [];
   const paints: Paint[] = [];
+  const rules: VerticalRule[] = [];
   const glyphs: (PlacedGlyph & { box: Box; seq: number })[] = [];
   let seq = 0;
   let run = 0;
@@ -529,6 +616,18 @@ export async function walkPage(
       case OPS.constructPath: {
         const paint = args?.[0] as number;
         const mm = args?.[2] as ArrayLike<number> | null | undefined;
+        const buffer = (args?.[1] as ArrayLike<number>[] | undefined)?.[0];
+        const inked = (colour: string | undefined, alpha: number): boolean =>
+          colour !== 'transparent' && colour !== '#ffffff' && alpha > 0.5;
+        if (buffer && annotation === 0) {
+          const stroked = STROKE_PAINTS.has(paint) && inked(s.stroke, s.strokeAlpha);
+          const filled = FILL_PAINTS.has(paint) && inked(s.fill, s.fillAlpha);
+          if (stroked || filled) {
+            for (const r of verticalRules(buffer, s.ctm, stroked, filled)) {
+              if (rules.length < MAX_RULES) rules.push(r);
+            }
+          }
+        }
         if (mm && mm.length === 4 && Number.isFinite(mm[0]!)) {
           const box = boxOf(s.ctm, mm[0]!, mm[1]!, mm[2]!, mm[3]!);
           if (FILL_PAINTS.has(paint) && s.fill !== 'transparent' && s.fillAlpha > 0.5 && annotation === 0) {
@@ -679,5 +778,5 @@ export async function walkPage(
     .filter((p) => p.color === undefined && p.opaque)
     .map((p) => ({ objId: p.objId, coverage: area(intersect(crop, p.box)) / pageArea }))
     .sort((a, b) => b.coverage - a.coverage);
-  return { glyphs: placed, operators, maxDepth, images };
+  return { glyphs: placed, operators, maxDepth, images, rules };
 }

@@ -43,7 +43,13 @@ import { pageImagePng, type DecodedImage } from './png.js';
 import { normaliseText } from '../../domain/text.js';
 import { readExtract, type ReadResult } from '../../domain/visibility.js';
 import type { PdfTextReader } from '../../ports/index.js';
-import { TooComplexError, walkPage, type PlacedGlyph, type WalkPage } from './page-walk.js';
+import {
+  TooComplexError,
+  walkPage,
+  type PlacedGlyph,
+  type VerticalRule,
+  type WalkPage,
+} from './page-walk.js';
 import { countWork } from './work-limits.js';
 import type { ExtractField, Message, RejectionCode } from '../../domain/types.js';
 
@@ -318,6 +324,7 @@ async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
     const hidden: { page: number; reason: HiddenReason; glyphs: number }[] = [];
     const scannedPages: number[] = [];
     const scanImages: { page: number; png: Uint8Array }[] = [];
+    const rules: VerticalRule[][] = [];
     let operators = 0;
     for (let n = 1; n <= doc.numPages; n++) {
       let items: unknown[];
@@ -330,6 +337,7 @@ async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
         operators += walk.operators;
         if (operators > READ_LIMITS.maxOperators) throw new TooComplexError('operators');
         glyphs = walk.glyphs;
+        rules.push(walk.rules);
         // A scan: an opaque image over (nearly) the whole page, and all its text invisible or
         // under the image — the recognised-text layer of ocrmypdf, tesseract, scanners.
         const inked = glyphs.filter((g) => /[\p{L}\p{N}]/u.test(g.text));
@@ -360,7 +368,7 @@ async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
     if (hidden.length === 0 && scannedPages.length === 0) {
       // Everything is visible: pdf.js's text content, as before.
       if (!hasText(fromTextContent)) throw rejection('NO_TEXT_LAYER', 'file');
-      return { pageCount: doc.numPages, pages: fromTextContent };
+      return { pageCount: doc.numPages, pages: fromTextContent, rules };
     }
     // Some text is hidden, or a page is a scan: both readings from the glyphs the walk placed.
     const visiblePages = walked.map((glyphs, i) => buildLines(glyphItems(glyphs, 'visible'), i + 1));
@@ -376,6 +384,7 @@ async function extractWithPdfjs(bytes: Uint8Array): Promise<PdfText> {
     return {
       pageCount: doc.numPages,
       pages: visiblePages,
+      rules,
       ...(hidden.length > 0 ? { allPages: all, hidden } : {}),
       ...(scannedPages.length > 0 ? { scannedPages } : {}),
       ...(scanImages.length > 0 ? { scanImages } : {}),

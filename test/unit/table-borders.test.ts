@@ -1,0 +1,95 @@
+/**
+ * Tables whose column ends only the drawn cell borders tell: a wide bordered column with its
+ * header text left-aligned and its numbers right-aligned puts the numbers past the midpoint
+ * between the header words (where the reader splits columns without borders).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Line } from '../../shared/domain/layout.js';
+import { parseLines } from '../../shared/domain/parser.js';
+import { expectedExtract, exampleSpec } from '../fixtures/extract-pdf.js';
+import { ExtractRejectedError } from '../../shared/domain/errors.js';
+
+const NOW = new Date('2026-11-22T10:00:00Z');
+
+const IDENTIFICATION = `Raad voor betwistingen inzake studievoortgangsbeslissingen
+UITTREKSEL UIT HET ARREST
+Arrest nr.: 9.412
+Rolnummer: 2024/0815
+Datum van het arrest: 12 maart 2024
+Beslissing: het beroep tot aanpassing van het leerkrediet wordt ingewilligd
+Verzoekende partij
+Naam: Van den Broeck
+Voornamen: Anna Maria
+Adres: Kerkstraat 12 bus 3, 9000 Gent
+Rijksregisternummer: 85.07.30-033.28
+Aanpassing leerkrediet`.split('\n');
+
+const SIZE = 10;
+/** A line of left-aligned items at the given x positions (width: 5 pt a character). */
+function line(y: number, cells: [number, string][]): Line {
+  const items = cells.map(([x, text]) => ({ x, xEnd: x + 5 * text.length, text, size: SIZE }));
+  return { text: cells.map((c) => c[1]).join(' '), cells: items, items, page: 1, y, size: SIZE };
+}
+/** A right-aligned number ending at `right`. */
+const num = (right: number, n: number): [number, string] => [right - 5 * String(n).length, String(n)];
+
+// Column borders at 40, 110, 210, 420, 560, 700: the two credit columns are wide, their headers
+// sit at their left edge, their numbers at their right edge.
+const BORDERS = [40, 110, 210, 420, 560, 700];
+function pageLines(): Line[] {
+  let y = 780;
+  const lines: Line[] = IDENTIFICATION.map((text) => line((y -= 14), [[44, text]]));
+  y -= 10;
+  lines.push(
+    line(y, [
+      [44, 'Academiejaar'],
+      [114, 'Instelling'],
+      [214, 'Opleiding'],
+      [424, 'Teruggevraagd'],
+      [564, 'Teruggegeven'],
+    ]),
+  );
+  const rows: [string, string, string, number, number][] = [
+    ['2022-2023', 'UGent', 'Bachelor of Science in de informatica', 27, 27],
+    ['2023-2024', 'UGent', 'Bachelor of Science in de informatica', 15, 12],
+  ];
+  for (const [year, inst, prog, req, ret] of rows) {
+    y -= 18;
+    lines.push(line(y, [[44, year], [114, inst], [214, prog], num(555, req), num(695, ret)]));
+  }
+  y -= 30;
+  lines.push(line(y, [[44, 'Voor eensluidend uittreksel, de griffier']]));
+  return lines;
+}
+const RULES = BORDERS.map((x) => ({ x, yTop: 606, yBottom: 540 }));
+
+describe('tables read with their drawn borders', () => {
+  it('a number right-aligned in a wide bordered column is read in that column', () => {
+    const extract = parseLines([pageLines()], { now: NOW }, [RULES]);
+    const expected = expectedExtract(exampleSpec());
+    assert.deepEqual(
+      extract.lines.map((l) => [l.academicYear, l.requested, l.returned]),
+      [
+        ['2022-2023', 27, 27],
+        ['2023-2024', 15, 12],
+      ],
+    );
+    assert.equal(extract.nationalNumber, expected.nationalNumber);
+  });
+
+  it('without the borders the same page is refused naming a field, never read with the numbers swapped', () => {
+    try {
+      parseLines([pageLines()], { now: NOW });
+      assert.fail('expected a refusal');
+    } catch (e) {
+      assert.ok(e instanceof ExtractRejectedError, String(e));
+      assert.ok(['INVALID_FIELD', 'MISSING_FIELD'].includes(e.code), e.message);
+    }
+  });
+
+  it('a border drawn only below the header (another box on the page) does not move a column', () => {
+    const elsewhere = BORDERS.map((x) => ({ x: x + 60, yTop: 300, yBottom: 200 }));
+    assert.throws(() => parseLines([pageLines()], { now: NOW }, [elsewhere]), ExtractRejectedError);
+  });
+});
