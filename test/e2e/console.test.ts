@@ -346,6 +346,8 @@ describe(
         });
       }
       await Promise.all(history.map((r) => audit.append(r)));
+      // The chart draws the sealer's per-day counters: seal the history (older than the grace).
+      await stack.seal();
 
       const { context, page } = await signIn('auditor');
       await page.getByRole('heading', { level: 1, name: 'Toegangslog' }).waitFor();
@@ -393,6 +395,7 @@ describe(
 
       await page.getByRole('link', { name: 'Grafiek' }).click();
       await page.locator('.chart-svg g.bar[data-institution="UGENT"]').first().waitFor();
+      await page.getByText(/^Geteld tot /).waitFor();
       assert.ok((await page.locator('.chart-svg g.bar[data-institution="KUL"] rect.denied').count()) >= 1);
       assert.ok(
         (await page.locator('.chart-svg g.bar[data-institution="UGENT"] rect.denied').count()) >= 1,

@@ -177,7 +177,8 @@ const nl = {
   chartOther: '{n} geweigerde poging(en) zonder instelling (niet aangemeld of zonder rol).',
   chartTable: 'De cijfers als tabel',
   colDay: 'Dag',
-  chartTruncated: 'Alleen de eerste {n} records zijn getoond; kies een kortere periode.',
+  chartCounted: 'Geteld tot {at} (de laatste minuut volgt bij de volgende verzegeling). Dagen in UTC.',
+  chartNotCounted: 'Nog niets geteld: de verzegeling telt de raadplegingen per dag.',
   verifyTitle: 'Integriteit van het log',
   verifyIntro:
     'Herberekent de ondertekende keten van checkpoints en de hash van elk record, en toont het eerste record dat gewijzigd, verwijderd, ingevoegd of verschoven werd.',
@@ -448,7 +449,8 @@ const en: Record<Key, string> = {
   chartOther: '{n} denied attempt(s) without an institution (not signed in or without a role).',
   chartTable: 'The numbers as a table',
   colDay: 'Day',
-  chartTruncated: 'Only the first {n} records are shown; choose a shorter period.',
+  chartCounted: 'Counted up to {at} (the last minute follows with the next seal). Days in UTC.',
+  chartNotCounted: 'Nothing counted yet: the seal counts consultations per day.',
   verifyTitle: 'Integrity of the log',
   verifyIntro:
     'Recomputes the signed chain of checkpoints and every record’s hash, and shows the first record altered, removed, inserted or reordered.',

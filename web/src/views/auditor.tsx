@@ -9,7 +9,7 @@ import { PROBLEM_KINDS } from '../../../shared/contract/problem-kinds.js';
 import { downloadText } from '../api.js';
 import { csvParse } from '../csv.js';
 import { useI18n, isKey, type Key } from '../i18n.js';
-import type { AuditRecord, Page, SubjectReport, Verification } from '../types.js';
+import type { AuditChart as ChartCounts, AuditRecord, Page, SubjectReport, Verification } from '../types.js';
 import {
   Badge,
   CardForm,
@@ -31,7 +31,7 @@ import {
   useApp,
   type Column,
 } from '../ui.js';
-import { AccessChart, dayKey } from './chart.js';
+import { AccessChart } from './chart.js';
 
 const ACTIONS = ['credit.read', 'enrolment.declare', 'ledger', 'intake', 'held', 'import', 'audit', 'api'];
 const OUTCOMES = [
@@ -268,36 +268,14 @@ export function AuditLog() {
 }
 
 export function AuditChart() {
-  const { t } = useI18n();
+  const { t, dateTime } = useI18n();
   const { api } = useApp();
   const [days, setDays] = useState('14');
-  const [records, setRecords] = useState<AuditRecord[]>();
-  const [truncated, setTruncated] = useState(false);
+  const [chart, setChart] = useState<ChartCounts>();
+  // The sealer's per-day counters: one read per day shown, whatever the log holds.
   const load = useAction(async (n: number) => {
-    const from = new Date();
-    from.setHours(0, 0, 0, 0);
-    from.setDate(from.getDate() - (n - 1));
-    const all: AuditRecord[] = [];
-    let next: string | undefined;
-    let pages = 0;
-    do {
-      const q = new URLSearchParams({ from: from.toISOString(), limit: '1000' });
-      if (next) q.set('next', next);
-      const page = await api.json<Page<AuditRecord>>('GET', `/v1/audit/events?${q}`);
-      all.push(...page.items);
-      next = page.next;
-    } while (next && ++pages < 10);
-    setTruncated(Boolean(next));
-    setRecords(all);
+    setChart(await api.json<ChartCounts>('GET', `/v1/audit/chart?days=${n}`));
   });
-  const dayList = (n: number): string[] => {
-    const out: string[] = [];
-    const d = new Date();
-    d.setHours(12, 0, 0, 0);
-    d.setDate(d.getDate() - (n - 1));
-    for (let i = 0; i < n; i++, d.setDate(d.getDate() + 1)) out.push(dayKey(d.toISOString()));
-    return out;
-  };
   useEffect(() => {
     void load.run(Number(days));
   }, []);
@@ -320,8 +298,18 @@ export function AuditChart() {
         </button>
       </div>
       <Problem error={load.error} />
-      {truncated ? <Notice kind="warn">{t('chartTruncated', { n: 10_000 })}</Notice> : null}
-      {records ? <AccessChart records={records} days={dayList(Number(days))} /> : <p>{t('loading')}</p>}
+      {chart ? (
+        <>
+          <AccessChart counts={chart.counts} days={chart.days} />
+          <p class="muted">
+            {chart.countedUpTo
+              ? t('chartCounted', { at: dateTime(chart.countedUpTo) })
+              : t('chartNotCounted')}
+          </p>
+        </>
+      ) : (
+        <p>{t('loading')}</p>
+      )}
     </>
   );
 }

@@ -4,18 +4,11 @@
  * hatched red. The same numbers follow as a table for screen readers and for copying.
  */
 import { useI18n } from '../i18n.js';
-import type { AuditRecord } from '../types.js';
+import type { AuditChart } from '../types.js';
 import { DataTable } from '../ui.js';
 
 /** Okabe–Ito colours (distinguishable with colour-vision deficiencies), then a few dark extras. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#332288', '#666666'];
-
-const pad = (n: number): string => String(n).padStart(2, '0');
-/** The local calendar day of an instant: `YYYY-MM-DD`. */
-export function dayKey(iso: string): string {
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
 
 interface Counts {
   allowed: number;
@@ -30,33 +23,31 @@ export interface ChartData {
   readonly deniedWithoutInstitution: number;
 }
 
-export function chartData(records: readonly AuditRecord[], days: readonly string[]): ChartData {
+/** The chart's counts from the API's per-day counters (`-`: actors without an institution). */
+export function chartData(rows: AuditChart['counts'], days: readonly string[]): ChartData {
   const inRange = new Set(days);
   const counts = new Map<string, Map<string, Counts>>();
   const totals = new Map<string, number>();
   let deniedWithoutInstitution = 0;
   let max = 0;
-  for (const r of records) {
-    const day = dayKey(r.at);
-    if (!inRange.has(day)) continue;
-    const denied = r.outcome.startsWith('DENIED');
-    const inst = r.actor.institution;
-    if (!inst) {
-      if (denied) deniedWithoutInstitution++;
+  for (const r of rows) {
+    if (!inRange.has(r.day)) continue;
+    if (r.institution === '-') {
+      deniedWithoutInstitution += r.denied;
       continue;
     }
-    const perDay = counts.get(inst) ?? new Map<string, Counts>();
-    counts.set(inst, perDay);
-    const c = perDay.get(day) ?? { allowed: 0, denied: 0 };
-    perDay.set(day, c);
-    if (denied) c.denied++;
-    else c.allowed++;
+    const perDay = counts.get(r.institution) ?? new Map<string, Counts>();
+    counts.set(r.institution, perDay);
+    const c = perDay.get(r.day) ?? { allowed: 0, denied: 0 };
+    perDay.set(r.day, c);
+    c.allowed += r.allowed;
+    c.denied += r.denied;
     max = Math.max(max, c.allowed + c.denied);
-    totals.set(inst, (totals.get(inst) ?? 0) + 1);
+    totals.set(r.institution, (totals.get(r.institution) ?? 0) + r.allowed + r.denied);
   }
-  const institutions = [...totals.keys()].sort(
-    (a, b) => totals.get(b)! - totals.get(a)! || a.localeCompare(b),
-  );
+  const institutions = [...totals.keys()]
+    .filter((inst) => totals.get(inst)! > 0)
+    .sort((a, b) => totals.get(b)! - totals.get(a)! || a.localeCompare(b));
   return { institutions, counts, max, deniedWithoutInstitution };
 }
 
@@ -67,9 +58,9 @@ function niceStep(max: number): number {
   return Math.max(1, Math.round(step));
 }
 
-export function AccessChart(props: { records: readonly AuditRecord[]; days: readonly string[] }) {
+export function AccessChart(props: { counts: AuditChart['counts']; days: readonly string[] }) {
   const { t, lang } = useI18n();
-  const data = chartData(props.records, props.days);
+  const data = chartData(props.counts, props.days);
   const { days } = props;
   const fmtDay = new Intl.DateTimeFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', {
     day: 'numeric',
