@@ -202,6 +202,10 @@ const chainProblemSchema = z.object({
   detail: z.string(),
 });
 
+const treeHeadRefSchema = z
+  .object({ sequence: z.number().int(), size: z.number().int(), root: z.string() })
+  .readonly();
+
 /** `GET /v1/audit/verify`: the chain check plus the public key that signed the checkpoints. */
 export const verificationSchema = z.object({
   ok: z.boolean(),
@@ -213,6 +217,17 @@ export const verificationSchema = z.object({
   problemsOutsideRange: z.number().int(),
   latestSequence: z.number().int().nullable(),
   sealedUpTo: z.string().nullable(),
+  expired: z.number().int(),
+  incremental: z
+    .object({
+      fromHead: treeHeadRefSchema.nullable(),
+      toHead: treeHeadRefSchema.nullable(),
+      consistencyProof: z.array(z.string()).readonly(),
+      newCheckpoints: z.number().int(),
+      windowCheckpoints: z.number().int(),
+    })
+    .readonly()
+    .optional(),
   publicKeyPem: z.string(),
 });
 export type Verification = z.infer<typeof verificationSchema>;
