@@ -142,6 +142,8 @@ interface StretchInput {
   readonly to?: string;
   /** Keep at most this many problems (the count stays exact). */
   readonly keep?: number;
+  /** Checkpoints per batch (default `BATCH_CHECKPOINTS`). */
+  readonly batchCheckpoints?: number;
 }
 
 /**
@@ -162,7 +164,8 @@ async function verifyStretch(
     const batch: SignedCheckpoint[] = [];
     let listed = 0;
     let cutoff: string | undefined;
-    while (next <= last && listed < BATCH_RECORDS && batch.length < BATCH_CHECKPOINTS) {
+    const most = input.batchCheckpoints ?? BATCH_CHECKPOINTS;
+    while (next <= last && listed < BATCH_RECORDS && batch.length < most) {
       const cp = await getCheckpoint(input.checkpoints, next);
       next++;
       if (!cp) continue; // the gap is reported by verifyChain (its successor's sequence jumps)
@@ -256,6 +259,8 @@ export interface IncrementalInput {
   readonly retentionYears?: number;
   /** Move the stored head to the newest head checked when nothing was found (the sealer). */
   readonly advance?: boolean;
+  /** Checkpoints per batch (default `BATCH_CHECKPOINTS`). */
+  readonly batchCheckpoints?: number;
 }
 
 export type IncrementalVerification = ChainVerification & {
@@ -364,13 +369,14 @@ export async function verifyIncremental(input: IncrementalInput): Promise<Increm
   // The from/to window, before the verified head (what the new part does not cover).
   let windowCheckpoints = 0;
   const windowTally: Tally = {
-    ...tally,
     anchor: undefined,
-    problems: [],
+    checkedCheckpoints: 0,
+    checkedRecords: 0,
+    expired: 0,
     problemCount: 0,
+    problems: [],
     peakRecordsHeld: 0,
   };
-  delete windowTally.leaves;
   const headSeq = stored?.sequence ?? 0;
   if ((input.from || input.to) && headSeq > 0 && (!input.from || !anchor || input.from <= anchor.cutoff)) {
     const first = input.from ? await firstWithCutoffAtOrAfter(input.checkpoints, 1, headSeq, input.from) : 1;
@@ -482,6 +488,8 @@ export interface FullVerificationPorts {
   readonly signer: Signer;
   readonly fullVerification: FullVerificationStore;
   readonly retentionYears?: number;
+  /** Checkpoints per batch (default `BATCH_CHECKPOINTS`): what is held in memory at once. */
+  readonly batchCheckpoints?: number;
 }
 
 export type FullVerificationStep =
@@ -542,9 +550,10 @@ export async function runFullVerification(
   let next = progress.nextSequence;
   while (next <= until && more()) {
     // One batch, then save: a run that stops resumes from here.
-    const batchEnd = Math.min(until, next + BATCH_CHECKPOINTS - 1);
+    const batchEnd = Math.min(until, next + (ports.batchCheckpoints ?? BATCH_CHECKPOINTS) - 1);
     next = await verifyStretch(
       {
+        ...(ports.batchCheckpoints ? { batchCheckpoints: ports.batchCheckpoints } : {}),
         audit: ports.audit,
         checkpoints: ports.checkpoints,
         check,
