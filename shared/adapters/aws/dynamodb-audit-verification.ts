@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './errors.js';
+import { AUDIT_VERIFICATION_KEYS } from '../../config/resources.js';
 import type {
   FullVerificationProgress,
   FullVerificationStore,
@@ -9,14 +10,7 @@ import type {
 } from '../../ports/audit-seal.js';
 
 /** The control-table keys of the audit verification's items. */
-export const VERIFICATION_KEYS = {
-  /** The last verified signed head (written by the sealer only). */
-  head: 'audit-verified-head',
-  /** The full re-verification's request and progress; the auditor API may only write this one. */
-  full: 'audit-full-verification',
-  /** The last full re-verification's signed result (written by the sealer only). */
-  result: 'audit-full-verification-result',
-} as const;
+export const VERIFICATION_KEYS = AUDIT_VERIFICATION_KEYS;
 
 const PROGRESS_FIELDS = [
   'status',
