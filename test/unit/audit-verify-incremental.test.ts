@@ -430,3 +430,37 @@ describe('incremental and full verification', () => {
     );
   });
 });
+
+describe('the sealer function', () => {
+  it('{"fullVerification":"start"} requests the full verification and the same run finishes it with a signed result', async () => {
+    const keyDir = await mkdtemp(join(tmpdir(), 'ruling-intake-sealer-'));
+    try {
+      const signer = new LocalSigner(keyDir);
+      const records = [record('a', Date.now() - 600_000), record('b', Date.now() - 300_000)];
+      const full = new MemoryFull();
+      const head = new MemoryHead();
+      const ports = {
+        audit: new CountingSource(records),
+        checkpoints: new MemoryCheckpoints(),
+        signer,
+        verifiedHead: head,
+        fullVerification: full,
+      };
+      const { createSealerHandler } = await import('../../functions/audit-sealer/handler.js');
+      const handler = createSealerHandler(async () => ports);
+      const context = {
+        functionName: 'audit-sealer',
+        awsRequestId: 'req-1',
+        getRemainingTimeInMillis: () => 60_000,
+      } as unknown as Parameters<typeof handler>[1];
+      await handler({ fullVerification: 'start' }, context);
+      assert.equal(head.head?.sequence, 1, 'the run verified what it sealed');
+      const stored = await full.lastResult();
+      assert.ok(stored, 'no result stored');
+      assert.equal((stored.result as FullVerificationResult).checkedRecords, 2);
+      assert.equal(verifyFullResult(stored, pemVerifier(await signer.publicKeyPem())), true);
+    } finally {
+      await rm(keyDir, { recursive: true, force: true });
+    }
+  });
+});
