@@ -22,6 +22,12 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
         return { status: 200, text, contentType: 'text/csv; charset=utf-8', headers: CSV_HEADERS };
       },
       verifyAudit: respond(200, async (r) => audit.verifyTrail(await sealed(), callerOf(r), r.query)),
+      startFullVerification: respond(202, async (r) =>
+        audit.startFullVerification(await sealed(), callerOf(r)),
+      ),
+      getFullVerification: respond(200, async (r) =>
+        audit.fullVerificationStatus(await sealed(), callerOf(r)),
+      ),
       subjectReport: respond(200, async (r) =>
         audit.subjectReport(await ports(), callerOf(r), r.params.nationalNumber!),
       ),

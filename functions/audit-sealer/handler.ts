@@ -1,7 +1,10 @@
 /**
  * Audit sealer function: a scheduled event (EventBridge, every minute; a timer locally) → seal the
- * audit records that arrived since the last checkpoint into signed checkpoints. A thin adapter:
- * the ports come from the environment, the work is the `sealRun` use case.
+ * audit records that arrived since the last checkpoint into signed checkpoints, verify what was
+ * sealed since the last verified head (advancing it when intact), and continue a requested full
+ * re-verification while the invocation has time left (its progress is stored, the next run
+ * resumes). `{"fullVerification":"start"}` requests one first. A thin adapter: the ports come
+ * from the environment, the work is the `sealRun` and `verifyAfterSealing` use cases.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -11,6 +14,15 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { auditSealPorts, type AuditSealPorts } from '../../shared/composition/compose-audit.js';
 import { logger, metrics } from '../../shared/observability/index.js';
 import { sealRun, type SealObserver, type SealRunResult } from '../../shared/use-cases/audit-seal.js';
+import { verifyAfterSealing, type VerifyObserver } from '../../shared/use-cases/audit-verify.js';
+
+/** Time kept back from the invocation's limit when continuing the full verification. */
+export const FULL_VERIFICATION_MARGIN_MS = 20_000;
+/**
+ * At most this long on the full verification per run, so a run ends before the next scheduled
+ * one starts (two runs would redo the same batches, from the same stored progress).
+ */
+export const FULL_VERIFICATION_SLICE_MS = 40_000;
 
 /** What a run says in the function's log (record ids and sequence numbers only). */
 export const logSealing: SealObserver = {
@@ -21,12 +33,53 @@ export const logSealing: SealObserver = {
   conflicts: (conflicts) => logger.info('another sealer wrote first', { conflicts }),
 };
 
+/** What verification says in the log: sequences, counts and problem kinds only. */
+export const logVerifying: VerifyObserver = {
+  verified: (v) =>
+    v.ok
+      ? logger.info('audit trail verified up to the newest head', { head: v.head })
+      : logger.error('audit verification found problems: the verified head stays', {
+          head: v.head,
+          problems: v.problems,
+          firstKind: v.firstKind,
+        }),
+  fullVerification: (step) =>
+    step.status === 'finished'
+      ? logger.info('full audit verification finished', {
+          ok: step.result.ok,
+          checkpoints: step.result.checkedCheckpoints,
+          records: step.result.checkedRecords,
+          problems: step.result.problemCount,
+        })
+      : step.status === 'running'
+        ? logger.info('full audit verification continues next run', {
+            nextSequence: step.nextSequence,
+            untilSequence: step.untilSequence,
+          })
+        : undefined,
+};
+
+export type SealerEvent = Partial<ScheduledEvent> & { readonly fullVerification?: 'start' };
+
 /** The handler over any source of ports (Lambda: the environment; tests may differ). */
 export function createSealerHandler(getPorts: () => Promise<AuditSealPorts>) {
-  const raw = async (_event: ScheduledEvent, _context: Context): Promise<SealRunResult> => {
-    const result = await sealRun(await getPorts(), new Date(), logSealing);
+  const raw = async (event: SealerEvent, context: Context): Promise<SealRunResult> => {
+    const ports = await getPorts();
+    if (event?.fullVerification === 'start') await ports.fullVerification?.request(new Date().toISOString());
+    const result = await sealRun(ports, new Date(), logSealing);
     metrics.addMetric('AuditRecordsSealed', MetricUnit.Count, result.records);
     metrics.addMetric('AuditCheckpointsWritten', MetricUnit.Count, result.checkpoints);
+    const started = Date.now();
+    const left = () =>
+      Date.now() - started < FULL_VERIFICATION_SLICE_MS &&
+      (typeof context?.getRemainingTimeInMillis !== 'function' ||
+        context.getRemainingTimeInMillis() > FULL_VERIFICATION_MARGIN_MS);
+    try {
+      await verifyAfterSealing(ports, () => new Date(), left, logVerifying);
+    } catch (e) {
+      // Sealing is done; verification is retried by the next run.
+      logger.error('audit verification could not run', { error: (e as Error).name });
+    }
     return result;
   };
   return middy(raw).use(injectLambdaContext(logger)).use(logMetrics(metrics));

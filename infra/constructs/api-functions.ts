@@ -30,7 +30,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { AUDIT_CHECKPOINTS, ENV, EXTRACTS_BUCKET, type TableName } from '../../shared/config/resources.js';
+import {
+  AUDIT_CHECKPOINTS,
+  AUDIT_VERIFICATION_KEYS,
+  ENV,
+  EXTRACTS_BUCKET,
+  type TableName,
+} from '../../shared/config/resources.js';
 import { API_FUNCTIONS, type ApiFunction } from '../../shared/config/routes.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
@@ -93,8 +99,11 @@ export class ApiFunctions extends Construct {
         byActor: ['Query'],
         byInstitution: ['Query'],
       })
-      // The chart's per-day counters (items the sealer keeps in the control table).
+      // The chart's per-day counters, the verified head and the full verification's progress and
+      // result (items the sealer keeps in the control table).
       .bindTable('control', tables.control, ['GetItem', 'BatchGetItem'])
+      // Requesting the full verification: that one item only, not the intake switch beside it.
+      .bindTableItems('control', tables.control, ['UpdateItem'], [AUDIT_VERIFICATION_KEYS.full])
       .bindTable('ledger', tables.ledger, ['GetItem', 'Query'])
       .bindKey('hmac', keys.hmac, ['GenerateMac'])
       // Names in the subject report (Encryption SDK) and checkpoint objects (SSE-KMS).

@@ -249,6 +249,26 @@ export class AppFunction extends Construct {
     return this.setEnv(def.env, table.tableName);
   }
 
+  /**
+   * Item actions on a table limited to items whose partition key is one of `keys` (IAM condition
+   * `dynamodb:LeadingKeys`); sets `TABLES[name].env`. Never on an append-only table.
+   */
+  bindTableItems(
+    name: TableName,
+    table: dynamodb.ITable,
+    actions: readonly TableAction[],
+    keys: readonly string[],
+  ): this {
+    if (APPEND_ONLY_TABLES.includes(name) && actions.some((a) => MUTATING.includes(a)))
+      throw new Error(`the ${name} table is append-only`);
+    this.allow(`${name} table items`, {
+      actions: [...new Set(actions)].map((a) => `dynamodb:${a}`),
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...keys] } },
+    });
+    return this.setEnv(TABLES[name].env, table.tableName);
+  }
+
   /** Object actions under one prefix (and optional list actions) on a bucket; sets `envName`. */
   bindBucket(envName: string, bucket: s3.IBucket, access: BucketAccess): this {
     const label = envName.replace(/_BUCKET$/, '').toLowerCase();

@@ -16,6 +16,9 @@ import { s3EventBody } from '../../shared/adapters/aws/s3-event.js';
 import { intakeIdentity } from '../../shared/domain/extract-keys.js';
 import type { IntakeStatusStore } from '../../shared/ports/index.js';
 
+/** How long one local sealer tick may spend on a requested full verification. */
+const LOCAL_FULL_VERIFICATION_SLICE_MS = 5000;
+
 /** The audience of tokens the local issuer makes for this API. */
 export const LOCAL_AUDIENCE = 'ruling-intake';
 
@@ -178,8 +181,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const { auditSealPorts } = await import('../../shared/composition/compose-audit.js');
   const { sealRun } = await import('../../shared/use-cases/audit-seal.js');
+  const { verifyAfterSealing } = await import('../../shared/use-cases/audit-verify.js');
   let sealing = Promise.resolve();
-  const seal = () => (sealing = sealing.then(async () => void (await sealRun(await auditSealPorts()))));
+  // As the sealer function does: seal, verify what is new (advancing the verified head), and
+  // continue a requested full verification for at most a few seconds per tick.
+  const seal = () =>
+    (sealing = sealing.then(async () => {
+      const ports = await auditSealPorts();
+      await sealRun(ports);
+      const until = Date.now() + LOCAL_FULL_VERIFICATION_SLICE_MS;
+      await verifyAfterSealing(
+        ports,
+        () => new Date(),
+        () => Date.now() < until,
+      );
+    }));
   const sealEvery = options.sealEveryMs ?? 10_000;
   const sealTimer =
     sealEvery > 0

@@ -7,21 +7,34 @@ import { readFile } from 'node:fs/promises';
 import { apiClient, CliError, ensureOk, localState, type ApiOptions } from './api-client.js';
 import { pemVerifier } from '../domain/audit-chain.js';
 import { verifyRecordProof, type RecordProof } from '../domain/audit-proof.js';
+import { verifyFullResult } from '../use-cases/audit-verify.js';
 
 interface Verification {
   ok: boolean;
   checkedRecords?: number;
   checkedCheckpoints?: number;
   pending?: number;
+  expired?: number;
+  incremental?: {
+    fromHead: { sequence: number; size: number } | null;
+    toHead: { sequence: number; size: number } | null;
+    newCheckpoints: number;
+    windowCheckpoints: number;
+  };
   firstProblem?: { kind: string; recordId?: string; checkpoint?: number; detail: string } | null;
   problems?: unknown[];
 }
 
 function report(v: Verification, out: { print(s: string): void }): void {
+  const inc = v.incremental;
+  const scope = inc
+    ? ` (since verified head ${inc.fromHead?.sequence ?? '— none yet, from the start'}${inc.toHead ? `, up to head ${inc.toHead.sequence} of ${inc.toHead.size} records` : ''}${inc.windowCheckpoints ? `; ${inc.windowCheckpoints} checkpoints of the from/to window` : ''})`
+    : '';
   if (v.ok) {
     out.print(
-      `audit trail intact: ${v.checkedRecords ?? 0} records in ${v.checkedCheckpoints ?? 0} signed checkpoints verified${v.pending ? `, ${v.pending} not sealed yet` : ''}.`,
+      `audit trail intact: ${v.checkedRecords ?? 0} records in ${v.checkedCheckpoints ?? 0} signed checkpoints verified${scope}${v.pending ? `, ${v.pending} not sealed yet` : ''}${v.expired ? `, ${v.expired} past retention (expired)` : ''}.`,
     );
+    if (inc) out.print('older records: add --from/--to for a window, or --full to re-verify the whole log.');
     return;
   }
   const p = v.firstProblem;
@@ -32,10 +45,82 @@ function report(v: Verification, out: { print(s: string): void }): void {
     );
 }
 
-export async function auditVerifyCommand(
-  opts: ApiOptions & { json?: boolean; lang: 'nl' | 'en'; from?: string; to?: string; publicKey?: string },
+interface FullStatus {
+  status: 'idle' | 'requested' | 'running';
+  requested?: boolean;
+  progress?: { nextSequence: number; untilSequence?: number; checkedRecords: number; problemCount: number };
+  lastResult: {
+    result: {
+      ok?: boolean;
+      finishedAt?: string;
+      checkedCheckpoints?: number;
+      checkedRecords?: number;
+      problemCount?: number;
+      problems?: { kind: string; recordId?: string; detail: string }[];
+    };
+    signature: string;
+  } | null;
+  publicKeyPem: string;
+}
+
+/**
+ * `audit verify --full`: starts the full re-verification (the sealer runs it in the background)
+ * unless one is in progress, and shows its progress and last result, whose signature is checked
+ * here with the key the server sent or, with --public-key, that key alone.
+ */
+async function fullVerifyCommand(
+  opts: ApiOptions & { json?: boolean; lang: 'nl' | 'en'; publicKey?: string },
   out: { print(s: string): void; printJson(v: unknown): void },
 ): Promise<number> {
+  const api = await apiClient(opts, 'auditor');
+  const r = await api.call('POST', '/v1/audit/verify/full');
+  ensureOk(r, opts.lang);
+  const s = r.body as FullStatus;
+  const pem = opts.publicKey
+    ? await readFile(opts.publicKey, 'utf8').catch(() => {
+        throw new CliError(`Cannot read the public key ${opts.publicKey}.`);
+      })
+    : s.publicKeyPem;
+  const signed = s.lastResult ? verifyFullResult(s.lastResult, pemVerifier(pem)) : undefined;
+  if (opts.json) {
+    out.printJson({ ...s, signatureVerifiedHere: signed ?? null });
+    return s.lastResult && (!signed || s.lastResult.result.ok === false) ? 5 : 0;
+  }
+  if (s.requested) out.print('full verification started: the sealer runs it in the background.');
+  else if (s.status !== 'idle') out.print(`a full verification is already ${s.status}.`);
+  if (s.progress)
+    out.print(
+      `progress: checkpoint ${s.progress.nextSequence - 1} of ${s.progress.untilSequence ?? '?'}, ${s.progress.checkedRecords} records, ${s.progress.problemCount} problem(s) so far.`,
+    );
+  if (!s.lastResult) {
+    out.print('no finished full verification yet: run this command again later to see its result.');
+    return 0;
+  }
+  const res = s.lastResult.result;
+  if (!signed) {
+    out.print('last full verification: its signature does NOT verify with the public key.');
+    return 5;
+  }
+  out.print(
+    `last full verification (${res.finishedAt ?? '?'}, signature valid): ${res.ok ? 'intact' : 'BROKEN'} — ${res.checkedRecords ?? 0} records in ${res.checkedCheckpoints ?? 0} checkpoints, ${res.problemCount ?? 0} problem(s).`,
+  );
+  const p = res.problems?.[0];
+  if (p) out.print(`first: ${p.kind}${p.recordId ? ` record ${p.recordId}` : ''} — ${p.detail}`);
+  return res.ok ? 0 : 5;
+}
+
+export async function auditVerifyCommand(
+  opts: ApiOptions & {
+    json?: boolean;
+    lang: 'nl' | 'en';
+    from?: string;
+    to?: string;
+    publicKey?: string;
+    full?: boolean;
+  },
+  out: { print(s: string): void; printJson(v: unknown): void },
+): Promise<number> {
+  if (opts.full) return fullVerifyCommand(opts, out);
   let v: Verification;
   if (opts.publicKey) {
     const pem = await readFile(opts.publicKey, 'utf8').catch(() => {

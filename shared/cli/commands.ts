@@ -292,7 +292,7 @@ export async function cmdAuditSubject(nn: string, opts: ApiOut): Promise<number>
 }
 
 export async function cmdAuditVerify(
-  opts: ApiOut & { from?: string; to?: string; publicKey?: string },
+  opts: ApiOut & { from?: string; to?: string; publicKey?: string; full?: boolean },
 ): Promise<number> {
   const { auditVerifyCommand } = await import('./audit-verify.js');
   return auditVerifyCommand(opts, { print, printJson });

@@ -164,13 +164,17 @@ export function program(): Command {
     audit
       .command('verify')
       .description(
-        'Recompute the signed checkpoint chain; with --public-key, verify offline from the local data with that key alone.',
+        'Verify what was sealed since the last verified head (and the --from/--to window); --full starts the full re-verification and shows its signed result; with --public-key alone, verify offline from the local data with that key.',
       )
       .option('--from <iso>')
       .option('--to <iso>')
+      .option(
+        '--full',
+        'start the full re-verification (background) and show its progress and last signed result',
+      )
       .option('--public-key <pem>', 'verify offline with this exported public key'),
     'auditor',
-  ).action((o: ApiOut & { from?: string; to?: string; publicKey?: string }) =>
+  ).action((o: ApiOut & { from?: string; to?: string; publicKey?: string; full?: boolean }) =>
     run(async () => (await commands()).cmdAuditVerify(o))(),
   );
   api(

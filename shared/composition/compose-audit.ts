@@ -11,6 +11,8 @@ import { AUDIT_CHECKPOINTS, ENV, KEYS, TABLES } from '../config/resources.js';
 import type { AuditSealPorts, CheckpointStore, Signer } from '../ports/audit-seal.js';
 import { DynamoAuditSource } from '../adapters/aws/dynamodb-audit-source.js';
 import { DynamoAuditStats } from '../adapters/aws/dynamodb-audit-stats.js';
+import { DynamoAuditVerification } from '../adapters/aws/dynamodb-audit-verification.js';
+import { RETENTION_YEARS } from '../config/retention.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
 import { S3CheckpointStore } from '../adapters/aws/s3-checkpoints.js';
 import { documentClient, kmsClient, s3Client } from './compose.js';
@@ -59,12 +61,20 @@ export function signingPorts(): { signer: Signer; checkpoints: CheckpointStore }
 
 /** Everything the sealer (and the verifier) need. */
 export async function auditSealPorts(): Promise<AuditSealPorts> {
+  const control = optional(TABLES.control.env);
+  const verification = control ? new DynamoAuditVerification(documentClient(), control) : undefined;
   return {
     audit: new DynamoAuditSource(documentClient(), env(TABLES.audit.env)),
     ...signingPorts(),
-    // The per-day counters live in the control table; a function without it (none today) skips them.
-    ...(optional(TABLES.control.env)
-      ? { stats: new DynamoAuditStats(documentClient(), env(TABLES.control.env)) }
+    retentionYears: RETENTION_YEARS.audit,
+    // The per-day counters, the verified head and the full verification live in the control
+    // table; a function without it (none today) skips them.
+    ...(control && verification
+      ? {
+          stats: new DynamoAuditStats(documentClient(), control),
+          verifiedHead: verification,
+          fullVerification: verification,
+        }
       : {}),
   };
 }

@@ -98,6 +98,16 @@ export const TABLES = {
 
 export type TableName = keyof typeof TABLES;
 
+/** The control table's items of the audit verification (`pk` values). */
+export const AUDIT_VERIFICATION_KEYS = {
+  /** The last verified signed head (written by the sealer only). */
+  head: 'audit-verified-head',
+  /** The full re-verification's request and progress; the auditor API may only write this one. */
+  full: 'audit-full-verification',
+  /** The last full re-verification's signed result (written by the sealer only). */
+  result: 'audit-full-verification-result',
+} as const;
+
 export const EXTRACTS_BUCKET = {
   id: 'Extracts',
   env: 'EXTRACTS_BUCKET',

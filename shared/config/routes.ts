@@ -111,7 +111,24 @@ export const ROUTES = [
     path: '/v1/audit/verify',
     fn: 'audit',
     roles: ['auditor'],
-    summary: 'Recompute the signed checkpoint chain and report the first problem.',
+    summary:
+      'Verify what was sealed since the last verified signed head (and the from/to window), with a consistency proof from that head to the newest.',
+  },
+  {
+    id: 'startFullVerification',
+    method: 'POST',
+    path: '/v1/audit/verify/full',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary: 'Start the full re-verification of the whole log (a background job of the sealer).',
+  },
+  {
+    id: 'getFullVerification',
+    method: 'GET',
+    path: '/v1/audit/verify/full',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary: "The full re-verification's progress and its last result, signed with the checkpoint key.",
   },
   {
     id: 'subjectReport',

@@ -202,6 +202,10 @@ const chainProblemSchema = z.object({
   detail: z.string(),
 });
 
+const treeHeadRefSchema = z
+  .object({ sequence: z.number().int(), size: z.number().int(), root: z.string() })
+  .readonly();
+
 /** `GET /v1/audit/verify`: the chain check plus the public key that signed the checkpoints. */
 export const verificationSchema = z.object({
   ok: z.boolean(),
@@ -213,9 +217,49 @@ export const verificationSchema = z.object({
   problemsOutsideRange: z.number().int(),
   latestSequence: z.number().int().nullable(),
   sealedUpTo: z.string().nullable(),
+  expired: z.number().int(),
+  incremental: z
+    .object({
+      fromHead: treeHeadRefSchema.nullable(),
+      toHead: treeHeadRefSchema.nullable(),
+      consistencyProof: z.array(z.string()).readonly(),
+      newCheckpoints: z.number().int(),
+      windowCheckpoints: z.number().int(),
+    })
+    .readonly()
+    .optional(),
   publicKeyPem: z.string(),
 });
 export type Verification = z.infer<typeof verificationSchema>;
+/** `GET`/`POST /v1/audit/verify/full`: the full re-verification's progress and last signed result. */
+export const fullVerificationStatusSchema = z.object({
+  status: z.enum(['idle', 'requested', 'running']),
+  /** POST only: whether this call started a job (false: one was already in progress). */
+  requested: z.boolean().optional(),
+  progress: z
+    .object({
+      requestedAt: z.string(),
+      startedAt: z.string().optional(),
+      nextSequence: z.number().int(),
+      untilSequence: z.number().int().optional(),
+      checkedCheckpoints: z.number().int(),
+      checkedRecords: z.number().int(),
+      problemCount: z.number().int(),
+    })
+    .optional(),
+  lastResult: z
+    .object({
+      result: z.record(z.string(), z.unknown()),
+      /** Base64 DER ECDSA P-256 over the result's canonical JSON, by the checkpoint signing key. */
+      signature: z.string(),
+      /** Checked by the server with the public key; check it yourself with `publicKeyPem`. */
+      signatureValid: z.boolean(),
+    })
+    .nullable(),
+  publicKeyPem: z.string(),
+});
+export type FullVerificationStatus = z.infer<typeof fullVerificationStatusSchema>;
+
 /** The audit chain's own report and this schema describe the same object. */
 export type VerificationAgrees = Holds<Same<Omit<Verification, 'publicKeyPem'>, ChainVerification>>;
 export type { ChainProblem, ChainVerification, ProblemKind } from '../domain/audit-types.js';

@@ -325,6 +325,36 @@ export interface VerifyChainInput {
   /** Report only problems touching this time range; the chain is still checked in full. */
   readonly from?: string;
   readonly to?: string;
+  /**
+   * Continue from a checkpoint already verified (incremental and streaming verification): the
+   * given checkpoints follow it, and `records` need only hold those after its cutoff.
+   */
+  readonly anchor?: ChainAnchor;
+  /**
+   * Records at or before this instant are past their retention and expire by TTL: one a
+   * checkpoint lists that is no longer in the table is counted as expired, not REMOVED.
+   */
+  readonly expiredBefore?: string;
+}
+
+/** A verified checkpoint the next ones are checked against: its sequence, hash, cutoff and tree head. */
+export interface ChainAnchor {
+  readonly sequence: number;
+  /** `checkpointHash` of its body: what the next checkpoint names as `previous`. */
+  readonly hash: string;
+  readonly cutoff: string;
+  /** Its tree head; null when it carries none (before the tree). */
+  readonly tree: TreeHead | null;
+}
+
+/** The anchor a verified checkpoint body gives. */
+export function anchorOf(body: CheckpointBody): ChainAnchor {
+  return {
+    sequence: body.sequence,
+    hash: checkpointHash(body),
+    cutoff: body.cutoff,
+    tree: body.tree ?? null,
+  };
 }
 
 const KIND_RANK: Record<ProblemKind, number> = {
@@ -398,14 +428,17 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
   const segments: Segment[] = [];
   const sealed = new Map<string, { seq: number; index: number; entry: CheckpointEntry }>();
   const listing: { seq: number; index: number; entry: CheckpointEntry }[] = [];
-  let prevSeq = 0;
-  let prevHash = ZERO_HASH;
-  let prevCutoff = -Infinity;
+  const anchor = input.anchor;
+  let prevSeq = anchor?.sequence ?? 0;
+  let prevHash = anchor?.hash ?? ZERO_HASH;
+  let prevCutoff = anchor ? Date.parse(anchor.cutoff) : -Infinity;
   let lastKey: ChainRecord | undefined;
   let checkedCheckpoints = 0;
-  let latestCutoff: string | null = null;
+  let latestCutoff: string | null = anchor?.cutoff ?? null;
   /** The previous checkpoint's tree head (undefined before the first, null when it had none). */
-  let prevTree: TreeHead | null | undefined;
+  let prevTree: TreeHead | null | undefined = anchor ? anchor.tree : undefined;
+  const expiredBefore = input.expiredBefore !== undefined ? Date.parse(input.expiredBefore) : -Infinity;
+  let expired = 0;
 
   for (const cp of checkpoints) {
     const seq = cp.sequence;
@@ -554,6 +587,10 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
   for (const { seq, index, entry } of listing) {
     const t = Date.parse(entry.at);
     const record = byId.get(entry.id);
+    if (!record && t <= expiredBefore) {
+      expired++; // past its retention: removed by TTL, as designed
+      continue;
+    }
     if (!record) {
       add(
         {
@@ -696,6 +733,7 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
     problemsOutsideRange: found.length - reported.length,
     latestSequence: prevSeq || null,
     sealedUpTo: latestCutoff,
+    expired,
   };
 }
 

@@ -27,4 +27,21 @@ export interface ChainVerification {
   /** The last checkpoint's sequence and cutoff (null without checkpoints). */
   readonly latestSequence: number | null;
   readonly sealedUpTo: string | null;
+  /** Sealed records past their retention that expired by TTL (not a problem; not REMOVED). */
+  readonly expired: number;
+  /** Set by the incremental verification: what was checked beyond the last verified head. */
+  readonly incremental?: IncrementalScope;
+}
+
+/** The part of the log an incremental verification checked, and how it links to the verified head. */
+export interface IncrementalScope {
+  /** The verified head it started from (null: none stored yet, so from the start). */
+  readonly fromHead: { readonly sequence: number; readonly size: number; readonly root: string } | null;
+  /** The newest signed head it checked up to (null: no checkpoint). */
+  readonly toHead: { readonly sequence: number; readonly size: number; readonly root: string } | null;
+  /** RFC 9162 consistency proof from `fromHead`'s tree to `toHead`'s (empty when equal or none). */
+  readonly consistencyProof: readonly string[];
+  /** Checkpoints read after the verified head, and in the from/to window. */
+  readonly newCheckpoints: number;
+  readonly windowCheckpoints: number;
 }

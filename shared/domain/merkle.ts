@@ -202,3 +202,42 @@ export function verifyConsistency(
   }
   return hex(fr) === root1 && hex(sr) === root2 && sn === 0;
 }
+
+/**
+ * The RFC 9162 consistency proof from the tree a frontier describes (size m) to that tree with
+ * `leaves` appended, without the first m leaves: every node of the proof inside the first m
+ * leaves is one of the frontier's perfect subtrees, every other lies among the new leaves. Costs
+ * the new leaves only, whatever m is.
+ */
+export function consistencyProofFromFrontier(frontier: MerkleFrontier, leaves: readonly string[]): string[] {
+  const m = frontier.size;
+  const n = m + leaves.length;
+  if (m < 1 || leaves.length === 0) return [];
+  // The frontier's subtrees by their start: sizes are the 1-bits of m, largest first.
+  const known = new Map<string, Hash>();
+  let start = 0;
+  let i = 0;
+  for (let bit = 2 ** Math.floor(Math.log2(m)); bit >= 1; bit /= 2)
+    if (Math.floor(m / bit) % 2 === 1) {
+      known.set(`${start}:${bit}`, fromHex(frontier.nodes[i++]!));
+      start += bit;
+    }
+  const fresh = leaves.map((l) => leafHash(fromHex(l)));
+  const mth = (lo: number, hi: number): Hash => {
+    if (lo >= m) return root(fresh, lo - m, hi - m);
+    const node = known.get(`${lo}:${hi - lo}`);
+    if (node) return node;
+    if (hi - lo === 1) throw new RangeError('the frontier does not cover the old tree');
+    const k = split(hi - lo);
+    return nodeHash(mth(lo, lo + k), mth(lo + k, hi));
+  };
+  const sub = (mm: number, lo: number, hi: number, b: boolean): Hash[] => {
+    const size = hi - lo;
+    if (mm === size) return b ? [] : [mth(lo, hi)];
+    const k = split(size);
+    return mm <= k
+      ? [...sub(mm, lo, lo + k, b), mth(lo + k, hi)]
+      : [...sub(mm - k, lo + k, hi, false), mth(lo, lo + k)];
+  };
+  return sub(m, 0, n, true).map(hex);
+}

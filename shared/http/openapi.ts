@@ -22,6 +22,7 @@ import {
   setIntakeRequestSchema,
   subjectReportSchema,
   verificationSchema,
+  fullVerificationStatusSchema,
 } from '../contract/api.js';
 import { ROUTES, PURPOSES, type RouteDef, type RouteId } from '../config/routes.js';
 
@@ -47,6 +48,8 @@ export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
     }),
   },
   verifyAudit: { 200: verificationSchema },
+  startFullVerification: { 202: fullVerificationStatusSchema },
+  getFullVerification: { 200: fullVerificationStatusSchema },
   subjectReport: { 200: subjectReportSchema },
   setIntake: { 200: intakeSwitchSchema },
   getIntake: { 200: intakeSwitchSchema },

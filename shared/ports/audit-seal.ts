@@ -51,6 +51,71 @@ export interface AuditSource {
   between?(after: string, upTo: string): AsyncIterable<AuditRecord>;
 }
 
+/**
+ * The last signed head a verification found intact (control table on AWS and locally): the next
+ * incremental verification starts from it. Written only after a successful check.
+ */
+export interface VerifiedHead {
+  /** The checkpoint (its sequence is its key in the checkpoint store). */
+  readonly sequence: number;
+  readonly size: number;
+  readonly root: string;
+  readonly cutoff: string;
+  /** `checkpointHash` of the checkpoint's body, and its signature (base64 DER). */
+  readonly checkpointHash: string;
+  readonly signature: string;
+  readonly verifiedAt: string;
+}
+
+export interface VerifiedHeadStore {
+  get(): Promise<VerifiedHead | undefined>;
+  /**
+   * Moves the pointer to `head` only when it still points at `fromSequence` (null: none stored)
+   * and `head` is later; false when another verifier moved it first.
+   */
+  advance(head: VerifiedHead, fromSequence: number | null): Promise<boolean>;
+}
+
+/** The progress of the full re-verification, stored between runs so it resumes where it stopped. */
+export interface FullVerificationProgress {
+  readonly status: 'requested' | 'running';
+  readonly requestedAt: string;
+  readonly startedAt?: string;
+  /** The next checkpoint sequence to read. */
+  readonly nextSequence: number;
+  /** The last checkpoint to verify: the newest when the job started (0 before it starts). */
+  readonly untilSequence?: number;
+  /** The last checkpoint read (JSON of a `ChainAnchor`), absent before the first. */
+  readonly anchor?: string;
+  readonly checkedCheckpoints: number;
+  readonly checkedRecords: number;
+  readonly expired: number;
+  readonly problemCount: number;
+  /** JSON array of the first problems found (at most `FULL_VERIFICATION_PROBLEMS_KEPT`). */
+  readonly problems: string;
+}
+
+/** A finished full verification: the result and its signature by the audit signing key. */
+export interface SignedFullVerification {
+  /** Canonical-JSON-able result (`FullVerificationResult`). */
+  readonly result: unknown;
+  /** Base64 DER ECDSA P-256 signature over `canonicalBytes(result)`. */
+  readonly signature: string;
+}
+
+export interface FullVerificationStore {
+  /** The job in progress (requested or running), if any. */
+  progress(): Promise<FullVerificationProgress | undefined>;
+  /** Stores a request unless one is in progress; false when one already is. */
+  request(at: string): Promise<boolean>;
+  /** Saves progress after a batch of checkpoints. */
+  save(progress: FullVerificationProgress): Promise<void>;
+  /** Stores the signed result and ends the job in progress. */
+  finish(result: SignedFullVerification): Promise<void>;
+  /** The last finished result, if any. */
+  lastResult(): Promise<SignedFullVerification | undefined>;
+}
+
 /** The ports of sealing and verifying the audit trail. */
 export interface AuditSealPorts {
   readonly audit: AuditSource;
@@ -58,4 +123,10 @@ export interface AuditSealPorts {
   readonly signer: Signer;
   /** The per-day counters the sealer keeps (the auditor's chart); optional for tools and tests. */
   readonly stats?: AuditStatsStore;
+  /** The last verified head (incremental verification); optional for tools and tests. */
+  readonly verifiedHead?: VerifiedHeadStore;
+  /** The full re-verification's progress and result; optional for tools and tests. */
+  readonly fullVerification?: FullVerificationStore;
+  /** How long audit records are kept (years): older sealed records expire by TTL. */
+  readonly retentionYears?: number;
 }

@@ -9,7 +9,15 @@ import { maskNationalNumber, stripSeparators } from '../domain/national-number.j
 import { looksLikeNationalNumber } from '../domain/audit-details.js';
 import { lastDays } from '../domain/audit-stats.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
-import type { AuditChart, Page, SubjectReport, Verification } from '../contract/api.js';
+import type {
+  AuditChart,
+  FullVerificationStatus,
+  Page,
+  SubjectReport,
+  Verification,
+} from '../contract/api.js';
+import { pemVerifier } from '../domain/audit-chain.js';
+import { verifyFullResult, verifyIncremental } from './audit-verify.js';
 import {
   InvalidCursorError,
   type AuditFilter,
@@ -21,7 +29,7 @@ import {
   type LedgerStore,
   type NameCipher,
 } from '../ports/index.js';
-import { proveRecord, verifyAudit } from './audit-seal.js';
+import { proveRecord } from './audit-seal.js';
 import type { RecordProof } from '../domain/audit-proof.js';
 import type { AuditSealPorts } from '../ports/audit-seal.js';
 import { requireNationalNumber } from './consult.js';
@@ -357,8 +365,9 @@ export async function subjectReport(
 }
 
 /**
- * Recomputes the signed checkpoint chain and every record's hash; reports the first record that
- * was altered, removed, inserted or reordered, and any checkpoint whose signature fails.
+ * Verifies what was sealed since the last verified signed head (the sealer advances it each run),
+ * and with from/to also the checkpoints and records of that window: the cost is the new part and
+ * the window, not the history. The whole log is re-verified by the full verification job.
  */
 export async function verifyTrail(
   deps: AuditQueryDeps & { seal: AuditSealPorts },
@@ -378,13 +387,105 @@ export async function verifyTrail(
       requestId: ctx.requestId,
     },
   ]);
-  const result = await verifyAudit({
-    ...deps.seal,
-    publicKeyPem: await deps.seal.signer.publicKeyPem(),
-    ...(from ? { from } : {}),
-    ...(to ? { to } : {}),
+  const publicKeyPem = await deps.seal.signer.publicKeyPem();
+  const {
+    verifiedHead: _head,
+    peakRecordsHeld: _peak,
+    ...result
+  } = await verifyIncremental({
+    audit: deps.seal.audit,
+    checkpoints: deps.seal.checkpoints,
+    publicKeyPem,
+    now: ctx.now,
+    ...(deps.seal.verifiedHead ? { verifiedHead: deps.seal.verifiedHead } : {}),
+    ...(deps.seal.retentionYears !== undefined ? { retentionYears: deps.seal.retentionYears } : {}),
+    ...(from ? { from: new Date(from).toISOString() } : {}),
+    ...(to ? { to: new Date(to).toISOString() } : {}),
   });
-  return { ...result, publicKeyPem: await deps.seal.signer.publicKeyPem() };
+  return { ...result, publicKeyPem };
+}
+
+/** The full verification's state as the auditor sees it, with its last signed result. */
+async function fullState(
+  deps: AuditQueryDeps & { seal: AuditSealPorts },
+  extra: { requested?: boolean } = {},
+): Promise<FullVerificationStatus> {
+  const store = deps.seal.fullVerification;
+  if (!store)
+    throw new RequestRefusedError('conflict', 'NOT_CONFIGURED', {
+      nl: 'De volledige verificatie is hier niet ingericht.',
+      en: 'The full verification is not set up here.',
+    });
+  const publicKeyPem = await deps.seal.signer.publicKeyPem();
+  const [progress, last] = await Promise.all([store.progress(), store.lastResult()]);
+  return {
+    status: progress?.status ?? 'idle',
+    ...extra,
+    ...(progress
+      ? {
+          progress: {
+            requestedAt: progress.requestedAt,
+            ...(progress.startedAt ? { startedAt: progress.startedAt } : {}),
+            nextSequence: progress.nextSequence,
+            ...(progress.untilSequence !== undefined ? { untilSequence: progress.untilSequence } : {}),
+            checkedCheckpoints: progress.checkedCheckpoints,
+            checkedRecords: progress.checkedRecords,
+            problemCount: progress.problemCount,
+          },
+        }
+      : {}),
+    lastResult: last
+      ? {
+          result: last.result as Record<string, unknown>,
+          signature: last.signature,
+          signatureValid: verifyFullResult(last, pemVerifier(publicKeyPem)),
+        }
+      : null,
+    publicKeyPem,
+  };
+}
+
+/**
+ * Starts the full re-verification (`POST /v1/audit/verify/full`): stores the request the sealer
+ * picks up on its next run (every minute on AWS, every 10 s locally); a job already in progress
+ * is not restarted. Audited like every auditor action.
+ */
+export async function startFullVerification(
+  deps: AuditQueryDeps & { seal: AuditSealPorts },
+  ctx: Ctx,
+): Promise<FullVerificationStatus> {
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${ctx.requestId}:verify-full`,
+      at: ctx.now.toISOString(),
+      actor: actorOf(ctx.p),
+      action: 'audit.verify.full.start',
+      purpose: 'audit',
+      outcome: 'ALLOWED',
+      requestId: ctx.requestId,
+    },
+  ]);
+  const requested = (await deps.seal.fullVerification?.request(ctx.now.toISOString())) ?? false;
+  return fullState(deps, { requested });
+}
+
+/** The full verification's progress and last signed result (`GET /v1/audit/verify/full`). */
+export async function fullVerificationStatus(
+  deps: AuditQueryDeps & { seal: AuditSealPorts },
+  ctx: Ctx,
+): Promise<FullVerificationStatus> {
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${ctx.requestId}:verify-full-status`,
+      at: ctx.now.toISOString(),
+      actor: actorOf(ctx.p),
+      action: 'audit.verify.full.status',
+      purpose: 'audit',
+      outcome: 'ALLOWED',
+      requestId: ctx.requestId,
+    },
+  ]);
+  return fullState(deps);
 }
 
 /**

@@ -23,6 +23,7 @@ import { cpus, totalmem, type } from 'node:os';
 import { benchApi } from './api-load.js';
 import { benchAuditSection } from './audit.js';
 import { benchAuditGrowthSection } from './audit-growth.js';
+import { benchVerifyGrowthSection } from './verify-growth.js';
 import { benchCli } from './cli.js';
 import { benchColdStart } from './cold-start.js';
 import { benchHostile } from './hostile.js';
@@ -61,7 +62,10 @@ const sections: Record<Section, () => Promise<string[]>> = {
   hostile: () => benchHostile(),
   cold: () => benchColdStart(config.coldRuns),
   audit: () => benchAuditSection(config.auditRecords, config.auditRuns),
-  growth: () => benchAuditGrowthSection(config.growthSizes, config.growthRuns),
+  growth: async () => [
+    ...(await benchAuditGrowthSection(config.growthSizes, config.growthRuns)),
+    ...(await benchVerifyGrowthSection(config.growthSizes)),
+  ],
   intake: () => benchIntake(config.intakeCount),
   api: () => benchApi({ seconds: config.apiSeconds, connections: config.apiConnections }),
 };

@@ -58,11 +58,14 @@ function grants(fn: AppFunction): string[] {
     .flatMap((s: Statement) => {
       const via = s.Condition?.['StringEquals']?.['kms:ViaService'];
       const prefix = s.Condition?.['StringLike']?.['s3:prefix'];
+      const keys = s.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
       const suffix = via
         ? ` via ${JSON.stringify(via).match(/"(s3|sqs)\./)?.[1]}`
         : prefix
           ? ` if prefix ${JSON.stringify(prefix)}`
-          : '';
+          : keys
+            ? ` if key ${JSON.stringify(keys)}`
+            : '';
       return actions(s).flatMap((a) =>
         resourcesOf(s).map((r) => `${s.Effect === 'Deny' ? 'DENY ' : ''}${a} on ${nameOf(r)}${suffix}`),
       );
@@ -95,6 +98,7 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:Query on audit table/index/byInstitution',
     'dynamodb:GetItem on control table',
     'dynamodb:BatchGetItem on control table',
+    'dynamodb:UpdateItem on control table if key ["audit-full-verification"]',
     'dynamodb:GetItem on ledger table',
     'dynamodb:Query on ledger table',
     'kms:GenerateMac on hmac key',

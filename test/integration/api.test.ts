@@ -13,6 +13,8 @@ import type { HeldItem } from '../../shared/contract/api.js';
 import { hiddenTextPdf } from '../fixtures/hidden-text.js';
 import { pemVerifier } from '../../shared/domain/audit-chain.js';
 import { verifyRecordProof, type RecordProof } from '../../shared/domain/audit-proof.js';
+import type { SignedFullVerification } from '../../shared/ports/audit-seal.js';
+import { verifyFullResult, type FullVerificationResult } from '../../shared/use-cases/audit-verify.js';
 import { ROUTES, type RouteDef } from '../../shared/config/routes.js';
 import { ROLES, type Role } from '../../shared/domain/principal.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
@@ -555,7 +557,17 @@ describe('the /v1 API on the local stack', () => {
     await stack.seal();
     await new Promise((r) => setTimeout(r, 5200)); // the sealer leaves records younger than its 5 s grace
     await stack.seal();
-    const ok = await call('verifyAudit', 'auditor');
+    // The sealer verified what it sealed and advanced the verified head: a plain call checks only
+    // what is newer; a from/to window checks that window's checkpoints and records.
+    const head = await call('verifyAudit', 'auditor');
+    assert.equal(head.json.ok, true, JSON.stringify(head.json.firstProblem));
+    const incremental = head.json.incremental as { fromHead: { sequence: number } | null };
+    assert.ok(
+      incremental.fromHead && incremental.fromHead.sequence >= 1,
+      'no verified head stored by the sealer',
+    );
+    const window = `from=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}`;
+    const ok = await call('verifyAudit', 'auditor', { query: window });
     assert.equal(ok.status, 200);
     assert.equal(ok.json.ok, true, JSON.stringify(ok.json.firstProblem));
     assert.ok((ok.json.checkedRecords as number) > 10);
@@ -585,11 +597,29 @@ describe('the /v1 API on the local stack', () => {
         ExpressionAttributeValues: { ':o': 'ALLOWED' },
       }),
     );
-    const broken = await call('verifyAudit', 'auditor');
+    const broken = await call('verifyAudit', 'auditor', { query: window });
     assert.equal(broken.json.ok, false);
     const first = broken.json.firstProblem as { kind: string; recordId: string };
     assert.equal(first.kind, 'ALTERED');
     assert.equal(first.recordId, victim.id);
+    // The full re-verification (started by the auditor, run by the sealer) finds it too, and its
+    // result is signed with the checkpoint key.
+    const started = await call('startFullVerification', 'auditor');
+    assert.equal(started.status, 202);
+    await stack.seal();
+    const status = await call('getFullVerification', 'auditor');
+    assert.equal(status.status, 200);
+    const last = status.json.lastResult as SignedFullVerification & { signatureValid: boolean };
+    assert.equal(last.signatureValid, true);
+    assert.equal(verifyFullResult(last, pemVerifier(status.json.publicKeyPem as string)), true);
+    const result = last.result as FullVerificationResult;
+    assert.equal(result.ok, false);
+    assert.deepEqual(
+      result.problems.map((p) => [p.kind, p.recordId]),
+      [['ALTERED', victim.id]],
+    );
+    // Starting it is audited like every auditor action.
+    assert.ok((await deps.audit.list()).some((r) => r.action === 'audit.verify.full.start'));
   });
 
   it('validated every JSON response against the OpenAPI document', () => {

@@ -185,6 +185,8 @@ describe('audit sealing and verification on the local stack', () => {
     const { counted, ...sealedRun } = out;
     assert.deepEqual(sealedRun, { checkpoints: 1, records: 1, latestSequence: 3, more: false });
     assert.equal(counted, 3, 'the per-day counters catch up with every checkpoint sealed so far');
+    // It verified what it sealed and stored that head as verified (in the control table).
+    assert.equal((await ports.verifiedHead?.get())?.sequence, 3);
   });
 
   it('leaves records younger than the grace window pending', async () => {

@@ -1,0 +1,466 @@
+/**
+ * Incremental and full verification of the audit trail (issue 14): the verify call checks what
+ * was sealed since the last verified head (and a from/to window) without reading older records;
+ * the stored head never moves past a failure; the full re-verification streams batch by batch,
+ * resumes from stored progress and stores a result signed with the audit key. In memory, with
+ * the real local signer; no emulator.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { LocalSigner } from '../../shared/adapters/local/signer.js';
+import { pemVerifier, type CheckpointBody, type SignedCheckpoint } from '../../shared/domain/audit-chain.js';
+import { verifyConsistency } from '../../shared/domain/merkle.js';
+import {
+  CheckpointExistsError,
+  type AuditSource,
+  type CheckpointStore,
+  type FullVerificationProgress,
+  type FullVerificationStore,
+  type SignedFullVerification,
+  type VerifiedHead,
+  type VerifiedHeadStore,
+} from '../../shared/ports/audit-seal.js';
+import type { AuditRecord } from '../../shared/ports/index.js';
+import { sealRun } from '../../shared/use-cases/audit-seal.js';
+import {
+  runFullVerification,
+  verifyFullResult,
+  verifyIncremental,
+  type FullVerificationResult,
+} from '../../shared/use-cases/audit-verify.js';
+
+class MemoryCheckpoints implements CheckpointStore {
+  readonly stored = new Map<number, SignedCheckpoint>();
+  listed = 0;
+  async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
+    if (this.stored.has(sequence)) throw new CheckpointExistsError(sequence);
+    this.stored.set(sequence, { sequence, body: JSON.parse(JSON.stringify(body)) as unknown, signature });
+  }
+  async list(): Promise<SignedCheckpoint[]> {
+    this.listed++;
+    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence);
+  }
+  async latest(): Promise<SignedCheckpoint | undefined> {
+    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence).at(-1);
+  }
+  async get(sequence: number): Promise<SignedCheckpoint | undefined> {
+    return this.stored.get(sequence);
+  }
+}
+
+/** The audit table: counts every record it hands out, and the most handed out by one query. */
+class CountingSource implements AuditSource {
+  read: AuditRecord[] = [];
+  scans = 0;
+  largestQuery = 0;
+  constructor(readonly records: AuditRecord[]) {}
+  reset() {
+    this.read = [];
+    this.scans = 0;
+    this.largestQuery = 0;
+  }
+  async *all() {
+    this.scans++;
+    for (const r of this.records) {
+      this.read.push(r);
+      yield r;
+    }
+  }
+  async *between(after: string, upTo: string) {
+    let n = 0;
+    for (const r of this.records)
+      if (r.at > after && r.at <= upTo) {
+        this.read.push(r);
+        n++;
+        yield r;
+      }
+    this.largestQuery = Math.max(this.largestQuery, n);
+  }
+}
+
+class MemoryHead implements VerifiedHeadStore {
+  head: VerifiedHead | undefined;
+  async get() {
+    return this.head;
+  }
+  async advance(head: VerifiedHead, from: number | null) {
+    if ((this.head?.sequence ?? null) !== from) return false;
+    this.head = head;
+    return true;
+  }
+}
+
+class MemoryFull implements FullVerificationStore {
+  current: FullVerificationProgress | undefined;
+  result: SignedFullVerification | undefined;
+  saves = 0;
+  async progress() {
+    return this.current;
+  }
+  async request(at: string) {
+    if (this.current) return false;
+    this.current = {
+      status: 'requested',
+      requestedAt: at,
+      nextSequence: 1,
+      checkedCheckpoints: 0,
+      checkedRecords: 0,
+      expired: 0,
+      problemCount: 0,
+      problems: '[]',
+    };
+    return true;
+  }
+  async save(p: FullVerificationProgress) {
+    this.saves++;
+    this.current = JSON.parse(JSON.stringify(p)) as FullVerificationProgress;
+  }
+  async finish(r: SignedFullVerification) {
+    this.result = JSON.parse(JSON.stringify(r)) as SignedFullVerification;
+    this.current = undefined;
+  }
+  async lastResult() {
+    return this.result;
+  }
+}
+
+const MINUTE = 60_000;
+const base = Date.parse('2026-06-01T10:00:00.000Z');
+
+const record = (id: string, at: number): AuditRecord => ({
+  id,
+  at: new Date(at).toISOString(),
+  actor: { id: 'client-1', role: 'institution', institution: 'UGENT' },
+  action: 'credit.read',
+  subject: 'ab'.repeat(32),
+  purpose: 'enrolment',
+  outcome: 'ALLOWED',
+  requestId: `req-${id}`,
+});
+
+describe('incremental and full verification', () => {
+  let keyDir: string;
+  let signer: LocalSigner;
+  let pem: string;
+  before(async () => {
+    keyDir = await mkdtemp(join(tmpdir(), 'ruling-intake-verify-'));
+    signer = new LocalSigner(keyDir);
+    pem = await signer.publicKeyPem();
+  });
+  after(() => rm(keyDir, { recursive: true, force: true }));
+
+  /** `minutes` per-minute checkpoints, `perMinute` records each, sealed as the sealer does. */
+  async function history(minutes: number, perMinute: number, start = base) {
+    const source = new CountingSource([]);
+    const checkpoints = new MemoryCheckpoints();
+    for (let m = 0; m < minutes; m++) {
+      for (let i = 0; i < perMinute; i++)
+        source.records.push(record(`r-${m}-${i}`, start + m * MINUTE + 1000 + i * 10));
+      await sealRun({ audit: source, checkpoints, signer }, new Date(start + (m + 1) * MINUTE));
+    }
+    return { source, audit: source, checkpoints, end: start + minutes * MINUTE };
+  }
+
+  async function extend(
+    h: { source: CountingSource; checkpoints: MemoryCheckpoints; end: number },
+    minutes: number,
+    perMinute: number,
+  ) {
+    for (let m = 0; m < minutes; m++) {
+      for (let i = 0; i < perMinute; i++)
+        h.source.records.push(record(`n-${h.end}-${m}-${i}`, h.end + m * MINUTE + 1000 + i * 10));
+      await sealRun(
+        { audit: h.source, checkpoints: h.checkpoints, signer },
+        new Date(h.end + (m + 1) * MINUTE),
+      );
+    }
+    h.end += minutes * MINUTE;
+  }
+
+  it('reads only what was sealed after the verified head, and the newest head extends it (consistency proof)', async () => {
+    const h = await history(30, 4);
+    const head = new MemoryHead();
+    const first = await verifyIncremental({
+      ...h,
+      publicKeyPem: pem,
+      verifiedHead: head,
+      now: new Date(h.end),
+      advance: true,
+    });
+    assert.equal(first.ok, true, JSON.stringify(first.problems));
+    assert.equal(head.head?.sequence, 30);
+    await extend(h, 3, 5);
+    h.source.reset();
+    const v = await verifyIncremental({
+      ...h,
+      publicKeyPem: pem,
+      verifiedHead: head,
+      now: new Date(h.end),
+      advance: true,
+    });
+    assert.equal(v.ok, true, JSON.stringify(v.problems));
+    assert.equal(v.checkedRecords, 15);
+    assert.equal(v.incremental?.newCheckpoints, 3);
+    // Not one record sealed before the head was read, and the table was never scanned.
+    assert.equal(h.source.scans, 0);
+    assert.ok(
+      h.source.read.every((r) => r.at > head.head!.cutoff || Date.parse(r.at) > base + 30 * MINUTE),
+      'read a record from before the verified head',
+    );
+    assert.equal(h.source.read.length, 15, JSON.stringify(h.source.read.map((r) => r.id)));
+    assert.equal(h.checkpoints.listed, 0, 'listed every checkpoint');
+    const { fromHead, toHead, consistencyProof } = v.incremental!;
+    assert.ok(
+      verifyConsistency(fromHead!.size, toHead!.size, fromHead!.root, toHead!.root, consistencyProof),
+    );
+    assert.equal(head.head?.sequence, 33);
+  });
+
+  it('finds any alteration, removal, insertion or back-dating in the new part, and the head stays where it was', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('alter', 'remove', 'insert', 'backdate', 'swap-at'),
+        fc.nat(9),
+        async (kind, pick) => {
+          const h = await history(5, 2);
+          const head = new MemoryHead();
+          await verifyIncremental({
+            ...h,
+            publicKeyPem: pem,
+            verifiedHead: head,
+            now: new Date(h.end),
+            advance: true,
+          });
+          const before = head.head;
+          assert.equal(before?.sequence, 5);
+          await extend(h, 5, 2);
+          const fresh = h.source.records.filter((r) => r.id.startsWith('n-'));
+          const victim = fresh[pick % fresh.length]!;
+          const at = h.source.records.indexOf(victim);
+          if (kind === 'alter') h.source.records[at] = { ...victim, outcome: 'DENIED' };
+          else if (kind === 'remove') h.source.records.splice(at, 1);
+          else if (kind === 'insert')
+            h.source.records.push(record('forged', Date.parse(victim.at) + 1)); // back-dated into a sealed minute
+          else if (kind === 'backdate')
+            h.source.records[at] = { ...victim, at: new Date(Date.parse(victim.at) - 20_000).toISOString() };
+          else {
+            const other = fresh[(pick + 1) % fresh.length]!;
+            const j = h.source.records.indexOf(other);
+            h.source.records[at] = { ...victim, at: other.at };
+            h.source.records[j] = { ...other, at: victim.at };
+          }
+          const v = await verifyIncremental({
+            ...h,
+            publicKeyPem: pem,
+            verifiedHead: head,
+            now: new Date(h.end),
+            advance: true,
+          });
+          assert.equal(v.ok, false, `${kind} not found`);
+          assert.deepEqual(head.head, before, 'the verified head moved past a failure');
+          // And it stays there on the next runs while the damage remains.
+          await extend(h, 1, 1);
+          await verifyIncremental({
+            ...h,
+            publicKeyPem: pem,
+            verifiedHead: head,
+            now: new Date(h.end),
+            advance: true,
+          });
+          assert.deepEqual(head.head, before);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('an edited checkpoint after the head, or an edited head checkpoint, is reported', async () => {
+    const h = await history(4, 2);
+    const head = new MemoryHead();
+    await verifyIncremental({
+      ...h,
+      publicKeyPem: pem,
+      verifiedHead: head,
+      now: new Date(h.end),
+      advance: true,
+    });
+    await extend(h, 2, 2);
+    const six = h.checkpoints.stored.get(6)!;
+    h.checkpoints.stored.set(6, { ...six, body: { ...(six.body as object), count: 9 } });
+    const v = await verifyIncremental({ ...h, publicKeyPem: pem, verifiedHead: head, now: new Date(h.end) });
+    assert.equal(v.firstProblem?.kind, 'BAD_SIGNATURE');
+    h.checkpoints.stored.set(6, six);
+    const four = h.checkpoints.stored.get(4)!;
+    h.checkpoints.stored.set(4, { ...four, signature: new Uint8Array([1, 2, 3]) });
+    const w = await verifyIncremental({ ...h, publicKeyPem: pem, verifiedHead: head, now: new Date(h.end) });
+    assert.equal(w.ok, false);
+    assert.equal(w.firstProblem?.checkpoint, 4);
+  });
+
+  it('a tampered old record is outside the new part, found when the from/to window covers it', async () => {
+    const h = await history(20, 2);
+    const head = new MemoryHead();
+    await verifyIncremental({
+      ...h,
+      publicKeyPem: pem,
+      verifiedHead: head,
+      now: new Date(h.end),
+      advance: true,
+    });
+    const old = h.source.records.findIndex((r) => r.id === 'r-7-1');
+    h.source.records[old] = { ...h.source.records[old]!, outcome: 'DENIED' };
+    const plain = await verifyIncremental({
+      ...h,
+      publicKeyPem: pem,
+      verifiedHead: head,
+      now: new Date(h.end),
+    });
+    assert.equal(plain.ok, true);
+    h.source.reset();
+    const window = await verifyIncremental({
+      ...h,
+      publicKeyPem: pem,
+      verifiedHead: head,
+      now: new Date(h.end),
+      from: new Date(base + 7 * MINUTE).toISOString(),
+      to: new Date(base + 8 * MINUTE).toISOString(),
+    });
+    assert.equal(window.ok, false);
+    assert.equal(window.firstProblem?.kind, 'ALTERED');
+    assert.equal(window.firstProblem?.recordId, 'r-7-1');
+    // The window's records only, not the history.
+    assert.ok(h.source.read.length <= 6, `read ${h.source.read.length}`);
+  });
+
+  it('a sealed record past its retention that expired by TTL is counted as expired, not REMOVED', async () => {
+    const h = await history(3, 2);
+    const gone = h.source.records.findIndex((r) => r.id === 'r-1-0');
+    h.source.records.splice(gone, 1);
+    const years = 20;
+    const later = new Date(h.end);
+    later.setUTCFullYear(later.getUTCFullYear() + years);
+    const expiredRun = await verifyIncremental({
+      ...h,
+      publicKeyPem: pem,
+      now: later,
+      retentionYears: years,
+    });
+    assert.equal(expiredRun.ok, true, JSON.stringify(expiredRun.problems));
+    assert.equal(expiredRun.expired, 1);
+    const early = await verifyIncremental({
+      ...h,
+      publicKeyPem: pem,
+      now: new Date(h.end),
+      retentionYears: years,
+    });
+    assert.equal(early.firstProblem?.kind, 'REMOVED');
+    assert.equal(early.expired, 0);
+  });
+
+  it('the full verification streams batch by batch, resumes from its progress, and stores a result signed with the audit key', async () => {
+    const h = await history(40, 5);
+    const full = new MemoryFull();
+    const ports = { ...h, signer, fullVerification: full, batchCheckpoints: 4 };
+    assert.equal(
+      (
+        await runFullVerification(
+          ports,
+          () => new Date(h.end),
+          () => true,
+        )
+      ).status,
+      'idle',
+    );
+    await full.request(new Date(h.end).toISOString());
+    h.source.reset();
+    // Each run may do one batch (the Lambda runs out of time): it resumes where it stopped.
+    let runs = 0;
+    let step;
+    do {
+      let budget = 1;
+      step = await runFullVerification(
+        ports,
+        () => new Date(h.end),
+        () => budget-- > 0,
+      );
+      runs++;
+    } while (step.status === 'running' && runs < 100);
+    assert.equal(step.status, 'finished');
+    assert.equal(runs, 10);
+    assert.equal(h.source.scans, 0);
+    assert.equal(h.checkpoints.listed, 0);
+    // Never more than a batch (4 checkpoints × 5 records) in memory at once.
+    assert.ok(h.source.largestQuery <= 20, `held ${h.source.largestQuery}`);
+    assert.equal(h.source.read.length, 200);
+    const stored = await full.lastResult();
+    const result = stored!.result as FullVerificationResult;
+    assert.equal(result.ok, true);
+    assert.equal(result.checkedCheckpoints, 40);
+    assert.equal(result.checkedRecords, 200);
+    assert.equal(verifyFullResult(stored!, pemVerifier(pem)), true);
+    const forged = { ...stored!, result: { ...result, ok: false } };
+    assert.equal(verifyFullResult(forged, pemVerifier(pem)), false);
+  });
+
+  it('the full verification finds a change anywhere in the history', async () => {
+    const h = await history(12, 3);
+    const i = h.source.records.findIndex((r) => r.id === 'r-2-1');
+    h.source.records.splice(i, 1);
+    h.source.records.push(record('forged', base + 9 * MINUTE + 5));
+    const full = new MemoryFull();
+    await full.request(new Date(h.end).toISOString());
+    const step = await runFullVerification(
+      { ...h, signer, fullVerification: full, batchCheckpoints: 5 },
+      () => new Date(h.end),
+      () => true,
+    );
+    assert.equal(step.status, 'finished');
+    const result = (await full.lastResult())!.result as FullVerificationResult;
+    assert.equal(result.ok, false);
+    assert.deepEqual(
+      result.problems.map((p) => [p.kind, p.recordId]),
+      [
+        ['REMOVED', 'r-2-1'],
+        ['INSERTED', 'forged'],
+      ],
+    );
+  });
+});
+
+describe('the sealer function', () => {
+  it('{"fullVerification":"start"} requests the full verification and the same run finishes it with a signed result', async () => {
+    const keyDir = await mkdtemp(join(tmpdir(), 'ruling-intake-sealer-'));
+    try {
+      const signer = new LocalSigner(keyDir);
+      const records = [record('a', Date.now() - 600_000), record('b', Date.now() - 300_000)];
+      const full = new MemoryFull();
+      const head = new MemoryHead();
+      const ports = {
+        audit: new CountingSource(records),
+        checkpoints: new MemoryCheckpoints(),
+        signer,
+        verifiedHead: head,
+        fullVerification: full,
+      };
+      const { createSealerHandler } = await import('../../functions/audit-sealer/handler.js');
+      const handler = createSealerHandler(async () => ports);
+      const context = {
+        functionName: 'audit-sealer',
+        awsRequestId: 'req-1',
+        getRemainingTimeInMillis: () => 60_000,
+      } as unknown as Parameters<typeof handler>[1];
+      await handler({ fullVerification: 'start' }, context);
+      assert.equal(head.head?.sequence, 1, 'the run verified what it sealed');
+      const stored = await full.lastResult();
+      assert.ok(stored, 'no result stored');
+      assert.equal((stored.result as FullVerificationResult).checkedRecords, 2);
+      assert.equal(verifyFullResult(stored, pemVerifier(await signer.publicKeyPem())), true);
+    } finally {
+      await rm(keyDir, { recursive: true, force: true });
+    }
+  });
+});
