@@ -432,13 +432,25 @@ describe(
           }),
         );
       await rewrite('ALLOWED');
-      // …and the auditor sees which record.
+      // …which the plain check (what is new since the verified head) does not read again; the
+      // auditor checks that record's day…
+      const local = new Date(String(victim.at));
+      const victimDay = `${local.getFullYear()}-${String(local.getMonth() + 1).padStart(2, '0')}-${String(local.getDate()).padStart(2, '0')}`;
+      await page.getByLabel('Van').fill(victimDay);
+      await page.getByLabel('Tot en met').fill(victimDay);
       await page.getByRole('button', { name: 'Keten verifiëren' }).click();
       await page.getByRole('heading', { name: '✗ Het log is NIET intact.' }).waitFor();
       const broken = await page.locator('.verdict').innerText();
       assert.match(broken, /Eerste probleem[\s\S]*Gewijzigd/);
       assert.ok(broken.includes(String(victim.id)), `names record ${String(victim.id)}`);
       await shot(page, 'auditor-verify-broken');
+      // …and the full verification, run by the sealer in the background, finds it as well.
+      await page.getByRole('button', { name: 'Volledige controle starten' }).click();
+      await page.locator('.full-progress').waitFor();
+      await stack.seal();
+      await page.locator('.full-result[data-ok="false"]').waitFor();
+      assert.ok((await page.locator('.full-result').innerText()).includes(String(victim.id)));
+      assert.match(await page.locator('.full-result').innerText(), /handtekening geldig/);
       await rewrite(String(victim.outcome));
       await page.getByRole('button', { name: 'Keten verifiëren' }).click();
       await page.getByRole('heading', { name: '✓ Het log is intact.' }).waitFor();

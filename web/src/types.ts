@@ -9,6 +9,7 @@ export type {
   AuditRecord,
   BatchItem,
   Correction,
+  FullVerificationStatus,
   CreateUpload,
   CreditView,
   HeldItem,

@@ -9,7 +9,14 @@ import { PROBLEM_KINDS } from '../../../shared/contract/problem-kinds.js';
 import { downloadText } from '../api.js';
 import { csvParse } from '../csv.js';
 import { useI18n, isKey, type Key } from '../i18n.js';
-import type { AuditChart as ChartCounts, AuditRecord, Page, SubjectReport, Verification } from '../types.js';
+import type {
+  AuditChart as ChartCounts,
+  AuditRecord,
+  FullVerificationStatus,
+  Page,
+  SubjectReport,
+  Verification,
+} from '../types.js';
 import {
   Badge,
   CardForm,
@@ -320,20 +327,68 @@ export function AuditVerify() {
   const { t, dateTime } = useI18n();
   const { api } = useApp();
   const [result, setResult] = useState<Verification>();
+  const [period, setPeriod] = useState({ from: '', to: '' });
+  const [full, setFull] = useState<FullVerificationStatus>();
+  // What was sealed since the last verified head, plus the records of the period when one is given.
   const verify = useAction(async () => {
     setResult(undefined);
-    setResult(await api.json<Verification>('GET', '/v1/audit/verify'));
+    const q = new URLSearchParams();
+    if (period.from) q.set('from', dayStart(period.from));
+    if (period.to) q.set('to', dayEnd(period.to));
+    const query = q.size ? `?${q}` : '';
+    setResult(await api.json<Verification>('GET', `/v1/audit/verify${query}`));
   });
+  const fullStatus = useAction(async () => {
+    setFull(await api.json<FullVerificationStatus>('GET', '/v1/audit/verify/full'));
+  });
+  const startFull = useAction(async () => {
+    setFull(await api.json<FullVerificationStatus>('POST', '/v1/audit/verify/full'));
+  });
+  useEffect(() => {
+    void fullStatus.run();
+  }, []);
+  // The sealer runs the full verification in slices: follow it while it runs.
+  useEffect(() => {
+    if (!full || full.status === 'idle') return;
+    const timer = setTimeout(() => void fullStatus.run(), 3000);
+    return () => clearTimeout(timer);
+  }, [full]);
   const kind = (k: string) => (PROBLEM_KIND_SET.has(k) ? t(`kind_${k}` as Key) : k);
+  const last = full?.lastResult;
+  const lastResult = last?.result as
+    | {
+        ok?: boolean;
+        finishedAt?: string;
+        checkedRecords?: number;
+        checkedCheckpoints?: number;
+        problemCount?: number;
+        problems?: { kind: string; recordId?: string; detail: string }[];
+      }
+    | undefined;
   return (
     <>
       <PageTitle>{t('verifyTitle')}</PageTitle>
       <p class="lead">{t('verifyIntro')}</p>
-      <p>
+      <div class="card toolbar">
+        <TextField
+          label={t('fFrom')}
+          name="verify-from"
+          type="date"
+          value={period.from}
+          onInput={(v) => setPeriod({ ...period, from: v })}
+        />
+        <TextField
+          label={t('fTo')}
+          name="verify-to"
+          type="date"
+          value={period.to}
+          onInput={(v) => setPeriod({ ...period, to: v })}
+        />
         <button type="button" class="button-primary" onClick={() => void verify.run()} disabled={verify.busy}>
           {verify.busy ? t('loading') : t('verifyRun')}
         </button>
-      </p>
+      </div>
+      <p class="hint">{t('verifyPeriodHint')}</p>
       <Problem error={verify.error} />
       {result ? (
         <section
@@ -413,6 +468,51 @@ export function AuditVerify() {
           ) : null}
         </section>
       ) : null}
+      <section class="card full-verification" aria-labelledby="full-title">
+        <h2 id="full-title">{t('fullTitle')}</h2>
+        <p class="hint">{t('fullIntro')}</p>
+        <p>
+          <button
+            type="button"
+            onClick={() => void startFull.run()}
+            disabled={startFull.busy || (full !== undefined && full.status !== 'idle')}
+          >
+            {t('fullStart')}
+          </button>
+        </p>
+        <Problem error={startFull.error ?? fullStatus.error} />
+        {full && full.status !== 'idle' ? (
+          <p role="status" class="full-progress">
+            {t('fullRunning', {
+              checkpoints: full.progress?.checkedCheckpoints ?? 0,
+              records: full.progress?.checkedRecords ?? 0,
+            })}
+          </p>
+        ) : null}
+        {last && lastResult ? (
+          <div class="full-result" data-ok={String(lastResult.ok)}>
+            <p>
+              <strong>{lastResult.ok ? `✓ ${t('verifyOk')}` : `✗ ${t('verifyBroken')}`}</strong>{' '}
+              {t('fullDone', {
+                at: lastResult.finishedAt ? dateTime(lastResult.finishedAt) : '—',
+                records: lastResult.checkedRecords ?? 0,
+                checkpoints: lastResult.checkedCheckpoints ?? 0,
+              })}
+            </p>
+            <p class="muted">{last.signatureValid ? t('fullSigned') : t('fullUnsigned')}</p>
+            {(lastResult.problems ?? []).length ? (
+              <ul>
+                {(lastResult.problems ?? []).map((p, i) => (
+                  <li key={i}>
+                    <strong>{kind(p.kind)}</strong> {p.recordId ? <code>{p.recordId}</code> : null} —{' '}
+                    {p.detail}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        ) : null}
+      </section>
     </>
   );
 }
