@@ -115,12 +115,20 @@ export async function auditVerifyCommand(
     lang: 'nl' | 'en';
     from?: string;
     to?: string;
+    days?: string;
     publicKey?: string;
     full?: boolean;
   },
   out: { print(s: string): void; printJson(v: unknown): void },
 ): Promise<number> {
   if (opts.full) return fullVerifyCommand(opts, out);
+  if (opts.days !== undefined) {
+    const n = Number(opts.days);
+    if (!Number.isInteger(n) || n < 1 || n > 3660)
+      throw new CliError('--days takes a whole number of days (1–3660).');
+    if (opts.from) throw new CliError('Give either --days or --from, not both.');
+    opts = { ...opts, from: new Date(Date.now() - n * 86_400_000).toISOString() };
+  }
   let v: Verification;
   if (opts.publicKey) {
     const pem = await readFile(opts.publicKey, 'utf8').catch(() => {

@@ -168,13 +168,14 @@ export function program(): Command {
       )
       .option('--from <iso>')
       .option('--to <iso>')
+      .option('--days <n>', 'also verify every record of the last n days (a window from now − n days)')
       .option(
         '--full',
         'start the full re-verification (background) and show its progress and last signed result',
       )
       .option('--public-key <pem>', 'verify offline with this exported public key'),
     'auditor',
-  ).action((o: ApiOut & { from?: string; to?: string; publicKey?: string; full?: boolean }) =>
+  ).action((o: ApiOut & { from?: string; to?: string; days?: string; publicKey?: string; full?: boolean }) =>
     run(async () => (await commands()).cmdAuditVerify(o))(),
   );
   api(
