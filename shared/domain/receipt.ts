@@ -159,7 +159,7 @@ export function verifyReceipt(jws: string, publicKey: string | JsonWebKey | KeyO
   if (header.alg !== 'ES256' || header.typ !== RECEIPT_TYPE || 'crit' in header)
     return fail('the receipt header is not an ES256 ruling-intake receipt');
   if (signature.length !== 64) return fail('the receipt signature is not an ES256 signature');
-  let valid = false;
+  let valid: boolean;
   try {
     valid = cryptoVerify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, signature);
   } catch {
