@@ -196,4 +196,3 @@ export async function adminPorts(
     ...(overrides.queueStats ? { queueStats: overrides.queueStats } : {}),
   };
 }
-
