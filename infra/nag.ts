@@ -136,7 +136,8 @@ export const NAG_ACKNOWLEDGMENTS: readonly NagAcknowledgment[] = [
     id: exportedObjects(EXTRACTS_ARN_EXPORT, 'review/'),
     reason: PREFIX_REASON,
   })),
-  ...(['api-audit', 'audit-sealer'] as const).map((fn): NagAcknowledgment => ({
+  // The clerk API reads the signed tree heads for its receipts (issue 16).
+  ...(['api-audit', 'audit-sealer', 'api-clerk'] as const).map((fn): NagAcknowledgment => ({
     stack: 'stateless',
     path: ROLE_POLICY[fn],
     id: exportedObjects(CHECKPOINTS_ARN_EXPORT, 'checkpoints/'),

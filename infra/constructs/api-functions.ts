@@ -6,6 +6,8 @@
  * | ----------- | --------------------------------------------------------------------------------------- |
  * | clerk       | intake: GetItem, PutItem, Query byUploader · audit: PutItem · extracts: PutObject under  |
  * |             | `incoming/` (the presigned POST it signs) · data key: GenerateDataKey via S3            |
+ * |             | receipts: audit Query byDay · checkpoints: GetObject, ListBucket · data key: Decrypt via |
+ * |             | S3 · signing key: Sign, GetPublicKey                                                    |
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
  * |             | — nothing on the extracts bucket                                                        |
  * | audit       | audit: PutItem, Scan (verify), Query byDay/bySubject/byActor/byInstitution · control:   |
@@ -85,7 +87,17 @@ export class ApiFunctions extends Construct {
       .bindTable('audit', tables.audit, ['PutItem'])
       // S3 evaluates the presigned POST with the signer's rights: put under incoming/, encrypt.
       .bindBucket(EXTRACTS_BUCKET.env, extracts, { prefix: incoming, objects: ['PutObject'] })
-      .bindKey('data', keys.data, ['GenerateDataKey'], { via: 's3' });
+      .bindKey('data', keys.data, ['GenerateDataKey'], { via: 's3' })
+      // Receipts (issue 16): the decision's audit record read back by its sealed time, the signed
+      // tree heads (SSE-KMS objects), and a JWS signed with the signing key.
+      .bindTable('audit', tables.audit, [], { byDay: ['Query'] })
+      .bindBucket(AUDIT_CHECKPOINTS.env, checkpoints, {
+        prefix: AUDIT_CHECKPOINTS.prefix,
+        objects: ['GetObject'],
+        list: ['ListBucket'],
+      })
+      .bindKey('data', keys.data, ['Decrypt'], { via: 's3' })
+      .bindKey('signing', keys.signing, ['Sign', 'GetPublicKey']);
 
     this.institution = fn('institution', 'Institution API: learning credit, enrolments', 512)
       .bindTable('ledger', tables.ledger, ['GetItem', 'Query', 'PutItem'])

@@ -13,8 +13,8 @@
  * - HMAC key: a Deny of `GenerateMac`/`VerifyMac` to every principal whose ARN is not one of the
  *   pseudonymising functions' roles (`KEY_USERS.hmac`) — an administrator with `kms:*` cannot turn
  *   the key into an oracle that confirms a guessed national number;
- * - signing key: a Deny of `Sign` to every principal but the audit sealer's role (only the sealer
- *   signs checkpoints; anyone may read the public key);
+ * - signing key: a Deny of `Sign` to every principal but the audit sealer's role (checkpoints) and
+ *   the clerk API's role (receipts, issue 16); anyone may read the public key;
  * - data key: S3 may use it for the extracts bucket's event notifications to the encrypted queue,
  *   CloudWatch Logs for this environment's log groups.
  */
@@ -37,7 +37,9 @@ type KeyDefinition = (typeof KEYS)[KeyName];
 /** The only functions whose roles may use the HMAC key (MACs) and the signing key (signatures). */
 export const KEY_USERS: Readonly<Record<'hmac' | 'signing', readonly FunctionName[]>> = {
   hmac: ['intake', 'api-institution', 'api-audit', 'api-admin'],
-  signing: ['audit-sealer'],
+  // The clerk API signs receipts (issue 16) with the key that signs tree heads, so DBRC verifies
+  // both with one public key; the sealer signs the checkpoints.
+  signing: ['audit-sealer', 'api-clerk'],
 };
 
 /** The key actions `KEY_USERS` restricts (other actions stay with IAM, e.g. `GetPublicKey`). */

@@ -69,6 +69,37 @@ export function program(): Command {
       .argument('[intakeId]'),
     'clerk',
   ).action((id: string | undefined, o: ApiOut) => run(async () => (await commands()).cmdStatus(id, o))());
+  api(
+    p
+      .command('receipt')
+      .description(
+        'The signed receipt (JWS) of a final outcome, as the clerk of the upload; `receipt verify <file> --public-key <pem>` checks one offline with that key alone.',
+      )
+      .argument('<intakeId>', 'the upload, or `verify`')
+      .argument('[file]', 'for verify: the receipt file')
+      .option('--out <file>', 'save the receipt here (e.g. receipt.jws)')
+      .option('--public-key-out <file>', 'also save the public key the server sent (PEM)')
+      .option('--public-key <pem>', 'for verify: the public key (PEM) to trust'),
+    'clerk',
+  ).action(
+    (
+      id: string,
+      file: string | undefined,
+      o: ApiOut & { out?: string; publicKeyOut?: string; publicKey?: string },
+    ) =>
+      run(async () => {
+        const [cmd, { print, printJson }] = await Promise.all([
+          import('./receipt.js'),
+          import('./output.js'),
+        ]);
+        if (id !== 'verify') return cmd.receiptCommand(id, o, { print, printJson });
+        if (!file)
+          throw new UsageError(
+            'receipt verify needs the receipt file: receipt verify <file> --public-key <pem>.',
+          );
+        return cmd.receiptVerifyCommand(file, o, { print, printJson });
+      })(),
+  );
   p.command('balance')
     .description(
       'Operator view of a student’s learning credit, straight from the local ledger (the read is audited).',

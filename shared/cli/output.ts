@@ -11,7 +11,9 @@ export const printJson = (value: unknown): void => print(JSON.stringify(value, n
  * Exit codes (README, "Exit codes"): 0 done; 1 failure (the stack is not running, the network,
  * a server error); 2 refused input (a bad argument, a file that is not a PDF, a 4xx answer, a
  * rejected parse); 3 `upload --wait` gave up waiting (intake paused?); 4 an import refused lines;
- * 5 `upload --wait`: at least one extract was rejected or held (`audit verify`: the trail is broken).
+ * 5 `upload --wait`: at least one extract was rejected or held (`audit verify`: the trail is broken;
+ * `receipt verify`: the receipt does not verify). `receipt` gives 3 while the extract is not final
+ * or its decision not yet sealed.
  */
 export const EXIT = {
   ok: 0,

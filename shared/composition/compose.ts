@@ -156,7 +156,7 @@ export type InstitutionPorts = ConsultDeps;
 export type AuditorPorts = AuditQueryDeps;
 export type AdminPorts = AdminDeps;
 
-/** Clerk: upload statuses and the presigned POST. */
+/** Clerk: upload statuses and the presigned POST (receipts: compose-receipt.ts). */
 export async function clerkPorts(): Promise<ClerkPorts> {
   return {
     statuses: statusStore(),

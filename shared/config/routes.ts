@@ -56,6 +56,15 @@ export const ROUTES = [
     summary: 'What became of one upload: status, reason code and message.',
   },
   {
+    id: 'getReceipt',
+    method: 'GET',
+    path: '/v1/intakes/{intakeId}/receipt',
+    fn: 'clerk',
+    roles: ['clerk'],
+    summary:
+      'Signed receipt (compact JWS, ES256) of a final outcome: the extract, the decision, its audit record with its inclusion proof and the signed tree head; verifiable offline with the public key. 409 while not final or not yet sealed.',
+  },
+  {
     id: 'getCredit',
     method: 'GET',
     path: '/v1/students/{nationalNumber}/learning-credit',

@@ -58,6 +58,21 @@ export const publicStatusSchema = z.object({
 });
 export type PublicStatus = z.infer<typeof publicStatusSchema>;
 
+/**
+ * `GET /v1/intakes/{intakeId}/receipt`: the signed receipt of a final outcome, a compact JWS
+ * (ES256; payload: `shared/domain/receipt.ts`), and the public key that verifies it offline
+ * (pin the key you were given out of band; this copy is a convenience).
+ */
+export const receiptSchema = z.object({
+  intakeId: z.string(),
+  receipt: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+    .describe('compact JWS (ES256), typ ruling-intake-receipt+jws'),
+  publicKeyPem: z.string(),
+});
+export type Receipt = z.infer<typeof receiptSchema>;
+
 const personNameSchema = z.object({ surname: z.string(), givenNames: z.string() });
 /** A held extract as the operator reviews it: the ruling, the masked number, names read vs registered. */
 export const heldItemSchema = publicStatusSchema.extend({

@@ -130,3 +130,15 @@ export interface AuditSealPorts {
   /** How long audit records are kept (years): older sealed records expire by TTL. */
   readonly retentionYears?: number;
 }
+
+/**
+ * Signs a clerk's receipt (issue 16) as a compact JWS (ES256) with the environment's signing key
+ * (KMS on AWS, the local key locally): the same key that signs tree heads, so DBRC verifies both
+ * with one public key.
+ */
+export interface ReceiptSigner {
+  /** The compact JWS of this payload (protected header `{ alg: ES256, typ, kid }`). */
+  signReceipt(payload: object): Promise<string>;
+  /** The public key (SPKI PEM) that verifies the receipt offline. */
+  publicKeyPem(): Promise<string>;
+}

@@ -280,6 +280,8 @@ export interface IntakeStatus {
   /** The checks an operator approved past (a held extract re-processed without them). */
   readonly approvedOverrides?: readonly ApprovableHold[];
   readonly reviewedBy?: string;
+  /** The audit record of the decision when it is not `intake:<id>:<status>` (an operator's rejection). */
+  readonly decisionRecordId?: string;
   /** True once every version of the extract is gone (applied and duplicate extracts). */
   readonly extractDeleted?: boolean;
   readonly size?: number;

@@ -248,6 +248,7 @@ export async function rejectHeld(deps: AdminDeps, ctx: Ctx, intakeId: string, re
     status: 'REJECTED',
     updatedAt: ctx.now.toISOString(),
     reviewedBy: ctx.p.sub,
+    decisionRecordId: `${ctx.requestId}:held.reject`,
     message: {
       nl: `Afgewezen na controle door AHOVOKS${why ? `: ${why}` : ''}. ${base.nl.split('.')[0]}. Laad een verbeterd uittreksel op.`,
       en: `Rejected after review by AHOVOKS${why ? `: ${why}` : ''}. ${base.en.split('.')[0]}. Upload a corrected extract.`,

@@ -17,6 +17,7 @@ import {
 } from '../../shared/composition/compose.js';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { auditSealPorts, resetAuditComposition } from '../../shared/composition/compose-audit.js';
+import { receiptPorts } from '../../shared/composition/compose-receipt.js';
 import {
   AUDIT_CHECKPOINTS,
   ENV,
@@ -62,7 +63,16 @@ const EXPECTED: [string, AppFunction, string[]][] = [
   [
     'clerk',
     stack.apiFunctions.clerk,
-    [...API, TABLES.intake.env, TABLES.audit.env, EXTRACTS_BUCKET.env, KEYS.data.env],
+    [
+      ...API,
+      TABLES.intake.env,
+      TABLES.audit.env,
+      EXTRACTS_BUCKET.env,
+      KEYS.data.env,
+      // Receipts (issue 16).
+      KEYS.signing.env,
+      AUDIT_CHECKPOINTS.env,
+    ],
   ],
   [
     'institution',
@@ -249,6 +259,17 @@ describe('the real wiring accepts each deployed environment', () => {
       assert.doesNotThrow(() => TokenVerifier.fromEnv(env));
     });
   }
+
+  test('clerk: the receipt ports are the AWS ones (S3 Object Lock, KMS, DynamoDB) from its environment alone', async () => {
+    await withEnv(deployed(stack.apiFunctions.clerk), async () => {
+      resetAuditComposition();
+      const ports = receiptPorts();
+      assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
+      assert.equal(ports.auditSource.constructor.name, 'DynamoAuditSource');
+      assert.equal(ports.receipts.constructor.name, 'JwsReceiptSigner');
+      resetAuditComposition();
+    });
+  });
 
   test('audit: the checkpoint store and signer are the AWS ones (S3 Object Lock, KMS)', async () => {
     await withEnv(deployed(stack.apiFunctions.audit), async () => {

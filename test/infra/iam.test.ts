@@ -364,7 +364,7 @@ describe('held scans', () => {
 });
 
 describe('keys', () => {
-  test(`only ${KEY_USERS.hmac.join(', ')} compute MACs with the HMAC key, and only the audit sealer signs with the signing key — administrators included`, async () => {
+  test(`only ${KEY_USERS.hmac.join(', ')} compute MACs with the HMAC key, and only ${KEY_USERS.signing.join(', ')} sign with the signing key (tree heads; receipts) — administrators included`, async () => {
     assert.deepEqual(await PROPERTIES.keysForTheirUsersOnly(model), []);
   });
 

@@ -81,6 +81,13 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem on audit table',
     's3:PutObject on extracts/incoming/*',
     'kms:GenerateDataKey on data key via s3',
+    // Receipts (issue 16): the decision's record by its sealed time, the signed tree heads, the JWS.
+    'dynamodb:Query on audit table/index/byDay',
+    's3:GetObject on checkpoints/checkpoints/*',
+    's3:ListBucket on checkpoints',
+    'kms:Decrypt on data key via s3',
+    'kms:Sign on signing key',
+    'kms:GetPublicKey on signing key',
   ],
   institution: [
     'dynamodb:GetItem on ledger table',
@@ -268,7 +275,7 @@ describe('properties of every role', () => {
     assert.deepEqual(deleters, [id(stack.intake.role)]);
   });
 
-  test('only the functions that pseudonymise use the HMAC key, and only the sealer signs', () => {
+  test('only the functions that pseudonymise use the HMAC key, and only the sealer (tree heads) and the clerk API (receipts) sign', () => {
     const users = (key: string, action: string) =>
       all
         .filter(({ statements }) =>
@@ -284,7 +291,9 @@ describe('properties of every role', () => {
       users(id(stack.keys.hmac), 'kms:GenerateMac'),
       [stack.intake, f.institution, f.audit, f.admin].map(roleOf).sort(),
     );
-    assert.deepEqual(users(id(stack.keys.signing), 'kms:Sign'), [roleOf(stack.sealer)]);
+    // The sealer signs tree heads; the clerk API signs receipts (issue 16) with the same key, so DBRC
+    // checks a receipt and the tree head inside it with one public key.
+    assert.deepEqual(users(id(stack.keys.signing), 'kms:Sign'), [stack.sealer, f.clerk].map(roleOf).sort());
   });
 
   test('only the admin function may flip the intake event source mapping', () => {

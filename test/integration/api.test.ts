@@ -158,6 +158,7 @@ describe('the /v1 API on the local stack', () => {
   it('gives every role exactly the routes it is allowed, and refuses the others with 403', async () => {
     const samplePath: Record<string, string> = {
       getUpload: '/v1/extracts/0nothing000-0000000000000000',
+      getReceipt: '/v1/intakes/0nothing000-0000000000000000/receipt',
       getCredit: `/v1/students/${student}/learning-credit`,
       declareEnrolment: `/v1/students/${stranger}/enrolments/2024-2025`,
       subjectReport: `/v1/audit/subjects/${student}`,

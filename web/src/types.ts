@@ -18,6 +18,7 @@ export type {
   IntakeSwitch,
   Page,
   PublicStatus,
+  Receipt,
   SubjectReport,
   Verification,
 } from '../../shared/contract/api.js';

@@ -4,9 +4,9 @@
  * is no delete: the API has none for clerks and the bucket denies it.
  */
 import { useRef, useState } from 'preact/hooks';
-import { ApiProblem, postToS3 } from '../api.js';
+import { ApiProblem, downloadText, postToS3 } from '../api.js';
 import { useI18n, type Key } from '../i18n.js';
-import type { CreateUpload, PublicStatus, Page } from '../types.js';
+import type { CreateUpload, PublicStatus, Page, Receipt } from '../types.js';
 import { Badge, DataTable, PageTitle, Problem, useApp, usePolling, type Column } from '../ui.js';
 
 /** The service's limit (LIMITS.maxExtractBytes), checked here too so the clerk learns it at once. */
@@ -14,6 +14,8 @@ const MAX_BYTES = 10 * 1024 * 1024;
 const PARALLEL = 3;
 const PAGE = 50;
 const FINAL = new Set(['APPLIED', 'DUPLICATE', 'REJECTED', 'HELD']);
+/** Decided for good: these get a signed receipt (GET /v1/intakes/{intakeId}/receipt). */
+const DECIDED = new Set(['APPLIED', 'DUPLICATE', 'REJECTED']);
 
 interface UploadItem {
   readonly key: number;
@@ -40,6 +42,7 @@ export function ClerkHome() {
   const [older, setOlder] = useState<PublicStatus[]>([]);
   const [cursor, setCursor] = useState<string>();
   const [listError, setListError] = useState<unknown>();
+  const [receiptError, setReceiptError] = useState<unknown>();
   const [dragging, setDragging] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   const known = useRef(new Map<string, string>());
@@ -116,10 +119,34 @@ export function ClerkHome() {
             ? msg(s.message)
             : t(s.paused ? 'stHint_RECEIVED_PAUSED' : (`stHint_${s.status}` as Key))}
           {s.code ? <span class="code"> {s.code}</span> : null}
+          {DECIDED.has(s.status) ? (
+            <>
+              {' '}
+              <button
+                type="button"
+                class="link-button"
+                aria-label={t('receiptFor', { id: s.intakeId })}
+                onClick={() => void downloadReceipt(s.intakeId)}
+              >
+                {t('receiptDownload')}
+              </button>
+            </>
+          ) : null}
         </>
       ),
     },
   ];
+
+  /** The signed receipt (compact JWS) as a file; 409 (not sealed yet) shows the API's message. */
+  const downloadReceipt = async (intakeId: string) => {
+    try {
+      const r = await api.json<Receipt>('GET', `/v1/intakes/${encodeURIComponent(intakeId)}/receipt`);
+      setReceiptError(undefined);
+      downloadText(`receipt-${intakeId}.jws`, `${r.receipt}\n`, 'application/jose');
+    } catch (e) {
+      setReceiptError(e);
+    }
+  };
 
   const update = (key: number, patch: Partial<UploadItem>) =>
     setItems((all) => all.map((i) => (i.key === key ? { ...i, ...patch } : i)));
@@ -244,6 +271,7 @@ export function ClerkHome() {
           {announcement}
         </div>
         <Problem error={listError} />
+        <Problem error={receiptError} />
         {/* Nothing until the first answer (older pages are only fetched after it). */}
         {list ? (
           <DataTable

@@ -1,0 +1,39 @@
+/**
+ * Receipts as compact JWS (ES256) signed through the `Signer` port: KMS `Sign` (ECDSA_SHA_256)
+ * on AWS, the local EC key locally. Both return DER; a JWS carries raw r‖s (RFC 7518 §3.4), so the
+ * signature is converted. jose builds the header's key id (RFC 7638 thumbprint) and checks every
+ * receipt it signs before handing it out (a wrong key configured never yields a receipt).
+ */
+import { createPublicKey } from 'node:crypto';
+import { calculateJwkThumbprint, compactVerify, type JWK } from 'jose';
+import type { ReceiptSigner, Signer } from '../ports/audit-seal.js';
+import { b64u, derToJose, receiptHeader } from '../domain/receipt.js';
+
+export class JwsReceiptSigner implements ReceiptSigner {
+  private kid: Promise<string> | undefined;
+
+  constructor(private readonly signer: Signer) {}
+
+  publicKeyPem(): Promise<string> {
+    return this.signer.publicKeyPem();
+  }
+
+  private keyId(): Promise<string> {
+    this.kid ??= this.signer
+      .publicKeyPem()
+      .then((pem) => calculateJwkThumbprint(createPublicKey(pem).export({ format: 'jwk' }) as JWK))
+      .catch((e: unknown) => {
+        this.kid = undefined;
+        throw e;
+      });
+    return this.kid;
+  }
+
+  async signReceipt(payload: object): Promise<string> {
+    const input = `${b64u(JSON.stringify(receiptHeader(await this.keyId())))}.${b64u(JSON.stringify(payload))}`;
+    const der = await this.signer.sign(Buffer.from(input));
+    const jws = `${input}.${b64u(derToJose(der))}`;
+    await compactVerify(jws, createPublicKey(await this.signer.publicKeyPem()));
+    return jws;
+  }
+}
