@@ -52,6 +52,7 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       EXTRACTS_BUCKET.env,
       TABLES.ledger.env,
       TABLES.intake.env,
+      TABLES.control.env,
       TABLES.audit.env,
       KEYS.data.env,
       KEYS.hmac.env,
@@ -62,7 +63,7 @@ const EXPECTED: [string, AppFunction, string[]][] = [
   [
     'clerk',
     stack.apiFunctions.clerk,
-    [...API, TABLES.intake.env, TABLES.audit.env, EXTRACTS_BUCKET.env, KEYS.data.env],
+    [...API, TABLES.intake.env, TABLES.control.env, TABLES.audit.env, EXTRACTS_BUCKET.env, KEYS.data.env],
   ],
   [
     'institution',
@@ -226,7 +227,7 @@ describe('function defaults', () => {
 describe('the real wiring accepts each deployed environment', () => {
   /** Each API function's composition, and what it must build from that function's environment alone. */
   const API_WIRING = {
-    clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit']],
+    clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit', 'control']],
     institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys']],
     audit: [stack.apiFunctions.audit, auditorPorts, ['audit', 'ledger', 'keys', 'names', 'stats']],
     admin: [
