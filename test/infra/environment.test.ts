@@ -106,6 +106,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
     [...COMMON, TABLES.audit.env, TABLES.control.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env],
   ],
   ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
+  // The Cognito trigger (stateful stack): reads the event's attributes and the shipped register only.
+  ['pre-token', stack.identity.preToken!, [...COMMON]],
 ];
 
 /** A function's environment as Lambda would see it after deployment. */
@@ -174,7 +176,10 @@ describe('function defaults', () => {
       EXPECTED.map(([, fn]) => id(fn.function)).sort(),
       'a function not built through AppFunction',
     );
-    assert.deepEqual(stack.functions.map((fn) => fn.name).sort(), EXPECTED.map(([, fn]) => fn.name).sort());
+    assert.deepEqual(
+      [...stack.functions, stack.identity.preToken!].map((fn) => fn.name).sort(),
+      EXPECTED.map(([, fn]) => fn.name).sort(),
+    );
     for (const [, fn] of EXPECTED) {
       const p = resources[id(fn.function)]!.Properties;
       assert.equal(p['Runtime'], 'nodejs24.x');
