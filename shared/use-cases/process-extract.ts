@@ -250,7 +250,16 @@ async function waitWhilePaused(
     });
     return;
   }
-  if (status.boundAt !== undefined || FINAL(status) || status.pausedAt !== undefined) return;
+  if (status.boundAt !== undefined || FINAL(status)) {
+    // Another object than the one this status decided on (the event names its version): an intake
+    // of its own (`-2`, `-3`…), waiting like the first. Without a version (s3rver) a redelivery
+    // cannot be told from a new object without reading it: left to the stalled check and the DLQ.
+    if (event.versionId && status.versionId && event.versionId !== status.versionId) {
+      await laterWaiting(status, event.versionId, event, deps, at);
+    }
+    return;
+  }
+  if (status.pausedAt !== undefined) return;
   await deps.statuses.put({
     ...status,
     status: 'RECEIVED',
@@ -258,6 +267,35 @@ async function waitWhilePaused(
     updatedAt: at,
     pausedAt: at,
   });
+}
+
+/** Records a later object under a used key as a waiting intake of its own (once per version). */
+async function laterWaiting(
+  root: IntakeStatus,
+  versionId: string,
+  event: ExtractEvent,
+  deps: IntakeDeps,
+  at: string,
+): Promise<void> {
+  for (let n = 2; n <= MAX_OBJECTS_PER_KEY; n++) {
+    const intakeId = laterIntakeId(root.intakeId, n);
+    const existing = await deps.statuses.get(intakeId);
+    if (existing?.versionId === versionId) return;
+    if (existing) continue;
+    await deps.statuses.received({
+      intakeId,
+      uploader: root.uploader,
+      key: event.key,
+      receivedAt: at,
+      updatedAt: at,
+      status: 'RECEIVED',
+      parentIntakeId: root.intakeId,
+      versionId,
+      ...(root.code === 'UNKNOWN_UPLOAD' ? { code: 'UNKNOWN_UPLOAD' as const } : {}),
+      pausedAt: at,
+    });
+    return;
+  }
 }
 
 async function intakeOf(

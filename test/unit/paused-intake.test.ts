@@ -95,6 +95,28 @@ describe('the intake while paused', () => {
     assert.deepEqual(statuses.all.get(awaiting.intakeId), applied);
   });
 
+  test('another version under a used key waits as an intake of its own (-2), once; the same version again adds nothing', async () => {
+    const applied: IntakeStatus = {
+      ...awaiting,
+      status: 'APPLIED',
+      boundAt: '2026-03-01T00:00:00.000Z',
+      versionId: 'v1',
+    };
+    const statuses = memoryStatuses([applied]);
+    const deps = pausedDeps(statuses, true);
+    await processExtract({ key: KEY, versionId: 'v1', requestId: 'm0' }, deps);
+    assert.equal(statuses.all.size, 1, 'a redelivery of the decided version');
+    await processExtract({ key: KEY, versionId: 'v2', requestId: 'm1' }, deps);
+    await processExtract({ key: KEY, versionId: 'v2', requestId: 'm2' }, deps);
+    assert.equal(statuses.all.size, 2);
+    const later = statuses.all.get(`${awaiting.intakeId}-2`)!;
+    assert.equal(later.status, 'RECEIVED');
+    assert.equal(later.versionId, 'v2');
+    assert.equal(later.parentIntakeId, awaiting.intakeId);
+    assert.equal(later.uploader, awaiting.uploader);
+    assert.ok(later.pausedAt);
+  });
+
   test('running, the same delivery is processed (the object is read)', async () => {
     const statuses = memoryStatuses([awaiting]);
     await assert.rejects(
