@@ -28,6 +28,9 @@ export interface GuardAcknowledgment {
   readonly when?: (app: RulingIntakeApp) => boolean;
 }
 
+const LOG_RETENTION =
+  'Function and access logs are kept logRetentionDays (90 by default, configurable): they hold intake ids and reason codes, no personal data, and are operational. What must be kept for years is in DynamoDB and AWS Backup: the ledger and the signed audit trail (20 years).';
+
 const CONSOLE_CERTIFICATE =
   'Without a custom domain CloudFront serves *.cloudfront.net with its default certificate (no ACM certificate, no SNI choice, minimum protocol fixed by CloudFront). Set consoleDomainName and consoleCertificateArn to serve the console with an ACM certificate over SNI and TLSv1.2_2021 (same as cdk-nag CFR4).';
 
@@ -70,8 +73,15 @@ export const GUARD_ACKNOWLEDGMENTS: readonly GuardAcknowledgment[] = [
     rule: 'cloudwatch_log_group_retention_period_check',
     control: 'CT.CLOUDWATCH.PR.2',
     statelessTypes: ['AWS::Logs::LogGroup'],
-    reason:
-      'Function and access logs are kept logRetentionDays (90 by default, configurable): they hold intake ids and reason codes, no personal data, and are operational. What must be kept for years is in DynamoDB and AWS Backup: the ledger and the signed audit trail (20 years).',
+    reason: LOG_RETENTION,
+  },
+  {
+    rule: 'cloudwatch_log_group_retention_period_check',
+    control: 'CT.CLOUDWATCH.PR.2',
+    // The Cognito trigger's log group lives in the stateful stack, beside its user pool.
+    stateful: ['Identity/PreToken/Logs/Resource'],
+    reason: LOG_RETENTION,
+    when: (app) => app.stateful.identity.preToken !== undefined,
   },
   {
     rule: 'cloudwatch_log_group_encrypted_check',
@@ -94,6 +104,14 @@ export const GUARD_ACKNOWLEDGMENTS: readonly GuardAcknowledgment[] = [
     statelessTypes: ['AWS::Lambda::Function'],
     reason:
       'The functions call only AWS APIs (S3, DynamoDB, KMS, SQS), over TLS with IAM; no private network resource exists. A VPC would add NAT or six interface endpoints (cost, cold starts) and no control the key, bucket and table policies do not already enforce.',
+  },
+  {
+    rule: 'lambda_inside_vpc_check',
+    control: 'CT.LAMBDA.PR.3',
+    stateful: ['Identity/PreToken/Function/Resource'],
+    reason:
+      "The Cognito pre-token trigger calls no service and no network at all: it reads the event's user attributes and answers the claims. A VPC would add cost and cold starts to every sign-in and control nothing.",
+    when: (app) => app.stateful.identity.preToken !== undefined,
   },
   {
     rule: 's3_bucket_default_encryption_kms_check',

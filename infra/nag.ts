@@ -32,6 +32,8 @@ const ROLE_POLICY: Readonly<Record<FunctionName, string>> = {
   'api-admin': 'ApiFunctions/Admin/Role/DefaultPolicy/Resource',
   'audit-sealer': 'AuditSealer/Role/DefaultPolicy/Resource',
   'ops-check': 'OpsCheck/Role/DefaultPolicy/Resource',
+  // Relative to the stateful stack: the trigger lives beside its user pool.
+  'pre-token': 'Identity/PreToken/Role/DefaultPolicy/Resource',
 };
 
 /** The IAM5 finding for object ARNs under `prefix` of a bucket exported by the stateful stack. */
@@ -114,6 +116,15 @@ export const NAG_ACKNOWLEDGMENTS: readonly NagAcknowledgment[] = [
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
     reason:
       "AWS Backup's own service role policy, assumed only by backup.amazonaws.com for this plan's selection (the ledger and the audit table). AWS maintains it as the service gains features; a hand-written copy would silently fall behind and break the 20-year backups.",
+  },
+
+  {
+    stack: 'stateful',
+    path: ROLE_POLICY['pre-token'],
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level permissions; they are the only actions of the pre-token trigger role on "*".',
+    when: (app) => app.stateful.identity.preToken !== undefined,
   },
 
   // --- Stateless -----------------------------------------------------------------------------

@@ -87,7 +87,9 @@ export const FUNCTION_NAMES = [
   'audit-sealer',
   'ops-check',
 ] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+/** Functions of the stateful stack: the Cognito trigger lives beside its user pool (no cross-stack cycle). */
+export const STATEFUL_FUNCTION_NAMES = ['pre-token'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number] | (typeof STATEFUL_FUNCTION_NAMES)[number];
 
 /** `ruling-intake-<env>-<function>` (IAM role names are at most 64 characters). */
 export function functionRoleName(environment: string, fn: FunctionName): string {

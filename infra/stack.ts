@@ -158,6 +158,8 @@ export class StatefulStack extends Stack {
 
     this.identity = new Identity(this, 'Identity', {
       environment,
+      logKey: this.keys.data,
+      ...(config.logRetentionDays !== undefined ? { logRetention: config.logRetentionDays } : {}),
       consoleUrls: [this.consoleHosting.url, ...config.consoleUrls],
       ...(config.externalIssuer ? { externalIssuer: config.externalIssuer } : {}),
       ...(props.institutionCodes ? { institutionCodes: props.institutionCodes } : {}),

@@ -4,7 +4,7 @@
  *
  * | function    | rights                                                                                  |
  * | ----------- | --------------------------------------------------------------------------------------- |
- * | clerk       | intake: GetItem, PutItem, Query byUploader · audit: PutItem · extracts: PutObject under  |
+ * | clerk       | intake: GetItem, PutItem, Query byUploader · control: GetItem (pause switch) · audit: PutItem · extracts: PutObject under  |
  * |             | `incoming/` (the presigned POST it signs) · data key: GenerateDataKey via S3            |
  * |             | receipts: audit Query byDay · checkpoints: GetObject, ListBucket · data key: Decrypt via |
  * |             | S3 · signing key: Sign, GetPublicKey                                                    |
@@ -84,6 +84,8 @@ export class ApiFunctions extends Construct {
 
     this.clerk = fn('clerk', 'Clerk API: presigned uploads and their statuses', 512)
       .bindTable('intake', tables.intake, ['GetItem', 'PutItem'], { byUploader: ['Query'] })
+      // The pause switch, read only: an upload waiting while paused says so.
+      .bindTable('control', tables.control, ['GetItem'])
       .bindTable('audit', tables.audit, ['PutItem'])
       // S3 evaluates the presigned POST with the signer's rights: put under incoming/, encrypt.
       .bindBucket(EXTRACTS_BUCKET.env, extracts, { prefix: incoming, objects: ['PutObject'] })

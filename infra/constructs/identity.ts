@@ -13,7 +13,12 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../bundling.js';
+import { AppFunction } from './app-function.js';
 import { ROLES, type Role } from '../../shared/domain/principal.js';
 import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
 import { SERVICE_NAME } from '../../shared/config/resources.js';
@@ -47,8 +52,19 @@ export interface AuthSettings {
   readonly requiredAmr?: readonly string[];
 }
 
+export const PRE_TOKEN_ENTRY = join(PROJECT_ROOT, 'functions/pre-token/handler.ts');
+
+/**
+ * The user pool's custom attribute holding a person's institution code (`custom:institution`):
+ * set by an administrator only (AdminUpdateUserAttributes); no app client may write it.
+ */
+export const INSTITUTION_ATTRIBUTE_NAME = 'institution';
+
 export interface IdentityProps {
   readonly environment: string;
+  /** Encrypts the pre-token trigger's log group (the data key). */
+  readonly logKey: kms.IKey;
+  readonly logRetention?: logs.RetentionDays;
   /**
    * Base URLs (ending in `/`) the console is served at: the CloudFront URL and any extra ones of
    * the context. Each gets `<url>callback` as a callback URL and `<url>` as a logout URL.
@@ -86,6 +102,8 @@ export class Identity extends Construct {
   readonly consoleClient?: cognito.UserPoolClient;
   /** Institution code → its machine client (Cognito only). */
   readonly institutionClients: ReadonlyMap<string, cognito.UserPoolClient>;
+  /** Adds a person's institution claim to the tokens (Cognito only). */
+  readonly preToken?: AppFunction;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
@@ -118,6 +136,9 @@ export class Identity extends Construct {
       signInCaseSensitive: false,
       autoVerify: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
+      customAttributes: {
+        [INSTITUTION_ATTRIBUTE_NAME]: new cognito.StringAttribute({ minLen: 1, maxLen: 32, mutable: true }),
+      },
       mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
       passwordPolicy: {
@@ -138,6 +159,24 @@ export class Identity extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.userPool = pool;
+
+    // People of an institution: the institution claim from `custom:institution` (V2: ID and access token).
+    this.preToken = new AppFunction(this, 'PreToken', {
+      environment: props.environment,
+      name: 'pre-token',
+      entry: PRE_TOKEN_ENTRY,
+      description: 'Cognito pre-token generation: the institution claim of a person',
+      logKey: props.logKey,
+      memorySize: 256,
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+    });
+    pool.addTrigger(
+      cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      this.preToken.function,
+      cognito.LambdaVersion.V2_0,
+    );
+    // What app clients may write: never the institution (only AdminUpdateUserAttributes sets it).
+    const writeAttributes = new cognito.ClientAttributes().withStandardAttributes({ email: true });
 
     ROLES.forEach((role, precedence) =>
       pool.addGroup(`${pascal(role)}Group`, { groupName: role, description: ROLE_GROUPS[role], precedence }),
@@ -163,6 +202,7 @@ export class Identity extends Construct {
     this.consoleClient = pool.addClient('ConsoleClient', {
       userPoolClientName: 'console',
       generateSecret: false,
+      writeAttributes,
       authFlows: { userSrp: true },
       oAuth: {
         flows: { authorizationCodeGrant: true },
@@ -187,6 +227,7 @@ export class Identity extends Construct {
       const client = pool.addClient(`Institution${pascal(institution.code)}Client${suffix}`, {
         userPoolClientName: `institution-${institution.code.toLowerCase()}`,
         generateSecret: true,
+        writeAttributes,
         oAuth: {
           flows: { clientCredentials: true },
           scopes: [cognito.OAuthScope.resourceServer(resourceServer, institutionScope)],

@@ -13,7 +13,8 @@
  * - DBRC's seal: the policy (`SIGNATURE_POLICY`) and the trust anchors (`SIGNATURE_TRUST_ANCHORS`,
  *   PEM) from the deployment configuration; plain values, no grant.
  *
- * No control table and no event source mapping rights: the operator API flips the pause switch.
+ * - control table: GetItem only (the pause switch, read on every message; the operator API flips
+ *   it). No event source mapping rights.
  *
  * Concurrency is bounded on the event source mapping (`maximumConcurrency`), not by reserving
  * concurrency on the function: a reserved limit makes Lambda throttle the poller's invocations,
@@ -100,6 +101,7 @@ export class IntakeFunction extends AppFunction {
       })
       .bindTable('ledger', tables.ledger, ['GetItem', 'PutItem', 'UpdateItem'])
       .bindTable('intake', tables.intake, ['GetItem', 'PutItem'])
+      .bindTable('control', tables.control, ['GetItem'])
       .bindTable('audit', tables.audit, ['PutItem'])
       .bindKey('hmac', hmacKey, ['GenerateMac'])
       .bindKey('data', dataKey, ['GenerateDataKey'])

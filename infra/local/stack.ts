@@ -45,6 +45,8 @@ export interface LocalStackOptions {
   readonly sealEveryMs?: number;
   readonly retryDelayMs?: number;
   readonly pauseCheckIntervalMs?: number;
+  /** Deliver messages while intake is paused (an event source mapping left enabled). */
+  readonly pollWhilePaused?: boolean;
   /** Replaces or adds ports (tests inject crashes through `afterStep`). */
   readonly overrideDeps?: (deps: IntakeDeps) => IntakeDeps;
   /** Write `stack.json` so the CLI can find this stack (default true). */
@@ -139,7 +141,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   compose.resetComposition();
   const fns = await import('./functions.js');
   const override = options.overrideDeps ?? ((d: IntakeDeps) => d);
-  const { intakeDeps } = await import('../../shared/composition/compose-intake.js');
+  const { intakeDeps, resetPauseSwitch } = await import('../../shared/composition/compose-intake.js');
+  resetPauseSwitch();
   const handler = fns.createIntakeHandler(async () => override(await intakeDeps()));
   const control = compose.intakeControl();
   await compose.keyPorts(); // create the local keys now, not on the first upload
@@ -147,7 +150,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const queue = new LocalQueue({
     dataDir: options.dataDir,
     retryDelayMs: options.retryDelayMs ?? 1000,
-    isPaused: () => control.isPaused(),
+    // Like the event source mapping: disabled while paused, unless a test leaves it enabled (the
+    // intake function honours the switch itself).
+    ...(options.pollWhilePaused ? {} : { isPaused: () => control.isPaused() }),
     pauseCheckIntervalMs: options.pauseCheckIntervalMs ?? 500,
     handlerTimeoutMs: LIMITS.intakeFunctionTimeoutSeconds * 1000,
   });

@@ -9,7 +9,39 @@ import { PkijsSignatureVerifier } from '../adapters/signature/pkijs-verifier.js'
 import { ENV } from '../config/resources.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../domain/pdf-signature.js';
 import type { IntakeDeps } from '../use-cases/process-extract.js';
-import { auditLog, extractStore, keyPorts, ledgerStore, statusStore } from './compose.js';
+import type { IntakeControl } from '../ports/index.js';
+import { auditLog, extractStore, intakeControl, keyPorts, ledgerStore, statusStore } from './compose.js';
+
+/** How long the intake trusts a "running" read of the pause switch. */
+export const PAUSE_CACHE_MS = 3000;
+
+/**
+ * The pause switch for the intake: a "running" answer is trusted for `ttlMs` (one read per few
+ * seconds while running); a "paused" answer never is, so the first message after a resume (the
+ * re-enqueued ones) is processed, not acknowledged as paused again.
+ */
+export function cachedPauseSwitch(
+  read: () => Promise<boolean>,
+  ttlMs = PAUSE_CACHE_MS,
+  clock: () => number = Date.now,
+): Pick<IntakeControl, 'isPaused'> {
+  let runningAt: number | undefined;
+  return {
+    async isPaused() {
+      if (runningAt !== undefined && clock() - runningAt < ttlMs) return false;
+      const paused = await read();
+      runningAt = paused ? undefined : clock();
+      return paused;
+    },
+  };
+}
+
+let pauseSwitch: Pick<IntakeControl, 'isPaused'> | undefined;
+
+/** Forget the cached pause switch (the local stack restarted on new ports). */
+export function resetPauseSwitch(): void {
+  pauseSwitch = undefined;
+}
 
 /** Everything the intake use case needs. */
 export async function intakeDeps(): Promise<IntakeDeps> {
@@ -19,6 +51,7 @@ export async function intakeDeps(): Promise<IntakeDeps> {
     ledger: ledgerStore(),
     audit: auditLog(),
     statuses: statusStore(),
+    control: (pauseSwitch ??= cachedPauseSwitch(() => intakeControl().isPaused())),
     pdf: pdfjsReader,
     ...(seal ? { seal } : {}),
     ...(await keyPorts()),

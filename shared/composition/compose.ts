@@ -162,6 +162,8 @@ export async function clerkPorts(): Promise<ClerkPorts> {
     statuses: statusStore(),
     uploads: new S3UploadSigner(s3Client(), env(EXTRACTS_BUCKET.env), optional(KEYS.data.env)),
     audit: auditLog(),
+    // The pause switch (read only): a RECEIVED upload then says "waiting: intake paused".
+    ...(optional(TABLES.control.env) ? { control: intakeControl() } : {}),
   };
 }
 

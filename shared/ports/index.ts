@@ -297,6 +297,11 @@ export interface IntakeStatus {
   readonly parentIntakeId?: string;
   /** A held extract: what the operator reviews (the name read only encrypted, like every name). */
   readonly review?: HeldReview;
+  /**
+   * Received while intake was paused (when): the message was acknowledged, nothing was read; the
+   * status waits as `RECEIVED` and resuming puts it back on the queue.
+   */
+  readonly pausedAt?: string;
 }
 
 /**

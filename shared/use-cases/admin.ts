@@ -83,7 +83,33 @@ export async function setIntake(
 ): Promise<IntakeSwitch> {
   await audited(deps, ctx, 'intake.set', state.toUpperCase());
   await deps.control.setPaused(state === 'paused', `${ctx.p.role}:${ctx.p.sub}`);
+  if (state === 'running') await requeueReceived(deps);
   return getIntake(deps);
+}
+
+/** Statuses re-enqueued per page of the open-state index on resume. */
+const REQUEUE_PAGE = 100;
+
+/**
+ * On resume: every open `RECEIVED` status back on the intake queue (the sparse open-state index,
+ * page by page). The intake acknowledged these messages while paused; one processed meanwhile is
+ * recognised by the object it is bound to and not processed again.
+ */
+export async function requeueReceived(deps: Pick<AdminDeps, 'statuses' | 'queue'>): Promise<number> {
+  let next: string | undefined;
+  let count = 0;
+  do {
+    const page = await deps.statuses.page(
+      { state: 'RECEIVED' },
+      { limit: REQUEUE_PAGE, ...(next ? { next } : {}) },
+    );
+    for (const s of page.items) {
+      await deps.queue.enqueue(s.key, s.versionId);
+      count++;
+    }
+    next = page.next;
+  } while (next);
+  return count;
 }
 
 /**

@@ -13,6 +13,7 @@ import type {
   AuditLog,
   ExtractStore,
   HeldReview,
+  IntakeControl,
   IntakeStatus,
   IntakeStatusStore,
   KeyService,
@@ -54,6 +55,11 @@ export interface IntakeDeps {
     readonly policy: Exclude<SignaturePolicy, 'off'>;
     readonly verifier: SignatureVerifier;
   };
+  /**
+   * The pause switch (protocol art. 8), read on every message: while paused nothing is read or
+   * decided, whatever delivers the message (an event source mapping a redeploy re-enabled).
+   */
+  readonly control?: Pick<IntakeControl, 'isPaused'>;
   readonly now?: () => Date;
   /** Called after each step; tests throw from it to inject crashes. */
   readonly afterStep?: (step: IntakeStep, intakeId: string) => void | Promise<void>;
@@ -72,7 +78,7 @@ export interface ExtractEvent {
 
 export interface IntakeResult {
   readonly intakeId: string;
-  readonly status: IntakeOutcome | 'ALREADY_DONE' | 'VANISHED';
+  readonly status: IntakeOutcome | 'ALREADY_DONE' | 'VANISHED' | 'PAUSED';
   readonly code?: string;
 }
 
@@ -140,6 +146,12 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
   const attributed = !!issued && issued.key === event.key && issued.code !== 'UNKNOWN_UPLOAD';
   const rootId = issued && issued.key !== event.key ? strayIntakeId(event.key) : key.intakeId;
   intakeId = rootId;
+
+  // Paused: record the receipt (waiting) and acknowledge; resuming re-enqueues open RECEIVED items.
+  if (deps.control && (await deps.control.isPaused())) {
+    await waitWhilePaused(rootId, rootId === key.intakeId ? issued : undefined, event, deps, now);
+    return { intakeId: rootId, status: 'PAUSED' };
+  }
 
   // 2. The bytes, and the intake they belong to.
   const stored = await deps.extracts.get(event.key, LIMITS.maxExtractBytes, event.versionId);
@@ -211,6 +223,81 @@ export async function processExtract(event: ExtractEvent, deps: IntakeDeps): Pro
  * The intake status bound to `object`: the upload's own (bound now if it is the first object
  * under the key), or the one of a later object under the same key (created now if new).
  */
+/**
+ * While paused: the upload's status becomes `RECEIVED` with the pause marker (an object no upload
+ * accounts for gets a status of its own, still `UNKNOWN_UPLOAD`), so the clerk sees it waiting and
+ * the stalled check counts it. A bound or finished status is left as it is: its object was read.
+ */
+async function waitWhilePaused(
+  intakeId: string,
+  issued: IntakeStatus | undefined,
+  event: ExtractEvent,
+  deps: IntakeDeps,
+  now: () => Date,
+): Promise<void> {
+  const at = now().toISOString();
+  const status = issued ?? (await deps.statuses.get(intakeId));
+  if (!status) {
+    await deps.statuses.received({
+      intakeId,
+      uploader: 'unknown',
+      key: event.key,
+      receivedAt: at,
+      updatedAt: at,
+      status: 'RECEIVED',
+      code: 'UNKNOWN_UPLOAD',
+      pausedAt: at,
+    });
+    return;
+  }
+  if (status.boundAt !== undefined || FINAL(status)) {
+    // Another object than the one this status decided on (the event names its version): an intake
+    // of its own (`-2`, `-3`…), waiting like the first. Without a version (s3rver) a redelivery
+    // cannot be told from a new object without reading it: left to the stalled check and the DLQ.
+    if (event.versionId && status.versionId && event.versionId !== status.versionId) {
+      await laterWaiting(status, event.versionId, event, deps, at);
+    }
+    return;
+  }
+  if (status.pausedAt !== undefined) return;
+  await deps.statuses.put({
+    ...status,
+    status: 'RECEIVED',
+    ...(status.status === 'AWAITING_UPLOAD' ? { receivedAt: at } : {}),
+    updatedAt: at,
+    pausedAt: at,
+  });
+}
+
+/** Records a later object under a used key as a waiting intake of its own (once per version). */
+async function laterWaiting(
+  root: IntakeStatus,
+  versionId: string,
+  event: ExtractEvent,
+  deps: IntakeDeps,
+  at: string,
+): Promise<void> {
+  for (let n = 2; n <= MAX_OBJECTS_PER_KEY; n++) {
+    const intakeId = laterIntakeId(root.intakeId, n);
+    const existing = await deps.statuses.get(intakeId);
+    if (existing?.versionId === versionId) return;
+    if (existing) continue;
+    await deps.statuses.received({
+      intakeId,
+      uploader: root.uploader,
+      key: event.key,
+      receivedAt: at,
+      updatedAt: at,
+      status: 'RECEIVED',
+      parentIntakeId: root.intakeId,
+      versionId,
+      ...(root.code === 'UNKNOWN_UPLOAD' ? { code: 'UNKNOWN_UPLOAD' as const } : {}),
+      pausedAt: at,
+    });
+    return;
+  }
+}
+
 async function intakeOf(
   rootId: string,
   /** The uploader the API issued the key to; undefined for an object no upload accounts for. */
@@ -227,16 +314,19 @@ async function intakeOf(
       if (status?.boundAt === undefined && !(status && FINAL(status))) {
         // Unbound: the upload's status (AWAITING_UPLOAD) or no status yet. Bind it to these bytes.
         const at = now().toISOString();
+        const { pausedAt: _paused, ...unbound } = status ?? ({} as Partial<IntakeStatus>);
         const bound: IntakeStatus = {
-          ...(status ?? {
-            intakeId,
-            uploader: uploader ?? 'unknown',
-            key,
-            receivedAt: at,
-            ...(n > 1 ? { parentIntakeId: rootId } : {}),
-            // Recorded at once, so a redelivery after a crash still knows it is not an upload.
-            ...(uploader === undefined ? { code: 'UNKNOWN_UPLOAD' as const } : {}),
-          }),
+          ...(status
+            ? (unbound as IntakeStatus)
+            : {
+                intakeId,
+                uploader: uploader ?? 'unknown',
+                key,
+                receivedAt: at,
+                ...(n > 1 ? { parentIntakeId: rootId } : {}),
+                // Recorded at once, so a redelivery after a crash still knows it is not an upload.
+                ...(uploader === undefined ? { code: 'UNKNOWN_UPLOAD' as const } : {}),
+              }),
           status: 'RECEIVED',
           updatedAt: at,
           ...(status?.status === 'AWAITING_UPLOAD' ? { receivedAt: at } : {}),

@@ -53,6 +53,7 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       EXTRACTS_BUCKET.env,
       TABLES.ledger.env,
       TABLES.intake.env,
+      TABLES.control.env,
       TABLES.audit.env,
       KEYS.data.env,
       KEYS.hmac.env,
@@ -66,6 +67,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
     [
       ...API,
       TABLES.intake.env,
+      // The pause switch: a paused upload shows as waiting.
+      TABLES.control.env,
       TABLES.audit.env,
       EXTRACTS_BUCKET.env,
       KEYS.data.env,
@@ -115,6 +118,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
     [...COMMON, TABLES.audit.env, TABLES.control.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env],
   ],
   ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
+  // The Cognito trigger (stateful stack): reads the event's attributes and the shipped register only.
+  ['pre-token', stack.identity.preToken!, [...COMMON]],
 ];
 
 /** A function's environment as Lambda would see it after deployment. */
@@ -183,7 +188,10 @@ describe('function defaults', () => {
       EXPECTED.map(([, fn]) => id(fn.function)).sort(),
       'a function not built through AppFunction',
     );
-    assert.deepEqual(stack.functions.map((fn) => fn.name).sort(), EXPECTED.map(([, fn]) => fn.name).sort());
+    assert.deepEqual(
+      [...stack.functions, stack.identity.preToken!].map((fn) => fn.name).sort(),
+      EXPECTED.map(([, fn]) => fn.name).sort(),
+    );
     for (const [, fn] of EXPECTED) {
       const p = resources[id(fn.function)]!.Properties;
       assert.equal(p['Runtime'], 'nodejs24.x');
@@ -236,7 +244,7 @@ describe('function defaults', () => {
 describe('the real wiring accepts each deployed environment', () => {
   /** Each API function's composition, and what it must build from that function's environment alone. */
   const API_WIRING = {
-    clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit']],
+    clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit', 'control']],
     institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys']],
     audit: [stack.apiFunctions.audit, auditorPorts, ['audit', 'ledger', 'keys', 'names', 'stats']],
     admin: [

@@ -320,3 +320,39 @@ describe('external issuer: required authentication level', () => {
     );
   });
 });
+
+describe('Cognito pre-token generation (institution people)', () => {
+  const pool = id(stack.identity.userPool!);
+  const p = propsOf(pool);
+  const trigger = id(stack.identity.preToken!.function);
+
+  test('the trigger is attached as a V2_0 pre-token-generation trigger, in the same stack as the pool', () => {
+    const config = (p['LambdaConfig'] as Record<string, unknown>)['PreTokenGenerationConfig'];
+    assert.deepEqual(config, {
+      LambdaArn: { 'Fn::GetAtt': [trigger, 'Arn'] },
+      LambdaVersion: 'V2_0',
+    });
+    assert.equal(resources[trigger]?.Type, 'AWS::Lambda::Function');
+  });
+
+  test('the pool has the custom attribute institution, and no app client may write it', () => {
+    const schema = p['Schema'] as { Name: string; Mutable?: boolean; AttributeDataType: string }[];
+    assert.ok(schema.some((a) => a.Name === 'institution' && a.AttributeDataType === 'String' && a.Mutable));
+    const clients = ofType('AWS::Cognito::UserPoolClient');
+    assert.ok(clients.length > 1);
+    for (const [name, c] of clients) {
+      const writable = c.Properties['WriteAttributes'] as string[] | undefined;
+      assert.ok(Array.isArray(writable) && writable.length > 0, `${name} names what it may write`);
+      assert.equal(writable.includes('custom:institution'), false, `${name} may write the institution`);
+    }
+  });
+
+  test('Cognito may invoke the trigger, for this pool only', () => {
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, r]) =>
+      contains(r.Properties['FunctionName'], { 'Fn::GetAtt': [trigger, 'Arn'] }),
+    );
+    assert.equal(permissions.length, 1);
+    assert.equal(permissions[0]![1].Properties['Principal'], 'cognito-idp.amazonaws.com');
+    assert.deepEqual(permissions[0]![1].Properties['SourceArn'], { 'Fn::GetAtt': [pool, 'Arn'] });
+  });
+});

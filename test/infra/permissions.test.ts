@@ -78,6 +78,7 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem on intake table',
     'dynamodb:PutItem on intake table',
     'dynamodb:Query on intake table/index/byUploader',
+    'dynamodb:GetItem on control table',
     'dynamodb:PutItem on audit table',
     's3:PutObject on extracts/incoming/*',
     'kms:GenerateDataKey on data key via s3',

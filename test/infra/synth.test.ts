@@ -444,6 +444,8 @@ describe('intake function', () => {
       [EXTRACTS_BUCKET.env]: ref(bucket),
       [TABLES.ledger.env]: ref(tableId('ledger')),
       [TABLES.intake.env]: ref(tableId('intake')),
+      // The pause switch, read on every message.
+      [TABLES.control.env]: ref(tableId('control')),
       [TABLES.audit.env]: ref(tableId('audit')),
       [KEYS.data.env]: arnOf(dataKey),
       [KEYS.hmac.env]: ref(hmacKey),
@@ -493,8 +495,8 @@ describe('intake function', () => {
     assert.deepEqual(on('intake'), ['dynamodb:GetItem', 'dynamodb:PutItem']);
     assert.deepEqual(
       on('control'),
-      [],
-      'the intake does not read the pause switch (the operator API flips the mapping)',
+      ['dynamodb:GetItem'],
+      'the intake reads the pause switch, and only that (the operator API flips it)',
     );
   });
 
