@@ -286,4 +286,26 @@ describe('auditor queries and intake lists read what they return', () => {
       InvalidCursorError,
     );
   });
+
+  it('keeps a status bound to its object in the open index while it is still RECEIVED (the stalled check and the resume see it)', async () => {
+    const received: IntakeStatus = {
+      intakeId: 'bound-0001',
+      uploader: 'griffie-9',
+      key: 'incoming/griffie-9/bound-0001.pdf',
+      receivedAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      status: 'RECEIVED',
+    };
+    await statuses.received(received);
+    // The intake binds it to the bytes, then crashes before its final write.
+    assert.equal(
+      await statuses.bind({ ...received, sha256: 'ab'.repeat(32), boundAt: new Date().toISOString() }),
+      true,
+    );
+    const open = await statuses.page({ state: 'RECEIVED' }, { limit: 100 });
+    assert.ok(
+      open.items.some((s) => s.intakeId === 'bound-0001'),
+      'a bound RECEIVED status is still open',
+    );
+  });
 });

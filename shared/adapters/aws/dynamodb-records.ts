@@ -318,7 +318,8 @@ export class DynamoIntakeStatusStore implements IntakeStatusStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: status,
+          // Still open (RECEIVED): it stays in the open index (stalled check, resume) and expires.
+          Item: withOpenState(status),
           ConditionExpression: 'attribute_not_exists(boundAt)',
         }),
       );
