@@ -9,6 +9,7 @@ import type { Line } from '../../shared/domain/layout.js';
 import { parseLines } from '../../shared/domain/parser.js';
 import { expectedExtract, exampleSpec } from '../fixtures/extract-pdf.js';
 import { ExtractRejectedError } from '../../shared/domain/errors.js';
+import { verticalRules } from '../../shared/adapters/pdf/page-walk.js';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
 
@@ -91,5 +92,36 @@ describe('tables read with their drawn borders', () => {
   it('a border drawn only below the header (another box on the page) does not move a column', () => {
     const elsewhere = BORDERS.map((x) => ({ x: x + 60, yTop: 300, yBottom: 200 }));
     assert.throws(() => parseLines([pageLines()], { now: NOW }, [elsewhere]), ExtractRejectedError);
+  });
+});
+
+describe('vertical lines found in a path (page walk)', () => {
+  const I = [1, 0, 0, 1, 0, 0];
+  // pdf.js path buffer codes: 0 moveTo, 1 lineTo, 2 curveTo, 3 closePath.
+  it('a stroked vertical segment and a thin filled bar are rules; a wide box and a slanted line are not', () => {
+    assert.deepEqual(verticalRules([0, 100, 700, 1, 100, 600], I, true, false), [
+      { x: 100, yTop: 700, yBottom: 600 },
+    ]);
+    assert.deepEqual(
+      verticalRules([0, 100, 700, 1, 100.5, 700, 1, 100.5, 600, 1, 100, 600, 3], I, false, true),
+      [{ x: 100.25, yTop: 700, yBottom: 600 }],
+    );
+    assert.deepEqual(
+      verticalRules([0, 100, 700, 1, 200, 700, 1, 200, 600, 1, 100, 600, 3], I, false, true),
+      [],
+    );
+    assert.deepEqual(verticalRules([0, 100, 700, 1, 130, 600], I, true, false), []);
+    // Page space: the transformation applies (a table drawn in a translated coordinate system).
+    assert.deepEqual(verticalRules([0, 0, 0, 1, 0, 50], [1, 0, 0, 1, 40, 500], true, false), [
+      { x: 40, yTop: 550, yBottom: 500 },
+    ]);
+  });
+
+  it('a path of a million points is walked without piling up (bounded output)', () => {
+    const n = 1_000_000;
+    const buffer = new Float32Array(n * 6);
+    for (let i = 0; i < n; i++) buffer.set([0, i % 500, 0, 1, i % 500, 100], i * 6);
+    const rules = verticalRules(buffer, I, true, true);
+    assert.ok(rules.length <= 2000, `${rules.length} rules`);
   });
 });

@@ -155,44 +155,44 @@ export function verticalRules(
   filled: boolean,
 ): VerticalRule[] {
   const out: VerticalRule[] = [];
-  let sub: [number, number][] = [];
+  // The current subpath's extent (kept as it grows: a path may hold millions of points).
+  const sub = { n: 0, x0: Infinity, x1: -Infinity, y0: Infinity, y1: -Infinity };
   let start: [number, number] | undefined;
   let at: [number, number] | undefined;
+  const extend = (p: [number, number]): void => {
+    sub.n++;
+    sub.x0 = Math.min(sub.x0, p[0]);
+    sub.x1 = Math.max(sub.x1, p[0]);
+    sub.y0 = Math.min(sub.y0, p[1]);
+    sub.y1 = Math.max(sub.y1, p[1]);
+  };
   const endSubpath = (): void => {
-    if (filled && sub.length >= 2) {
-      const xs = sub.map((p) => p[0]);
-      const ys = sub.map((p) => p[1]);
-      const w = Math.max(...xs) - Math.min(...xs);
-      const h = Math.max(...ys) - Math.min(...ys);
-      if (w <= RULE_MAX_WIDTH && h >= RULE_MIN_LENGTH) {
-        out.push({
-          x: (Math.max(...xs) + Math.min(...xs)) / 2,
-          yTop: Math.max(...ys),
-          yBottom: Math.min(...ys),
-        });
-      }
+    if (filled && sub.n >= 2 && sub.x1 - sub.x0 <= RULE_MAX_WIDTH && sub.y1 - sub.y0 >= RULE_MIN_LENGTH) {
+      if (out.length < MAX_RULES) out.push({ x: (sub.x0 + sub.x1) / 2, yTop: sub.y1, yBottom: sub.y0 });
     }
-    sub = [];
+    Object.assign(sub, { n: 0, x0: Infinity, x1: -Infinity, y0: Infinity, y1: -Infinity });
   };
   const lineTo = (to: [number, number]): void => {
-    if (stroked && at && Math.abs(to[0] - at[0]) < 0.5 && Math.abs(to[1] - at[1]) >= RULE_MIN_LENGTH) {
+    const vertical =
+      at !== undefined && Math.abs(to[0] - at[0]) < 0.5 && Math.abs(to[1] - at[1]) >= RULE_MIN_LENGTH;
+    if (stroked && at && vertical && out.length < MAX_RULES) {
       out.push({ x: (to[0] + at[0]) / 2, yTop: Math.max(to[1], at[1]), yBottom: Math.min(to[1], at[1]) });
     }
     at = to;
-    sub.push(to);
+    extend(to);
   };
   for (let i = 0; i < buffer.length;) {
     const op = buffer[i++];
     if (op === DRAW.moveTo) {
       endSubpath();
       at = start = apply(m, buffer[i++]!, buffer[i++]!);
-      sub.push(at);
+      extend(at);
     } else if (op === DRAW.lineTo) {
       lineTo(apply(m, buffer[i++]!, buffer[i++]!));
     } else if (op === DRAW.curveTo) {
       i += 4;
       at = apply(m, buffer[i++]!, buffer[i++]!);
-      sub.push(at);
+      extend(at);
       filled = false; // a curved outline is no cell border
     } else if (op === DRAW.closePath) {
       if (start) lineTo(start);
