@@ -79,13 +79,14 @@ export function program(): Command {
       .argument('[file]', 'for verify: the receipt file')
       .option('--out <file>', 'save the receipt here (e.g. receipt.jws)')
       .option('--public-key-out <file>', 'also save the public key the server sent (PEM)')
+      .option('--wait', 'wait (up to 2.5 minutes) until the decision is sealed into the audit log')
       .option('--public-key <pem>', 'for verify: the public key (PEM) to trust'),
     'clerk',
   ).action(
     (
       id: string,
       file: string | undefined,
-      o: ApiOut & { out?: string; publicKeyOut?: string; publicKey?: string },
+      o: ApiOut & { out?: string; publicKeyOut?: string; publicKey?: string; wait?: boolean },
     ) =>
       run(async () => {
         const [cmd, { print, printJson }] = await Promise.all([

@@ -18,13 +18,35 @@ interface Out {
   printJson(v: unknown): void;
 }
 
+/** How long `receipt --wait` waits for the decision to be sealed (the sealer runs every minute on AWS). */
+const RECEIPT_WAIT_MS = 150_000;
+
+function notSealedYet(body: unknown): boolean {
+  return JSON.stringify(body ?? '').includes('NOT_SEALED_YET');
+}
+
 export async function receiptCommand(
   intakeId: string,
-  opts: ApiOptions & { json?: boolean; lang: 'nl' | 'en'; out?: string; publicKeyOut?: string },
+  opts: ApiOptions & {
+    json?: boolean;
+    lang: 'nl' | 'en';
+    out?: string;
+    publicKeyOut?: string;
+    wait?: boolean;
+  },
   out: Out,
 ): Promise<number> {
   const api = await apiClient(opts, 'clerk');
-  const r = await api.call('GET', `/v1/intakes/${encodeURIComponent(intakeId)}/receipt`);
+  const get = () => api.call('GET', `/v1/intakes/${encodeURIComponent(intakeId)}/receipt`);
+  let r = await get();
+  // --wait: a decision is sealed within about a minute (every 10 s locally); not final stays not final.
+  for (
+    const deadline = Date.now() + RECEIPT_WAIT_MS;
+    opts.wait && r.status === 409 && notSealedYet(r.body) && Date.now() < deadline;
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    r = await get();
+  }
   try {
     ensureOk(r, opts.lang);
   } catch (e) {
