@@ -44,6 +44,7 @@ export function alertThresholdsFrom(env: Readonly<Record<string, string | undefi
 export interface AlertCounts {
   readonly day: string;
   readonly institution: string;
+  readonly allowed?: number;
   readonly denied: number;
   readonly declared?: number;
   readonly nonDho?: number;

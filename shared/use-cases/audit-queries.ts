@@ -348,7 +348,8 @@ export async function auditAlerts(
   const [counts, watermark] = await Promise.all([deps.stats.days(days), deps.stats.watermark()]);
   return {
     days,
-    alerts: alertsFrom(counts, thresholds).reverse(),
+    // Newest day first; within a day by institution and kind.
+    alerts: alertsFrom(counts, thresholds).sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0)),
     thresholds: { ...thresholds },
     countedUpTo: watermark?.cutoff ?? null,
   };
