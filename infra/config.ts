@@ -447,7 +447,8 @@ export function readDeployConfig(node: Node): DeployConfig {
     alertThresholds: Object.fromEntries(
       ALERT_KINDS.map((kind) => [
         kind,
-        wholeNumber(ALERT_CONTEXT_KEYS[kind], get(ALERT_CONTEXT_KEYS[kind])) ?? DEFAULT_ALERT_THRESHOLDS[kind],
+        wholeNumber(ALERT_CONTEXT_KEYS[kind], get(ALERT_CONTEXT_KEYS[kind])) ??
+          DEFAULT_ALERT_THRESHOLDS[kind],
       ]),
     ) as Record<AlertKind, number>,
     clientGenerations: clientGenerations('clientGenerations', get('clientGenerations')),

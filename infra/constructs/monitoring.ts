@@ -212,7 +212,7 @@ export class Monitoring extends Construct {
     );
     alarm(
       'audit-alerts',
-      'Counting the sealed audit log crossed an auditors\' alert threshold: an institution declared many enrolments itself, read many students not enrolled through DHO, or was denied often in one day. See `ruling-intake audit alerts` (or the auditor console, Meldingen) and the access log of that institution.',
+      "Counting the sealed audit log crossed an auditors' alert threshold: an institution declared many enrolments itself, read many students not enrolled through DHO, or was denied often in one day. See `ruling-intake audit alerts` (or the auditor console, Meldingen) and the access log of that institution.",
       this.opsMetric(AUDIT_ALERTS_METRIC, environment, 'Sum', fiveMinutes),
       { threshold: 1 },
     );

@@ -34,7 +34,8 @@ export function alertThresholdsFrom(env: Readonly<Record<string, string | undefi
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number ≥ 0, not ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`${name} must be a whole number ≥ 0, not ${JSON.stringify(raw)}`);
     out[kind] = n;
   }
   return out;
@@ -75,7 +76,13 @@ export function alertsFrom(counts: Iterable<AlertCounts>, thresholds: AlertThres
     };
     for (const kind of ALERT_KINDS) {
       if (exceeds(values[kind], thresholds[kind]))
-        out.push({ day: c.day, institution: c.institution, kind, count: values[kind], threshold: thresholds[kind] });
+        out.push({
+          day: c.day,
+          institution: c.institution,
+          kind,
+          count: values[kind],
+          threshold: thresholds[kind],
+        });
     }
   }
   return out.sort((a, b) =>

@@ -310,7 +310,12 @@ export async function auditChart(
   const [counts, watermark] = await Promise.all([deps.stats.days(days), deps.stats.watermark()]);
   return {
     days,
-    counts: counts.map((c) => ({ day: c.day, institution: c.institution, allowed: c.allowed, denied: c.denied })),
+    counts: counts.map((c) => ({
+      day: c.day,
+      institution: c.institution,
+      allowed: c.allowed,
+      denied: c.denied,
+    })),
     countedUpTo: watermark?.cutoff ?? null,
   };
 }

@@ -51,20 +51,35 @@ describe('alerts for auditors on the local stack', () => {
 
   it('lists the institution that declared more enrolments than the threshold, and not the others', async () => {
     assert.ok(ROUTES.some((r) => r.id === 'auditAlerts' && r.path === '/v1/audit/alerts'));
-    const balances = ['nationalNumber,surname,givenNames,openingBalance', ...students.map((n) => `${n},Test,Tess,140`)];
-    assert.equal((await call('operator', 'POST', '/v1/admin/imports/balances', { csv: balances.join('\n') })).status, 200);
+    const balances = [
+      'nationalNumber,surname,givenNames,openingBalance',
+      ...students.map((n) => `${n},Test,Tess,140`),
+    ];
+    assert.equal(
+      (await call('operator', 'POST', '/v1/admin/imports/balances', { csv: balances.join('\n') })).status,
+      200,
+    );
     // UGENT's students come from DHO; KUL declares every one of them itself.
     const dho = ['nationalNumber,institution,academicYear', ...students.map((n) => `${n},UGENT,${year}`)];
-    assert.equal((await call('operator', 'POST', '/v1/admin/imports/enrolments', { csv: dho.join('\n') })).status, 200);
+    assert.equal(
+      (await call('operator', 'POST', '/v1/admin/imports/enrolments', { csv: dho.join('\n') })).status,
+      200,
+    );
     for (const n of students) {
       const r = await call('institution:KUL', 'PUT', `/v1/students/${n}/enrolments/${year}`);
       assert.equal(r.status, 201, JSON.stringify(r.json));
     }
     // UGENT declares one (under its threshold); both institutions read two students.
-    assert.equal((await call('institution:UGENT', 'PUT', `/v1/students/${students[0]}/enrolments/${year}`)).status, 200);
+    assert.equal(
+      (await call('institution:UGENT', 'PUT', `/v1/students/${students[0]}/enrolments/${year}`)).status,
+      200,
+    );
     for (const who of ['institution:KUL', 'institution:UGENT'])
       for (const n of students.slice(0, 2))
-        assert.equal((await call(who, 'GET', `/v1/students/${n}/learning-credit?purpose=enrolment`)).status, 200);
+        assert.equal(
+          (await call(who, 'GET', `/v1/students/${n}/learning-credit?purpose=enrolment`)).status,
+          200,
+        );
 
     // Not sealed yet: nothing counted, nothing listed.
     const early = await call('auditor', 'GET', '/v1/audit/alerts?days=7');

@@ -32,7 +32,9 @@ const rec = (
 describe('counting', () => {
   test('counts self-declared enrolments, reads visible only by declaration and denied attempts per institution and day', () => {
     const records = [
-      ...Array.from({ length: 3 }, (_, i) => rec(i, 'KUL', 'enrolment.declare', 'ALLOWED', { academicYear: '2026-2027' })),
+      ...Array.from({ length: 3 }, (_, i) =>
+        rec(i, 'KUL', 'enrolment.declare', 'ALLOWED', { academicYear: '2026-2027' }),
+      ),
       rec(3, 'KUL', 'credit.read', 'ALLOWED', { visibility: 'declared' }),
       rec(4, 'KUL', 'credit.read', 'ALLOWED', { visibility: 'dho' }),
       rec(5, 'KUL', 'credit.read', 'ALLOWED', { visibility: 'ruling' }),
@@ -62,7 +64,10 @@ describe('thresholds', () => {
       ...DEFAULT_ALERT_THRESHOLDS,
       'self-declared-enrolments': 5,
     });
-    assert.throws(() => alertThresholdsFrom({ ALERT_MAX_DENIED_ATTEMPTS: 'ten' }), /ALERT_MAX_DENIED_ATTEMPTS/);
+    assert.throws(
+      () => alertThresholdsFrom({ ALERT_MAX_DENIED_ATTEMPTS: 'ten' }),
+      /ALERT_MAX_DENIED_ATTEMPTS/,
+    );
     assert.throws(() => alertThresholdsFrom({ ALERT_MAX_NON_DHO_READS: '-1' }), /ALERT_MAX_NON_DHO_READS/);
   });
 
@@ -87,7 +92,13 @@ describe('thresholds', () => {
   });
 
   test('a crossing is reported once: by the addition that crosses, not by later ones', () => {
-    const c = (declared: number) => ({ day: '2026-12-04', institution: 'KUL', allowed: declared, denied: 0, declared });
+    const c = (declared: number) => ({
+      day: '2026-12-04',
+      institution: 'KUL',
+      allowed: declared,
+      denied: 0,
+      declared,
+    });
     assert.deepEqual(
       crossings([c(19)], [c(21)], t).map((a) => [a.kind, a.count]),
       [['self-declared-enrolments', 21]],

@@ -382,9 +382,7 @@ export function AuditAlertList() {
               nonDho: list.thresholds['non-dho-reads'],
               denied: list.thresholds['denied-attempts'],
             })}{' '}
-            {list.countedUpTo
-              ? t('chartCounted', { at: dateTime(list.countedUpTo) })
-              : t('chartNotCounted')}
+            {list.countedUpTo ? t('chartCounted', { at: dateTime(list.countedUpTo) }) : t('chartNotCounted')}
           </p>
         </>
       ) : (
