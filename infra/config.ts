@@ -31,11 +31,27 @@
  * | `apiBurstLimit`           | 100                              | API burst                                                      |
  * | `signaturePolicy`         | `verify-if-present` with anchors, else `off` | DBRC's seal: `off`, `verify-if-present`, `required` |
  * | `signatureTrustAnchors`   | none                             | PEM CA certificates the seal must chain to                     |
+ * | `alertMaxSelfDeclaredEnrolments` | 20                        | auditors' alert: self-declared enrolments per institution per UTC day above this |
+ * | `alertMaxNonDhoReads`     | 50                               | auditors' alert: reads of students not enrolled through DHO, per institution per day |
+ * | `alertMaxDeniedAttempts`  | 10                               | auditors' alert: denied attempts per institution per day       |
  */
 import type { Node } from 'constructs';
 import { X509Certificate } from 'node:crypto';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LIMITS } from '../shared/config/resources.js';
+import {
+  ALERT_KINDS,
+  DEFAULT_ALERT_THRESHOLDS,
+  type AlertKind,
+  type AlertThresholds,
+} from '../shared/domain/audit-alerts.js';
+
+/** The CDK context key of each alert threshold (set in the functions as `ALERT_THRESHOLD_ENV`). */
+export const ALERT_CONTEXT_KEYS: Readonly<Record<AlertKind, string>> = {
+  'self-declared-enrolments': 'alertMaxSelfDeclaredEnrolments',
+  'non-dho-reads': 'alertMaxNonDhoReads',
+  'denied-attempts': 'alertMaxDeniedAttempts',
+};
 import { defaultRegister } from '../shared/domain/institutions.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../shared/domain/pdf-signature.js';
 
@@ -86,6 +102,8 @@ export interface DeployConfig {
    */
   readonly reserveConcurrency: boolean;
   readonly apiRateLimit: number;
+  /** Thresholds of the auditors' alerts (per institution per UTC day). */
+  readonly alertThresholds: AlertThresholds;
   readonly apiBurstLimit: number;
   /** Institution code → generation of its Cognito machine client (a new generation is a new client). */
   readonly clientGenerations: Readonly<Record<string, number>>;
@@ -133,6 +151,7 @@ export const CONTEXT_KEYS = [
   'apiBurstLimit',
   'signaturePolicy',
   'signatureTrustAnchors',
+  ...(Object.values(ALERT_CONTEXT_KEYS) as string[]),
 ] as const;
 
 export class ConfigError extends Error {
@@ -169,6 +188,14 @@ function positiveInteger(key: string, value: unknown): number | undefined {
   const n = typeof value === 'number' ? value : Number(String(value).trim());
   if (!Number.isInteger(n) || n < 1)
     throw new ConfigError(key, `must be a positive integer, got "${String(value)}"`);
+  return n;
+}
+
+function wholeNumber(key: string, value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(key, `must be a whole number ≥ 0, got "${String(value)}"`);
   return n;
 }
 
@@ -417,6 +444,13 @@ export function readDeployConfig(node: Node): DeployConfig {
     reserveConcurrency: bool('reserveConcurrency', get('reserveConcurrency')) ?? false,
     apiRateLimit,
     apiBurstLimit,
+    alertThresholds: Object.fromEntries(
+      ALERT_KINDS.map((kind) => [
+        kind,
+        wholeNumber(ALERT_CONTEXT_KEYS[kind], get(ALERT_CONTEXT_KEYS[kind])) ??
+          DEFAULT_ALERT_THRESHOLDS[kind],
+      ]),
+    ) as Record<AlertKind, number>,
     clientGenerations: clientGenerations('clientGenerations', get('clientGenerations')),
     seal: sealConfig(get('signaturePolicy'), get('signatureTrustAnchors')),
   };

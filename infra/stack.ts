@@ -42,6 +42,7 @@ import { KeyRing } from './constructs/keys.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OpsCheck } from './constructs/ops-check.js';
 import { Storage } from './constructs/storage.js';
+import { ALERT_KINDS, ALERT_THRESHOLD_ENV } from '../shared/domain/audit-alerts.js';
 import {
   assertEnvironmentName,
   cognitoDomainUrl,
@@ -319,6 +320,11 @@ export class StatelessStack extends Stack {
       logRetention,
       reserveConcurrency: config.reserveConcurrency,
     });
+    // The auditors' alert thresholds, defined once in the config: the sealer publishes crossings,
+    // the auditor API lists the alerts.
+    for (const kind of ALERT_KINDS)
+      for (const fn of [this.sealer, byFn.audit])
+        fn.setEnv(ALERT_THRESHOLD_ENV[kind], String(config.alertThresholds[kind]));
     this.opsCheck = new OpsCheck(this, 'OpsCheck', {
       environment,
       intakeTable: tables.intake,

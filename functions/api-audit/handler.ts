@@ -32,6 +32,7 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
         audit.subjectReport(await ports(), callerOf(r), r.params.nationalNumber!),
       ),
       auditChart: respond(200, async (r) => audit.auditChart(await ports(), callerOf(r), r.query)),
+      auditAlerts: respond(200, async (r) => audit.auditAlerts(await ports(), callerOf(r), r.query)),
       proveAuditRecord: respond(200, async (r) =>
         audit.proveAuditRecord(await sealed(), callerOf(r), r.params.recordId!),
       ),

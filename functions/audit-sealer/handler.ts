@@ -13,6 +13,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { auditSealPorts, type AuditSealPorts } from '../../shared/composition/compose-audit.js';
 import { logger, metrics } from '../../shared/observability/index.js';
+import { AUDIT_ALERTS_METRIC, ENVIRONMENT_DIMENSION } from '../../shared/config/ops-metrics.js';
+import { ENV } from '../../shared/config/resources.js';
 import { sealRun, type SealObserver, type SealRunResult } from '../../shared/use-cases/audit-seal.js';
 import { verifyAfterSealing, type VerifyObserver } from '../../shared/use-cases/audit-verify.js';
 
@@ -31,6 +33,8 @@ export const logSealing: SealObserver = {
   refused: (recordIds) =>
     logger.warn('audit records with a non-canonical time were not sealed', { recordIds }),
   conflicts: (conflicts) => logger.info('another sealer wrote first', { conflicts }),
+  // Institution codes, days, kinds and counts only: no person.
+  alerts: (alerts) => logger.warn('audit alert thresholds crossed', { alerts }),
 };
 
 /** What verification says in the log: sequences, counts and problem kinds only. */
@@ -69,6 +73,11 @@ export function createSealerHandler(getPorts: () => Promise<AuditSealPorts>) {
     const result = await sealRun(ports, new Date(), logSealing);
     metrics.addMetric('AuditRecordsSealed', MetricUnit.Count, result.records);
     metrics.addMetric('AuditCheckpointsWritten', MetricUnit.Count, result.checkpoints);
+    if (result.alerts?.length) {
+      const alert = metrics.singleMetric();
+      alert.addDimension(ENVIRONMENT_DIMENSION, process.env[ENV.environment] ?? 'unknown');
+      alert.addMetric(AUDIT_ALERTS_METRIC, MetricUnit.Count, result.alerts.length);
+    }
     const started = Date.now();
     const left = () =>
       Date.now() - started < FULL_VERIFICATION_SLICE_MS &&

@@ -75,7 +75,7 @@ export class AuditSealer extends AppFunction {
     });
 
     this.bindTable('audit', props.auditTable, ['Scan'], { byDay: ['Query'] })
-      .bindTable('control', props.controlTable, ['GetItem', 'UpdateItem'])
+      .bindTable('control', props.controlTable, ['GetItem', 'BatchGetItem', 'UpdateItem'])
       .bindKey('signing', props.signingKey, ['Sign', 'GetPublicKey'])
       .bindBucket(AUDIT_CHECKPOINTS.env, props.checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,

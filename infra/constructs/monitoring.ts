@@ -13,6 +13,7 @@
  * | `held-extracts-overdue`    | RulingIntake HeldExtractsOverdue (the ops check)           | ≥ 1 at the last check          |
  * | `extracts-stalled`         | RulingIntake StalledExtracts (the ops check)               | ≥ 1 at the last check          |
  * | `ops-check-silent`         | ops check Invocations, per 15 minutes                     | none for an hour               |
+ * | `audit-alerts`             | RulingIntake AuditAlerts (the sealer)                     | ≥ 1 threshold crossed in 5 min |
  * | `api-server-errors`        | AWS/ApiGateway 5xx of the HTTP API                        | ≥ 1 in 5 min                   |
  *
  * Audit sealing lag: the sealer runs every minute and, when it succeeds, seals every record older
@@ -41,6 +42,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  AUDIT_ALERTS_METRIC,
   ENVIRONMENT_DIMENSION,
   OPS_METRICS,
   UNKNOWN_UPLOADS_METRIC,
@@ -207,6 +209,12 @@ export class Monitoring extends Construct {
       `An extract received more than ${LIMITS.stalledAfterHours} hours ago is still not processed (intake paused, a message in the dead-letter queue, or a lost message). Resume intake or redrive the dead-letter queue; see the README, Operations. SQS keeps a message 14 days.`,
       this.opsMetric(OPS_METRICS.stalled, environment, 'Maximum', OPS_CHECK_EVERY),
       { threshold: 1, missing: cw.TreatMissingData.IGNORE },
+    );
+    alarm(
+      'audit-alerts',
+      "Counting the sealed audit log crossed an auditors' alert threshold: an institution declared many enrolments itself, read many students not enrolled through DHO, or was denied often in one day. See `ruling-intake audit alerts` (or the auditor console, Meldingen) and the access log of that institution.",
+      this.opsMetric(AUDIT_ALERTS_METRIC, environment, 'Sum', fiveMinutes),
+      { threshold: 1 },
     );
     alarm(
       'ops-check-silent',

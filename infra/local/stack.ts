@@ -193,7 +193,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const seal = () =>
     (sealing = sealing.then(async () => {
       const ports = await auditSealPorts();
-      await sealRun(ports);
+      await sealRun(ports, new Date(), {
+        // Day, institution code, kind and count only (as the sealer function logs; no person).
+        alerts: (alerts) =>
+          process.stderr.write(
+            `[local sealer] audit alert thresholds crossed: ${alerts.map((a) => `${a.day} ${a.institution} ${a.kind} ${a.count} > ${a.threshold}`).join('; ')}\n`,
+          ),
+      });
       const until = Date.now() + LOCAL_FULL_VERIFICATION_SLICE_MS;
       await verifyAfterSealing(
         ports,

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
 import { looksLikePdf } from '../domain/layout.js';
 import { maskNationalNumber } from '../domain/national-number.js';
-import type { HeldItem, HeldPage } from '../contract/api.js';
+import type { AuditAlerts, HeldItem, HeldPage } from '../contract/api.js';
 import type { IntakeStatus } from '../ports/index.js';
 import { printCredit } from './credit-view.js';
 import { EXIT, print, printJson, statusLine, type Lang, type Out } from './output.js';
@@ -296,4 +296,21 @@ export async function cmdAuditVerify(
 ): Promise<number> {
   const { auditVerifyCommand } = await import('./audit-verify.js');
   return auditVerifyCommand(opts, { print, printJson });
+}
+
+/** The auditors' alerts (`GET /v1/audit/alerts`): one line each, newest day first. */
+export async function cmdAuditAlerts(opts: ApiOut & { days?: string }): Promise<number> {
+  const api = await apiClient(opts, 'auditor');
+  const r = await api.call('GET', `/v1/audit/alerts?days=${encodeURIComponent(opts.days ?? '7')}`);
+  ensureOk(r, opts.lang);
+  const b = r.body as AuditAlerts;
+  if (opts.json) printJson(b);
+  else {
+    const counted = b.countedUpTo ? ` (counted up to ${b.countedUpTo})` : ' (nothing sealed yet)';
+    if (b.alerts.length === 0) print(`no alerts in the last ${b.days.length} days${counted}`);
+    for (const a of b.alerts)
+      print(`${a.day}  ${a.institution.padEnd(8)} ${a.kind.padEnd(26)} ${a.count} > ${a.threshold}`);
+    if (b.alerts.length > 0) print(`${b.alerts.length} alert(s) in the last ${b.days.length} days${counted}`);
+  }
+  return 0;
 }

@@ -250,6 +250,17 @@ export function program(): Command {
       .argument('<nationalNumber>'),
     'auditor',
   ).action((n: string, o: ApiOut) => run(async () => (await commands()).cmdAuditSubject(n, o))());
+  api(
+    audit
+      .command('alerts')
+      .description(
+        'Alerts per institution per day: self-declared enrolments, reads of students not enrolled through DHO and denied attempts above their thresholds (from the sealed log).',
+      )
+      .addOption(
+        new Option('--days <n>', 'the last 7, 14 or 31 days').choices(['7', '14', '31']).default('7'),
+      ),
+    'auditor',
+  ).action((o: ApiOut & { days: string }) => run(async () => (await commands()).cmdAuditAlerts(o))());
   p.hook('postAction', () => {
     process.exitCode = code;
   });

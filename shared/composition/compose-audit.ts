@@ -13,6 +13,7 @@ import { DynamoAuditSource } from '../adapters/aws/dynamodb-audit-source.js';
 import { DynamoAuditStats } from '../adapters/aws/dynamodb-audit-stats.js';
 import { DynamoAuditVerification } from '../adapters/aws/dynamodb-audit-verification.js';
 import { RETENTION_YEARS } from '../config/retention.js';
+import { alertThresholdsFrom } from '../domain/audit-alerts.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
 import { S3CheckpointStore } from '../adapters/aws/s3-checkpoints.js';
 import { documentClient, kmsClient, s3Client } from './compose.js';
@@ -72,6 +73,7 @@ export async function auditSealPorts(): Promise<AuditSealPorts> {
     ...(control && verification
       ? {
           stats: new DynamoAuditStats(documentClient(), control),
+          alertThresholds: alertThresholdsFrom(process.env),
           verifiedHead: verification,
           fullVerification: verification,
         }

@@ -31,6 +31,7 @@ import type { ClerkDeps } from '../use-cases/clerk.js';
 import type { ConsultDeps } from '../use-cases/consult.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TokenVerifier } from '../auth/verify.js';
+import { alertThresholdsFrom } from '../domain/audit-alerts.js';
 import { eventSourceMappingSwitch, SqsIntakeQueue } from '../adapters/aws/intake-queue.js';
 import { S3UploadSigner } from '../adapters/aws/s3-presign.js';
 
@@ -175,7 +176,14 @@ export async function institutionPorts(): Promise<InstitutionPorts> {
 /** Auditor: the audit log, the ledger, pseudonyms and names (the data-subject report). */
 export async function auditorPorts(): Promise<AuditorPorts> {
   const [keys, names] = await Promise.all([keyServicePort(), nameCipherPort()]);
-  return { audit: auditLog(), ledger: ledgerStore(), keys, names, stats: auditStats() };
+  return {
+    audit: auditLog(),
+    ledger: ledgerStore(),
+    keys,
+    names,
+    stats: auditStats(),
+    alertThresholds: alertThresholdsFrom(process.env),
+  };
 }
 
 /** Operator: the pause switch, held extracts (statuses, extracts, queue) and imports. */

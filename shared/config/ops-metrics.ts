@@ -22,3 +22,11 @@ export const UNKNOWN_UPLOADS_METRIC = 'UnknownUploads';
 
 /** Dimension carrying the deployment environment, so two environments in one account never mix. */
 export const ENVIRONMENT_DIMENSION = 'environment';
+
+/**
+ * Published by the audit sealer (namespace `RulingIntake`, dimensions `service` and `environment`)
+ * when counting sealed records crosses an auditors' alert threshold: the number of (day,
+ * institution, kind) thresholds crossed in that run. No institution or person in the metric; the
+ * list is `GET /v1/audit/alerts`.
+ */
+export const AUDIT_ALERTS_METRIC = 'AuditAlerts';

@@ -106,6 +106,15 @@ export const ROUTES = [
     summary: 'Consultations per institution per day over 7, 14 or 31 days, from per-day counters.',
   },
   {
+    id: 'auditAlerts',
+    method: 'GET',
+    path: '/v1/audit/alerts',
+    fn: 'audit',
+    roles: ['auditor'],
+    summary:
+      'Alerts per institution per day over 7, 14 or 31 days: self-declared enrolments, reads of students not enrolled through DHO and denied attempts above their configured thresholds.',
+  },
+  {
     id: 'proveAuditRecord',
     method: 'GET',
     path: '/v1/audit/records/{recordId}/proof',

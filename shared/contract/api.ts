@@ -329,3 +329,29 @@ export const auditChartSchema = z.object({
   countedUpTo: z.string().nullable(),
 });
 export type AuditChart = z.infer<typeof auditChartSchema>;
+
+/**
+ * `GET /v1/audit/alerts`: per institution and UTC day, the counters above their threshold —
+ * self-declared enrolments, reads of students visible only by such a declaration (not DHO),
+ * denied attempts — from the sealer's per-day counters.
+ */
+export const auditAlertsSchema = z.object({
+  days: z.array(z.string()),
+  alerts: z.array(
+    z.object({
+      day: z.string(),
+      institution: z.string(),
+      kind: z.enum(['self-declared-enrolments', 'non-dho-reads', 'denied-attempts']),
+      count: z.number().int(),
+      threshold: z.number().int(),
+    }),
+  ),
+  thresholds: z.object({
+    'self-declared-enrolments': z.number().int(),
+    'non-dho-reads': z.number().int(),
+    'denied-attempts': z.number().int(),
+  }),
+  /** The sealer has counted the records up to this instant (null before its first run). */
+  countedUpTo: z.string().nullable(),
+});
+export type AuditAlerts = z.infer<typeof auditAlertsSchema>;

@@ -64,7 +64,9 @@ export const AUDIT_DETAILS = {
     mode: z.enum(['incremental', 'full']).optional(),
   }),
   'audit.prove': z.strictObject({ recordId: typed }),
-  'credit.read': none,
+  /** How the student was visible to the institution (allowed reads): no personal data, a code. */
+  'credit.read': z.strictObject({ visibility: z.enum(['dho', 'ruling', 'declared']).optional() }),
+  'audit.alerts': auditQuery,
   'enrolment.declare': z.strictObject({ academicYear: z.string().regex(/^\d{4}-\d{4}$/) }),
   'ledger.apply-ruling': z.strictObject({
     intakeId,

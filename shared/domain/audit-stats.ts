@@ -12,13 +12,30 @@ export interface DayCount {
   readonly institution: string;
   readonly allowed: number;
   readonly denied: number;
+  /** Enrolments the institution declared itself (allowed `enrolment.declare`). */
+  readonly declared: number;
+  /** Allowed credit reads of a student visible to the institution only by its own declaration (not DHO). */
+  readonly nonDho: number;
 }
 
-/** Counts records by (UTC day of `at`, actor's institution); denied = an outcome starting with DENIED. */
+/**
+ * Counts records by (UTC day of `at`, actor's institution); denied = an outcome starting with
+ * DENIED; declared = an allowed `enrolment.declare`; nonDho = an allowed `credit.read` whose
+ * details say the student was visible only by a self-declared enrolment (`visibility: declared`).
+ */
 export function countByDay(
-  records: Iterable<{ readonly at: string; readonly outcome?: unknown; readonly actor?: unknown }>,
+  records: Iterable<{
+    readonly at: string;
+    readonly outcome?: unknown;
+    readonly actor?: unknown;
+    readonly action?: unknown;
+    readonly details?: unknown;
+  }>,
 ): DayCount[] {
-  const counts = new Map<string, { day: string; institution: string; allowed: number; denied: number }>();
+  const counts = new Map<
+    string,
+    { day: string; institution: string; allowed: number; denied: number; declared: number; nonDho: number }
+  >();
   for (const r of records) {
     if (typeof r.at !== 'string') continue;
     const day = r.at.slice(0, 10);
@@ -28,10 +45,15 @@ export function countByDay(
         ? actor.institution
         : NO_INSTITUTION;
     const key = `${day} ${institution}`;
-    const c = counts.get(key) ?? { day, institution, allowed: 0, denied: 0 };
+    const c = counts.get(key) ?? { day, institution, allowed: 0, denied: 0, declared: 0, nonDho: 0 };
     counts.set(key, c);
     if (typeof r.outcome === 'string' && r.outcome.startsWith('DENIED')) c.denied++;
-    else c.allowed++;
+    else {
+      c.allowed++;
+      if (r.action === 'enrolment.declare') c.declared++;
+      const details = r.details as { visibility?: unknown } | undefined;
+      if (r.action === 'credit.read' && details && details.visibility === 'declared') c.nonDho++;
+    }
   }
   return [...counts.values()].sort((a, b) =>
     a.day < b.day

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import {
+  auditAlertsSchema,
   auditChartSchema,
   auditRecordSchema,
   batchGetRequestSchema,
@@ -39,6 +40,7 @@ export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
   declareEnrolment: { 200: enrolmentDeclaredSchema, 201: enrolmentDeclaredSchema },
   listAuditEvents: { 200: pageSchema(auditRecordSchema) },
   auditChart: { 200: auditChartSchema },
+  auditAlerts: { 200: auditAlertsSchema },
   proveAuditRecord: {
     200: z.object({
       recordId: z.string(),
@@ -122,7 +124,7 @@ function parameters(route: RouteDef) {
         'cursor from the previous page (opaque; a cursor not handed out for this query is 400 INVALID_CURSOR)',
     });
   }
-  if (route.id === 'auditChart')
+  if (route.id === 'auditChart' || route.id === 'auditAlerts')
     query.push({
       name: 'days',
       in: 'query',

@@ -4,6 +4,7 @@
  */
 import type { CheckpointBody, SignedCheckpoint } from '../domain/audit-chain.js';
 import type { AuditRecord, AuditStatsStore } from './index.js';
+import type { AlertThresholds } from '../domain/audit-alerts.js';
 
 export type { CheckpointBody, SignedCheckpoint } from '../domain/audit-chain.js';
 
@@ -129,6 +130,8 @@ export interface AuditSealPorts {
   readonly fullVerification?: FullVerificationStore;
   /** How long audit records are kept (years): older sealed records expire by TTL. */
   readonly retentionYears?: number;
+  /** Thresholds of the auditors' alerts (crossings are published as a metric); optional. */
+  readonly alertThresholds?: AlertThresholds;
 }
 
 /**

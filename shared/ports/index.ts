@@ -243,6 +243,10 @@ export interface AuditDayCount {
   readonly institution: string;
   readonly allowed: number;
   readonly denied: number;
+  /** Self-declared enrolments (absent: none, or counted before this counter existed). */
+  readonly declared?: number;
+  /** Allowed reads of students visible only by a self-declared enrolment. */
+  readonly nonDho?: number;
 }
 
 /**

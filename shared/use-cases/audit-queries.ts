@@ -8,8 +8,10 @@ import { CSV_HEADER, CSV_ROWS } from '../contract/csv.js';
 import { maskNationalNumber, stripSeparators } from '../domain/national-number.js';
 import { looksLikeNationalNumber } from '../domain/audit-details.js';
 import { lastDays } from '../domain/audit-stats.js';
+import { alertsFrom, DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../domain/audit-alerts.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type {
+  AuditAlerts,
   AuditChart,
   FullVerificationStatus,
   Page,
@@ -41,6 +43,8 @@ export interface AuditQueryDeps {
   readonly names: NameCipher;
   /** The per-day counters the sealer keeps (the chart, and the first day of the log). */
   readonly stats: AuditStatsStore;
+  /** Thresholds of the auditors' alerts (default `DEFAULT_ALERT_THRESHOLDS`). */
+  readonly alertThresholds?: AlertThresholds;
 }
 
 interface Ctx {
@@ -304,7 +308,56 @@ export async function auditChart(
   ]);
   const days = lastDays(ctx.now, n);
   const [counts, watermark] = await Promise.all([deps.stats.days(days), deps.stats.watermark()]);
-  return { days, counts, countedUpTo: watermark?.cutoff ?? null };
+  return {
+    days,
+    counts: counts.map((c) => ({
+      day: c.day,
+      institution: c.institution,
+      allowed: c.allowed,
+      denied: c.denied,
+    })),
+    countedUpTo: watermark?.cutoff ?? null,
+  };
+}
+
+/**
+ * The auditors' alerts over the last 7, 14 or 31 UTC days: the per-day counters (one item per
+ * day, however long the log) above their thresholds. Audited like the chart.
+ */
+export async function auditAlerts(
+  deps: AuditQueryDeps,
+  ctx: Ctx,
+  query: Record<string, string>,
+): Promise<AuditAlerts> {
+  const n = query.days ? Number(query.days) : 7;
+  if (![7, 14, 31].includes(n)) {
+    throw new RequestRefusedError('invalid', 'INVALID_REQUEST', {
+      nl: 'days moet 7, 14 of 31 zijn.',
+      en: 'days must be 7, 14 or 31.',
+    });
+  }
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${ctx.requestId}:alerts`,
+      at: ctx.now.toISOString(),
+      actor: actorOf(ctx.p),
+      action: 'audit.alerts',
+      purpose: 'audit',
+      outcome: 'ALLOWED',
+      requestId: ctx.requestId,
+      details: { filters: '', days: n },
+    },
+  ]);
+  const thresholds = deps.alertThresholds ?? DEFAULT_ALERT_THRESHOLDS;
+  const days = lastDays(ctx.now, n);
+  const [counts, watermark] = await Promise.all([deps.stats.days(days), deps.stats.watermark()]);
+  return {
+    days,
+    // Newest day first; within a day by institution and kind.
+    alerts: alertsFrom(counts, thresholds).sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0)),
+    thresholds: { ...thresholds },
+    countedUpTo: watermark?.cutoff ?? null,
+  };
 }
 
 /** Every access to one person's data, newest first, through the subject index (costs the result). */

@@ -25,6 +25,7 @@ import {
 } from '../ports/audit-seal.js';
 import type { AuditRecord, AuditStatsStore } from '../ports/index.js';
 import { countByDay } from '../domain/audit-stats.js';
+import { crossings, type AlertThresholds, type AuditAlert } from '../domain/audit-alerts.js';
 import { inclusionProof } from '../domain/merkle.js';
 import type { RecordProof } from '../domain/audit-proof.js';
 
@@ -207,6 +208,8 @@ export interface SealRunResult {
   readonly more: boolean;
   /** Checkpoints counted into the per-day counters in this run. */
   readonly counted?: number;
+  /** Alert thresholds crossed by what this run counted (each crossing reported once). */
+  readonly alerts?: readonly AuditAlert[];
 }
 
 /** What a run reports while it seals (the sealer function logs it; tests may ignore it). */
@@ -216,11 +219,15 @@ export interface SealObserver {
   conflicts?(count: number): void;
   /** The per-day counters could not be updated (retried by the next run). */
   statsFailed?(error: unknown): void;
+  /** Counting crossed alert thresholds (day, institution code, kind, count: no personal data). */
+  alerts?(alerts: readonly AuditAlert[]): void;
 }
 
 /** The sealer's ports, with the per-day counters it keeps when given them. */
 export type SealRunPorts = Pick<SealInput, 'audit' | 'checkpoints' | 'signer'> & {
   readonly stats?: AuditStatsStore;
+  /** Thresholds of the auditors' alerts; without them no crossing is computed. */
+  readonly alertThresholds?: AlertThresholds;
 };
 
 async function collectAll<T>(source: AsyncIterable<T>): Promise<T[]> {
@@ -240,6 +247,7 @@ export async function countSealed(
     number,
     { after?: string; cutoff: string; records: readonly AuditRecord[] }
   > = new Map(),
+  alerts: AuditAlert[] = [],
 ): Promise<number> {
   const stats = ports.stats;
   if (!stats) return 0;
@@ -270,7 +278,14 @@ export async function countSealed(
       );
       records = candidates.filter((r) => ids.has(String(r.id)));
     }
-    await stats.add(next, cutoff, countByDay(records));
+    const counts = countByDay(records);
+    // The counters of the days touched, before and after (one item per day): a crossing is reported
+    // by the run that counts it, once (a checkpoint counted again adds nothing, so crosses nothing).
+    const touched = [...new Set(counts.map((c) => c.day))];
+    const before = ports.alertThresholds && touched.length > 0 ? await stats.days(touched) : [];
+    await stats.add(next, cutoff, counts);
+    if (ports.alertThresholds && touched.length > 0)
+      alerts.push(...crossings(before, await stats.days(touched), ports.alertThresholds));
     sequence = next;
     after = cutoff;
     counted++;
@@ -319,17 +334,20 @@ export async function sealRun(
     observe.sealed?.({ sequence: last.sequence, records: last.count, cutoff: last.cutoff });
   } while (last.more && checkpoints < MAX_CHECKPOINTS_PER_RUN);
   let counted = 0;
+  const alerts: AuditAlert[] = [];
   try {
-    counted = await countSealed(ports, sealed);
+    counted = await countSealed(ports, sealed, alerts);
   } catch (e) {
     observe.statsFailed?.(e);
   }
+  if (alerts.length > 0) observe.alerts?.(alerts);
   return {
     checkpoints,
     records,
     latestSequence: last.status === 'sealed' ? last.sequence : last.latestSequence,
     more: last.status === 'sealed' && last.more,
     counted,
+    ...(alerts.length > 0 ? { alerts } : {}),
   };
 }
 

@@ -54,19 +54,34 @@ export function requireNationalNumber(text: string): string {
   return c.digits;
 }
 
-type Lookup = { found: true; view: CreditView; pseudonym: string } | { found: false; pseudonym: string };
+/**
+ * How the student is visible to the institution: enrolled through DHO (imported), named in a
+ * ruling, or only by the institution's own declaration — the last is what the auditors' alert on
+ * non-DHO reads counts (a code in the audit details, no personal data).
+ */
+export type Visibility = 'dho' | 'ruling' | 'declared';
+
+type Lookup =
+  | { found: true; view: CreditView; pseudonym: string; visibility: Visibility }
+  | { found: false; pseudonym: string };
 
 async function lookup(deps: ConsultDeps, institution: string, digits: string): Promise<Lookup> {
   const pseudonym = await deps.keys.mac('pseudonym', digits);
   const { student, entries, enrolments } = await deps.ledger.readStudentFile(pseudonym);
   if (!student) return { found: false, pseudonym };
-  const visible =
-    enrolments.some((e) => e.institution === institution) ||
-    entries.some((e) => e.institution === institution);
-  if (!visible) return { found: false, pseudonym };
+  const own = enrolments.filter((e) => e.institution === institution);
+  const visibility: Visibility | undefined = own.some((e) => e.source !== 'declared')
+    ? 'dho'
+    : entries.some((e) => e.institution === institution)
+      ? 'ruling'
+      : own.length > 0
+        ? 'declared'
+        : undefined;
+  if (!visibility) return { found: false, pseudonym };
   return {
     found: true,
     pseudonym,
+    visibility,
     view: {
       nationalNumber: maskNationalNumber(digits),
       balance: student.balance,
@@ -95,7 +110,7 @@ function record(
   n: number,
   pseudonym: string,
   purpose: Purpose,
-  found: boolean,
+  r: Lookup,
   now: Date,
 ): AuditRecord {
   return {
@@ -106,8 +121,9 @@ function record(
     subject: pseudonym,
     purpose,
     // A student the institution may not see looks exactly like an unknown one to the caller.
-    outcome: found ? 'ALLOWED' : 'DENIED:NOT_VISIBLE',
+    outcome: r.found ? 'ALLOWED' : 'DENIED:NOT_VISIBLE',
     requestId,
+    ...(r.found ? { details: { visibility: r.visibility } } : {}),
   };
 }
 
@@ -130,7 +146,7 @@ export async function getCredit(
   const purpose = requirePurpose(input.purpose);
   const digits = requireNationalNumber(input.nationalNumber);
   const r = await lookup(deps, p.institution ?? '', digits);
-  await auditOrRefuse(deps.audit, [record(p, input.requestId, 0, r.pseudonym, purpose, r.found, input.now)]);
+  await auditOrRefuse(deps.audit, [record(p, input.requestId, 0, r.pseudonym, purpose, r, input.now)]);
   if (!r.found) throw notFound();
   return r.view;
 }
@@ -152,7 +168,7 @@ export async function batchGetCredit(
   await auditOrRefuse(
     deps.audit,
     results.flatMap((x) =>
-      x.invalid ? [] : [record(p, input.requestId, x.n, x.r.pseudonym, purpose, x.r.found, input.now)],
+      x.invalid ? [] : [record(p, input.requestId, x.n, x.r.pseudonym, purpose, x.r, input.now)],
     ),
   );
   return results.map((x): BatchItem => {

@@ -345,6 +345,19 @@ describe(
           }
         });
       }
+      // Two days ago VUB declared 21 enrolments itself: one above the default threshold (alerts).
+      for (let k = 0; k < 21; k++)
+        history.push({
+          id: `history-declare-VUB-${k}`,
+          at: new Date(Date.now() - 2 * day + k * 1000).toISOString(),
+          actor: { id: 'demo-institution-VUB', role: 'institution', institution: 'VUB' },
+          action: 'enrolment.declare',
+          subject: `history-subject-declared-${k}`,
+          purpose: 'enrolment',
+          outcome: 'ALLOWED',
+          requestId: `history-declare-VUB-${k}`,
+          details: { academicYear: '2026-2027' },
+        });
       await Promise.all(history.map((r) => audit.append(r)));
       // The chart draws the sealer's per-day counters: seal the history (older than the grace).
       await stack.seal();
@@ -402,6 +415,15 @@ describe(
         'the unknown number in the list',
       );
       await shot(page, 'auditor-chart');
+
+      // The alerts: VUB's burst of self-declared enrolments, above its threshold; no other institution.
+      await page.getByRole('link', { name: 'Meldingen' }).click();
+      const alert = page.locator('table.alerts tr[data-kind="self-declared-enrolments"]');
+      await alert.first().waitFor();
+      assert.equal(await alert.count(), 1);
+      assert.equal(await alert.first().getAttribute('data-institution'), 'VUB');
+      assert.match(await alert.first().innerText(), /21\s+20/);
+      await shot(page, 'auditor-alerts');
 
       // Seal what is older than the sealer's grace (5 s); newer records count as pending.
       await stack.seal();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkHeld, metrics as opsMetrics } from '../../functions/ops-check/handler.js';
 import { heldReport, stalledReport } from '../../shared/use-cases/ops-report.js';
-import { ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../shared/config/ops-metrics.js';
+import { AUDIT_ALERTS_METRIC, ENVIRONMENT_DIMENSION, OPS_METRICS } from '../../shared/config/ops-metrics.js';
 import { MAX_SEALING_LAG } from '../../infra/constructs/monitoring.js';
 import { OPS_CHECK_EVERY } from '../../infra/constructs/ops-check.js';
 import { FUNCTION_NAMES } from '../../infra/naming.js';
@@ -54,7 +54,7 @@ const topic = logicalId(stack.monitoring.topic);
 
 describe('alarms', () => {
   test('every alarm notifies the alarm topic when it fires and when it recovers', () => {
-    assert.equal(alarms.size, 3 + 2 * FUNCTION_NAMES.length + 5);
+    assert.equal(alarms.size, 3 + 2 * FUNCTION_NAMES.length + 6);
     for (const [name, a] of alarms) {
       assert.deepEqual(a.AlarmActions, [ref(topic)], name);
       assert.deepEqual(a.OKActions, [ref(topic)], name);
@@ -156,6 +156,27 @@ describe('alarms', () => {
     assert.equal(silent.TreatMissingData, 'breaching');
     assert.equal((silent.Period ?? 0) * silent.EvaluationPeriods, 3600);
     assert.equal(silent.DatapointsToAlarm, silent.EvaluationPeriods);
+  });
+
+  test(`auditors' alerts: the sealer's ${AUDIT_ALERTS_METRIC} (a threshold crossed) ≥ 1 in 5 minutes, per environment`, () => {
+    const a = alarm('audit-alerts');
+    assert.equal(a.Namespace, OPS_METRICS.namespace);
+    assert.equal(a.MetricName, AUDIT_ALERTS_METRIC);
+    assert.deepEqual(
+      [...a.Dimensions!].sort((x, y) => x.Name.localeCompare(y.Name)),
+      [
+        { Name: ENVIRONMENT_DIMENSION, Value: 'dev' },
+        { Name: 'service', Value: SERVICE_NAME },
+      ],
+    );
+    assert.equal(a.Statistic, 'Sum');
+    assert.equal(a.Period, 300);
+    assert.equal(a.Threshold, 1);
+    assert.equal(a.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+    assert.equal(a.TreatMissingData, 'notBreaching');
+    // The thresholds reach the sealer (which publishes) and the auditor API (which lists), from the config.
+    for (const fn of [stack.sealer, stack.apiFunctions.byRouteFunction.audit])
+      assert.equal(fn.environmentVariables['ALERT_MAX_SELF_DECLARED_ENROLMENTS'], '20');
   });
 
   test('the API: any 5xx (including 503 AUDIT_UNAVAILABLE) in 5 minutes', () => {

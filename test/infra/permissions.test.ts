@@ -141,6 +141,9 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:Scan on audit table',
     'dynamodb:Query on audit table/index/byDay',
     'dynamodb:GetItem on control table',
+    // The per-day counters of the days a checkpoint touches, before and after counting it
+    // (alert thresholds crossed, issue 16).
+    'dynamodb:BatchGetItem on control table',
     'dynamodb:UpdateItem on control table',
     'kms:Sign on signing key',
     'kms:GetPublicKey on signing key',

@@ -181,6 +181,19 @@ const nl = {
   colDay: 'Dag',
   chartCounted: 'Geteld tot {at} (de laatste minuut volgt bij de volgende verzegeling). Dagen in UTC.',
   chartNotCounted: 'Nog niets geteld: de verzegeling telt de raadplegingen per dag.',
+  navAlerts: 'Meldingen',
+  alertsTitle: 'Meldingen per instelling per dag',
+  alertsIntro:
+    'Een instelling kan elke student voor zichzelf zichtbaar maken door zelf een inschrijving te melden. Dat mag bij de inschrijving, dus het wordt opgevolgd, niet verboden: hier staan de dagen waarop een instelling boven een drempel ging.',
+  alertsNone: 'Geen meldingen in deze periode.',
+  colAlertKind: 'Soort',
+  colCount: 'Aantal',
+  colThreshold: 'Drempel',
+  'alert_self-declared-enrolments': 'Zelf gemelde inschrijvingen',
+  'alert_non-dho-reads': 'Raadplegingen van studenten niet ingeschreven via DHO',
+  'alert_denied-attempts': 'Geweigerde pogingen',
+  alertsThresholds:
+    'Drempels per instelling per dag: {declared} zelf gemelde inschrijvingen, {nonDho} raadplegingen buiten DHO, {denied} geweigerde pogingen.',
   verifyTitle: 'Integriteit van het log',
   verifyIntro:
     'Herberekent de ondertekende keten van checkpoints en de hash van elk record, en toont het eerste record dat gewijzigd, verwijderd, ingevoegd of verschoven werd.',
@@ -465,6 +478,19 @@ const en: Record<Key, string> = {
   colDay: 'Day',
   chartCounted: 'Counted up to {at} (the last minute follows with the next seal). Days in UTC.',
   chartNotCounted: 'Nothing counted yet: the seal counts consultations per day.',
+  navAlerts: 'Alerts',
+  alertsTitle: 'Alerts per institution per day',
+  alertsIntro:
+    'Any institution can make any student visible to itself by declaring an enrolment. That is legitimate at enrolment time, so it is watched, not forbidden: these are the days an institution went above a threshold.',
+  alertsNone: 'No alerts in this period.',
+  colAlertKind: 'Kind',
+  colCount: 'Count',
+  colThreshold: 'Threshold',
+  'alert_self-declared-enrolments': 'Self-declared enrolments',
+  'alert_non-dho-reads': 'Reads of students not enrolled through DHO',
+  'alert_denied-attempts': 'Denied attempts',
+  alertsThresholds:
+    'Thresholds per institution per day: {declared} self-declared enrolments, {nonDho} reads outside DHO, {denied} denied attempts.',
   verifyTitle: 'Integrity of the log',
   verifyIntro:
     'Recomputes the signed chain of checkpoints and every record’s hash, and shows the first record altered, removed, inserted or reordered.',

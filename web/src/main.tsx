@@ -21,7 +21,7 @@ import { I18nContext, initialLang, makeI18n, saveLang, useI18n, type Key, type L
 import { App, Link, navigate, usePath } from './ui.js';
 import { ClerkHome } from './views/clerk.js';
 import { InstitutionBatch, InstitutionLookup } from './views/institution.js';
-import { AuditChart, AuditLog, AuditSubject, AuditVerify } from './views/auditor.js';
+import { AuditAlertList, AuditChart, AuditLog, AuditSubject, AuditVerify } from './views/auditor.js';
 import { OperatorImports, OperatorIntake } from './views/operator.js';
 
 interface Screen {
@@ -40,6 +40,7 @@ const SCREENS: Record<Role, readonly Screen[]> = {
   auditor: [
     { path: '/', label: 'navLog', view: () => <AuditLog /> },
     { path: '/chart', label: 'navChart', view: () => <AuditChart /> },
+    { path: '/alerts', label: 'navAlerts', view: () => <AuditAlertList /> },
     { path: '/verify', label: 'navVerify', view: () => <AuditVerify /> },
     { path: '/subject', label: 'navSubject', view: () => <AuditSubject /> },
   ],

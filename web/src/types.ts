@@ -5,6 +5,7 @@
  * esbuild erases them, so zod never lands in the bundle.
  */
 export type {
+  AuditAlerts,
   AuditChart,
   AuditRecord,
   BatchItem,

@@ -10,11 +10,12 @@ import type { AuditDayCount, AuditStatsStore } from '../../ports/index.js';
 
 const WATERMARK = 'audit-stats';
 const dayKey = (day: string) => `audit-day#${day}`;
-const COUNT = /^(allowed|denied)#(.+)$/;
+const COUNT = /^(allowed|denied|declared|nonDho)#(.+)$/;
 
 /**
  * The audit log's per-day counters, as items of the control table: `audit-day#<day>` holds
- * `allowed#<institution>` and `denied#<institution>` numbers and the last checkpoint sequence
+ * `allowed#<institution>`, `denied#<institution>`, `declared#<institution>` (self-declared
+ * enrolments) and `nonDho#<institution>` (reads of students visible only by declaration) numbers and the last checkpoint sequence
  * counted into it (`sequence`), so a checkpoint counted twice (a retried sealer) adds nothing the
  * second time; `audit-stats` holds the last checkpoint counted, its cutoff and the log's first day.
  */
@@ -46,6 +47,16 @@ export class DynamoAuditStats implements AuditStatsStore {
         values[`:a${i}`] = c.allowed;
         values[`:d${i}`] = c.denied;
         adds.push(`#a${i} :a${i}`, `#d${i} :d${i}`);
+        if (c.declared) {
+          names[`#e${i}`] = `declared#${c.institution}`;
+          values[`:e${i}`] = c.declared;
+          adds.push(`#e${i} :e${i}`);
+        }
+        if (c.nonDho) {
+          names[`#n${i}`] = `nonDho#${c.institution}`;
+          values[`:n${i}`] = c.nonDho;
+          adds.push(`#n${i} :n${i}`);
+        }
       });
       try {
         await this.db.send(
@@ -91,12 +102,13 @@ export class DynamoAuditStats implements AuditStatsStore {
         );
         for (const item of r.Responses?.[this.table] ?? []) {
           const day = String(item.pk).slice('audit-day#'.length);
-          const per = new Map<string, { allowed: number; denied: number }>();
+          type Count = { allowed: number; denied: number; declared?: number; nonDho?: number };
+          const per = new Map<string, Count>();
           for (const [name, value] of Object.entries(item)) {
             const m = COUNT.exec(name);
             if (!m || typeof value !== 'number') continue;
-            const c = per.get(m[2]!) ?? { allowed: 0, denied: 0 };
-            c[m[1] as 'allowed' | 'denied'] = value;
+            const c: Count = per.get(m[2]!) ?? { allowed: 0, denied: 0 };
+            c[m[1] as keyof Count] = value;
             per.set(m[2]!, c);
           }
           for (const [institution, c] of per)

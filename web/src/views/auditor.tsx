@@ -10,6 +10,7 @@ import { downloadText } from '../api.js';
 import { csvParse } from '../csv.js';
 import { useI18n, isKey, type Key } from '../i18n.js';
 import type {
+  AuditAlerts,
   AuditChart as ChartCounts,
   AuditRecord,
   FullVerificationStatus,
@@ -312,6 +313,76 @@ export function AuditChart() {
             {chart.countedUpTo
               ? t('chartCounted', { at: dateTime(chart.countedUpTo) })
               : t('chartNotCounted')}
+          </p>
+        </>
+      ) : (
+        <p>{t('loading')}</p>
+      )}
+    </>
+  );
+}
+
+/**
+ * The auditors' alerts (`GET /v1/audit/alerts`): per institution and UTC day, self-declared
+ * enrolments, reads of students not enrolled through DHO and denied attempts above their
+ * thresholds, from the sealer's per-day counters (one read per day shown).
+ */
+export function AuditAlertList() {
+  const { t, dateTime } = useI18n();
+  const { api } = useApp();
+  const [days, setDays] = useState('7');
+  const [list, setList] = useState<AuditAlerts>();
+  const load = useAction(async (n: number) => {
+    setList(await api.json<AuditAlerts>('GET', `/v1/audit/alerts?days=${n}`));
+  });
+  useEffect(() => {
+    void load.run(Number(days));
+  }, []);
+  type Alert = AuditAlerts['alerts'][number];
+  const columns: readonly Column<Alert>[] = [
+    { head: t('colDay'), cell: (a) => a.day },
+    { head: t('colInstitution'), cell: (a) => institutionLabel(a.institution) },
+    { head: t('colAlertKind'), cell: (a) => t(`alert_${a.kind}`) },
+    { head: t('colCount'), num: true, cell: (a) => a.count },
+    { head: t('colThreshold'), num: true, cell: (a) => a.threshold },
+  ];
+  return (
+    <>
+      <PageTitle>{t('alertsTitle')}</PageTitle>
+      <p class="lead">{t('alertsIntro')}</p>
+      <div class="card toolbar">
+        <Select
+          label={t('chartDays')}
+          value={days}
+          onChange={(v) => {
+            setDays(v);
+            void load.run(Number(v));
+          }}
+          options={['7', '14', '31'].map((n) => ({ value: n, label: t('chartLast', { n }) }))}
+        />
+        <button type="button" onClick={() => void load.run(Number(days))} disabled={load.busy}>
+          {t('refresh')}
+        </button>
+      </div>
+      <Problem error={load.error} />
+      {list ? (
+        <>
+          <DataTable
+            label={t('alertsTitle')}
+            class="alerts"
+            columns={columns}
+            rows={list.alerts}
+            rowKey={(a) => `${a.day} ${a.institution} ${a.kind}`}
+            rowProps={(a) => ({ 'data-kind': a.kind, 'data-institution': a.institution })}
+            empty={t('alertsNone')}
+          />
+          <p class="muted">
+            {t('alertsThresholds', {
+              declared: list.thresholds['self-declared-enrolments'],
+              nonDho: list.thresholds['non-dho-reads'],
+              denied: list.thresholds['denied-attempts'],
+            })}{' '}
+            {list.countedUpTo ? t('chartCounted', { at: dateTime(list.countedUpTo) }) : t('chartNotCounted')}
           </p>
         </>
       ) : (
