@@ -65,6 +65,11 @@ export const AUDIT_DETAILS = {
   }),
   'audit.prove': z.strictObject({ recordId: typed }),
   'credit.read': none,
+  /** A student read their own record (`GET /v1/me`): the page asked for, no more. */
+  'student.read-own': z.strictObject({
+    limit: z.number().int().min(1).max(200).optional(),
+    page: z.enum(['first', 'next']).optional(),
+  }),
   'enrolment.declare': z.strictObject({ academicYear: z.string().regex(/^\d{4}-\d{4}$/) }),
   'ledger.apply-ruling': z.strictObject({
     intakeId,
