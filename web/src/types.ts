@@ -16,6 +16,8 @@ export type {
   HeldPage,
   ImportReport,
   IntakeSwitch,
+  MyAccess,
+  MyRecord,
   Page,
   PublicStatus,
   Receipt,
