@@ -377,7 +377,10 @@ export function principalFromClaims(claims: JWTPayload, options: ClaimMappingOpt
   const clientId = stringClaim(claims, 'client_id') ?? stringClaim(claims, 'azp');
   const role = roleOf(claims);
   if (role === 'student') {
-    const nationalNumber = studentNumberOf(claims, options.studentNumberClaim ?? DEFAULT_STUDENT_NUMBER_CLAIM);
+    const nationalNumber = studentNumberOf(
+      claims,
+      options.studentNumberClaim ?? DEFAULT_STUDENT_NUMBER_CLAIM,
+    );
     return { sub, role, nationalNumber, ...(clientId ? { clientId } : {}) };
   }
   if (role !== 'institution') return { sub, role, ...(clientId ? { clientId } : {}) };

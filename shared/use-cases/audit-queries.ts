@@ -128,7 +128,10 @@ const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 const UNSEALED_LOOKBACK_DAYS = 62;
 
 /** The days an unfiltered listing walks: from tomorrow (clock skew) back to the log's first day. */
-async function dayRange(deps: Pick<AuditQueryDeps, 'stats'>, now: Date): Promise<{ newestDay: string; oldestDay: string }> {
+async function dayRange(
+  deps: Pick<AuditQueryDeps, 'stats'>,
+  now: Date,
+): Promise<{ newestDay: string; oldestDay: string }> {
   const yesterday = dayOf(new Date(now.getTime() - 86_400_000));
   const first = (await deps.stats.watermark())?.firstDay;
   return {
