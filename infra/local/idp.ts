@@ -469,9 +469,11 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
     const target = new URL(redirectUri).origin;
     const option = (u: DemoUser): string =>
       `<option value="${escapeHtml(u.username)}">${escapeHtml(u.label)}</option>`;
-    const group = (institutions: boolean): string =>
+    const kind = (u: DemoUser): 'staff' | 'institution' | 'student' =>
+      u.role === 'institution' || u.role === 'student' ? u.role : 'staff';
+    const group = (k: ReturnType<typeof kind>): string =>
       demoUsers
-        .filter((u) => (u.role === 'institution') === institutions)
+        .filter((u) => kind(u) === k)
         .map(option)
         .join('\n          ');
     page(
@@ -487,10 +489,13 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
         <label for="username">Demo user</label><br>
         <select id="username" name="username" required>
           <optgroup label="DBRC and AHOVOKS">
-          ${group(false)}
+          ${group('staff')}
           </optgroup>
           <optgroup label="Higher-education institutions">
-          ${group(true)}
+          ${group('institution')}
+          </optgroup>
+          <optgroup label="Students">
+          ${group('student')}
           </optgroup>
         </select>
       </p>
