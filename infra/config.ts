@@ -21,6 +21,7 @@
  * | `oidcConsoleClientId`     | the first `oidcAudience`         | the console's public client at the external issuer             |
  * | `oidcRequiredAcr`         | none                             | accepted `acr` values of a person's token (external issuer)    |
  * | `oidcRequiredAmr`         | none                             | `amr` values of which a person's token must carry one (MFA)    |
+ * | `oidcStudentNumberClaim`  | `national_number`                | the claim carrying a student's national number (e.g. `rrn`)    |
  * | `backupCopyVaultArn`      | none                             | AWS Backup vault (other region/account) for a copy of each monthly backup |
  * | `checkpointRetentionDays` | 20 years                         | Object Lock default retention of audit checkpoints (tests)     |
  * | `logRetentionDays`        | `LIMITS.logRetentionDays` (90)   | retention of every CloudWatch log group (a CloudWatch value)   |
@@ -67,6 +68,8 @@ export interface ExternalIssuer {
   readonly requiredAcr: readonly string[];
   /** A person's token's `amr` must contain one of these (multi-factor, e.g. `mfa`). */
   readonly requiredAmr: readonly string[];
+  /** The claim carrying a student's national number (role `student`); default `national_number`. */
+  readonly studentNumberClaim?: string;
 }
 
 /** A custom host name for the console distribution, with its ACM certificate (us-east-1). */
@@ -141,6 +144,7 @@ export const CONTEXT_KEYS = [
   'oidcConsoleClientId',
   'oidcRequiredAcr',
   'oidcRequiredAmr',
+  'oidcStudentNumberClaim',
   'checkpointRetentionDays',
   'backupCopyVaultArn',
   'logRetentionDays',
@@ -204,6 +208,15 @@ function bool(key: string, value: unknown): boolean | undefined {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new ConfigError(key, `must be true or false, got "${String(value)}"`);
+}
+
+/** A claim name: letters, digits and `_ : / . -` (e.g. `rrn`, `national_number`, `urn:be:fedict:rrn`). */
+function studentNumberClaim(value: unknown): { studentNumberClaim?: string } {
+  const claim = str('oidcStudentNumberClaim', value);
+  if (claim === undefined || claim === '') return {};
+  if (!/^[A-Za-z][A-Za-z0-9_:/.-]{0,127}$/.test(claim))
+    throw new ConfigError('oidcStudentNumberClaim', 'must be a claim name (letters, digits, _ : / . -)');
+  return { studentNumberClaim: claim };
 }
 
 function str(key: string, value: unknown): string | undefined {
@@ -371,6 +384,7 @@ export function readDeployConfig(node: Node): DeployConfig {
       consoleClientId,
       requiredAcr: list('oidcRequiredAcr', get('oidcRequiredAcr')) ?? [],
       requiredAmr: list('oidcRequiredAmr', get('oidcRequiredAmr')) ?? [],
+      ...studentNumberClaim(get('oidcStudentNumberClaim')),
     };
   } else {
     for (const key of [
@@ -380,6 +394,7 @@ export function readDeployConfig(node: Node): DeployConfig {
       'oidcConsoleClientId',
       'oidcRequiredAcr',
       'oidcRequiredAmr',
+      'oidcStudentNumberClaim',
     ] as const) {
       if (get(key) !== undefined && get(key) !== '')
         throw new ConfigError(key, 'is only meaningful with oidcIssuer');

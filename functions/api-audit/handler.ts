@@ -1,4 +1,7 @@
-/** Auditor API: the access log (JSON or CSV), its verification, and the data-subject report. */
+/**
+ * Auditor API: the access log (JSON or CSV), its verification, and the data-subject report; and the
+ * student's own record (`GET /v1/me`), which reads the same subject index with the same grants.
+ */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { auditorPorts, tokenVerifier, type AuditorPorts } from '../../shared/composition/compose.js';
@@ -6,6 +9,7 @@ import { auditSealPorts } from '../../shared/composition/compose-audit.js';
 import { callerOf, createApiHandler, respond } from '../../shared/http/api.js';
 import { logger } from '../../shared/observability/index.js';
 import * as audit from '../../shared/use-cases/audit-queries.js';
+import { readOwnRecord } from '../../shared/use-cases/student.js';
 
 const CSV_HEADERS = { 'content-disposition': 'attachment; filename="audit-events.csv"' };
 
@@ -31,6 +35,7 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
       subjectReport: respond(200, async (r) =>
         audit.subjectReport(await ports(), callerOf(r), r.params.nationalNumber!),
       ),
+      getMyRecord: respond(200, async (r) => readOwnRecord(await ports(), callerOf(r), r.query)),
       auditChart: respond(200, async (r) => audit.auditChart(await ports(), callerOf(r), r.query)),
       auditAlerts: respond(200, async (r) => audit.auditAlerts(await ports(), callerOf(r), r.query)),
       proveAuditRecord: respond(200, async (r) =>

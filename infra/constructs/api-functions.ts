@@ -163,6 +163,7 @@ export class ApiFunctions extends Construct {
         .setEnv(ENV.authClientInstitutions, auth.clientInstitutionsJson);
       if (auth.requiredAcr?.length) f.setEnv(ENV.authRequiredAcr, auth.requiredAcr.join(','));
       if (auth.requiredAmr?.length) f.setEnv(ENV.authRequiredAmr, auth.requiredAmr.join(','));
+      if (auth.studentNumberClaim) f.setEnv(ENV.authStudentNumberClaim, auth.studentNumberClaim);
     }
   }
 

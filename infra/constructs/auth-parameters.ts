@@ -71,6 +71,7 @@ export function readAuthSettings(
     consoleClientId: stateful.consoleClientId,
     ...(stateful.requiredAcr ? { requiredAcr: stateful.requiredAcr } : {}),
     ...(stateful.requiredAmr ? { requiredAmr: stateful.requiredAmr } : {}),
+    ...(stateful.studentNumberClaim ? { studentNumberClaim: stateful.studentNumberClaim } : {}),
     // Only the JWT authorizer reads the list, and CDK creates the authorizer under the HTTP API, in
     // the stateful stack: there the client ids are references within the stack, never exports.
     audiences: stateful.audiences,

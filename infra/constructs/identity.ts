@@ -50,6 +50,8 @@ export interface AuthSettings {
   /** Required `acr` / `amr` of a person's token (external issuer only; Cognito requires MFA itself). */
   readonly requiredAcr?: readonly string[];
   readonly requiredAmr?: readonly string[];
+  /** The claim carrying a student's national number (external issuer; default `national_number`). */
+  readonly studentNumberClaim?: string;
 }
 
 export const PRE_TOKEN_ENTRY = join(PROJECT_ROOT, 'functions/pre-token/handler.ts');
@@ -81,7 +83,11 @@ export interface IdentityProps {
   readonly clientGenerations?: Readonly<Record<string, number>>;
 }
 
-const ROLE_GROUPS: Readonly<Record<Role, string>> = {
+/**
+ * The Cognito groups. No `student` group: a student's token must carry their national number,
+ * which only an external issuer (ACM/IDM, `oidcStudentNumberClaim`) vouches for.
+ */
+const ROLE_GROUPS: Readonly<Record<Exclude<Role, 'student'>, string>> = {
   clerk: 'DBRC clerks: upload extracts and follow their own uploads',
   institution: 'Institution staff (needs an institution claim; machine clients are preferred)',
   auditor: 'Auditors and the data-protection officer: the access log and subject reports',
@@ -123,6 +129,7 @@ export class Identity extends Construct {
         consoleClientId: ext.consoleClientId,
         requiredAcr: ext.requiredAcr,
         requiredAmr: ext.requiredAmr,
+        ...(ext.studentNumberClaim ? { studentNumberClaim: ext.studentNumberClaim } : {}),
       };
       this.institutionClients = new Map();
       return;
@@ -178,7 +185,7 @@ export class Identity extends Construct {
     // What app clients may write: never the institution (only AdminUpdateUserAttributes sets it).
     const writeAttributes = new cognito.ClientAttributes().withStandardAttributes({ email: true });
 
-    ROLES.forEach((role, precedence) =>
+    ROLES.filter((r): r is Exclude<Role, 'student'> => r !== 'student').forEach((role, precedence) =>
       pool.addGroup(`${pascal(role)}Group`, { groupName: role, description: ROLE_GROUPS[role], precedence }),
     );
 

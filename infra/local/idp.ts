@@ -26,7 +26,7 @@ import type { CryptoKey, JSONWebKeySet, JWK, JWTPayload } from 'jose';
 import { errors, interactionPolicy, Provider } from 'oidc-provider';
 import type { ClientMetadata, Configuration, ResourceServer, TokenEndpointGrantContext } from 'oidc-provider';
 import type { Role } from '../../shared/domain/principal.js';
-import { INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
+import { DEFAULT_STUDENT_NUMBER_CLAIM, INSTITUTION_SCOPE } from '../../shared/auth/verify.js';
 import { defaultRegister } from '../../shared/domain/institutions.js';
 import type { InstitutionRegister } from '../../shared/domain/institutions.js';
 
@@ -52,6 +52,8 @@ export interface DemoUser {
   readonly sub: string;
   readonly role: Role;
   readonly institution?: string;
+  /** The demo student's national number (the `national_number` claim), for the `student` role only. */
+  readonly nationalNumber?: string;
   readonly label: string;
 }
 
@@ -67,6 +69,8 @@ export interface TokenSubject {
   readonly role: Role;
   readonly institution?: string;
   readonly clientId?: string;
+  /** A student's national number (default: the demo student's). */
+  readonly nationalNumber?: string;
 }
 
 export interface IssueTokenOptions {
@@ -167,11 +171,31 @@ async function loadSigningKey(dataDir: string): Promise<SigningKey> {
   return { privateJwk, privateKey, publicJwk, kid, publicPem };
 }
 
+/** The demo student: Anna Maria Van den Broeck of the sample extracts (public demo data, laptop only). */
+export const DEMO_STUDENT_NUMBER = '85073003328';
+
+/** The claims a demo user's tokens carry besides `sub`: role, institution, the student's number. */
+function userClaims(user: DemoUser): Record<string, string> {
+  return {
+    role: user.role,
+    ...(user.institution ? { institution: user.institution } : {}),
+    ...(user.nationalNumber ? { [DEFAULT_STUDENT_NUMBER_CLAIM]: user.nationalNumber } : {}),
+  };
+}
+
 function demoUsersOf(register: InstitutionRegister): DemoUser[] {
   return [
     { username: 'clerk', sub: 'demo-clerk', role: 'clerk', label: 'Registry clerk (DBRC)' },
     { username: 'auditor', sub: 'demo-auditor', role: 'auditor', label: 'Auditor / data-protection officer' },
     { username: 'operator', sub: 'demo-operator', role: 'operator', label: 'AHOVOKS operator' },
+    {
+      username: 'student',
+      sub: 'demo-student',
+      role: 'student',
+      // The person of the samples (samples/README.md): 85.07.30-033.28.
+      nationalNumber: DEMO_STUDENT_NUMBER,
+      label: 'Student: Van den Broeck, Anna Maria',
+    },
     ...register.institutions.map((i): DemoUser => ({
       username: `institution:${i.code}`,
       sub: `demo-institution-${i.code}`,
@@ -288,7 +312,7 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
     routes,
     responseTypes: ['code'],
     scopes: ['openid', INSTITUTION_SCOPE],
-    claims: { openid: ['sub', 'name', 'role', 'institution'] },
+    claims: { openid: ['sub', 'name', 'role', 'institution', DEFAULT_STUDENT_NUMBER_CLAIM] },
     // The console reads the user's name and role from the ID token.
     conformIdTokenClaims: false,
     clientDefaults: { id_token_signed_response_alg: ALG },
@@ -328,8 +352,7 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
         claims: () => ({
           sub,
           name: user.label,
-          role: user.role,
-          ...(user.institution ? { institution: user.institution } : {}),
+          ...userClaims(user),
         }),
       };
     },
@@ -337,7 +360,7 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
     extraTokenClaims: (_ctx, token) => {
       const accountId = 'accountId' in token ? token.accountId : undefined;
       const user = accountId ? usersBySub.get(accountId) : undefined;
-      if (user) return { role: user.role, ...(user.institution ? { institution: user.institution } : {}) };
+      if (user) return userClaims(user);
       const institution = token.clientId ? clientInstitutions[token.clientId] : undefined;
       return institution ? { role: 'institution', institution } : undefined;
     },
@@ -423,6 +446,9 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
       role: subject.role,
       ...(subject.institution !== undefined ? { institution: subject.institution } : {}),
       ...(subject.clientId !== undefined ? { client_id: subject.clientId, scope: INSTITUTION_SCOPE } : {}),
+      ...(subject.role === 'student'
+        ? { [DEFAULT_STUDENT_NUMBER_CLAIM]: subject.nationalNumber ?? DEMO_STUDENT_NUMBER }
+        : {}),
       ...opts.claims,
     };
     const typ = 'at+jwt';
@@ -443,9 +469,11 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
     const target = new URL(redirectUri).origin;
     const option = (u: DemoUser): string =>
       `<option value="${escapeHtml(u.username)}">${escapeHtml(u.label)}</option>`;
-    const group = (institutions: boolean): string =>
+    const kind = (u: DemoUser): 'staff' | 'institution' | 'student' =>
+      u.role === 'institution' || u.role === 'student' ? u.role : 'staff';
+    const group = (k: ReturnType<typeof kind>): string =>
       demoUsers
-        .filter((u) => (u.role === 'institution') === institutions)
+        .filter((u) => kind(u) === k)
         .map(option)
         .join('\n          ');
     page(
@@ -461,10 +489,13 @@ export async function createLocalIdp(options: LocalIdpOptions): Promise<LocalIdp
         <label for="username">Demo user</label><br>
         <select id="username" name="username" required>
           <optgroup label="DBRC and AHOVOKS">
-          ${group(false)}
+          ${group('staff')}
           </optgroup>
           <optgroup label="Higher-education institutions">
-          ${group(true)}
+          ${group('institution')}
+          </optgroup>
+          <optgroup label="Students">
+          ${group('student')}
           </optgroup>
         </select>
       </p>

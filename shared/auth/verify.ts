@@ -11,6 +11,7 @@ import { ENV } from '../config/resources.js';
 import { defaultRegister } from '../domain/institutions.js';
 import type { InstitutionRegister } from '../domain/institutions.js';
 import { ROLES } from '../domain/principal.js';
+import { checkNationalNumber } from '../domain/national-number.js';
 import type { Principal, Role } from '../domain/principal.js';
 
 export type AuthErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN';
@@ -60,7 +61,10 @@ export class AuthUnavailableError extends Error {
 export const INSTITUTION_SCOPE = 'ruling-intake/institution';
 
 /** Group precedence when a Cognito user is in several role groups. */
-const GROUP_PRECEDENCE: readonly Role[] = ['clerk', 'auditor', 'operator', 'institution'];
+const GROUP_PRECEDENCE: readonly Role[] = ['clerk', 'auditor', 'operator', 'institution', 'student'];
+
+/** The claim a student's national number is read from unless configured otherwise. */
+export const DEFAULT_STUDENT_NUMBER_CLAIM = 'national_number';
 
 export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'ES256'];
 
@@ -103,6 +107,8 @@ export interface TokenVerifierOptions {
    * institutions' machine clients (`clientInstitutions`) have no person and are exempt.
    */
   readonly requiredAuthentication?: { readonly acr?: readonly string[]; readonly amr?: readonly string[] };
+  /** The claim carrying a student's national number (default `national_number`; ACM/IDM: e.g. `rrn`). */
+  readonly studentNumberClaim?: string;
 }
 
 /** Remote key sets, one per JWKS URL per process: fetched on first use (cold start), then cached by jose. */
@@ -142,6 +148,7 @@ export class TokenVerifier {
   private readonly register: InstitutionRegister;
   private readonly requiredAcr: readonly string[];
   private readonly requiredAmr: readonly string[];
+  private readonly studentNumberClaim: string;
 
   constructor(options: TokenVerifierOptions) {
     if (!options.issuer) throw new Error('TokenVerifier: issuer is required');
@@ -170,6 +177,7 @@ export class TokenVerifier {
     }
     this.requiredAcr = [...(options.requiredAuthentication?.acr ?? [])];
     this.requiredAmr = [...(options.requiredAuthentication?.amr ?? [])];
+    this.studentNumberClaim = options.studentNumberClaim ?? DEFAULT_STUDENT_NUMBER_CLAIM;
     this.getKey = options.jwks instanceof URL ? remoteKeySet(options.jwks) : createLocalJWKSet(options.jwks);
   }
 
@@ -223,7 +231,9 @@ export class TokenVerifier {
         .filter(Boolean);
     const acr = csv(ENV.authRequiredAcr);
     const amr = csv(ENV.authRequiredAmr);
+    const studentNumberClaim = env[ENV.authStudentNumberClaim]?.trim();
     return new TokenVerifier({
+      ...(studentNumberClaim ? { studentNumberClaim } : {}),
       issuer,
       audience,
       jwks,
@@ -265,6 +275,7 @@ export class TokenVerifier {
     return principalFromClaims(payload, {
       clientInstitutions: this.clientInstitutions,
       register: this.register,
+      studentNumberClaim: this.studentNumberClaim,
     });
   }
 
@@ -344,6 +355,8 @@ function classify(e: unknown): Error {
 export interface ClaimMappingOptions {
   readonly clientInstitutions?: ReadonlyMap<string, string>;
   readonly register?: InstitutionRegister;
+  /** The claim carrying a student's national number (default `national_number`). */
+  readonly studentNumberClaim?: string;
 }
 
 /**
@@ -363,6 +376,13 @@ export function principalFromClaims(claims: JWTPayload, options: ClaimMappingOpt
   if (typeof sub !== 'string' || sub.length === 0) throw unauthenticated('token subject is missing');
   const clientId = stringClaim(claims, 'client_id') ?? stringClaim(claims, 'azp');
   const role = roleOf(claims);
+  if (role === 'student') {
+    const nationalNumber = studentNumberOf(
+      claims,
+      options.studentNumberClaim ?? DEFAULT_STUDENT_NUMBER_CLAIM,
+    );
+    return { sub, role, nationalNumber, ...(clientId ? { clientId } : {}) };
+  }
   if (role !== 'institution') return { sub, role, ...(clientId ? { clientId } : {}) };
 
   const claimed = claims['institution'];
@@ -377,6 +397,29 @@ export function principalFromClaims(claims: JWTPayload, options: ClaimMappingOpt
   if (!institution) throw forbidden('institution principal has no institution code');
   if (!register.byInstitutionCode(institution)) throw forbidden('institution code is not in the register');
   return { sub, role, institution, ...(clientId ? { clientId } : {}) };
+}
+
+/**
+ * A student's national number from the configured claim: present and with valid check digits, else
+ * 403 with a clear message. Neither the message nor the error names the value.
+ */
+function studentNumberOf(claims: JWTPayload, claim: string): string {
+  const value = claims[claim];
+  const c = typeof value === 'string' ? checkNationalNumber(value) : undefined;
+  if (c?.valid && c.digits) return c.digits;
+  throw new AuthError(
+    'FORBIDDEN',
+    value === undefined ? 'student token has no national number claim' : 'student national number is invalid',
+    value === undefined
+      ? {
+          nl: `Uw aanmelding vermeldt geen rijksregisternummer (claim ${claim}): zo kunnen we uw dossier niet tonen.`,
+          en: `Your sign-in carries no national register number (claim ${claim}): your record cannot be shown.`,
+        }
+      : {
+          nl: `Het rijksregisternummer in uw aanmelding (claim ${claim}) is geen geldig nummer: zo kunnen we uw dossier niet tonen.`,
+          en: `The national register number in your sign-in (claim ${claim}) is not a valid number: your record cannot be shown.`,
+        },
+  );
 }
 
 function roleOf(claims: JWTPayload): Role {

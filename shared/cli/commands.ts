@@ -291,6 +291,62 @@ export async function cmdAuditSubject(nn: string, opts: ApiOut): Promise<number>
   return 0;
 }
 
+/**
+ * The student's own record (`GET /v1/me`): balance, rulings, and the consultations of their data
+ * with purposes, newest first (`--all` follows the cursor to the end).
+ */
+export async function cmdMe(opts: ApiOut & { all?: boolean; limit?: string }): Promise<number> {
+  const api = await apiClient(opts, 'student');
+  type Me = {
+    nationalNumber: string;
+    known: boolean;
+    balance?: number;
+    rulings: {
+      rulingNumber: string;
+      rulingDate: string;
+      academicYear: string;
+      institution: string;
+      returned: number;
+    }[];
+    accesses: {
+      at: string;
+      actorRole: string;
+      institution?: string;
+      action: string;
+      purpose: string;
+      outcome: string;
+    }[];
+    next?: string;
+  };
+  let first: Me | undefined;
+  const accesses: Me['accesses'] = [];
+  let next: string | undefined;
+  do {
+    const q = new URLSearchParams({ limit: opts.limit ?? '50', ...(next ? { next } : {}) });
+    const r = await api.call('GET', `/v1/me?${q.toString()}`);
+    ensureOk(r, opts.lang);
+    const page = r.body as Me;
+    first ??= page;
+    accesses.push(...page.accesses);
+    next = page.next;
+  } while (opts.all && next);
+  const { next: _first, ...rest } = first;
+  const me: Me = { ...rest, accesses, ...(next ? { next } : {}) };
+  if (opts.json) {
+    printJson(me);
+    return 0;
+  }
+  print(`${me.nationalNumber}  balance ${me.balance ?? '—'}${me.known ? '' : '  (not in the register)'}`);
+  for (const c of me.rulings)
+    print(`ruling ${c.rulingNumber}  ${c.rulingDate}  ${c.academicYear}  ${c.institution}  +${c.returned}`);
+  for (const a of me.accesses)
+    print(
+      `${a.at}  ${(a.institution ?? a.actorRole).padEnd(12)} ${a.action.padEnd(24)} ${a.purpose.padEnd(24)} ${a.outcome}`,
+    );
+  if (me.next) print(`… older consultations: --all`);
+  return 0;
+}
+
 export async function cmdAuditVerify(
   opts: ApiOut & { from?: string; to?: string; publicKey?: string; full?: boolean },
 ): Promise<number> {

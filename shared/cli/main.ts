@@ -24,7 +24,11 @@ export function program(): Command {
   const lang = () => new Option('--lang <lang>', 'language of messages').choices(['nl', 'en']).default('nl');
   const api = (c: Command, who: string) =>
     c
-      .option('--as <who>', `who calls (local issuer): clerk, auditor, operator, institution:<CODE>`, who)
+      .option(
+        '--as <who>',
+        `who calls (local issuer): clerk, auditor, operator, student, institution:<CODE>`,
+        who,
+      )
       .option('--endpoint <url>', 'API base URL (default: the running local stack)')
       .option('--token <jwt>', 'bearer token (default: one from the local issuer for --as)')
       .addOption(lang())
@@ -49,7 +53,7 @@ export function program(): Command {
     .description(
       'Print a bearer token from the local issuer, for curl: -H "authorization: Bearer $(npx ruling-intake token --as clerk)".',
     )
-    .option('--as <who>', 'clerk, auditor, operator, institution:<CODE>', 'clerk')
+    .option('--as <who>', 'clerk, auditor, operator, student, institution:<CODE>', 'clerk')
     .addOption(json())
     .action((o: { as: string; json?: boolean }) => run(async () => (await commands()).cmdToken(o))());
   api(
@@ -261,6 +265,16 @@ export function program(): Command {
       ),
     'auditor',
   ).action((o: ApiOut & { days: string }) => run(async () => (await commands()).cmdAuditAlerts(o))());
+  api(
+    p
+      .command('me')
+      .description(
+        "A student's own record: balance, rulings applied, and every consultation of their data with its purpose, newest first.",
+      )
+      .option('--limit <n>', 'consultations per page (1–200)', '50')
+      .option('--all', 'follow the pages to the oldest consultation'),
+    'student',
+  ).action((o: ApiOut & { all?: boolean; limit?: string }) => run(async () => (await commands()).cmdMe(o))());
   p.hook('postAction', () => {
     process.exitCode = code;
   });

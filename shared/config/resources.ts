@@ -184,6 +184,8 @@ export const ENV = {
   authRequiredAcr: 'AUTH_REQUIRED_ACR',
   /** Comma-separated: a person's token's `amr` must contain one of these (e.g. `mfa`). */
   authRequiredAmr: 'AUTH_REQUIRED_AMR',
+  /** The token claim that carries a student's national number (default `national_number`). */
+  authStudentNumberClaim: 'AUTH_STUDENT_NUMBER_CLAIM',
   /** Deployment environment name (`dev`, `prod`…), a dimension of the operational metrics. */
   environment: 'RULING_INTAKE_ENVIRONMENT',
   /** DBRC's seal: `off` (default when unset), `verify-if-present` or `required` (intake only). */

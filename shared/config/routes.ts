@@ -157,6 +157,15 @@ export const ROUTES = [
     summary: 'Everything about one person: ledger entries and every access (GDPR art. 15).',
   },
   {
+    id: 'getMyRecord',
+    method: 'GET',
+    path: '/v1/me',
+    fn: 'audit',
+    roles: ['student'],
+    summary:
+      "The calling student's own record: balance, rulings applied, and every access to their data (institution, time, purpose, outcome), newest first, paged. The person is the token's, never a parameter.",
+  },
+  {
     id: 'setIntake',
     method: 'PUT',
     path: '/v1/admin/intake',

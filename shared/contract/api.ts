@@ -195,7 +195,7 @@ export const auditRecordSchema = z.object({
   at: z.string(),
   actor: z.object({
     id: z.string(),
-    role: z.enum(['clerk', 'institution', 'auditor', 'operator', 'service']),
+    role: z.enum(['clerk', 'institution', 'auditor', 'operator', 'student', 'service']),
     institution: z.string().optional(),
   }),
   onBehalfOf: z.string().optional(),
@@ -355,3 +355,31 @@ export const auditAlertsSchema = z.object({
   countedUpTo: z.string().nullable(),
 });
 export type AuditAlerts = z.infer<typeof auditAlertsSchema>;
+
+/** One access to the student's data as the student sees it: who (institution or role), when, why, outcome. */
+export const myAccessSchema = z.object({
+  at: z.string(),
+  /** The kind of actor: an institution, a registry clerk, an auditor, an operator, the service. */
+  actorRole: z.string(),
+  institution: z.string().optional(),
+  action: z.string(),
+  purpose: z.string(),
+  outcome: z.string(),
+});
+export type MyAccess = z.infer<typeof myAccessSchema>;
+
+/**
+ * `GET /v1/me` (role `student`): the caller's own record — their number (unmasked: it is theirs),
+ * balance, the rulings applied to them, and one page of the accesses to their data, newest first.
+ */
+export const myRecordSchema = z.object({
+  nationalNumber: z.string(),
+  known: z.boolean(),
+  balance: z.number().int().optional(),
+  openingBalance: z.number().int().optional(),
+  rulings: z.array(correctionSchema),
+  accesses: z.array(myAccessSchema),
+  /** Cursor of the next (older) page of accesses. */
+  next: z.string().optional(),
+});
+export type MyRecord = z.infer<typeof myRecordSchema>;

@@ -67,6 +67,11 @@ export const AUDIT_DETAILS = {
   /** How the student was visible to the institution (allowed reads): no personal data, a code. */
   'credit.read': z.strictObject({ visibility: z.enum(['dho', 'ruling', 'declared']).optional() }),
   'audit.alerts': auditQuery,
+  /** A student read their own record (`GET /v1/me`): the page asked for, no more. */
+  'student.read-own': z.strictObject({
+    limit: z.number().int().min(1).max(200).optional(),
+    page: z.enum(['first', 'next']).optional(),
+  }),
   'enrolment.declare': z.strictObject({ academicYear: z.string().regex(/^\d{4}-\d{4}$/) }),
   'ledger.apply-ruling': z.strictObject({
     intakeId,

@@ -187,10 +187,13 @@ async function mapError(
     return error.code === 'FORBIDDEN'
       ? json(
           403,
-          errorBody('FORBIDDEN', {
-            nl: 'U hebt geen toegang tot deze functie.',
-            en: 'You may not use this function.',
-          }),
+          errorBody(
+            'FORBIDDEN',
+            error.publicMessage ?? {
+              nl: 'U hebt geen toegang tot deze functie.',
+              en: 'You may not use this function.',
+            },
+          ),
         )
       : json(
           401,

@@ -23,6 +23,7 @@ import {
   rejectHeldRequestSchema,
   setIntakeRequestSchema,
   subjectReportSchema,
+  myRecordSchema,
   verificationSchema,
   fullVerificationStatusSchema,
 } from '../contract/api.js';
@@ -55,6 +56,7 @@ export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
   startFullVerification: { 202: fullVerificationStatusSchema },
   getFullVerification: { 200: fullVerificationStatusSchema },
   subjectReport: { 200: subjectReportSchema },
+  getMyRecord: { 200: myRecordSchema },
   setIntake: { 200: intakeSwitchSchema },
   getIntake: { 200: intakeSwitchSchema },
   listHeld: { 200: pageSchema(heldItemSchema) },
@@ -108,7 +110,12 @@ function parameters(route: RouteDef) {
       required: true,
       schema: { type: 'string', enum: [...PURPOSES] },
     });
-  if (route.id === 'listUploads' || route.id === 'listAuditEvents' || route.id === 'listHeld') {
+  if (
+    route.id === 'listUploads' ||
+    route.id === 'listAuditEvents' ||
+    route.id === 'listHeld' ||
+    route.id === 'getMyRecord'
+  ) {
     query.push({
       name: 'limit',
       in: 'query',

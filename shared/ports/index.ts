@@ -164,7 +164,7 @@ export interface Enrolment {
 
 export interface AuditActor {
   readonly id: string;
-  readonly role: 'clerk' | 'institution' | 'auditor' | 'operator' | 'service';
+  readonly role: 'clerk' | 'institution' | 'auditor' | 'operator' | 'student' | 'service';
   readonly institution?: string;
 }
 

@@ -132,7 +132,10 @@ const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 const UNSEALED_LOOKBACK_DAYS = 62;
 
 /** The days an unfiltered listing walks: from tomorrow (clock skew) back to the log's first day. */
-async function dayRange(deps: AuditQueryDeps, now: Date): Promise<{ newestDay: string; oldestDay: string }> {
+async function dayRange(
+  deps: Pick<AuditQueryDeps, 'stats'>,
+  now: Date,
+): Promise<{ newestDay: string; oldestDay: string }> {
   const yesterday = dayOf(new Date(now.getTime() - 86_400_000));
   const first = (await deps.stats.watermark())?.firstDay;
   return {
@@ -358,6 +361,28 @@ export async function auditAlerts(
     thresholds: { ...thresholds },
     countedUpTo: watermark?.cutoff ?? null,
   };
+}
+
+/**
+ * One page of the accesses to one person's data (by pseudonym), newest first, through the subject
+ * index: the student's own view (`GET /v1/me`) reads it page by page. Costs the page.
+ */
+export async function subjectAccessPage(
+  deps: Pick<AuditQueryDeps, 'audit' | 'stats'>,
+  now: Date,
+  pseudonym: string,
+  limit: number,
+  next: string | undefined,
+): Promise<AuditRecordPage> {
+  try {
+    return await deps.audit.query(
+      { subject: pseudonym },
+      { limit, ...(next ? { next } : {}), ...(await dayRange(deps, now)) },
+    );
+  } catch (e) {
+    if (e instanceof InvalidCursorError) throw invalidCursor();
+    throw e;
+  }
 }
 
 /** Every access to one person's data, newest first, through the subject index (costs the result). */

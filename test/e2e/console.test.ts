@@ -491,6 +491,32 @@ describe(
       mark('auditor', t0);
     });
 
+    it('a student sees their own credit, rulings and the consultations of their data with purposes (nl/en)', async () => {
+      const t0 = performance.now();
+      const { context, page } = await signIn('student');
+      await page.getByRole('heading', { level: 1, name: 'Mijn leerkrediet' }).waitFor();
+      await page.getByRole('heading', { name: '85.07.30-033.28' }).waitFor();
+      assert.match(await page.locator('.result dl.figures').innerText(), /179 studiepunten/);
+      assert.match(
+        await page.getByRole('region', { name: 'Toegepaste arresten' }).innerText(),
+        /9412[\s\S]*Universiteit Gent \(UGENT\)/,
+      );
+      const row = page.locator('table.mine tr[data-purpose="study-progress-decision"]').first();
+      await row.waitFor();
+      assert.match(
+        await row.innerText(),
+        /Universiteit Gent \(UGENT\)[\s\S]*Studievoortgangsbeslissing[\s\S]*ALLOWED/,
+      );
+      assert.equal((await page.locator('table.mine tr[data-action="student.read-own"]').count()) >= 1, true);
+      await shot(page, 'student-record');
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('heading', { level: 1, name: 'My learning credit' }).waitFor();
+      await page.getByText('Study-progress decision').first().waitFor();
+      assert.deepEqual(problemsOf(page), []);
+      await context.close();
+      mark('student', t0);
+    });
+
     it('an operator pauses and resumes intake, approves a held extract and imports enrolments', async () => {
       const t0 = performance.now();
       // A held extract: the same number with another name (identity mismatch).

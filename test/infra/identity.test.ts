@@ -44,9 +44,9 @@ describe('Cognito user pool (default)', () => {
     assert.equal(resources[pool]!.DeletionPolicy, 'Retain');
   });
 
-  test('there is one group per role', () => {
+  test('there is one group per role but student (a student needs the number an external issuer vouches for)', () => {
     const groups = ofType('AWS::Cognito::UserPoolGroup').map(([, r]) => r.Properties['GroupName']);
-    assert.deepEqual([...groups].sort(), [...ROLES].sort());
+    assert.deepEqual([...groups].sort(), ROLES.filter((r) => r !== 'student').sort());
   });
 
   test(`the resource server ${INSTITUTION_SCOPE.split('/')[0]} offers the scope ${INSTITUTION_SCOPE.split('/')[1]}`, () => {
@@ -317,6 +317,36 @@ describe('external issuer: required authentication level', () => {
     assert.throws(
       () => readDeployConfig(new App({ context: { oidcRequiredAcr: 'x' } }).node),
       /oidcRequiredAcr.*only meaningful with oidcIssuer/,
+    );
+  });
+});
+
+describe('external issuer: the student number claim', () => {
+  test('oidcStudentNumberClaim reaches every API function as AUTH_STUDENT_NUMBER_CLAIM; without it the default applies', () => {
+    const acm = synthesize('dev', {
+      oidcIssuer: 'https://idm.example.vlaanderen.be/op',
+      oidcAudience: 'ruling-intake-api',
+      oidcStudentNumberClaim: 'rrn',
+    });
+    for (const fn of acm.stack.apiFunctions.all)
+      assert.equal(view(acm.template).envOf(fn)[ENV.authStudentNumberClaim], 'rrn');
+    for (const fn of stack.apiFunctions.all) assert.equal(envOf(fn)[ENV.authStudentNumberClaim], undefined);
+    assert.throws(
+      () => readDeployConfig(new App({ context: { oidcStudentNumberClaim: 'rrn' } }).node),
+      /oidcStudentNumberClaim.*only meaningful with oidcIssuer/,
+    );
+    assert.throws(
+      () =>
+        readDeployConfig(
+          new App({
+            context: {
+              oidcIssuer: 'https://idm.example/op',
+              oidcAudience: 'a',
+              oidcStudentNumberClaim: 'a b',
+            },
+          }).node,
+        ),
+      /oidcStudentNumberClaim.*claim name/,
     );
   });
 });

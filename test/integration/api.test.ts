@@ -62,7 +62,12 @@ describe('the /v1 API on the local stack', () => {
   async function token(who: string): Promise<string> {
     if (!tokens.has(who)) {
       const [role, inst] = who.split(':') as [Role, string | undefined];
-      tokens.set(who, await stack.idp.issueToken({ role, ...(inst ? { institution: inst } : {}) }));
+      // `student:<number>`: a student token for that person (`student` alone: the demo student).
+      const subject =
+        role === 'student'
+          ? { role, ...(inst ? { sub: `student-${inst.slice(-4)}`, nationalNumber: inst } : {}) }
+          : { role, ...(inst ? { institution: inst } : {}) };
+      tokens.set(who, await stack.idp.issueToken(subject));
     }
     return tokens.get(who)!;
   }
@@ -325,6 +330,107 @@ describe('the /v1 API on the local stack', () => {
     assert.deepEqual(r.json.name, { surname: 'Maes', givenNames: 'Lotte' });
     assert.equal((r.json.ledgerEntries as unknown[]).length, 1);
     assert.ok((r.json.accesses as unknown[]).length >= 3);
+  });
+
+  it('shows a student exactly their own record and accesses with purposes, and no one else’s', async () => {
+    const key = (a: { at: string; action: string; purpose: string; outcome: string }) =>
+      `${a.at}|${a.action}|${a.purpose}|${a.outcome}`;
+    // The stranger is consulted too (an unknown number): never in the student's list.
+    await call('getCredit', 'institution:KUL', {
+      path: `/v1/students/${stranger}/learning-credit`,
+      query: 'purpose=appeal',
+    });
+    const me = await call('getMyRecord', `student:${student}`, { query: 'limit=200' });
+    assert.equal(me.status, 200);
+    const calledAt = new Date().toISOString();
+    assert.equal(me.json.nationalNumber, student, 'the student sees their own number');
+    assert.equal(me.json.balance, 140 + 15);
+    assert.deepEqual(
+      (me.json.rulings as { rulingNumber: string; academicYear: string; returned: number }[]).map((r) => [
+        r.rulingNumber,
+        r.academicYear,
+        r.returned,
+      ]),
+      [['71001', '2023-2024', 15]],
+    );
+    type Access = { at: string; action: string; purpose: string; outcome: string; institution?: string };
+    const mine = me.json.accesses as Access[];
+    assert.equal(mine[0]!.action, 'student.read-own', 'newest first: this very read');
+    assert.ok(
+      mine.some(
+        (a) =>
+          a.institution === 'UGENT' && a.action === 'credit.read' && a.purpose === 'study-progress-decision',
+      ),
+    );
+    assert.ok(mine.some((a) => a.institution === 'KUL' && a.outcome === 'DENIED:NOT_VISIBLE'));
+    assert.ok(mine.some((a) => a.institution === 'KUL' && a.action === 'enrolment.declare'));
+    assert.ok(!mine.some((a) => a.purpose === 'appeal'), 'not the stranger’s consultation');
+    assert.ok(
+      [...mine].every((a, i) => i === 0 || mine[i - 1]!.at >= a.at),
+      'newest first',
+    );
+    assert.equal(JSON.stringify(mine).includes('demo-institution'), false, 'no staff or client ids');
+    // Exactly the accesses the auditor's subject report lists for this person (up to the read).
+    const report = await call('subjectReport', 'auditor', { path: `/v1/audit/subjects/${student}` });
+    const expected = (report.json.accesses as Access[]).filter((a) => a.at <= calledAt).map(key);
+    assert.deepEqual(mine.map(key).sort(), expected.sort());
+    // The stranger, as a student, sees their own consultation and none of the student's.
+    const theirs = await call('getMyRecord', `student:${stranger}`);
+    assert.equal(theirs.status, 200);
+    assert.equal(theirs.json.known, false);
+    const theirAccesses = theirs.json.accesses as Access[];
+    assert.ok(theirAccesses.some((a) => a.purpose === 'appeal' && a.institution === 'KUL'));
+    const mineKeys = new Set(mine.map(key));
+    assert.ok(theirAccesses.every((a) => !mineKeys.has(key(a))));
+  });
+
+  it('takes the student from the token only, pages with a cursor, and audits each read under the pseudonym', async () => {
+    const viaQuery = await call('getMyRecord', `student:${stranger}`, {
+      query: `subject=${student}&nationalNumber=${student}`,
+    });
+    assert.equal(viaQuery.status, 200);
+    assert.equal(viaQuery.json.nationalNumber, stranger, 'a number in the query is ignored');
+    assert.equal(viaQuery.json.known, false);
+    const first = await call('getMyRecord', `student:${student}`, { query: 'limit=2' });
+    assert.equal((first.json.accesses as unknown[]).length, 2);
+    assert.equal(typeof first.json.next, 'string');
+    const second = await call('getMyRecord', `student:${student}`, {
+      query: `limit=2&next=${encodeURIComponent(first.json.next as string)}`,
+    });
+    assert.equal(second.status, 200);
+    assert.equal((second.json.accesses as unknown[]).length, 2);
+    assert.notDeepEqual(second.json.accesses, first.json.accesses);
+    const bad = await call('getMyRecord', `student:${student}`, { query: 'next=forged' });
+    assert.equal(bad.status, 400);
+    const deps = await intakeDeps();
+    const reads = (await deps.audit.list()).filter((r) => r.action === 'student.read-own');
+    assert.ok(reads.length >= 4);
+    for (const r of reads) {
+      assert.match(r.subject ?? '', /^[0-9a-f]{64}$/);
+      assert.equal(r.actor.role, 'student');
+      assert.equal(JSON.stringify(r).includes(student) || JSON.stringify(r).includes(stranger), false);
+    }
+  });
+
+  it('refuses a student token without a valid national number, and a non-student with one', async () => {
+    const idp = stack.idp;
+    const none = await call('getMyRecord', undefined, {
+      bearer: await idp.issueToken({ role: 'student' }, { claims: { national_number: undefined } }),
+    });
+    assert.equal(none.status, 403);
+    assert.match((none.json.message as { en: string }).en, /no national register number/);
+    const invalid = await call('getMyRecord', undefined, {
+      bearer: await idp.issueToken({ role: 'student', nationalNumber: '85073003329' }),
+    });
+    assert.equal(invalid.status, 403);
+    assert.match((invalid.json.message as { en: string }).en, /not a valid number/);
+    assert.equal(invalid.text.includes('8507300332'), false, 'the number is not echoed');
+    const auditor = await call('getMyRecord', undefined, {
+      bearer: await idp.issueToken({ role: 'auditor' }, { claims: { national_number: student } }),
+    });
+    assert.equal(auditor.status, 403);
+    const institution = await call('getMyRecord', 'institution:UGENT');
+    assert.equal(institution.status, 403);
   });
 
   it('imports opening balances and enrolments line by line, reports refused lines, and is idempotent', async () => {

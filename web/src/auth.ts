@@ -9,7 +9,7 @@ import type { ConsoleConfig } from '../../shared/contract/console-config.js';
 
 export type { ConsoleConfig };
 
-export type Role = 'clerk' | 'institution' | 'auditor' | 'operator';
+export type Role = 'clerk' | 'institution' | 'auditor' | 'operator' | 'student';
 
 export interface Session {
   readonly accessToken: string;
@@ -114,7 +114,7 @@ function decodeJwt(token: string): Record<string, unknown> {
   return JSON.parse(json) as Record<string, unknown>;
 }
 
-const GROUP_PRECEDENCE: readonly Role[] = ['clerk', 'auditor', 'operator', 'institution'];
+const GROUP_PRECEDENCE: readonly Role[] = ['clerk', 'auditor', 'operator', 'institution', 'student'];
 
 /** The same rule as the API's (shared/auth/verify.ts): `role`, else the first Cognito group. */
 export function roleOf(claims: Record<string, unknown>): Role | undefined {

@@ -23,6 +23,7 @@ import { ClerkHome } from './views/clerk.js';
 import { InstitutionBatch, InstitutionLookup } from './views/institution.js';
 import { AuditAlertList, AuditChart, AuditLog, AuditSubject, AuditVerify } from './views/auditor.js';
 import { OperatorImports, OperatorIntake } from './views/operator.js';
+import { StudentRecord } from './views/student.js';
 
 interface Screen {
   readonly path: string;
@@ -48,6 +49,7 @@ const SCREENS: Record<Role, readonly Screen[]> = {
     { path: '/', label: 'navIntake', view: () => <OperatorIntake /> },
     { path: '/imports', label: 'navImports', view: () => <OperatorImports /> },
   ],
+  student: [{ path: '/', label: 'navMine', view: () => <StudentRecord /> }],
 };
 
 function LanguageSwitch() {

@@ -17,6 +17,8 @@ export type {
   HeldPage,
   ImportReport,
   IntakeSwitch,
+  MyAccess,
+  MyRecord,
   Page,
   PublicStatus,
   Receipt,
