@@ -275,6 +275,32 @@ export function AuditLog() {
   );
 }
 
+/** The period picker of the per-day views (chart, alerts): the last 7, 14 or 31 days and Refresh. */
+function DaysToolbar(props: {
+  days: string;
+  busy: boolean;
+  setDays: (days: string) => void;
+  load: (days: number) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <div class="card toolbar">
+      <Select
+        label={t('chartDays')}
+        value={props.days}
+        onChange={(v) => {
+          props.setDays(v);
+          props.load(Number(v));
+        }}
+        options={['7', '14', '31'].map((n) => ({ value: n, label: t('chartLast', { n }) }))}
+      />
+      <button type="button" onClick={() => props.load(Number(props.days))} disabled={props.busy}>
+        {t('refresh')}
+      </button>
+    </div>
+  );
+}
+
 export function AuditChart() {
   const { t, dateTime } = useI18n();
   const { api } = useApp();
@@ -291,20 +317,7 @@ export function AuditChart() {
     <>
       <PageTitle>{t('chartTitle')}</PageTitle>
       <p class="lead">{t('chartIntro')}</p>
-      <div class="card toolbar">
-        <Select
-          label={t('chartDays')}
-          value={days}
-          onChange={(v) => {
-            setDays(v);
-            void load.run(Number(v));
-          }}
-          options={['7', '14', '31'].map((n) => ({ value: n, label: t('chartLast', { n }) }))}
-        />
-        <button type="button" onClick={() => void load.run(Number(days))} disabled={load.busy}>
-          {t('refresh')}
-        </button>
-      </div>
+      <DaysToolbar days={days} busy={load.busy} load={(n) => void load.run(n)} setDays={setDays} />
       <Problem error={load.error} />
       {chart ? (
         <>
@@ -350,20 +363,7 @@ export function AuditAlertList() {
     <>
       <PageTitle>{t('alertsTitle')}</PageTitle>
       <p class="lead">{t('alertsIntro')}</p>
-      <div class="card toolbar">
-        <Select
-          label={t('chartDays')}
-          value={days}
-          onChange={(v) => {
-            setDays(v);
-            void load.run(Number(v));
-          }}
-          options={['7', '14', '31'].map((n) => ({ value: n, label: t('chartLast', { n }) }))}
-        />
-        <button type="button" onClick={() => void load.run(Number(days))} disabled={load.busy}>
-          {t('refresh')}
-        </button>
-      </div>
+      <DaysToolbar days={days} busy={load.busy} load={(n) => void load.run(n)} setDays={setDays} />
       <Problem error={load.error} />
       {list ? (
         <>
