@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { AppFunction } from '../../infra/constructs/app-function.js';
+import { ALERT_THRESHOLD_ENV } from '../../shared/domain/audit-alerts.js';
 import { TokenVerifier } from '../../shared/auth/verify.js';
 import {
   adminPorts,
@@ -43,6 +44,9 @@ const COMMON = [
 ];
 const AUTH = [ENV.authIssuer, ENV.authAudience, ENV.authJwksUrl, ENV.authClientInstitutions];
 const API = [...COMMON, ...AUTH];
+
+/** The auditors' alert thresholds, set where the alerts are computed. */
+const ALERTS = Object.values(ALERT_THRESHOLD_ENV);
 
 const EXPECTED: [string, AppFunction, string[]][] = [
   [
@@ -94,6 +98,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       KEYS.data.env,
       KEYS.signing.env,
       AUDIT_CHECKPOINTS.env,
+      // The auditors' alert thresholds (GET /v1/audit/alerts).
+      ...ALERTS,
     ],
   ],
   [
@@ -115,7 +121,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
   [
     'sealer',
     stack.sealer,
-    [...COMMON, TABLES.audit.env, TABLES.control.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env],
+    // The alert thresholds: the sealer reports a crossing when it counts a checkpoint.
+    [...COMMON, TABLES.audit.env, TABLES.control.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env, ...ALERTS],
   ],
   ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
   // The Cognito trigger (stateful stack): reads the event's attributes and the shipped register only.
@@ -246,7 +253,11 @@ describe('the real wiring accepts each deployed environment', () => {
   const API_WIRING = {
     clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit', 'control']],
     institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys']],
-    audit: [stack.apiFunctions.audit, auditorPorts, ['audit', 'ledger', 'keys', 'names', 'stats']],
+    audit: [
+      stack.apiFunctions.audit,
+      auditorPorts,
+      ['audit', 'ledger', 'keys', 'names', 'stats', 'alertThresholds'],
+    ],
     admin: [
       stack.apiFunctions.admin,
       adminPorts,
