@@ -7,7 +7,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { objectKeysOf } from '../../shared/adapters/aws/s3-event.js';
-import { UNKNOWN_UPLOADS_METRIC } from '../../shared/config/ops-metrics.js';
+import { ENVIRONMENT_DIMENSION, UNKNOWN_UPLOADS_METRIC } from '../../shared/config/ops-metrics.js';
+import { ENV } from '../../shared/config/resources.js';
 import { logger, metrics } from '../../shared/observability/index.js';
 import { processExtract, type IntakeDeps } from '../../shared/use-cases/process-extract.js';
 
@@ -18,7 +19,12 @@ export async function processRecord(record: SQSRecord, deps: IntakeDeps): Promis
     logger.info('intake processed', { intakeId: result.intakeId, status: result.status, code: result.code });
     metrics.addMetric(`Intake${result.status}`, MetricUnit.Count, 1);
     // An object no upload of the API accounts for: someone wrote to the bucket past the API.
-    if (result.code === 'UNKNOWN_UPLOAD') metrics.addMetric(UNKNOWN_UPLOADS_METRIC, MetricUnit.Count, 1);
+    // With the environment: the alarm of one environment never counts another's (one account).
+    if (result.code === 'UNKNOWN_UPLOAD') {
+      const unknown = metrics.singleMetric();
+      unknown.addDimension(ENVIRONMENT_DIMENSION, process.env[ENV.environment] ?? 'unknown');
+      unknown.addMetric(UNKNOWN_UPLOADS_METRIC, MetricUnit.Count, 1);
+    }
   }
 }
 

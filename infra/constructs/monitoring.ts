@@ -149,13 +149,7 @@ export class Monitoring extends Construct {
     alarm(
       'unknown-uploads',
       'An object appeared under incoming/ for which the upload API issued no upload (UNKNOWN_UPLOAD): someone wrote to the bucket past the API. It was not processed and is kept; find it with `ruling-intake status` (uploader "unknown") and the S3 access logs.',
-      new cw.Metric({
-        namespace: OPS_METRICS.namespace,
-        metricName: UNKNOWN_UPLOADS_METRIC,
-        dimensionsMap: { service: SERVICE_NAME },
-        statistic: 'Sum',
-        period: fiveMinutes,
-      }),
+      this.opsMetric(UNKNOWN_UPLOADS_METRIC, environment, 'Sum', fiveMinutes),
       { threshold: 1 },
     );
     alarm(

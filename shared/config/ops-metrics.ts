@@ -15,7 +15,8 @@ export const OPS_METRICS = {
 } as const;
 
 /**
- * Published by the intake (Powertools, namespace `RulingIntake`, dimension `service`) for every
+ * Published by the intake (Powertools, namespace `RulingIntake`, dimensions `service` and
+ * `environment`) for every
  * object it refused as `UNKNOWN_UPLOAD`: an object in the bucket no upload of the API issued.
  */
 export const UNKNOWN_UPLOADS_METRIC = 'UnknownUploads';

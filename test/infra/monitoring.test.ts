@@ -66,7 +66,11 @@ describe('alarms', () => {
     const a = alarm('unknown-uploads');
     assert.equal(a.Namespace, 'RulingIntake');
     assert.equal(a.MetricName, 'UnknownUploads');
-    assert.deepEqual(a.Dimensions, [{ Name: 'service', Value: SERVICE_NAME }]);
+    // With the environment: two environments in one account never mix.
+    assert.deepEqual(a.Dimensions, [
+      { Name: 'environment', Value: 'dev' },
+      { Name: 'service', Value: SERVICE_NAME },
+    ]);
     assert.equal(a.Threshold, 1);
   });
 
