@@ -12,15 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSigner } from '../../shared/adapters/local/signer.js';
 import { AUDIT_CHECKPOINTS } from '../../shared/config/resources.js';
-import type { CheckpointBody, SignedCheckpoint } from '../../shared/domain/audit-chain.js';
-import {
-  CheckpointExistsError,
-  type AuditSource,
-  type CheckpointStore,
-} from '../../shared/ports/audit-seal.js';
+import { type AuditSource } from '../../shared/ports/audit-seal.js';
 import type { AuditRecord } from '../../shared/ports/index.js';
 import { sealAudit, verifyAudit } from '../../shared/use-cases/audit-seal.js';
 import { int, ms, ratio, stats, table, type Stats } from './stats.js';
+import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 
 export interface AuditBenchResult {
   readonly n: number;
@@ -43,24 +39,6 @@ function hashOnly(records: readonly AuditRecord[]): string {
   let last = '';
   for (const r of records) last = createHash('sha256').update(JSON.stringify(r)).digest('hex');
   return last;
-}
-
-class MemoryCheckpoints implements CheckpointStore {
-  private readonly stored = new Map<number, SignedCheckpoint>();
-  async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
-    if (this.stored.has(sequence)) throw new CheckpointExistsError(sequence);
-    // Stored as JSON text and parsed back, as the real stores do.
-    this.stored.set(sequence, { sequence, body: JSON.parse(JSON.stringify(body)) as unknown, signature });
-  }
-  async list(): Promise<SignedCheckpoint[]> {
-    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence);
-  }
-  async latest(): Promise<SignedCheckpoint | undefined> {
-    return (await this.list()).at(-1);
-  }
-  get size(): number {
-    return this.stored.size;
-  }
 }
 
 function memorySource(records: readonly AuditRecord[]): AuditSource {

@@ -11,36 +11,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { LocalSigner } from '../../shared/adapters/local/signer.js';
-import {
-  parseCheckpointBody,
-  pemVerifier,
-  recordHash,
-  type CheckpointBody,
-  type SignedCheckpoint,
-} from '../../shared/domain/audit-chain.js';
+import { parseCheckpointBody, pemVerifier, recordHash } from '../../shared/domain/audit-chain.js';
 import { verifyRecordProof, type RecordProof } from '../../shared/domain/audit-proof.js';
 import { consistencyProof, verifyConsistency } from '../../shared/domain/merkle.js';
-import {
-  CheckpointExistsError,
-  type AuditSource,
-  type CheckpointStore,
-} from '../../shared/ports/audit-seal.js';
+import { type AuditSource } from '../../shared/ports/audit-seal.js';
 import type { AuditRecord } from '../../shared/ports/index.js';
 import { proveRecord, sealRun, verifyAudit } from '../../shared/use-cases/audit-seal.js';
-
-class MemoryCheckpoints implements CheckpointStore {
-  readonly stored = new Map<number, SignedCheckpoint>();
-  async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
-    if (this.stored.has(sequence)) throw new CheckpointExistsError(sequence);
-    this.stored.set(sequence, { sequence, body: JSON.parse(JSON.stringify(body)) as unknown, signature });
-  }
-  async list(): Promise<SignedCheckpoint[]> {
-    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence);
-  }
-  async latest(): Promise<SignedCheckpoint | undefined> {
-    return (await this.list()).at(-1);
-  }
-}
+import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 
 const base = Date.parse('2026-06-01T10:00:00.000Z');
 const record = (i: number): AuditRecord => ({

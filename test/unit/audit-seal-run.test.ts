@@ -10,31 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalSigner } from '../../shared/adapters/local/signer.js';
-import type { CheckpointBody, SignedCheckpoint } from '../../shared/domain/audit-chain.js';
-import {
-  CheckpointExistsError,
-  type AuditSource,
-  type CheckpointStore,
-} from '../../shared/ports/audit-seal.js';
+import { type AuditSource } from '../../shared/ports/audit-seal.js';
 import type { AuditRecord } from '../../shared/ports/index.js';
 import { sealAudit, sealRun, verifyAudit } from '../../shared/use-cases/audit-seal.js';
-
-class MemoryCheckpoints implements CheckpointStore {
-  readonly stored = new Map<number, SignedCheckpoint>();
-  async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
-    if (this.stored.has(sequence)) throw new CheckpointExistsError(sequence);
-    this.stored.set(sequence, { sequence, body: JSON.parse(JSON.stringify(body)) as unknown, signature });
-  }
-  async list(): Promise<SignedCheckpoint[]> {
-    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence);
-  }
-  async latest(): Promise<SignedCheckpoint | undefined> {
-    return (await this.list()).at(-1);
-  }
-  async get(sequence: number): Promise<SignedCheckpoint | undefined> {
-    return this.stored.get(sequence);
-  }
-}
+import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 
 function source(records: AuditRecord[]): AuditSource {
   return {

@@ -12,12 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { LocalSigner } from '../../shared/adapters/local/signer.js';
-import { pemVerifier, type CheckpointBody, type SignedCheckpoint } from '../../shared/domain/audit-chain.js';
+import { pemVerifier } from '../../shared/domain/audit-chain.js';
 import { verifyConsistency } from '../../shared/domain/merkle.js';
 import {
-  CheckpointExistsError,
   type AuditSource,
-  type CheckpointStore,
   type FullVerificationProgress,
   type FullVerificationStore,
   type SignedFullVerification,
@@ -32,25 +30,7 @@ import {
   verifyIncremental,
   type FullVerificationResult,
 } from '../../shared/use-cases/audit-verify.js';
-
-class MemoryCheckpoints implements CheckpointStore {
-  readonly stored = new Map<number, SignedCheckpoint>();
-  listed = 0;
-  async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
-    if (this.stored.has(sequence)) throw new CheckpointExistsError(sequence);
-    this.stored.set(sequence, { sequence, body: JSON.parse(JSON.stringify(body)) as unknown, signature });
-  }
-  async list(): Promise<SignedCheckpoint[]> {
-    this.listed++;
-    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence);
-  }
-  async latest(): Promise<SignedCheckpoint | undefined> {
-    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence).at(-1);
-  }
-  async get(sequence: number): Promise<SignedCheckpoint | undefined> {
-    return this.stored.get(sequence);
-  }
-}
+import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 
 /** The audit table: counts every record it hands out, and the most handed out by one query. */
 class CountingSource implements AuditSource {

@@ -14,31 +14,13 @@ import fc from 'fast-check';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { JwsReceiptSigner } from '../../shared/adapters/jws-receipt-signer.js';
 import { LocalSigner } from '../../shared/adapters/local/signer.js';
-import type { CheckpointBody, SignedCheckpoint } from '../../shared/domain/audit-chain.js';
 import { derToJose, verifyReceipt, type ReceiptPayload } from '../../shared/domain/receipt.js';
-import {
-  CheckpointExistsError,
-  type AuditSource,
-  type CheckpointStore,
-} from '../../shared/ports/audit-seal.js';
+import { type AuditSource } from '../../shared/ports/audit-seal.js';
 import type { AuditRecord, IntakeStatus, IntakeStatusStore } from '../../shared/ports/index.js';
 import { sealRun } from '../../shared/use-cases/audit-seal.js';
 import { issueReceipt, type ReceiptDeps } from '../../shared/use-cases/receipt.js';
 import { RequestRefusedError } from '../../shared/use-cases/errors.js';
-
-class MemoryCheckpoints implements CheckpointStore {
-  readonly stored = new Map<number, SignedCheckpoint>();
-  async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
-    if (this.stored.has(sequence)) throw new CheckpointExistsError(sequence);
-    this.stored.set(sequence, { sequence, body: JSON.parse(JSON.stringify(body)) as unknown, signature });
-  }
-  async list(): Promise<SignedCheckpoint[]> {
-    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence);
-  }
-  async latest(): Promise<SignedCheckpoint | undefined> {
-    return (await this.list()).at(-1);
-  }
-}
+import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 
 const base = Date.parse('2026-06-01T10:00:00.000Z');
 const at = (s: number) => new Date(base + s * 1000).toISOString();
