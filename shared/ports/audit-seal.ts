@@ -50,6 +50,21 @@ export interface AuditSource {
   all(): AsyncIterable<AuditRecord>;
   /** Records with after < at ≤ upTo (ISO instants), e.g. through the byDay index; optional. */
   between?(after: string, upTo: string): AsyncIterable<AuditRecord>;
+  /**
+   * The id, time and day partition (`between`'s index attribute, undefined when the record has
+   * none) of every record in slice `index` of `slices` (a DynamoDB parallel Scan segment,
+   * projected): the full verification's sweep for records `between` never shows — dated before
+   * the log began, without a time, or filed under no or another day. Optional; each slice is read
+   * in bounded memory, so the sweep resumes slice by slice across runs.
+   */
+  slice?(index: number, slices: number): AsyncIterable<SweptRecord>;
+}
+
+/** What the full verification's sweep reads of a record. */
+export interface SweptRecord {
+  readonly id: unknown;
+  readonly at: unknown;
+  readonly day: unknown;
 }
 
 /**
@@ -94,6 +109,14 @@ export interface FullVerificationProgress {
   readonly problemCount: number;
   /** JSON array of the first problems found (at most `FULL_VERIFICATION_PROBLEMS_KEPT`). */
   readonly problems: string;
+  /**
+   * The sweep after the checkpoints (`AuditSource.slice`): the next slice to read (absent until
+   * the checkpoints are done), the instant at or before which a record predates the log, and the
+   * records swept so far.
+   */
+  readonly nextSlice?: number;
+  readonly strayBefore?: string;
+  readonly sweptRecords?: number;
 }
 
 /** A finished full verification: the result and its signature by the audit signing key. */

@@ -35,9 +35,11 @@ import type {
   AuditSealPorts,
   AuditSource,
   CheckpointStore,
+  FullVerificationProgress,
   FullVerificationStore,
   SignedFullVerification,
   Signer,
+  SweptRecord,
   VerifiedHead,
   VerifiedHeadStore,
 } from '../ports/audit-seal.js';
@@ -478,6 +480,8 @@ export interface FullVerificationResult {
   readonly problemCount: number;
   /** The first problems found, in chain order (at most `FULL_VERIFICATION_PROBLEMS_KEPT`). */
   readonly problems: readonly ChainProblem[];
+  /** Records the sweep of the whole table read (id and time only), when the source can sweep. */
+  readonly sweptRecords?: number;
   /** The last checkpoint verified (the head the log had when the job started). */
   readonly head: {
     readonly sequence: number;
@@ -597,6 +601,16 @@ export async function runFullVerification(
       untilSequence: until,
       peakRecordsHeld: tally.peakRecordsHeld,
     };
+  if (ports.audit.slice && until > 0) {
+    progress = await sweep(ports, progress, tally, more);
+    if ((progress.nextSlice ?? 0) < SWEEP_SLICES)
+      return {
+        status: 'running',
+        nextSequence: next,
+        untilSequence: until,
+        peakRecordsHeld: tally.peakRecordsHeld,
+      };
+  }
   const headCp = until > 0 ? await getCheckpoint(ports.checkpoints, until) : undefined;
   const headBody = headCp ? parseCheckpointBody(headCp.body) : undefined;
   const result: FullVerificationResult = {
@@ -611,6 +625,7 @@ export async function runFullVerification(
     expired: tally.expired,
     problemCount: tally.problemCount,
     problems: tally.problems,
+    ...(progress.sweptRecords !== undefined ? { sweptRecords: progress.sweptRecords } : {}),
     head:
       headBody && 'body' in headBody
         ? {
@@ -624,6 +639,73 @@ export async function runFullVerification(
   const signature = await ports.signer.sign(canonicalBytes(result));
   await ports.fullVerification.finish({ result, signature: Buffer.from(signature).toString('base64') });
   return { status: 'finished', result, peakRecordsHeld: tally.peakRecordsHeld };
+}
+
+/** Slices of the full verification's sweep (DynamoDB parallel Scan segments). */
+export const SWEEP_SLICES = 64;
+
+/**
+ * Why the checkpoint phase cannot have seen this record (it reads the day partitions of the
+ * checkpoints' windows), or undefined when it has: such a record is listed by no checkpoint.
+ */
+function strayReason(r: SweptRecord, before: string | undefined): string | undefined {
+  if (typeof r.at !== 'string') return 'has no time: no checkpoint can list it';
+  if (before !== undefined && r.at <= before)
+    return `is dated ${r.at}, before the audit log began: no checkpoint lists it`;
+  if (r.day !== r.at.slice(0, 10))
+    return 'is filed under no day or another day than its time: no checkpoint lists it';
+  return undefined;
+}
+
+/**
+ * The sweep after the checkpoints: reads the whole table, slice by slice (id and time only, so
+ * memory stays flat), for records no day partition the checkpoints cover would show — dated at
+ * or before the start of the first checkpoint's window (`beforeTheFirst`), or without a
+ * canonical time — and reports each as INSERTED. Saves progress after each slice.
+ */
+async function sweep(
+  ports: FullVerificationPorts,
+  start: FullVerificationProgress,
+  tally: Tally,
+  more: () => boolean,
+): Promise<FullVerificationProgress> {
+  let progress = start;
+  if (progress.nextSlice === undefined) {
+    const first = await getCheckpoint(ports.checkpoints, 1);
+    progress = {
+      ...progress,
+      nextSlice: 0,
+      sweptRecords: 0,
+      ...(first ? { strayBefore: beforeTheFirst(first) } : {}),
+    };
+    await ports.fullVerification.save(progress);
+  }
+  const before = progress.strayBefore;
+  while ((progress.nextSlice ?? 0) < SWEEP_SLICES && more()) {
+    const index = progress.nextSlice ?? 0;
+    let swept = 0;
+    for await (const r of ports.audit.slice!(index, SWEEP_SLICES)) {
+      swept++;
+      const why = strayReason(r, before);
+      if (!why) continue;
+      tally.problemCount++;
+      if (tally.problems.length < FULL_VERIFICATION_PROBLEMS_KEPT)
+        tally.problems.push({
+          kind: 'INSERTED',
+          recordId: String(r.id),
+          detail: `record ${String(r.id)} ${why}`,
+        });
+    }
+    progress = {
+      ...progress,
+      nextSlice: index + 1,
+      sweptRecords: (progress.sweptRecords ?? 0) + swept,
+      problemCount: tally.problemCount,
+      problems: JSON.stringify(tally.problems),
+    };
+    await ports.fullVerification.save(progress);
+  }
+  return progress;
 }
 
 // ── the sealer's run: seal, verify what is new, continue the full verification ──────────────

@@ -43,6 +43,7 @@ import {
 import { CheckpointExistsError, type CheckpointStore } from '../../shared/ports/audit-seal.js';
 import type { AuditLog, AuditRecord } from '../../shared/ports/index.js';
 import { ChainIntegrityError, sealAudit, verifyAudit } from '../../shared/use-cases/audit-seal.js';
+import { runFullVerification } from '../../shared/use-cases/audit-verify.js';
 import { withStack } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -367,6 +368,46 @@ describe('audit sealing and verification on the local stack', () => {
     await raw.send(new PutItemCommand({ TableName: table, Item: itemA }));
     await raw.send(new PutItemCommand({ TableName: table, Item: itemB }));
     assert.equal((await verify()).ok, true);
+  });
+
+  it('the full verification sweeps dynalite (parallel Scan): a record back-dated years before the log and one without a day attribute are found', async () => {
+    const put = (id: string, at: string, withDay: boolean) =>
+      raw.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: {
+            id: { S: id },
+            at: { S: at },
+            ...(withDay ? { day: { S: at.slice(0, 10) } } : {}),
+            action: { S: 'credit.read' },
+            purpose: { S: 'audit' },
+            outcome: { S: 'ALLOWED' },
+            requestId: { S: `req-${id}` },
+            actor: { M: { id: { S: 'x' }, role: { S: 'operator' } } },
+          },
+        }),
+      );
+    await put('rec-2019', '2019-03-01T08:00:00.000Z', true);
+    await put('rec-no-day', sealed[5]!.at.replace(/\d{3}Z$/, '001Z'), false);
+    await ports.fullVerification!.request(new Date().toISOString());
+    let step;
+    let runs = 0;
+    do
+      step = await runFullVerification(
+        ports as Parameters<typeof runFullVerification>[0],
+        () => new Date(),
+        () => true,
+      );
+    while (step.status === 'running' && ++runs < 50);
+    assert.equal(step.status, 'finished');
+    const result = step.status === 'finished' ? step.result : undefined;
+    assert.deepEqual(result?.problems.map((p) => `${p.kind}:${p.recordId}`).sort(), [
+      'INSERTED:rec-2019',
+      'INSERTED:rec-no-day',
+    ]);
+    assert.ok((result?.sweptRecords ?? 0) >= sealed.length + 2);
+    await raw.send(new DeleteItemCommand({ TableName: table, Key: key('rec-2019') }));
+    await raw.send(new DeleteItemCommand({ TableName: table, Key: key('rec-no-day') }));
   });
 
   it('a tampered checkpoint file is reported, and the sealer refuses to chain onto it', async () => {

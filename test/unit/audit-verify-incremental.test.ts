@@ -19,12 +19,14 @@ import {
   type FullVerificationProgress,
   type FullVerificationStore,
   type SignedFullVerification,
+  type SweptRecord,
   type VerifiedHead,
   type VerifiedHeadStore,
 } from '../../shared/ports/audit-seal.js';
 import type { AuditRecord } from '../../shared/ports/index.js';
 import { sealRun } from '../../shared/use-cases/audit-seal.js';
 import {
+  SWEEP_SLICES,
   runFullVerification,
   verifyFullResult,
   verifyIncremental,
@@ -59,6 +61,36 @@ class CountingSource implements AuditSource {
         yield r;
       }
     this.largestQuery = Math.max(this.largestQuery, n);
+  }
+}
+
+/**
+ * The table with the sweep (`slice`): records are spread over slices by id, and a record in
+ * `unfiled` has no day attribute, so the day partitions (`between`) never show it.
+ */
+class SweepingSource extends CountingSource {
+  readonly unfiled = new Set<string>();
+  slicesRead = 0;
+  largestSlice = 0;
+  async *between(after: string, upTo: string) {
+    for await (const r of super.between(after, upTo)) if (!this.unfiled.has(r.id)) yield r;
+  }
+  async *slice(index: number, slices: number): AsyncIterable<SweptRecord> {
+    this.slicesRead++;
+    let n = 0;
+    for (const r of this.records) {
+      let h = 0;
+      for (const c of r.id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+      if (h % slices !== index) continue;
+      n++;
+      const at: unknown = r.at;
+      yield {
+        id: r.id,
+        at,
+        day: this.unfiled.has(r.id) || typeof at !== 'string' ? undefined : at.slice(0, 10),
+      };
+    }
+    this.largestSlice = Math.max(this.largestSlice, n);
   }
 }
 
@@ -408,6 +440,66 @@ describe('incremental and full verification', () => {
         ['INSERTED', 'forged'],
       ],
     );
+  });
+});
+
+describe('the full verification sweeps the whole table', () => {
+  let keyDir: string;
+  let signer: LocalSigner;
+  before(async () => {
+    keyDir = await mkdtemp(join(tmpdir(), 'ruling-intake-sweep-'));
+    signer = new LocalSigner(keyDir);
+  });
+  after(() => rm(keyDir, { recursive: true, force: true }));
+
+  it('finds records no checkpoint window shows — dated years before the log, without a time, filed under no day — each once, slice by slice', async () => {
+    const source = new SweepingSource([]);
+    const checkpoints = new MemoryCheckpoints();
+    for (let m = 0; m < 6; m++) {
+      for (let i = 0; i < 4; i++)
+        source.records.push(record(`r-${m}-${i}`, base + m * MINUTE + 1000 + i * 10));
+      await sealRun({ audit: source, checkpoints, signer }, new Date(base + (m + 1) * MINUTE));
+    }
+    const end = base + 6 * MINUTE;
+    const full = new MemoryFull();
+    const run = async () => {
+      await full.request(new Date(end).toISOString());
+      let step;
+      let runs = 0;
+      do {
+        let budget = 3;
+        step = await runFullVerification(
+          { audit: source, checkpoints, signer, fullVerification: full },
+          () => new Date(end),
+          () => budget-- > 0,
+        );
+        runs++;
+      } while (step.status === 'running' && runs < 200);
+      assert.equal(step.status, 'finished');
+      return { result: (await full.lastResult())!.result as FullVerificationResult, runs };
+    };
+    const clean = await run();
+    assert.equal(clean.result.ok, true, JSON.stringify(clean.result.problems));
+    assert.equal(clean.result.sweptRecords, 24);
+    // A slice per budget unit: the sweep resumed from stored progress across runs.
+    assert.ok(clean.runs > SWEEP_SLICES / 3, `finished in ${clean.runs} runs`);
+    assert.ok(source.largestSlice < 24, 'a slice held the whole table');
+
+    // Back-dated three years before the log (far outside any day partition a check reads), a
+    // record whose time is not a string, and one written without its day attribute.
+    source.records.push(record('ancient', base - 3 * 365 * 86_400_000));
+    source.records.push({ ...record('timeless', base + 2 * MINUTE), at: 12345 as unknown as string });
+    source.records.push(record('unfiled', base + 3 * MINUTE + 500));
+    source.unfiled.add('unfiled');
+    const tampered = await run();
+    assert.equal(tampered.result.ok, false);
+    assert.deepEqual(tampered.result.problems.map((p) => [p.kind, p.recordId]).sort(), [
+      ['INSERTED', 'ancient'],
+      ['INSERTED', 'timeless'],
+      ['INSERTED', 'unfiled'],
+    ]);
+    assert.equal(tampered.result.problemCount, 3);
+    assert.equal(tampered.result.sweptRecords, 27);
   });
 });
 

@@ -10,7 +10,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../config/resources.js';
 import { auditExpiry } from '../../config/retention.js';
 import { withoutIndexAttributes } from './audit-index.js';
-import type { AuditSource } from '../../ports/audit-seal.js';
+import type { AuditSource, SweptRecord } from '../../ports/audit-seal.js';
 import type { AuditRecord } from '../../ports/index.js';
 
 /**
@@ -121,5 +121,31 @@ export class DynamoAuditSource implements AuditSource {
         start = r.LastEvaluatedKey;
       } while (start);
     }
+  }
+
+  /** One segment of a parallel Scan, only id, at and day (the full verification's sweep). */
+  async *slice(index: number, slices: number): AsyncIterable<SweptRecord> {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const r: ScanCommandOutput = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          Segment: index,
+          TotalSegments: slices,
+          ProjectionExpression: '#id, #at, #day',
+          ExpressionAttributeNames: { '#id': 'id', '#at': 'at', '#day': 'day' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of r.Items ?? []) {
+        const { id, at, day } = item;
+        yield {
+          id: id ? fromAttribute(id) : undefined,
+          at: at ? fromAttribute(at) : undefined,
+          day: day ? fromAttribute(day) : undefined,
+        };
+      }
+      start = r.LastEvaluatedKey;
+    } while (start);
   }
 }

@@ -24,6 +24,9 @@ const PROGRESS_FIELDS = [
   'expired',
   'problemCount',
   'problems',
+  'nextSlice',
+  'strayBefore',
+  'sweptRecords',
 ] as const;
 
 /**
@@ -110,6 +113,9 @@ export class DynamoAuditVerification implements VerifiedHeadStore, FullVerificat
       expired: Number(i.expired ?? 0),
       problemCount: Number(i.problemCount ?? 0),
       problems: typeof i.problems === 'string' ? i.problems : '[]',
+      ...(typeof i.nextSlice === 'number' ? { nextSlice: i.nextSlice } : {}),
+      ...(typeof i.strayBefore === 'string' ? { strayBefore: i.strayBefore } : {}),
+      ...(typeof i.sweptRecords === 'number' ? { sweptRecords: i.sweptRecords } : {}),
     };
   }
 
@@ -120,7 +126,7 @@ export class DynamoAuditVerification implements VerifiedHeadStore, FullVerificat
           TableName: this.table,
           Key: { pk: VERIFICATION_KEYS.full },
           UpdateExpression:
-            'SET #status = :requested, #requestedAt = :at, #next = :one, #cc = :zero, #cr = :zero, #ex = :zero, #pc = :zero, #p = :none REMOVE #startedAt, #until, #anchor',
+            'SET #status = :requested, #requestedAt = :at, #next = :one, #cc = :zero, #cr = :zero, #ex = :zero, #pc = :zero, #p = :none REMOVE #startedAt, #until, #anchor, #slice, #stray, #swept',
           ConditionExpression: 'attribute_not_exists(#status)',
           ExpressionAttributeNames: {
             '#status': 'status',
@@ -134,6 +140,9 @@ export class DynamoAuditVerification implements VerifiedHeadStore, FullVerificat
             '#startedAt': 'startedAt',
             '#until': 'untilSequence',
             '#anchor': 'anchor',
+            '#slice': 'nextSlice',
+            '#stray': 'strayBefore',
+            '#swept': 'sweptRecords',
           },
           ExpressionAttributeValues: {
             ':requested': 'requested',
