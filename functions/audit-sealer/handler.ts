@@ -35,6 +35,8 @@ export const logSealing: SealObserver = {
   conflicts: (conflicts) => logger.info('another sealer wrote first', { conflicts }),
   // Institution codes, days, kinds and counts only: no person.
   alerts: (alerts) => logger.warn('audit alert thresholds crossed', { alerts }),
+  rolledUp: (days) => logger.info('finished days bundled', { days }),
+  rollUpFailed: (error) => logger.error('bundling finished days failed: retried next run', { error }),
 };
 
 /** What verification says in the log: sequences, counts and problem kinds only. */

@@ -3,10 +3,12 @@
  * and the write-once store that keeps them. See `shared/domain/audit-chain.ts` for the formats.
  */
 import type { CheckpointBody, SignedCheckpoint } from '../domain/audit-chain.js';
+import type { DayBundle } from '../domain/audit-days.js';
 import type { AuditRecord, AuditStatsStore } from './index.js';
 import type { AlertThresholds } from '../domain/audit-alerts.js';
 
 export type { CheckpointBody, SignedCheckpoint } from '../domain/audit-chain.js';
+export type { DayBundle } from '../domain/audit-days.js';
 
 /** Signs checkpoint bodies with the audit signing key (KMS ECDSA P-256 on AWS, a local EC key locally). */
 export interface Signer {
@@ -29,6 +31,15 @@ export interface CheckpointStore {
   latest(): Promise<SignedCheckpoint | undefined>;
   /** One checkpoint by sequence, or undefined when it is not stored. */
   get?(sequence: number): Promise<SignedCheckpoint | undefined>;
+  /**
+   * Day bundles (`shared/domain/audit-days.ts`), optional: stores one, write-once
+   * (`CheckpointExistsError` when a bundle ending at `bundle.last` exists).
+   */
+  putDay?(bundle: DayBundle): Promise<void>;
+  /** The stored bundle that would hold `sequence`: the first ending at or after it; undefined when none. */
+  dayHolding?(sequence: number): Promise<DayBundle | undefined>;
+  /** The last sequence of the newest stored bundle, 0 when none. */
+  lastDayEnd?(): Promise<number>;
 }
 
 /** Thrown by `CheckpointStore.put` when the sequence is taken. */

@@ -28,6 +28,8 @@ import { countByDay } from '../domain/audit-stats.js';
 import { crossings, type AlertThresholds, type AuditAlert } from '../domain/audit-alerts.js';
 import { inclusionProof } from '../domain/merkle.js';
 import type { RecordProof } from '../domain/audit-proof.js';
+import type { DayBundle } from '../domain/audit-days.js';
+import { rollUpDays } from './audit-days.js';
 
 /** Kept for callers that name the default; one definition in the domain. */
 export { SEAL_GRACE_MS as DEFAULT_SEAL_GRACE_MS } from '../domain/audit-chain.js';
@@ -221,6 +223,9 @@ export interface SealObserver {
   statsFailed?(error: unknown): void;
   /** Counting crossed alert thresholds (day, institution code, kind, count: no personal data). */
   alerts?(alerts: readonly AuditAlert[]): void;
+  /** Finished days bundled into one object each (retried by the next run when it fails). */
+  rolledUp?(days: readonly { day: string; first: number; last: number }[]): void;
+  rollUpFailed?(error: unknown): void;
 }
 
 /** The sealer's ports, with the per-day counters it keeps when given them. */
@@ -341,6 +346,13 @@ export async function sealRun(
     observe.statsFailed?.(e);
   }
   if (alerts.length > 0) observe.alerts?.(alerts);
+  let days: readonly DayBundle[] = [];
+  try {
+    days = await rollUpDays(ports.checkpoints);
+  } catch (e) {
+    observe.rollUpFailed?.(e);
+  }
+  if (days.length > 0) observe.rolledUp?.(days.map((d) => ({ day: d.day, first: d.first, last: d.last })));
   return {
     checkpoints,
     records,

@@ -31,6 +31,7 @@ import {
   type SignedCheckpoint,
 } from '../domain/audit-chain.js';
 import { consistencyProofFromFrontier, verifyConsistency } from '../domain/merkle.js';
+import { readThroughDays } from './audit-days.js';
 import type {
   AuditSealPorts,
   AuditSource,
@@ -301,7 +302,9 @@ const headRef = (h: { sequence: number; size: number; root: string }) => ({
  * 9162 consistency proof; 4. with from/to, find the window's checkpoints by bisection and check
  * them and their records the same way; 5. when asked and nothing was found, advance the head.
  */
-export async function verifyIncremental(input: IncrementalInput): Promise<IncrementalVerification> {
+export async function verifyIncremental(given: IncrementalInput): Promise<IncrementalVerification> {
+  // History (the window, the head's checkpoint) is read a day bundle at a time where one exists.
+  const input: IncrementalInput = { ...given, checkpoints: readThroughDays(given.checkpoints) };
   const check = pemVerifier(input.publicKeyPem);
   const expiredBefore = retentionHorizon(input.now, input.retentionYears);
   const stored = (await input.verifiedHead?.get()) ?? null;
@@ -531,10 +534,12 @@ export type FullVerificationStep =
  * started — signs and stores the result. A no-op without a request.
  */
 export async function runFullVerification(
-  ports: FullVerificationPorts,
+  given: FullVerificationPorts,
   now: () => Date,
   more: () => boolean,
 ): Promise<FullVerificationStep> {
+  // One object per day of history where the day is bundled, not one per minute.
+  const ports: FullVerificationPorts = { ...given, checkpoints: readThroughDays(given.checkpoints) };
   let progress = await ports.fullVerification.progress();
   if (!progress) return { status: 'idle' };
   const check = pemVerifier(await ports.signer.publicKeyPem());

@@ -18,7 +18,13 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { handler as sealerHandler } from '../../functions/audit-sealer/handler.js';
@@ -410,6 +416,24 @@ describe('audit sealing and verification on the local stack', () => {
     await raw.send(new DeleteItemCommand({ TableName: table, Key: key('rec-no-day') }));
   });
 
+  it('the folder store keeps day bundles write-once beside the checkpoints', async () => {
+    const store = new FolderCheckpointStore(localCheckpointDir());
+    const first = (await store.list()).slice(0, 2);
+    const dir = join(stack.dataDir, 'day-bundle-test');
+    const days = new FolderCheckpointStore(dir);
+    const bundle = { day: '2025-01-01', first: 1, last: 2, checkpoints: first };
+    await days.putDay(bundle);
+    await assert.rejects(days.putDay(bundle), CheckpointExistsError);
+    assert.equal(await days.lastDayEnd(), 2);
+    assert.deepEqual(
+      (await days.dayHolding(1))?.checkpoints.map((c) => c.sequence),
+      [1, 2],
+    );
+    assert.equal(await days.dayHolding(3), undefined);
+    assert.equal((await stat(join(dir, '-daily', '000000000002.json'))).mode & 0o777, 0o444);
+    assert.deepEqual(await days.list(), []);
+  });
+
   it('a tampered checkpoint file is reported, and the sealer refuses to chain onto it', async () => {
     const file = join(localCheckpointDir(), '000000000004.json');
     const text = await readFile(file, 'utf8');
@@ -483,6 +507,77 @@ describe('S3 checkpoint store against s3rver', () => {
       prefix: AUDIT_CHECKPOINTS.prefix,
     });
     assert.equal((await cold.latest())?.sequence, 5);
+  });
+
+  it('keeps day bundles under checkpoints/-daily/ beside the checkpoints, without changing how the latest checkpoint is found', async () => {
+    const store = new S3CheckpointStore(s3, 'audit-checkpoints', { prefix: AUDIT_CHECKPOINTS.prefix });
+    const listed = await store.list();
+    assert.equal(await store.lastDayEnd(), 0);
+    assert.equal(await store.dayHolding(1), undefined);
+    await store.putDay({ day: '2025-01-01', first: 1, last: 2, checkpoints: listed.slice(0, 2) });
+    const first = await store.dayHolding(1);
+    assert.deepEqual([first?.day, first?.first, first?.last], ['2025-01-01', 1, 2]);
+    assert.deepEqual(
+      first?.checkpoints.map((c) => c.sequence),
+      [1, 2],
+    );
+    assert.deepEqual(first?.checkpoints[1]?.body, listed[1]?.body);
+    assert.equal(
+      Buffer.from(first!.checkpoints[1]!.signature).toString('hex'),
+      Buffer.from(listed[1]!.signature).toString('hex'),
+    );
+    await store.putDay({ day: '2025-01-03', first: 3, last: 4, checkpoints: listed.slice(2, 4) });
+    assert.deepEqual(
+      (await store.dayHolding(3))?.checkpoints.map((c) => c.sequence),
+      [3, 4],
+    );
+    assert.equal(await store.dayHolding(5), undefined);
+    const cold = new S3CheckpointStore(s3, 'audit-checkpoints', { prefix: AUDIT_CHECKPOINTS.prefix });
+    assert.equal(await cold.lastDayEnd(), 4);
+    // Bundle keys sort before the checkpoints' own: the latest and the listing are unchanged.
+    assert.equal((await cold.latest())?.sequence, 5);
+    assert.deepEqual(
+      (await cold.list()).map((c) => c.sequence),
+      [1, 2, 3, 4, 5],
+    );
+    // (s3rver answers a truncated ListObjectsV2 — more keys than MaxKeys — with a 500, so the
+    // lookup among several bundles is checked against the request AWS gets, below.)
+  });
+
+  it('finds the bundle holding a sequence with one LIST (StartAfter the previous sequence, one key) and one GET', async () => {
+    const mock = mockClient(S3Client);
+    try {
+      const store = new S3CheckpointStore(new S3Client({ region: 'eu-west-1' }), 'bucket', {
+        prefix: AUDIT_CHECKPOINTS.prefix,
+      });
+      mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'checkpoints/-daily/000000002880.json' }] });
+      mock.on(GetObjectCommand).resolves({
+        Body: {
+          transformToString: async () =>
+            JSON.stringify({
+              version: 1,
+              kind: 'audit-day',
+              day: '2025-01-02',
+              first: 1441,
+              last: 2880,
+              checkpoints: [],
+            }),
+        },
+      } as never);
+      const b = await store.dayHolding(2000);
+      assert.deepEqual([b?.day, b?.first, b?.last], ['2025-01-02', 1441, 2880]);
+      const list = mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input;
+      assert.deepEqual(
+        [list.Prefix, list.StartAfter, list.MaxKeys],
+        ['checkpoints/-daily/', 'checkpoints/-daily/000000001999.json', 1],
+      );
+      assert.equal(
+        mock.commandCalls(GetObjectCommand)[0]!.args[0].input.Key,
+        'checkpoints/-daily/000000002880.json',
+      );
+    } finally {
+      mock.restore();
+    }
   });
 
   it('s3rver ignores If-None-Match and Object Lock (why the local stack keeps checkpoints in a folder)', async () => {

@@ -503,6 +503,141 @@ describe('the full verification sweeps the whole table', () => {
   });
 });
 
+describe('daily roll-up: one object per finished day', () => {
+  let keyDir: string;
+  let signer: LocalSigner;
+  let pem: string;
+  before(async () => {
+    keyDir = await mkdtemp(join(tmpdir(), 'ruling-intake-days-'));
+    signer = new LocalSigner(keyDir);
+    pem = await signer.publicKeyPem();
+  });
+  after(() => rm(keyDir, { recursive: true, force: true }));
+
+  const HOUR = 60 * MINUTE;
+  const midnight = Date.parse('2026-06-01T00:00:00.000Z');
+
+  /** A checkpoint every 20 minutes over `days` days and `extra` ms, two records each. */
+  async function log(days: number, extra = 3 * HOUR, seal = true) {
+    const source = new CountingSource([]);
+    const checkpoints = new MemoryCheckpoints();
+    const end = midnight + days * 24 * HOUR + extra;
+    for (let t = midnight + 20 * MINUTE, n = 0; t <= end; t += 20 * MINUTE, n++) {
+      source.records.push(record(`d-${n}-a`, t - 15 * MINUTE), record(`d-${n}-b`, t - 10 * MINUTE));
+      if (seal) await sealRun({ audit: source, checkpoints, signer }, new Date(t));
+      else await sealRun({ audit: source, checkpoints: withoutDays(checkpoints), signer }, new Date(t));
+    }
+    return { source, checkpoints, end };
+  }
+
+  /** The same store without the day-bundle methods (a sealer from before the roll-up). */
+  const withoutDays = (c: MemoryCheckpoints) => ({
+    put: c.put.bind(c),
+    list: c.list.bind(c),
+    latest: c.latest.bind(c),
+    get: c.get.bind(c),
+  });
+
+  const cutoffOf = (cp: { body: unknown }) => (cp.body as { cutoff: string }).cutoff;
+
+  it('bundles each finished UTC day exactly, byte for byte, and never the day still running', async () => {
+    const h = await log(3);
+    const bundles = [...h.checkpoints.days.keys()].sort((a, b) => a - b);
+    assert.equal(bundles.length, 3, 'three finished days, today not bundled');
+    let first = 1;
+    for (const last of bundles) {
+      const b = (await h.checkpoints.dayHolding(last))!;
+      assert.equal(b.first, first);
+      assert.equal(b.last, last);
+      // Exactly the checkpoints whose cutoff falls on that day, as stored.
+      const expected = [...h.checkpoints.stored.values()].filter((c) => cutoffOf(c).slice(0, 10) === b.day);
+      assert.deepEqual(
+        b.checkpoints.map((c) => c.sequence),
+        expected.map((c) => c.sequence),
+      );
+      for (const c of b.checkpoints) {
+        const original = h.checkpoints.stored.get(c.sequence)!;
+        assert.deepEqual(c.body, original.body);
+        assert.equal(
+          Buffer.from(c.signature).toString('hex'),
+          Buffer.from(original.signature).toString('hex'),
+        );
+      }
+      first = last + 1;
+    }
+    const today = new Date(h.end).toISOString().slice(0, 10);
+    assert.ok(
+      [...h.checkpoints.stored.values()].some((c) => cutoffOf(c).startsWith(today) && c.sequence >= first),
+    );
+  });
+
+  it('the full verification reads a bundle per day instead of a checkpoint per interval, with the same result', async () => {
+    const h = await log(3);
+    const full = new MemoryFull();
+    await full.request(new Date(h.end).toISOString());
+    h.checkpoints.gets = 0;
+    h.checkpoints.dayGets = 0;
+    const step = await runFullVerification(
+      { audit: h.source, checkpoints: h.checkpoints, signer, fullVerification: full },
+      () => new Date(h.end),
+      () => true,
+    );
+    assert.equal(step.status, 'finished');
+    const result = (await full.lastResult())!.result as FullVerificationResult;
+    assert.equal(result.ok, true, JSON.stringify(result.problems));
+    assert.equal(result.checkedCheckpoints, h.checkpoints.size);
+    assert.equal(h.checkpoints.dayGets, 3);
+    // Only today's checkpoints (and the head, twice) come one by one.
+    assert.ok(h.checkpoints.gets <= 12, `read ${h.checkpoints.gets} single checkpoints`);
+  });
+
+  it('a bundle adds no trust: a checkpoint altered inside a bundle is reported like an altered checkpoint', async () => {
+    const h = await log(2, HOUR);
+    const [firstLast] = [...h.checkpoints.days.keys()].sort((a, b) => a - b);
+    const text = h.checkpoints.days.get(firstLast!)!;
+    const bundle = JSON.parse(text) as { checkpoints: { body: { count: number } }[] };
+    bundle.checkpoints[5]!.body.count += 1;
+    h.checkpoints.days.set(firstLast!, JSON.stringify(bundle));
+    const full = new MemoryFull();
+    await full.request(new Date(h.end).toISOString());
+    await runFullVerification(
+      { audit: h.source, checkpoints: h.checkpoints, signer, fullVerification: full },
+      () => new Date(h.end),
+      () => true,
+    );
+    const result = (await full.lastResult())!.result as FullVerificationResult;
+    assert.equal(result.ok, false);
+    assert.deepEqual([result.problems[0]?.kind, result.problems[0]?.checkpoint], ['BAD_SIGNATURE', 6]);
+    // The incremental check with a window over that day reads the bundle too, and sees it.
+    const v = await verifyIncremental({
+      audit: h.source,
+      checkpoints: h.checkpoints,
+      publicKeyPem: pem,
+      now: new Date(h.end),
+      from: '2026-06-01T01:00:00.000Z',
+      to: '2026-06-01T03:00:00.000Z',
+    });
+    assert.equal(v.ok, false);
+    assert.ok(v.problems.some((p) => p.kind === 'BAD_SIGNATURE' && p.checkpoint === 6));
+  });
+
+  it('a log sealed before the roll-up is bundled a few days per run, and two sealers write each bundle once', async () => {
+    const h = await log(5, HOUR, false);
+    assert.equal(h.checkpoints.days.size, 0);
+    const run = () =>
+      sealRun({ audit: h.source, checkpoints: h.checkpoints, signer }, new Date(h.end + 5 * MINUTE));
+    const [a, b] = await Promise.all([run(), run()]);
+    assert.ok(a && b);
+    assert.equal(h.checkpoints.days.size, 2);
+    await run();
+    await run();
+    assert.equal(h.checkpoints.days.size, 5);
+    const lasts = [...h.checkpoints.days.keys()].sort((x, y) => x - y);
+    const firsts = await Promise.all(lasts.map(async (l) => (await h.checkpoints.dayHolding(l))!.first));
+    assert.deepEqual(firsts, [1, ...lasts.slice(0, -1).map((l) => l + 1)], 'contiguous, no day twice');
+  });
+});
+
 describe('the sealer function', () => {
   it('{"fullVerification":"start"} requests the full verification and the same run finishes it with a signed result', async () => {
     const keyDir = await mkdtemp(join(tmpdir(), 'ruling-intake-sealer-'));

@@ -13,6 +13,14 @@ import {
   type CheckpointBody,
   type SignedCheckpoint,
 } from '../../domain/audit-chain.js';
+import {
+  DAY_BUNDLE_FOLDER,
+  dayBundleName,
+  lastOfDayBundleName,
+  parseDayBundle,
+  serializeDayBundle,
+  type DayBundle,
+} from '../../domain/audit-days.js';
 import { CheckpointExistsError, type CheckpointStore } from '../../ports/audit-seal.js';
 
 export interface S3CheckpointOptions {
@@ -35,6 +43,8 @@ const named = (e: unknown, ...names: string[]) => names.includes((e as { name?: 
 export class S3CheckpointStore implements CheckpointStore {
   /** Highest sequence seen by this process (warm Lambda: finding the latest costs one LIST). */
   private hint = 0;
+  /** Last sequence of the newest day bundle seen by this process. */
+  private dayHint = 0;
 
   constructor(
     private readonly s3: S3Client,
@@ -53,12 +63,69 @@ export class S3CheckpointStore implements CheckpointStore {
   }
 
   async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
+    await this.putOnce(this.key(sequence), serializeCheckpoint(body, signature), sequence);
+    this.hint = Math.max(this.hint, sequence);
+  }
+
+  /** A day bundle, under `checkpoints/-daily/`: the checkpoints' grants and Object Lock cover it. */
+  async putDay(bundle: DayBundle): Promise<void> {
+    await this.putOnce(this.dayKey(bundle.last), serializeDayBundle(bundle), bundle.last);
+    this.dayHint = Math.max(this.dayHint, bundle.last);
+  }
+
+  private dayKey(last: number): string {
+    return `${this.options.prefix}${dayBundleName(last)}`;
+  }
+
+  /** The bundles' last sequences after `after` (0: all), ascending, at most `max`. */
+  private async dayEnds(after: number, max?: number): Promise<number[]> {
+    const out: number[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: `${this.options.prefix}${DAY_BUNDLE_FOLDER}`,
+          ...(after > 0 ? { StartAfter: this.dayKey(after) } : {}),
+          ...(max ? { MaxKeys: max } : {}),
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const o of r.Contents ?? []) {
+        const last = o.Key ? lastOfDayBundleName(o.Key.slice(this.options.prefix.length)) : undefined;
+        if (last !== undefined && last > after) out.push(last);
+      }
+      token = r.IsTruncated && !max ? r.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** One LIST (the first bundle name at or after the sequence's) and one GET. */
+  async dayHolding(sequence: number): Promise<DayBundle | undefined> {
+    const [last] = await this.dayEnds(sequence - 1, 1);
+    if (last === undefined) return undefined;
+    try {
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.dayKey(last) }));
+      return parseDayBundle((await r.Body?.transformToString('utf8')) ?? '');
+    } catch (e) {
+      if (status(e) === 404 || named(e, 'NoSuchKey', 'NotFound')) return undefined;
+      throw e;
+    }
+  }
+
+  /** Lists only the bundles after the newest this process saw (the whole folder once per cold start). */
+  async lastDayEnd(): Promise<number> {
+    this.dayHint = (await this.dayEnds(this.dayHint)).at(-1) ?? this.dayHint;
+    return this.dayHint;
+  }
+
+  private async putOnce(key: string, text: string, sequence: number): Promise<void> {
     try {
       await this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
-          Key: this.key(sequence),
-          Body: serializeCheckpoint(body, signature),
+          Key: key,
+          Body: text,
           ContentType: 'application/json',
           IfNoneMatch: '*',
           // Puts into an Object Lock bucket need an integrity checksum.
@@ -75,7 +142,6 @@ export class S3CheckpointStore implements CheckpointStore {
         throw new CheckpointExistsError(sequence);
       throw e;
     }
-    this.hint = Math.max(this.hint, sequence);
   }
 
   async get(sequence: number): Promise<SignedCheckpoint | undefined> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   checkpointName,
   parseCheckpointFile,
@@ -9,6 +9,14 @@ import {
   type CheckpointBody,
   type SignedCheckpoint,
 } from '../../domain/audit-chain.js';
+import {
+  DAY_BUNDLE_FOLDER,
+  dayBundleName,
+  lastOfDayBundleName,
+  parseDayBundle,
+  serializeDayBundle,
+  type DayBundle,
+} from '../../domain/audit-days.js';
 import { CheckpointExistsError, type CheckpointStore } from '../../ports/audit-seal.js';
 
 /**
@@ -21,18 +29,22 @@ export class FolderCheckpointStore implements CheckpointStore {
   constructor(private readonly dir: string) {}
 
   async put(sequence: number, body: CheckpointBody, signature: Uint8Array): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const file = join(this.dir, checkpointName(sequence));
-    // Written whole and synced under a temporary name (opened 'wx'), made read-only, then linked to
-    // its final name: link() is an atomic create-if-absent, so a second sealer gets EEXIST and a
-    // concurrent reader never sees half a checkpoint.
-    const tmp = join(
-      this.dir,
-      `.tmp-${checkpointName(sequence)}.${process.pid}.${randomBytes(6).toString('hex')}`,
-    );
+    await this.writeOnce(checkpointName(sequence), serializeCheckpoint(body, signature), sequence);
+  }
+
+  /**
+   * Written whole and synced under a temporary name (opened 'wx'), made read-only, then linked to
+   * its final name: link() is an atomic create-if-absent, so a second sealer gets EEXIST and a
+   * concurrent reader never sees half a file.
+   */
+  private async writeOnce(name: string, text: string, sequence: number): Promise<void> {
+    const file = join(this.dir, name);
+    const folder = dirname(file);
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    const tmp = join(folder, `.tmp-${basename(name)}.${process.pid}.${randomBytes(6).toString('hex')}`);
     const handle = await open(tmp, 'wx', 0o600);
     try {
-      await handle.writeFile(serializeCheckpoint(body, signature), 'utf8');
+      await handle.writeFile(text, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
@@ -46,6 +58,35 @@ export class FolderCheckpointStore implements CheckpointStore {
     } finally {
       await unlink(tmp).catch(() => undefined);
     }
+  }
+
+  async putDay(bundle: DayBundle): Promise<void> {
+    await this.writeOnce(dayBundleName(bundle.last), serializeDayBundle(bundle), bundle.last);
+  }
+
+  /** The bundles' last sequences, ascending. */
+  private async dayEnds(): Promise<number[]> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.dir, DAY_BUNDLE_FOLDER));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return names
+      .map((n) => lastOfDayBundleName(`${DAY_BUNDLE_FOLDER}${n}`))
+      .filter((s): s is number => s !== undefined)
+      .sort((a, b) => a - b);
+  }
+
+  async dayHolding(sequence: number): Promise<DayBundle | undefined> {
+    const last = (await this.dayEnds()).find((l) => l >= sequence);
+    if (last === undefined) return undefined;
+    return parseDayBundle(await readFile(join(this.dir, dayBundleName(last)), 'utf8'));
+  }
+
+  async lastDayEnd(): Promise<number> {
+    return (await this.dayEnds()).at(-1) ?? 0;
   }
 
   private async sequences(): Promise<number[]> {
