@@ -42,6 +42,18 @@ const auditQuery = z.strictObject({
 const none = z.strictObject({});
 
 /** DBRC's organisation seal on an extract (no personal data: the certificate of the registry). */
+/**
+ * The extract a decision is about: the SHA-256 of its bytes and its object version, so the sealed
+ * decision record — and a receipt's inclusion proof of it — binds the exact file decided.
+ */
+const bytes = {
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  versionId: z.string().max(1024).optional(),
+};
+
 const seal = {
   sealSubject: z.string().max(512).optional(),
   sealSerial: z
@@ -75,6 +87,7 @@ export const AUDIT_DETAILS = {
   'enrolment.declare': z.strictObject({ academicYear: z.string().regex(/^\d{4}-\d{4}$/) }),
   'ledger.apply-ruling': z.strictObject({
     intakeId,
+    ...bytes,
     rulingNumber: z.string().regex(/^[0-9A-Za-z./-]{1,40}$/),
     credits: z.number().finite(),
     balanceWrite: z.union([z.string().max(40), z.boolean(), z.number()]).optional(),
@@ -82,14 +95,14 @@ export const AUDIT_DETAILS = {
     rolledForwardBy: intakeId.optional(),
     ...seal,
   }),
-  'intake.hold': z.strictObject({ intakeId, code, ...seal }),
-  'intake.reject': z.strictObject({ intakeId, code, ...seal }),
+  'intake.hold': z.strictObject({ intakeId, code, ...bytes, ...seal }),
+  'intake.reject': z.strictObject({ intakeId, code, ...bytes, ...seal }),
   /** The operator was shown the name read and the name registered of a held extract. */
   'held.read-names': z.strictObject({ intakeId }),
   /** The operator was shown the image of a page of a held scan. */
   'held.read-page': z.strictObject({ intakeId, page: z.number().int().min(1) }),
   'held.approve': z.strictObject({ intakeId, code }),
-  'held.reject': z.strictObject({ intakeId, code: z.union([code, z.literal('')]) }),
+  'held.reject': z.strictObject({ intakeId, code: z.union([code, z.literal('')]), ...bytes }),
   'import.balances': z.strictObject({ lines: z.number().int().min(0) }),
   'import.enrolments': z.strictObject({ lines: z.number().int().min(0) }),
 } as const;
@@ -113,4 +126,12 @@ export function detailsProblem(action: string, details: unknown): string | undef
 /** Whether text, separators removed, is 11 digits (a national number, valid or not: a typo leaks too). */
 export function looksLikeNationalNumber(text: string): boolean {
   return /^\d{11}$/.test(stripSeparators(text.trim())) || checkNationalNumber(text).valid;
+}
+
+/** The bytes a decision is about (its audit details): SHA-256 and object version, when known. */
+export function bytesDetails(s: { readonly sha256?: string; readonly versionId?: string }): {
+  sha256?: string;
+  versionId?: string;
+} {
+  return { ...(s.sha256 ? { sha256: s.sha256 } : {}), ...(s.versionId ? { versionId: s.versionId } : {}) };
 }

@@ -209,6 +209,9 @@ function recordMismatch(x: ReceiptPayload): string | undefined {
   if (typeof r.outcome !== 'string' || r.outcome.split(':')[0] !== x.outcome) return 'outcome';
   if (d.code !== undefined && d.code !== x.code) return 'reason code';
   if (d.rulingNumber !== undefined && d.rulingNumber !== x.rulingNumber) return 'ruling number';
+  // The sealed record names the bytes decided: a receipt must claim the same file.
+  if (d.sha256 !== undefined && d.sha256 !== x.sha256) return 'extract SHA-256';
+  if (d.versionId !== undefined && d.versionId !== x.versionId) return 'object version';
   if (d.sealSerial !== undefined) {
     const s = x.sealedBy;
     if (

@@ -2,6 +2,7 @@
  * AHOVOKS operators: the intake pause switch, held extracts, and imports from DHO. Every action
  * is audited; imports are validated line by line and idempotent.
  */
+import { bytesDetails } from '../domain/audit-details.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CSV_READ } from '../contract/csv.js';
 import { academicYearRule, parseAcademicYear } from '../domain/academic-year.js';
@@ -263,7 +264,9 @@ export async function rejectHeld(deps: AdminDeps, ctx: Ctx, intakeId: string, re
     });
   }
   const s = await heldOrThrow(deps, intakeId);
-  await audited(deps, ctx, 'held.reject', 'REJECTED', { details: { intakeId, code: s.code ?? '' } });
+  await audited(deps, ctx, 'held.reject', 'REJECTED', {
+    details: { intakeId, code: s.code ?? '', ...bytesDetails(s) },
+  });
   const base: Message = s.code
     ? holdMessage(s.code as 'IDENTITY_MISMATCH' | 'CONFLICTING_DUPLICATE')
     : { nl: '', en: '' };

@@ -7,6 +7,7 @@ import { hold, rejection } from '../domain/messages.js';
 import type { ParseOptions } from '../domain/parser.js';
 import { sealDetails, sealedBy, type SignaturePolicy } from '../domain/pdf-signature.js';
 import { readExtract } from '../domain/visibility.js';
+import { bytesDetails } from '../domain/audit-details.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
 import { maskNationalNumber } from '../domain/national-number.js';
 import type {
@@ -451,7 +452,7 @@ async function applyExtract(
     `intake:${intakeId}:${outcome.toLowerCase()}`,
     outcome === 'APPLIED' ? 'ledger.apply-ruling' : 'ledger.duplicate-ruling',
     outcome,
-    { intakeId, ...sealDetails(base.signer) },
+    { intakeId, ...bytesDetails(base), ...sealDetails(base.signer) },
   );
   await step('audit');
 
@@ -528,7 +529,12 @@ async function keep(
     purpose: PURPOSE,
     outcome: `${status}:${error.code}`,
     requestId: event.requestId,
-    details: { intakeId: base.intakeId, code: error.code, ...sealDetails(base.signer) },
+    details: {
+      intakeId: base.intakeId,
+      code: error.code,
+      ...bytesDetails(base),
+      ...sealDetails(base.signer),
+    },
   });
   await deps.statuses.put({
     ...base,

@@ -91,6 +91,11 @@ describe('signed receipts on the local stack', () => {
       assert.equal(check.payload.outcome, outcome);
       assert.equal(check.payload.code, code);
       assert.match(check.payload.sha256 ?? '', /^[0-9a-f]{64}$/);
+      // The sealed decision record itself names the bytes decided (the proof binds them).
+      assert.equal(
+        (check.payload.auditRecord.details as { sha256?: string } | undefined)?.sha256,
+        check.payload.sha256,
+      );
       assert.doesNotMatch(JSON.stringify(check.payload), /Wouters|Noor|040506/);
       // One changed character anywhere fails.
       const jws = res.json.receipt!;

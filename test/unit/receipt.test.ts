@@ -89,6 +89,7 @@ const records: AuditRecord[] = [
       rulingNumber: '71001',
       credits: 15,
       intakeId: 'i-applied',
+      sha256: 'ab'.repeat(32),
       sealSubject: SEAL.subject,
       sealSerial: SEAL.serial,
       sealIssuer: SEAL.issuer,
@@ -104,7 +105,7 @@ const records: AuditRecord[] = [
     purpose: 'ruling-intake',
     outcome: 'REJECTED:INVALID_RRN',
     requestId: 'req-2',
-    details: { intakeId: 'i-rejected', code: 'INVALID_RRN' },
+    details: { intakeId: 'i-rejected', code: 'INVALID_RRN', sha256: 'cd'.repeat(32) },
   },
   {
     id: 'req-9:held.reject',
@@ -230,8 +231,6 @@ describe('signed receipts, verified offline with the public key alone', () => {
     const text = JSON.stringify(payload);
     const resign = async (p: string) => new JwsReceiptSigner(signer).signReceipt(JSON.parse(p) as object);
     // Positions inside hex strings of the record, the proof and the head.
-    // (The file's sha256 and version are attested by the receipt's signature alone: the intake's
-    // audit record does not carry them.)
     const bound = text.indexOf('"auditRecord"');
     const hexAt = [...text.slice(bound).matchAll(/[0-9a-f]{64}/g)].flatMap((m) => [
       bound + m.index,
@@ -254,6 +253,12 @@ describe('signed receipts, verified offline with the public key alone', () => {
       (p: ReceiptPayload) => ({ ...p, outcome: 'DUPLICATE' }),
       (p: ReceiptPayload) => ({ ...p, intakeId: 'i-rejected' }),
       (p: ReceiptPayload) => ({ ...p, rulingNumber: '71002' }),
+      // The sealed decision names the file: a receipt re-signed for other bytes fails.
+      (p: ReceiptPayload) => ({ ...p, sha256: 'ac'.repeat(32) }),
+      (p: ReceiptPayload) => {
+        const { sha256: _dropped, ...rest } = p;
+        return rest;
+      },
       (p: ReceiptPayload) => ({ ...p, sealedBy: { ...SEAL, serial: 'ff' } }),
       (p: ReceiptPayload) => ({ ...p, auditRecord: { ...p.auditRecord, purpose: 'other' } }),
       (p: ReceiptPayload) => ({ ...p, proof: { ...p.proof, leafIndex: p.proof.leafIndex + 1 } }),
