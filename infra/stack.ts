@@ -68,6 +68,7 @@ export interface StatefulResources {
     readonly data: kms.IKey;
     readonly hmac: kms.IKey;
     readonly signing: kms.IKey;
+    readonly receipts: kms.IKey;
     readonly alarms: kms.IKey;
   };
   readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
@@ -217,6 +218,11 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'SigningKeyId', {
       value: this.keys.signing.keyId,
       description: 'aws kms get-public-key --key-id <this> exports the audit checkpoint verification key',
+    });
+    new CfnOutput(this, 'ReceiptKeyId', {
+      value: this.keys.receipts.keyId,
+      description:
+        "aws kms get-public-key --key-id <this> exports the key that verifies the clerks' receipts",
     });
     const { userPool, domain, consoleClient, institutionClients } = this.identity;
     if (userPool && domain && consoleClient) {

@@ -7,7 +7,7 @@
  * | clerk       | intake: GetItem, PutItem, Query byUploader · control: GetItem (pause switch) · audit: PutItem · extracts: PutObject under  |
  * |             | `incoming/` (the presigned POST it signs) · data key: GenerateDataKey via S3            |
  * |             | receipts: audit Query byDay · checkpoints: GetObject, ListBucket · data key: Decrypt via |
- * |             | S3 · signing key: Sign, GetPublicKey                                                    |
+ * |             | S3 · receipt key: Sign, GetPublicKey · signing key: GetPublicKey                     |
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
  * |             | — nothing on the extracts bucket                                                        |
  * | audit       | audit: PutItem, Scan (verify), Query byDay/bySubject/byActor/byInstitution · control:   |
@@ -54,7 +54,12 @@ export interface ApiFunctionsProps {
   readonly extracts: s3.IBucket;
   readonly intakeQueue: sqs.IQueue;
   readonly checkpoints: s3.IBucket;
-  readonly keys: { readonly data: kms.IKey; readonly hmac: kms.IKey; readonly signing: kms.IKey };
+  readonly keys: {
+    readonly data: kms.IKey;
+    readonly hmac: kms.IKey;
+    readonly signing: kms.IKey;
+    readonly receipts: kms.IKey;
+  };
   /** The intake function's SQS event source mapping (the pause switch). */
   readonly intakeMapping: { readonly arn: string; readonly uuid: string };
   readonly auth: AuthSettings;
@@ -91,7 +96,8 @@ export class ApiFunctions extends Construct {
       .bindBucket(EXTRACTS_BUCKET.env, extracts, { prefix: incoming, objects: ['PutObject'] })
       .bindKey('data', keys.data, ['GenerateDataKey'], { via: 's3' })
       // Receipts (issue 16): the decision's audit record read back by its sealed time, the signed
-      // tree heads (SSE-KMS objects), and a JWS signed with the signing key.
+      // tree heads (SSE-KMS objects), and a JWS signed with the receipt key — the tree heads'
+      // key only to hand out its public key, never to sign.
       .bindTable('audit', tables.audit, [], { byDay: ['Query'] })
       .bindBucket(AUDIT_CHECKPOINTS.env, checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,
@@ -99,7 +105,8 @@ export class ApiFunctions extends Construct {
         list: ['ListBucket'],
       })
       .bindKey('data', keys.data, ['Decrypt'], { via: 's3' })
-      .bindKey('signing', keys.signing, ['Sign', 'GetPublicKey']);
+      .bindKey('receipts', keys.receipts, ['Sign', 'GetPublicKey'])
+      .bindKey('signing', keys.signing, ['GetPublicKey']);
 
     this.institution = fn('institution', 'Institution API: learning credit, enrolments', 512)
       .bindTable('ledger', tables.ledger, ['GetItem', 'Query', 'PutItem'])

@@ -1,6 +1,7 @@
 /**
- * The KMS keys (stateful): the three keys of `KEYS` — data (S3, DynamoDB, SQS, logs, name
- * encryption), HMAC (pseudonyms), signing (audit checkpoints) — and the alarm key, which encrypts
+ * The KMS keys (stateful): the four keys of `KEYS` — data (S3, DynamoDB, SQS, logs, name
+ * encryption), HMAC (pseudonyms), signing (audit checkpoints), receipts (the clerks' receipts) —
+ * and the alarm key, which encrypts
  * the alarm topic only (CloudWatch must be allowed to use the key of an encrypted topic, and that
  * grant is better given on a key that protects nothing else).
  *
@@ -13,8 +14,9 @@
  * - HMAC key: a Deny of `GenerateMac`/`VerifyMac` to every principal whose ARN is not one of the
  *   pseudonymising functions' roles (`KEY_USERS.hmac`) — an administrator with `kms:*` cannot turn
  *   the key into an oracle that confirms a guessed national number;
- * - signing key: a Deny of `Sign` to every principal but the audit sealer's role (checkpoints) and
- *   the clerk API's role (receipts, issue 16); anyone may read the public key;
+ * - signing key: a Deny of `Sign` to every principal but the audit sealer's role (checkpoints);
+ *   receipt key: the same for the clerk API's role (receipts, issue 16); anyone may read the
+ *   public keys;
  * - data key: S3 may use it for the extracts bucket's event notifications to the encrypted queue,
  *   CloudWatch Logs for this environment's log groups.
  */
@@ -35,17 +37,21 @@ export type KeyName = keyof typeof KEYS;
 type KeyDefinition = (typeof KEYS)[KeyName];
 
 /** The only functions whose roles may use the HMAC key (MACs) and the signing key (signatures). */
-export const KEY_USERS: Readonly<Record<'hmac' | 'signing', readonly FunctionName[]>> = {
+export const KEY_USERS: Readonly<Record<RestrictedKey, readonly FunctionName[]>> = {
   hmac: ['intake', 'api-institution', 'api-audit', 'api-admin'],
-  // The clerk API signs receipts (issue 16) with the key that signs tree heads, so DBRC verifies
-  // both with one public key; the sealer signs the checkpoints.
-  signing: ['audit-sealer', 'api-clerk'],
+  // The sealer alone signs tree heads; the clerk API signs receipts (issue 16) with a key of their
+  // own, so it can never sign a tree head.
+  signing: ['audit-sealer'],
+  receipts: ['api-clerk'],
 };
 
+export type RestrictedKey = 'hmac' | 'signing' | 'receipts';
+
 /** The key actions `KEY_USERS` restricts (other actions stay with IAM, e.g. `GetPublicKey`). */
-export const RESTRICTED_KEY_ACTIONS: Readonly<Record<'hmac' | 'signing', readonly string[]>> = {
+export const RESTRICTED_KEY_ACTIONS: Readonly<Record<RestrictedKey, readonly string[]>> = {
   hmac: ['kms:GenerateMac', 'kms:VerifyMac'],
   signing: ['kms:Sign'],
+  receipts: ['kms:Sign'],
 };
 
 export const ALARM_KEY_ALIAS = `${SERVICE_NAME}/alarms`;
@@ -58,6 +64,8 @@ export class KeyRing extends Construct {
   readonly data: kms.Key;
   readonly hmac: kms.Key;
   readonly signing: kms.Key;
+  /** Signs the clerks' receipts (not tree heads). */
+  readonly receipts: kms.Key;
   /** Encrypts the alarm topic (CloudWatch alarms publish to it). */
   readonly alarms: kms.Key;
 
@@ -78,6 +86,7 @@ export class KeyRing extends Construct {
     this.data = key(KEYS.data, 'envelope encryption of extracts, tables, queues, logs and names');
     this.hmac = key(KEYS.hmac, 'keyed pseudonyms of national register numbers');
     this.signing = key(KEYS.signing, 'signatures of audit checkpoints');
+    this.receipts = key(KEYS.receipts, "signatures of the clerks' receipts");
     this.alarms = new kms.Key(this, 'AlarmKey', {
       description: `${SERVICE_NAME} (${environment}): the alarm topic`,
       enableKeyRotation: true,
@@ -90,7 +99,7 @@ export class KeyRing extends Construct {
 
     // Grants only for AWS services acting on our behalf (DynamoDB, SQS, S3, CloudWatch Logs, AWS
     // Backup): nobody may create a grant to pass a key on (Control Tower CT.KMS.PR.3).
-    for (const k of [this.data, this.hmac, this.signing, this.alarms]) {
+    for (const k of [this.data, this.hmac, this.signing, this.receipts, this.alarms]) {
       k.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'GrantsOnlyForAwsServices',
@@ -144,7 +153,7 @@ export class KeyRing extends Construct {
     );
 
     // Only the named functions may compute MACs or sign — whatever IAM grants anyone else.
-    const onlyFor = (k: kms.Key, sid: string, which: 'hmac' | 'signing') =>
+    const onlyFor = (k: kms.Key, sid: string, which: RestrictedKey) =>
       k.addToResourcePolicy(
         new iam.PolicyStatement({
           sid,
@@ -161,6 +170,7 @@ export class KeyRing extends Construct {
       );
     onlyFor(this.hmac, 'OnlyThePseudonymisingFunctionsComputeMacs', 'hmac');
     onlyFor(this.signing, 'OnlyTheAuditSealerSigns', 'signing');
+    onlyFor(this.receipts, 'OnlyTheClerkApiSignsReceipts', 'receipts');
 
     // CloudWatch alarms publish to the encrypted alarm topic: SNS needs a data key on their behalf.
     // AWS documents this grant without conditions; the key encrypts alarm notifications only, and

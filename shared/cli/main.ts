@@ -77,20 +77,33 @@ export function program(): Command {
     p
       .command('receipt')
       .description(
-        'The signed receipt (JWS) of a final outcome, as the clerk of the upload; `receipt verify <file> --public-key <pem>` checks one offline with that key alone.',
+        'The signed receipt (JWS) of a final outcome, as the clerk of the upload; `receipt verify <file> --public-key <pem>` checks one offline with the receipt key and the audit log key alone.',
       )
       .argument('<intakeId>', 'the upload, or `verify`')
       .argument('[file]', 'for verify: the receipt file')
       .option('--out <file>', 'save the receipt here (e.g. receipt.jws)')
-      .option('--public-key-out <file>', 'also save the public key the server sent (PEM)')
+      .option(
+        '--public-key-out <file>',
+        'also save the two public keys the server sent (receipt key and audit log key, one PEM file)',
+      )
       .option('--wait', 'wait (up to 2.5 minutes) until the decision is sealed into the audit log')
-      .option('--public-key <pem>', 'for verify: the public key (PEM) to trust'),
+      .option('--public-key <pem>', 'for verify: the public keys (PEM) to trust — both, or the receipt key')
+      .option(
+        '--log-key <pem>',
+        "for verify: the audit log's public key, when --public-key holds only the receipt key",
+      ),
     'clerk',
   ).action(
     (
       id: string,
       file: string | undefined,
-      o: ApiOut & { out?: string; publicKeyOut?: string; publicKey?: string; wait?: boolean },
+      o: ApiOut & {
+        out?: string;
+        publicKeyOut?: string;
+        publicKey?: string;
+        logKey?: string;
+        wait?: boolean;
+      },
     ) =>
       run(async () => {
         const [cmd, { print, printJson }] = await Promise.all([

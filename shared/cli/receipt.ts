@@ -1,8 +1,9 @@
 /**
  * `ruling-intake receipt <intakeId> [--out file.jws] [--public-key-out key.pem]`: fetches the signed
- * receipt of a final outcome (as the clerk of the upload) and saves it; `ruling-intake receipt
- * verify <file> --public-key <pem>` checks a receipt offline with that key alone (README, "DBRC:
- * signed receipts").
+ * receipt of a final outcome (as the clerk of the upload) and saves it (and with --public-key-out
+ * the two public keys, the receipt key and the audit log key, in one PEM file); `ruling-intake
+ * receipt verify <file> --public-key <pem> [--log-key <pem>]` checks a receipt offline with those
+ * keys alone (README, "DBRC: signed receipts").
  *
  * Exit codes: 0 saved / valid; 2 refused input (unreadable file or key, an API answer 4xx: another
  * clerk's or an unknown upload); 3 not yet: the extract is not final or its decision is not sealed
@@ -10,7 +11,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Receipt } from '../contract/api.js';
-import { verifyReceipt } from '../domain/receipt.js';
+import { keysForReceipt, pemBlocks, verifyReceipt } from '../domain/receipt.js';
 import { apiClient, CliError, ensureOk, type ApiOptions } from './api-client.js';
 
 interface Out {
@@ -56,26 +57,46 @@ export async function receiptCommand(
   }
   const body = r.body as Receipt;
   if (opts.out) await writeFile(opts.out, `${body.receipt}\n`);
-  if (opts.publicKeyOut) await writeFile(opts.publicKeyOut, body.publicKeyPem);
+  if (opts.publicKeyOut) await writeFile(opts.publicKeyOut, keyBundle(body));
   if (opts.json) out.printJson(body);
   else if (opts.out) out.print(`receipt of ${intakeId} saved to ${opts.out}`);
   else out.print(body.receipt);
   return 0;
 }
 
+/** The two public keys as one PEM file: the receipt key, then the audit log's key, each labelled. */
+function keyBundle(body: Receipt): string {
+  return [
+    '# ruling-intake receipt key: verifies the receipt (JWS) itself',
+    body.publicKeyPem.trim(),
+    "# ruling-intake audit log key: verifies the signed tree head of the receipt's inclusion proof",
+    body.logPublicKeyPem.trim(),
+    '',
+  ].join('\n');
+}
+
 export async function receiptVerifyCommand(
   file: string,
-  opts: { json?: boolean; publicKey?: string },
+  opts: { json?: boolean; publicKey?: string; logKey?: string },
   out: Out,
 ): Promise<number> {
   if (!opts.publicKey) throw new CliError('receipt verify needs --public-key <pem>.', 2);
-  const jws = await readFile(file, 'utf8').catch(() => {
-    throw new CliError(`Cannot read the receipt ${file}.`, 2);
-  });
-  const key = await readFile(opts.publicKey, 'utf8').catch(() => {
-    throw new CliError(`Cannot read the public key ${opts.publicKey}.`, 2);
-  });
-  const check = verifyReceipt(jws, key);
+  const read = (path: string, what: string) =>
+    readFile(path, 'utf8').catch(() => {
+      throw new CliError(`Cannot read the ${what} ${path}.`, 2);
+    });
+  const jws = await read(file, 'receipt');
+  const pems = [
+    ...pemBlocks(await read(opts.publicKey, 'public key')),
+    ...(opts.logKey ? pemBlocks(await read(opts.logKey, 'audit log key')) : []),
+  ];
+  const keys = keysForReceipt(jws, pems);
+  if (!keys)
+    throw new CliError(
+      'A receipt is checked with two different public keys — the receipt key and the audit log key: give a file with both (`receipt --public-key-out` writes it) or add --log-key <pem>.',
+      2,
+    );
+  const check = verifyReceipt(jws, keys);
   if (opts.json) out.printJson(check);
   else if (check.ok) {
     const p = check.payload;

@@ -1,18 +1,22 @@
 /**
- * Wiring of the clerk's receipts (issue 16): the intake statuses, the checkpoints and the signing
- * key (KMS when SIGNING_KEY_ID is set, the local key otherwise — `compose-audit.ts`), and the audit
- * records read back by their sealed time (the byDay index).
+ * Wiring of the clerk's receipts (issue 16): the intake statuses, the checkpoints, the receipt key
+ * (KMS when RECEIPT_KEY_ID is set, `receipt.pem` in the local key folder otherwise) and the tree
+ * heads' key for its public half (`compose-audit.ts`), and the audit records read back by their
+ * sealed time (the byDay index).
  */
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
-import { TABLES } from '../config/resources.js';
+import { ENV, KEYS, TABLES } from '../config/resources.js';
+import { KmsSigner } from '../adapters/aws/kms-signer.js';
+import { LOCAL_RECEIPT_KEY_FILE, LocalSigner } from '../adapters/local/signer.js';
 import { DynamoAuditSource } from '../adapters/aws/dynamodb-audit-source.js';
 import { JwsReceiptSigner } from '../adapters/jws-receipt-signer.js';
 import type { ReceiptDeps } from '../use-cases/receipt.js';
-import { documentClient, statusStore } from './compose.js';
+import { documentClient, kmsClient, statusStore } from './compose.js';
 import { signingPorts } from './compose-audit.js';
 
 export function receiptPorts(): ReceiptDeps {
   const { signer, checkpoints } = signingPorts();
+  const receiptKey = process.env[KEYS.receipts.env];
   const table = getStringFromEnv({
     key: TABLES.audit.env,
     errorMessage: `environment variable ${TABLES.audit.env} is not set`,
@@ -21,6 +25,17 @@ export function receiptPorts(): ReceiptDeps {
     statuses: statusStore(),
     checkpoints,
     auditSource: new DynamoAuditSource(documentClient(), table),
-    receipts: new JwsReceiptSigner(signer),
+    receipts: new JwsReceiptSigner(
+      receiptKey
+        ? new KmsSigner(kmsClient(), receiptKey)
+        : new LocalSigner(
+            getStringFromEnv({
+              key: ENV.localKeyDir,
+              errorMessage: `environment variable ${ENV.localKeyDir} is not set`,
+            }),
+            LOCAL_RECEIPT_KEY_FILE,
+          ),
+    ),
+    log: signer,
   };
 }

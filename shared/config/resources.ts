@@ -160,6 +160,19 @@ export const KEYS = {
     rotation: false,
     env: 'SIGNING_KEY_ID',
   },
+  /**
+   * Signs the clerks' receipts (issue 16) — not the tree heads: the clerk API, which faces the
+   * internet, can then sign receipts but never a tree head, so a compromised clerk function cannot
+   * make a receipt's inclusion proof verify for a decision the log does not hold.
+   */
+  receipts: {
+    id: 'ReceiptKey',
+    alias: 'ruling-intake/receipts',
+    spec: 'ECC_NIST_P256',
+    usage: 'SIGN_VERIFY',
+    rotation: false,
+    env: 'RECEIPT_KEY_ID',
+  },
 } as const;
 
 /** The limits of the format and the intake are domain rules: defined in the domain, re-exported here. */

@@ -60,8 +60,9 @@ export type PublicStatus = z.infer<typeof publicStatusSchema>;
 
 /**
  * `GET /v1/intakes/{intakeId}/receipt`: the signed receipt of a final outcome, a compact JWS
- * (ES256; payload: `shared/domain/receipt.ts`), and the public key that verifies it offline
- * (pin the key you were given out of band; this copy is a convenience).
+ * (ES256; payload: `shared/domain/receipt.ts`), and the two public keys that verify it offline —
+ * the receipt key (the JWS) and the audit log's key (the tree head in its proof). Pin the keys you
+ * were given out of band; these copies are a convenience.
  */
 export const receiptSchema = z.object({
   intakeId: z.string(),
@@ -69,7 +70,8 @@ export const receiptSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
     .describe('compact JWS (ES256), typ ruling-intake-receipt+jws'),
-  publicKeyPem: z.string(),
+  publicKeyPem: z.string().describe('the receipt key (SPKI PEM): verifies the JWS'),
+  logPublicKeyPem: z.string().describe("the audit log's key (SPKI PEM): verifies the proof's tree head"),
 });
 export type Receipt = z.infer<typeof receiptSchema>;
 

@@ -6,15 +6,21 @@
  * hash, its inclusion proof and the signed tree head it leads to (as the sealer stored it, with
  * the sealer's own signature).
  *
- * Pure: node:crypto only. `verifyReceipt` needs nothing but the receipt and the public key (PEM or
- * JWK): the JWS signature, the tree head's signature, the audit path to the signed root, the
+ * Pure: node:crypto only. `verifyReceipt` needs nothing but the receipt and two public keys (PEM
+ * or JWK): the receipt key for the JWS signature, the audit log's key for the tree head's signature, the audit path to the signed root, the
  * record's hash against the proven leaf, and the record against the receipt's fields. Any changed
  * byte fails (base64url segments must be canonical: a changed padding bit is refused too).
  *
  * No personal data: no national number, no name. The audit record carries the student's keyed
  * pseudonym (an HMAC only AHOVOKS can recompute) — needed to recompute the leaf hash.
  */
-import { createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  verify as cryptoVerify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { pemVerifier, recordHash } from './audit-chain.js';
 import { verifyRecordProof, type RecordProof } from './audit-proof.js';
 
@@ -114,7 +120,7 @@ export function signingInput(header: object, payload: ReceiptPayload): string {
 export type ReceiptCheck =
   { readonly ok: true; readonly payload: ReceiptPayload } | { readonly ok: false; readonly reason: string };
 
-function publicKeyOf(key: string | JsonWebKey | KeyObject): KeyObject {
+function publicKeyOf(key: PublicKeyInput): KeyObject {
   const k =
     typeof key === 'string'
       ? key.trim().startsWith('{')
@@ -130,19 +136,80 @@ function publicKeyOf(key: string | JsonWebKey | KeyObject): KeyObject {
 
 const fail = (reason: string): ReceiptCheck => ({ ok: false, reason });
 
+export type PublicKeyInput = string | JsonWebKey | KeyObject;
+
 /**
- * Verifies a receipt offline with the public key alone (SPKI PEM, JWK as object or JSON text).
- * Checks, in order: the JWS's form and ES256 signature, the payload's shape, the tree head's own
- * signature and the audit path to its root, the record's hash against the proven leaf, and that
- * the record is the decision the receipt states (id, intake, outcome, code, ruling, seal).
+ * The two public keys a receipt is checked with: the receipt key (the JWS; the clerk API signs
+ * with it) and the audit log's key (the tree head; only the sealer signs with it). Two keys, so
+ * whoever can sign receipts still cannot make an inclusion proof verify.
  */
-export function verifyReceipt(jws: string, publicKey: string | JsonWebKey | KeyObject): ReceiptCheck {
-  let key: KeyObject;
+export interface ReceiptKeys {
+  readonly receipt: PublicKeyInput;
+  readonly log: PublicKeyInput;
+}
+
+/** RFC 7638 thumbprint (base64url SHA-256 of the canonical JWK) of an EC public key: a JWS `kid`. */
+export function jwkThumbprint(key: KeyObject): string {
+  const jwk = key.export({ format: 'jwk' }) as { crv?: string; kty?: string; x?: string; y?: string };
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+/** The PEM blocks of a file (a key bundle may hold several, with text between them). */
+export function pemBlocks(text: string): string[] {
+  return [...text.matchAll(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g)].map(
+    (m) => `${m[0]}\n`,
+  );
+}
+
+/**
+ * The receipt and log keys from a bundle of public keys (`receipt --public-key-out` writes both):
+ * the receipt key is the one the JWS header's `kid` names, the log key another one; without a
+ * match, the first two in their order (the receipt then fails to verify, with its reason).
+ * Undefined with fewer than two distinct usable keys.
+ */
+export function keysForReceipt(jws: string, pems: readonly string[]): ReceiptKeys | undefined {
+  let kid: unknown;
   try {
-    key = publicKeyOf(publicKey);
-  } catch (e) {
-    return fail(`the public key is unusable: ${(e as Error).message}`);
+    kid = (JSON.parse(fromB64u(jws.trim().split('.')[0] ?? '')?.toString('utf8') ?? '') as { kid?: unknown })
+      .kid;
+  } catch {
+    kid = undefined;
   }
+  const keys: KeyObject[] = [];
+  for (const pem of pems) {
+    try {
+      const k = publicKeyOf(pem);
+      if (!keys.some((seen) => jwkThumbprint(seen) === jwkThumbprint(k))) keys.push(k);
+    } catch {
+      // not a usable P-256 key: skipped
+    }
+  }
+  if (keys.length < 2) return undefined;
+  const named = keys.findIndex((k) => jwkThumbprint(k) === kid);
+  const receipt = keys[named >= 0 ? named : 0]!;
+  const log = keys.find((k) => k !== receipt)!;
+  return { receipt, log };
+}
+
+/**
+ * Verifies a receipt offline with the two public keys alone (SPKI PEM, JWK as object or JSON
+ * text). Checks, in order: the two keys differ, the JWS's form and ES256 signature (receipt key),
+ * the payload's shape, the tree head's own signature (log key) and the audit path to its root,
+ * the record's hash against the proven leaf, and that the record is the decision the receipt
+ * states (id, intake, outcome, code, ruling, file, seal).
+ */
+export function verifyReceipt(jws: string, keys: ReceiptKeys): ReceiptCheck {
+  let key: KeyObject;
+  let logKey: KeyObject;
+  try {
+    key = publicKeyOf(keys.receipt);
+    logKey = publicKeyOf(keys.log);
+  } catch (e) {
+    return fail(`a public key is unusable: ${(e as Error).message}`);
+  }
+  if (jwkThumbprint(key) === jwkThumbprint(logKey))
+    return fail('the receipt key and the audit log key must be two different keys');
   const parts = jws.trim().split('.');
   if (parts.length !== 3) return fail('the receipt is not a compact JWS (three dot-separated parts)');
   const [h, p, s] = parts as [string, string, string];
@@ -165,7 +232,7 @@ export function verifyReceipt(jws: string, publicKey: string | JsonWebKey | KeyO
   } catch {
     valid = false;
   }
-  if (!valid) return fail('the receipt signature does not verify with this public key');
+  if (!valid) return fail('the receipt signature does not verify with the receipt key');
   let payload: ReceiptPayload;
   try {
     payload = JSON.parse(payloadBytes.toString('utf8')) as ReceiptPayload;
@@ -174,7 +241,7 @@ export function verifyReceipt(jws: string, publicKey: string | JsonWebKey | KeyO
   }
   const shape = payloadProblem(payload);
   if (shape) return fail(`the receipt payload is malformed: ${shape}`);
-  const proofCheck = verifyRecordProof(payload.proof, pemVerifier(key));
+  const proofCheck = verifyRecordProof(payload.proof, pemVerifier(logKey));
   if (!proofCheck.ok) return fail(`the inclusion proof fails: ${proofCheck.reason}`);
   if (recordHash(payload.auditRecord) !== payload.proof.recordHash)
     return fail('the audit record does not hash to the proven leaf');

@@ -16,7 +16,7 @@ import {
   type ReceiptPayload,
 } from '../domain/receipt.js';
 import { parseCheckpointBody } from '../domain/audit-chain.js';
-import type { AuditSource, CheckpointStore, ReceiptSigner } from '../ports/audit-seal.js';
+import type { AuditSource, CheckpointStore, ReceiptSigner, Signer } from '../ports/audit-seal.js';
 import type { IntakeStatus, IntakeStatusStore } from '../ports/index.js';
 import { proveRecord } from './audit-seal.js';
 import { uploaderOf } from './clerk.js';
@@ -27,7 +27,10 @@ export interface ReceiptDeps {
   readonly statuses: IntakeStatusStore;
   readonly checkpoints: CheckpointStore;
   readonly auditSource: AuditSource;
+  /** Signs receipts (the receipt key: never the tree heads' key). */
   readonly receipts: ReceiptSigner;
+  /** The audit log's key, whose public half verifies the tree head in the proof. */
+  readonly log: Pick<Signer, 'publicKeyPem'>;
 }
 
 /** The id of the audit record that decided a final status. */
@@ -108,5 +111,6 @@ export async function issueReceipt(
     intakeId: s.intakeId,
     receipt: await deps.receipts.signReceipt(payload),
     publicKeyPem: await deps.receipts.publicKeyPem(),
+    logPublicKeyPem: await deps.log.publicKeyPem(),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * `ruling-intake receipt` exit codes against a stand-in API: 3 while not final or not sealed yet
  * (worth a retry), 2 for a refusal (another clerk's upload: 404), and `receipt verify`: 2 for an
- * unreadable file, 5 for a receipt that does not verify.
+ * unreadable file or fewer than two keys, 5 for a receipt that does not verify.
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -50,15 +50,19 @@ describe('ruling-intake receipt: exit codes', () => {
   });
 
   it('verify: 2 for a missing file or key, 5 for a receipt that does not verify', async () => {
-    const pem = join(dir, 'key.pem');
-    await writeFile(
-      pem,
-      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }),
-    );
+    const key = () =>
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' });
+    const pem = join(dir, 'keys.pem');
+    await writeFile(pem, `${key()}${key()}`);
+    const one = join(dir, 'one.pem');
+    await writeFile(one, key());
     const bad = join(dir, 'bad.jws');
     await writeFile(bad, 'eyJhbGciOiJFUzI1NiJ9.e30.AAAA\n');
     assert.equal(await exit(receiptVerifyCommand(join(dir, 'none.jws'), { publicKey: pem }, out)), 2);
     assert.equal(await exit(receiptVerifyCommand(bad, {}, out)), 2);
     assert.equal(await exit(receiptVerifyCommand(bad, { publicKey: pem, json: true }, out)), 5);
+    // One key is not enough: the receipt key and the audit log key are two keys.
+    assert.equal(await exit(receiptVerifyCommand(bad, { publicKey: one }, out)), 2);
+    assert.equal(await exit(receiptVerifyCommand(bad, { publicKey: one, logKey: one }, out)), 2);
   });
 });

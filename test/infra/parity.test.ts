@@ -21,7 +21,11 @@ import { GetObjectTaggingCommand, ListBucketsCommand, PutObjectCommand, S3Client
 import { localS3ClientConfig, startEmulators, type Emulators } from '../../infra/local/emulators.js';
 import { S3ExtractStore } from '../../shared/adapters/aws/s3-extracts.js';
 import { loadLocalKeys } from '../../shared/adapters/local/keys.js';
-import { LOCAL_SIGNING_KEY_FILE, LocalSigner } from '../../shared/adapters/local/signer.js';
+import {
+  LOCAL_RECEIPT_KEY_FILE,
+  LOCAL_SIGNING_KEY_FILE,
+  LocalSigner,
+} from '../../shared/adapters/local/signer.js';
 import {
   EXTRACTS_BUCKET,
   KEYS,
@@ -175,16 +179,25 @@ describe('keys: the local key files have the specs of the KMS keys', () => {
     const local = await loadLocalKeys(keyDir);
     await new LocalSigner(keyDir).publicKeyPem();
     const signing = createPrivateKey(await readFile(join(keyDir, LOCAL_SIGNING_KEY_FILE), 'utf8'));
+    await new LocalSigner(keyDir, LOCAL_RECEIPT_KEY_FILE).publicKeyPem();
+    const receipts = createPrivateKey(await readFile(join(keyDir, LOCAL_RECEIPT_KEY_FILE), 'utf8'));
+    const p256 = (k: typeof signing) =>
+      k.asymmetricKeyType === 'ec' && k.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+        ? 'ECC_NIST_P256'
+        : `${k.asymmetricKeyType}/${k.asymmetricKeyDetails?.namedCurve}`;
 
     const specOf = {
       data: local.data.length === 32 ? 'SYMMETRIC_DEFAULT' : `AES-${local.data.length * 8}`,
       hmac: `HMAC_${local.hmac.length * 8}`,
-      signing:
-        signing.asymmetricKeyType === 'ec' && signing.asymmetricKeyDetails?.namedCurve === 'prime256v1'
-          ? 'ECC_NIST_P256'
-          : `${signing.asymmetricKeyType}/${signing.asymmetricKeyDetails?.namedCurve}`,
+      signing: p256(signing),
+      receipts: p256(receipts),
     };
-    const usageOf = { data: 'ENCRYPT_DECRYPT', hmac: 'GENERATE_VERIFY_MAC', signing: 'SIGN_VERIFY' };
+    const usageOf = {
+      data: 'ENCRYPT_DECRYPT',
+      hmac: 'GENERATE_VERIFY_MAC',
+      signing: 'SIGN_VERIFY',
+      receipts: 'SIGN_VERIFY',
+    };
     for (const name of Object.keys(KEYS) as (keyof typeof KEYS)[]) {
       const cloud = propsOf(logicalId(stack.keys[name]));
       assert.equal(specOf[name], cloud['KeySpec'], name);

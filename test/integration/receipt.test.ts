@@ -85,7 +85,11 @@ describe('signed receipts on the local stack', () => {
         new Ajv2020({ strict: false }).validate(schema, res.json),
         'conforms to the OpenAPI document',
       );
-      const check = verifyReceipt(res.json.receipt!, pem);
+      // The log key is the sealer's; the receipt key is another one (the server sends both).
+      assert.equal(res.json.logPublicKeyPem, pem);
+      assert.notEqual(res.json.publicKeyPem, pem);
+      const keys = { receipt: res.json.publicKeyPem!, log: pem };
+      const check = verifyReceipt(res.json.receipt!, keys);
       assert.ok(check.ok, 'reason' in check ? check.reason : '');
       assert.equal(check.payload.intakeId, id);
       assert.equal(check.payload.outcome, outcome);
@@ -101,7 +105,7 @@ describe('signed receipts on the local stack', () => {
       const jws = res.json.receipt!;
       for (const i of [3, jws.indexOf('.') + 40, jws.length - 2]) {
         const changed = jws.slice(0, i) + (jws[i] === 'A' ? 'B' : 'A') + jws.slice(i + 1);
-        assert.equal(verifyReceipt(changed, pem).ok, false, `position ${i}`);
+        assert.equal(verifyReceipt(changed, keys).ok, false, `position ${i}`);
       }
     }
   });

@@ -13,8 +13,16 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { JwsReceiptSigner } from '../../shared/adapters/jws-receipt-signer.js';
-import { LocalSigner } from '../../shared/adapters/local/signer.js';
-import { derToJose, verifyReceipt, type ReceiptPayload } from '../../shared/domain/receipt.js';
+import { LOCAL_RECEIPT_KEY_FILE, LocalSigner } from '../../shared/adapters/local/signer.js';
+import { canonicalBytes } from '../../shared/domain/audit-chain.js';
+import {
+  derToJose,
+  keysForReceipt,
+  pemBlocks,
+  verifyReceipt,
+  type ReceiptKeys,
+  type ReceiptPayload,
+} from '../../shared/domain/receipt.js';
 import { type AuditSource } from '../../shared/ports/audit-seal.js';
 import type { AuditRecord, IntakeStatus, IntakeStatusStore } from '../../shared/ports/index.js';
 import { sealRun } from '../../shared/use-cases/audit-seal.js';
@@ -153,17 +161,24 @@ describe('signed receipts, verified offline with the public key alone', () => {
   let deps: ReceiptDeps;
   const checkpoints = new MemoryCheckpoints();
   let signer: LocalSigner;
+  let receiptSigner: LocalSigner;
+  let receiptPem: string;
+  let keys: ReceiptKeys;
 
   before(async () => {
     keyDir = await mkdtemp(join(tmpdir(), 'receipt-'));
     signer = new LocalSigner(keyDir);
+    receiptSigner = new LocalSigner(keyDir, LOCAL_RECEIPT_KEY_FILE);
     pem = await signer.publicKeyPem();
     deps = {
       statuses: statusStore,
       checkpoints,
       auditSource: source,
-      receipts: new JwsReceiptSigner(signer),
+      receipts: new JwsReceiptSigner(receiptSigner),
+      log: signer,
     };
+    receiptPem = await receiptSigner.publicKeyPem();
+    keys = { receipt: receiptPem, log: pem };
   });
   after(async () => rm(keyDir, { recursive: true, force: true }));
 
@@ -188,20 +203,25 @@ describe('signed receipts, verified offline with the public key alone', () => {
       ['i-held-rejected', 'REJECTED', 'IDENTITY_MISMATCH'],
     ] as const) {
       const r = await issueReceipt(deps, CLERK, id, new Date(base + 61_000));
-      const check = verifyReceipt(r.receipt, pem);
+      const check = verifyReceipt(r.receipt, keys);
       assert.ok(check.ok, `${id}: ${'reason' in check ? check.reason : ''}`);
+      assert.equal(r.publicKeyPem, receiptPem);
+      assert.equal(r.logPublicKeyPem, pem);
       assert.equal(check.payload.outcome, outcome);
       assert.equal(check.payload.code, code);
-      assert.ok(verifyReceipt(r.receipt, createPublicKey(pem).export({ format: 'jwk' })).ok);
+      assert.ok(
+        verifyReceipt(r.receipt, { ...keys, receipt: createPublicKey(receiptPem).export({ format: 'jwk' }) })
+          .ok,
+      );
       assert.equal(decodeProtectedHeader(r.receipt).alg, 'ES256');
       const jwk = {
-        ...createPublicKey(pem).export({ format: 'jwk' }),
+        ...createPublicKey(receiptPem).export({ format: 'jwk' }),
         kid: decodeProtectedHeader(r.receipt).kid,
       };
       await compactVerify(r.receipt, createLocalJWKSet({ keys: [jwk] }));
       assert.doesNotMatch(r.receipt, /\d{11}/); // no national number, not even in base64 (a sanity check)
     }
-    const applied = verifyReceipt((await issueReceipt(deps, CLERK, 'i-applied', new Date())).receipt, pem);
+    const applied = verifyReceipt((await issueReceipt(deps, CLERK, 'i-applied', new Date())).receipt, keys);
     assert.ok(applied.ok);
     assert.deepEqual(applied.payload.sealedBy, SEAL);
     assert.equal(applied.payload.sha256, 'ab'.repeat(32));
@@ -214,7 +234,7 @@ describe('signed receipts, verified offline with the public key alone', () => {
       fc.property(fc.nat({ max: receipt.length - 1 }), fc.integer({ min: 0, max: 6 }), (i, bit) => {
         const changed = flip(receipt, i, bit);
         fc.pre(changed !== receipt);
-        assert.equal(verifyReceipt(changed, pem).ok, false, `byte ${i} bit ${bit}`);
+        assert.equal(verifyReceipt(changed, keys).ok, false, `byte ${i} bit ${bit}`);
       }),
       { numRuns: 400 },
     );
@@ -222,14 +242,42 @@ describe('signed receipts, verified offline with the public key alone', () => {
       type: 'spki',
       format: 'pem',
     });
-    assert.equal(verifyReceipt(receipt, other.toString()).ok, false);
+    assert.equal(verifyReceipt(receipt, { ...keys, receipt: other.toString() }).ok, false);
+    assert.equal(verifyReceipt(receipt, { ...keys, log: other.toString() }).ok, false);
+    // The keys swapped, or one key for both: refused.
+    assert.equal(verifyReceipt(receipt, { receipt: pem, log: receiptPem }).ok, false);
+    assert.equal(verifyReceipt(receipt, { receipt: receiptPem, log: receiptPem }).ok, false);
+  });
+
+  it('the receipt key cannot stand in for the log key: a tree head signed with it fails, even in a receipt it signed', async () => {
+    const { receipt } = await issueReceipt(deps, CLERK, 'i-applied', new Date());
+    const payload = JSON.parse(Buffer.from(receipt.split('.')[1]!, 'base64url').toString()) as ReceiptPayload;
+    // A clerk function that holds only the receipt key re-signs the head it forged.
+    const body = payload.proof.head.body;
+    const forgedHead = {
+      ...payload.proof.head,
+      signature: Buffer.from(await receiptSigner.sign(canonicalBytes(body))).toString('base64'),
+    };
+    const forged = await new JwsReceiptSigner(receiptSigner).signReceipt({
+      ...payload,
+      proof: { ...payload.proof, head: forgedHead },
+    });
+    const check = verifyReceipt(forged, keys);
+    assert.equal(check.ok, false);
+    assert.match(check.ok ? '' : check.reason, /signature/);
+    // Both keys found in one PEM file by the receipt's kid, in either order.
+    const bundle = `# receipt\n${receiptPem}# log\n${pem}`;
+    assert.deepEqual(keysForReceipt(receipt, pemBlocks(bundle))?.receipt !== undefined, true);
+    assert.ok(verifyReceipt(receipt, keysForReceipt(receipt, pemBlocks(`${pem}${receiptPem}`))!).ok);
+    assert.equal(keysForReceipt(receipt, pemBlocks(receiptPem)), undefined);
   });
 
   it('fails when the proof, the tree head or the record changed, even re-signed with the right key', async () => {
     const { receipt } = await issueReceipt(deps, CLERK, 'i-applied', new Date());
     const payload = JSON.parse(Buffer.from(receipt.split('.')[1]!, 'base64url').toString()) as ReceiptPayload;
     const text = JSON.stringify(payload);
-    const resign = async (p: string) => new JwsReceiptSigner(signer).signReceipt(JSON.parse(p) as object);
+    const resign = async (p: string) =>
+      new JwsReceiptSigner(receiptSigner).signReceipt(JSON.parse(p) as object);
     // Positions inside hex strings of the record, the proof and the head.
     const bound = text.indexOf('"auditRecord"');
     const hexAt = [...text.slice(bound).matchAll(/[0-9a-f]{64}/g)].flatMap((m) => [
@@ -242,7 +290,7 @@ describe('signed receipts, verified offline with the public key alone', () => {
         const c = text[i] === '0' ? '1' : '0';
         const changed = text.slice(0, i) + c + text.slice(i + 1);
         assert.equal(
-          verifyReceipt(await resign(changed), pem).ok,
+          verifyReceipt(await resign(changed), keys).ok,
           false,
           `at ${i}: ${text.slice(i - 20, i + 5)}`,
         );
@@ -264,7 +312,7 @@ describe('signed receipts, verified offline with the public key alone', () => {
       (p: ReceiptPayload) => ({ ...p, proof: { ...p.proof, leafIndex: p.proof.leafIndex + 1 } }),
       (p: ReceiptPayload) => ({ ...p, proof: { ...p.proof, head: { ...p.proof.head, signature: 'AAAA' } } }),
     ])
-      assert.equal(verifyReceipt(await resign(JSON.stringify(mutate(payload))), pem).ok, false);
+      assert.equal(verifyReceipt(await resign(JSON.stringify(mutate(payload))), keys).ok, false);
   });
 
   it('converts DER signatures to JOSE r‖s (what KMS Sign returns to what a JWS carries)', () => {

@@ -12,9 +12,11 @@ import type { Signer } from '../../ports/audit-seal.js';
 
 /** File of the local signing key (PKCS#8 PEM, mode 0600) in the local key folder. */
 export const LOCAL_SIGNING_KEY_FILE = 'signing.pem';
+/** File of the local receipt key (the clerks' receipts; like `KEYS.receipts` on AWS). */
+export const LOCAL_RECEIPT_KEY_FILE = 'receipt.pem';
 
-async function readOrCreateKey(dir: string): Promise<KeyObject> {
-  const file = join(dir, LOCAL_SIGNING_KEY_FILE);
+async function readOrCreateKey(dir: string, name: string): Promise<KeyObject> {
+  const file = join(dir, name);
   try {
     return createPrivateKey(await readFile(file, 'utf8'));
   } catch (e) {
@@ -25,7 +27,7 @@ async function readOrCreateKey(dir: string): Promise<KeyObject> {
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   // Written whole under a temporary name, then linked into place: link() fails if another process
   // created the key meanwhile, and nobody ever reads a half-written key.
-  const tmp = join(dir, `.${LOCAL_SIGNING_KEY_FILE}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}`);
   await writeFile(tmp, pem, { mode: 0o600, flag: 'wx' });
   try {
     await link(tmp, file);
@@ -38,14 +40,18 @@ async function readOrCreateKey(dir: string): Promise<KeyObject> {
   return createPrivateKey(await readFile(file, 'utf8'));
 }
 
-/** The local stand-in for the KMS signing key: an EC P-256 key generated on first use. */
+/** The local stand-in for a KMS signing key: an EC P-256 key generated on first use. */
 export class LocalSigner implements Signer {
   private key: Promise<KeyObject> | undefined;
 
-  constructor(private readonly keyDir: string) {}
+  constructor(
+    private readonly keyDir: string,
+    /** The key's file in the folder: the tree heads' key by default, `LOCAL_RECEIPT_KEY_FILE` for receipts. */
+    private readonly file: string = LOCAL_SIGNING_KEY_FILE,
+  ) {}
 
   private privateKey(): Promise<KeyObject> {
-    this.key ??= readOrCreateKey(this.keyDir).catch((e: unknown) => {
+    this.key ??= readOrCreateKey(this.keyDir, this.file).catch((e: unknown) => {
       this.key = undefined;
       throw e;
     });
