@@ -1,11 +1,13 @@
 /**
  * Wiring of the clerk's receipts (issue 16): the intake statuses, the checkpoints and the signing
- * key (KMS when SIGNING_KEY_ID is set, the local key otherwise — `compose-audit.ts`), and the audit
- * records read back by their sealed time (the byDay index).
+ * key (KMS when SIGNING_KEY_ID is set, the local key otherwise — `compose-audit.ts`), the audit
+ * record read by id, and the Merkle tiles in the control table.
  */
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { TABLES } from '../config/resources.js';
 import { DynamoAuditSource } from '../adapters/aws/dynamodb-audit-source.js';
+import { DynamoMerkleTiles } from '../adapters/aws/dynamodb-merkle-tiles.js';
+import { logger } from '../observability/index.js';
 import { JwsReceiptSigner } from '../adapters/jws-receipt-signer.js';
 import type { ReceiptDeps } from '../use-cases/receipt.js';
 import { documentClient, statusStore } from './compose.js';
@@ -17,10 +19,15 @@ export function receiptPorts(): ReceiptDeps {
     key: TABLES.audit.env,
     errorMessage: `environment variable ${TABLES.audit.env} is not set`,
   });
+  // The Merkle tiles are control-table items (the clerk function reads that table for the pause
+  // switch already).
+  const control = process.env[TABLES.control.env] || undefined;
   return {
     statuses: statusStore(),
     checkpoints,
+    ...(control ? { tiles: new DynamoMerkleTiles(documentClient(), control) } : {}),
     auditSource: new DynamoAuditSource(documentClient(), table),
     receipts: new JwsReceiptSigner(signer),
+    onTileProblem: (reason) => logger.error('a tile-built audit proof was refused', { reason }),
   };
 }
