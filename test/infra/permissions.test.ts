@@ -82,8 +82,9 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem on audit table',
     's3:PutObject on extracts/incoming/*',
     'kms:GenerateDataKey on data key via s3',
-    // Receipts (issue 16): the decision's record by its sealed time, the signed tree heads, the JWS.
-    'dynamodb:Query on audit table/index/byDay',
+    // Receipts (issue 16): the decision's record by id (its time locates its checkpoint; the Merkle
+    // tiles are read with the control-table GetItem above), the signed tree heads, the JWS.
+    'dynamodb:GetItem on audit table',
     's3:GetObject on checkpoints/checkpoints/*',
     's3:ListBucket on checkpoints',
     'kms:Decrypt on data key via s3',
@@ -100,6 +101,8 @@ const EXPECTED: Record<string, string[]> = {
   audit: [
     'dynamodb:PutItem on audit table',
     'dynamodb:Scan on audit table',
+    // A record's time by id, to locate it for an inclusion proof (issue 14).
+    'dynamodb:GetItem on audit table',
     'dynamodb:Query on audit table/index/byDay',
     'dynamodb:Query on audit table/index/bySubject',
     'dynamodb:Query on audit table/index/byActor',
@@ -221,7 +224,12 @@ describe('properties of every role', () => {
         statements.filter((s) => s.Effect === 'Allow' && contains(s.Resource, arnOf(audit))).flatMap(actions),
       ),
     );
-    assert.deepEqual([...granted].sort(), ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan']);
+    assert.deepEqual([...granted].sort(), [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    ]);
   });
 
   test('the bind helper refuses to grant UpdateItem, DeleteItem or BatchWriteItem on the audit table', () => {
