@@ -286,6 +286,8 @@ describe('the real wiring accepts each deployed environment', () => {
       assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
       assert.equal(ports.auditSource.constructor.name, 'DynamoAuditSource');
       assert.equal(ports.receipts.constructor.name, 'JwsReceiptSigner');
+      // Proofs from the Merkle tiles in the control table, not from every checkpoint.
+      assert.equal(ports.tiles?.constructor.name, 'DynamoMerkleTiles');
       resetAuditComposition();
     });
   });
@@ -295,6 +297,7 @@ describe('the real wiring accepts each deployed environment', () => {
       const ports = await auditSealPorts();
       assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
       assert.equal(ports.signer.constructor.name, 'KmsSigner');
+      assert.equal(ports.tiles?.constructor.name, 'DynamoMerkleTiles');
     });
   });
 
@@ -304,6 +307,7 @@ describe('the real wiring accepts each deployed environment', () => {
       assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
       assert.equal(ports.signer.constructor.name, 'KmsSigner');
       assert.equal(ports.audit.constructor.name, 'DynamoAuditSource');
+      assert.equal(ports.tiles?.constructor.name, 'DynamoMerkleTiles');
     });
   });
 
