@@ -186,6 +186,7 @@ describe('signed receipts, verified offline with the public key alone', () => {
   });
 
   it('issues a receipt for every final outcome that verifies with the PEM, the JWK and jose', async () => {
+    const listed = checkpoints.listed;
     for (const [id, outcome, code] of [
       ['i-applied', 'APPLIED', undefined],
       ['i-rejected', 'REJECTED', 'INVALID_RRN'],
@@ -203,6 +204,8 @@ describe('signed receipts, verified offline with the public key alone', () => {
         kid: decodeProtectedHeader(r.receipt).kid,
       };
       await compactVerify(r.receipt, createLocalJWKSet({ keys: [jwk] }));
+      // Proven from the Merkle tiles: no listing of every checkpoint.
+      assert.equal(checkpoints.listed, listed, `${id}: the history was read`);
       assert.doesNotMatch(r.receipt, /\d{11}/); // no national number, not even in base64 (a sanity check)
     }
     const applied = verifyReceipt((await issueReceipt(deps, CLERK, 'i-applied', new Date())).receipt, pem);
