@@ -39,7 +39,14 @@ export function createAuditHandler(ports: () => Promise<AuditorPorts>) {
       auditChart: respond(200, async (r) => audit.auditChart(await ports(), callerOf(r), r.query)),
       auditAlerts: respond(200, async (r) => audit.auditAlerts(await ports(), callerOf(r), r.query)),
       proveAuditRecord: respond(200, async (r) =>
-        audit.proveAuditRecord(await sealed(), callerOf(r), r.params.recordId!),
+        audit.proveAuditRecord(
+          {
+            ...(await sealed()),
+            onTileProblem: (reason) => logger.error('a tile-built audit proof was refused', { reason }),
+          },
+          callerOf(r),
+          r.params.recordId!,
+        ),
       ),
     },
   });

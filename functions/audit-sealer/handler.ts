@@ -37,6 +37,8 @@ export const logSealing: SealObserver = {
   alerts: (alerts) => logger.warn('audit alert thresholds crossed', { alerts }),
   rolledUp: (days) => logger.info('finished days bundled', { days }),
   rollUpFailed: (error) => logger.error('bundling finished days failed: retried next run', { error }),
+  // The next run catches up from the tile pointer; proofs of newer records wait until then.
+  tilesFailed: (e) => logger.error('the Merkle tiles could not be extended', { error: (e as Error).name }),
 };
 
 /** What verification says in the log: sequences, counts and problem kinds only. */
@@ -75,6 +77,8 @@ export function createSealerHandler(getPorts: () => Promise<AuditSealPorts>) {
     const result = await sealRun(ports, new Date(), logSealing);
     metrics.addMetric('AuditRecordsSealed', MetricUnit.Count, result.records);
     metrics.addMetric('AuditCheckpointsWritten', MetricUnit.Count, result.checkpoints);
+    if (result.tiles?.problem)
+      logger.error('the Merkle tiles stop before a checkpoint', { problem: result.tiles.problem });
     if (result.alerts?.length) {
       const alert = metrics.singleMetric();
       alert.addDimension(ENVIRONMENT_DIMENSION, process.env[ENV.environment] ?? 'unknown');

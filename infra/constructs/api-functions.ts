@@ -6,12 +6,13 @@
  * | ----------- | --------------------------------------------------------------------------------------- |
  * | clerk       | intake: GetItem, PutItem, Query byUploader · control: GetItem (pause switch) · audit: PutItem · extracts: PutObject under  |
  * |             | `incoming/` (the presigned POST it signs) · data key: GenerateDataKey via S3            |
- * |             | receipts: audit Query byDay · checkpoints: GetObject, ListBucket · data key: Decrypt via |
- * |             | S3 · receipt key: Sign, GetPublicKey · signing key: GetPublicKey                     |
+ * |             | receipts: audit GetItem (the decision's record) · control: GetItem (Merkle tiles) ·      |
+ * |             | checkpoints: GetObject, ListBucket · data key: Decrypt via S3 · receipt key: Sign,      |
+ * |             | GetPublicKey · signing key: GetPublicKey                                                |
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
  * |             | — nothing on the extracts bucket                                                        |
- * | audit       | audit: PutItem, Scan (verify), Query byDay/bySubject/byActor/byInstitution · control:   |
- * |             | GetItem, BatchGetItem (chart counters) · ledger: GetItem, Query · HMAC: GenerateMac · data key:|
+ * | audit       | audit: PutItem, Scan (verify), GetItem (proofs), Query byDay/bySubject/byActor/         |
+ * |             | byInstitution · control: GetItem, BatchGetItem (chart counters, Merkle tiles) · ledger: GetItem, Query · HMAC: GenerateMac · data key:|
  * |             | Decrypt (names in the subject report, checkpoints) · signing key: GetPublicKey ·         |
  * |             | checkpoints: GetObject, ListBucket                                                      |
  * | admin       | control: GetItem, PutItem · intake: GetItem, PutItem, Query byOpenState · ledger: PutItem, UpdateItem |
@@ -95,10 +96,11 @@ export class ApiFunctions extends Construct {
       // S3 evaluates the presigned POST with the signer's rights: put under incoming/, encrypt.
       .bindBucket(EXTRACTS_BUCKET.env, extracts, { prefix: incoming, objects: ['PutObject'] })
       .bindKey('data', keys.data, ['GenerateDataKey'], { via: 's3' })
-      // Receipts (issue 16): the decision's audit record read back by its sealed time, the signed
-      // tree heads (SSE-KMS objects), and a JWS signed with the receipt key — the tree heads'
-      // key only to hand out its public key, never to sign.
-      .bindTable('audit', tables.audit, [], { byDay: ['Query'] })
+      // Receipts (issue 16): the decision's audit record read by id (its time locates the sealing
+      // checkpoint), the signed tree heads (SSE-KMS objects), the Merkle tiles (control-table items,
+      // GetItem above), and a JWS signed with the receipt key — the tree heads' key only to hand
+      // out its public half, never to sign.
+      .bindTable('audit', tables.audit, ['GetItem'])
       .bindBucket(AUDIT_CHECKPOINTS.env, checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,
         objects: ['GetObject'],
@@ -114,7 +116,8 @@ export class ApiFunctions extends Construct {
       .bindKey('hmac', keys.hmac, ['GenerateMac']);
 
     this.audit = fn('audit', 'Auditor API: access log, verification, subject reports', 1024)
-      .bindTable('audit', tables.audit, ['PutItem', 'Scan'], {
+      // GetItem: a record's time by id, to locate it for an inclusion proof (issue 14).
+      .bindTable('audit', tables.audit, ['PutItem', 'Scan', 'GetItem'], {
         byDay: ['Query'],
         bySubject: ['Query'],
         byActor: ['Query'],

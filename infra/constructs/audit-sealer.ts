@@ -10,7 +10,8 @@
  *   items, each checkpoint counted once) and their watermark; the last verified signed head (moved
  *   only after the new checkpoints verified); the full re-verification's progress and its signed
  *   result (`{"fullVerification":"start"}`, or the auditor API's request item, starts one; each
- *   run continues it for at most 40 s and stores where it stopped);
+ *   run continues it for at most 40 s and stores where it stopped); the Merkle tiles of the
+ *   inclusion proofs and their pointer (`audit-tile#…`, `audit-tiles`: UpdateItem only);
  * - signing key: Sign, GetPublicKey (it verifies its own signature before writing);
  * - checkpoints under `checkpoints/`: PutObject (the bucket's default Object Lock retention
  *   applies; no right to set one), GetObject (read and HEAD), ListBucket (the latest checkpoint;

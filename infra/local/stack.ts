@@ -199,6 +199,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           process.stderr.write(
             `[local sealer] audit alert thresholds crossed: ${alerts.map((a) => `${a.day} ${a.institution} ${a.kind} ${a.count} > ${a.threshold}`).join('; ')}\n`,
           ),
+        tilesFailed: (e) =>
+          process.stderr.write(
+            `[local sealer] the Merkle tiles could not be extended: ${(e as Error).name}\n`,
+          ),
       });
       const until = Date.now() + LOCAL_FULL_VERIFICATION_SLICE_MS;
       await verifyAfterSealing(

@@ -12,6 +12,7 @@ import type { AuditSealPorts, CheckpointStore, Signer } from '../ports/audit-sea
 import { DynamoAuditSource } from '../adapters/aws/dynamodb-audit-source.js';
 import { DynamoAuditStats } from '../adapters/aws/dynamodb-audit-stats.js';
 import { DynamoAuditVerification } from '../adapters/aws/dynamodb-audit-verification.js';
+import { DynamoMerkleTiles } from '../adapters/aws/dynamodb-merkle-tiles.js';
 import { RETENTION_YEARS } from '../config/retention.js';
 import { alertThresholdsFrom } from '../domain/audit-alerts.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
@@ -68,14 +69,15 @@ export async function auditSealPorts(): Promise<AuditSealPorts> {
     audit: new DynamoAuditSource(documentClient(), env(TABLES.audit.env)),
     ...signingPorts(),
     retentionYears: RETENTION_YEARS.audit,
-    // The per-day counters, the verified head and the full verification live in the control
-    // table; a function without it (none today) skips them.
+    // The per-day counters, the verified head, the full verification and the Merkle tiles live in
+    // the control table; a function without it (none today) skips them.
     ...(control && verification
       ? {
           stats: new DynamoAuditStats(documentClient(), control),
           alertThresholds: alertThresholdsFrom(process.env),
           verifiedHead: verification,
           fullVerification: verification,
+          tiles: new DynamoMerkleTiles(documentClient(), control),
         }
       : {}),
   };

@@ -108,6 +108,18 @@ export const AUDIT_VERIFICATION_KEYS = {
   result: 'audit-full-verification-result',
 } as const;
 
+/**
+ * The control table's items of the Merkle tiles (issue 14, `shared/domain/merkle-tiles.ts`): the
+ * pointer (how far the tiles reach) and one item per tile, `audit-tile#<level>#<index>`, holding
+ * up to 256 hashes (8 KiB binary). Written by the sealer only (UpdateItem, the grant it has);
+ * read by GetItem by the audit and clerk APIs. Items, not objects in the checkpoint bucket: the
+ * last tile of each level grows (is rewritten) until full, and that bucket refuses overwrites.
+ */
+export const AUDIT_TILE_KEYS = {
+  pointer: 'audit-tiles',
+  tilePrefix: 'audit-tile#',
+} as const;
+
 export const EXTRACTS_BUCKET = {
   id: 'Extracts',
   env: 'EXTRACTS_BUCKET',

@@ -6,6 +6,7 @@ import type { CheckpointBody, SignedCheckpoint } from '../domain/audit-chain.js'
 import type { DayBundle } from '../domain/audit-days.js';
 import type { AuditRecord, AuditStatsStore } from './index.js';
 import type { AlertThresholds } from '../domain/audit-alerts.js';
+import type { TileMap, TileRef, TileWrite } from '../domain/merkle-tiles.js';
 
 export type { CheckpointBody, SignedCheckpoint } from '../domain/audit-chain.js';
 export type { DayBundle } from '../domain/audit-days.js';
@@ -61,6 +62,8 @@ export interface AuditSource {
   all(): AsyncIterable<AuditRecord>;
   /** Records with after < at ≤ upTo (ISO instants), e.g. through the byDay index; optional. */
   between?(after: string, upTo: string): AsyncIterable<AuditRecord>;
+  /** One record by id, as stored (one GetItem), or undefined; optional. */
+  get?(id: string): Promise<AuditRecord | undefined>;
   /**
    * The id, time and day partition (`between`'s index attribute, undefined when the record has
    * none) of every record in slice `index` of `slices` (a DynamoDB parallel Scan segment,
@@ -151,6 +154,36 @@ export interface FullVerificationStore {
   lastResult(): Promise<SignedFullVerification | undefined>;
 }
 
+/**
+ * How far the Merkle tiles reach: the tree of `size` leaves of checkpoint `sequence` (whose signed
+ * root is `root`). Proofs are built against that checkpoint; the sealer continues from it.
+ */
+export interface TilePointer {
+  readonly sequence: number;
+  readonly size: number;
+  readonly root: string;
+  /** That checkpoint's cutoff: a record sealed after it is beyond the tiles. */
+  readonly cutoff: string;
+}
+
+/**
+ * The Merkle tree's tiles (`shared/domain/merkle-tiles.ts`) and their pointer: control-table items
+ * on AWS and locally (dynalite), written by the sealer only. Untrusted: every proof built from them
+ * is verified against a signed root before it is served.
+ */
+export interface MerkleTileStore {
+  pointer(): Promise<TilePointer | undefined>;
+  /** These tiles, by `tileKey`; an absent one is left out. One read per tile. */
+  read(tiles: readonly TileRef[]): Promise<TileMap>;
+  /**
+   * Stores the tiles (a tile is never replaced by a shorter one: full tiles and the prefix of a
+   * partial one never change), THEN moves the pointer to `to` only when it still is at checkpoint
+   * `from` (null: none stored) — a crash in between leaves tiles ahead of the pointer, harmless, rewritten
+   * identically by the next run. False when another writer moved the pointer first.
+   */
+  write(tiles: readonly TileWrite[], to: TilePointer, from: number | null): Promise<boolean>;
+}
+
 /** The ports of sealing and verifying the audit trail. */
 export interface AuditSealPorts {
   readonly audit: AuditSource;
@@ -166,6 +199,8 @@ export interface AuditSealPorts {
   readonly retentionYears?: number;
   /** Thresholds of the auditors' alerts (crossings are published as a metric); optional. */
   readonly alertThresholds?: AlertThresholds;
+  /** The Merkle tiles (inclusion proofs at any age); optional for tools and tests. */
+  readonly tiles?: MerkleTileStore;
 }
 
 /**

@@ -31,7 +31,7 @@ import {
   type LedgerStore,
   type NameCipher,
 } from '../ports/index.js';
-import { proveRecord } from './audit-seal.js';
+import { proveSealedRecord } from './audit-proof.js';
 import type { RecordProof } from '../domain/audit-proof.js';
 import type { AuditSealPorts } from '../ports/audit-seal.js';
 import { requireNationalNumber } from './consult.js';
@@ -569,9 +569,10 @@ export async function fullVerificationStatus(
 /**
  * The inclusion proof of one record (`GET /v1/audit/records/{id}/proof`): verifiable offline with
  * the public key alone (`ruling-intake audit prove`). 404 when no signed tree head covers it yet.
+ * A handful of reads at any age of the log (`proveSealedRecord`: the Merkle tiles).
  */
 export async function proveAuditRecord(
-  deps: AuditQueryDeps & { seal: AuditSealPorts },
+  deps: AuditQueryDeps & { seal: AuditSealPorts; onTileProblem?: (reason: string) => void },
   ctx: Ctx,
   recordId: string,
 ): Promise<RecordProof & { publicKeyPem: string }> {
@@ -587,11 +588,21 @@ export async function proveAuditRecord(
       details: { recordId: `hmac:${await deps.keys.mac('audit-query', recordId)}` },
     },
   ]);
-  const proof = await proveRecord(deps.seal.checkpoints, recordId);
-  if (!proof)
+  const publicKeyPem = await deps.seal.signer.publicKeyPem();
+  const proven = await proveSealedRecord(
+    {
+      checkpoints: deps.seal.checkpoints,
+      ...(deps.seal.tiles ? { tiles: deps.seal.tiles } : {}),
+      audit: deps.seal.audit,
+      publicKeyPem,
+      ...(deps.onTileProblem ? { onTileProblem: deps.onTileProblem } : {}),
+    },
+    recordId,
+  );
+  if (proven.status !== 'proven')
     throw new RequestRefusedError('not-found', 'NOT_FOUND', {
       nl: 'Geen verzegeld auditrecord met dit nummer (nog niet verzegeld, of onbekend).',
       en: 'No sealed audit record with this id (not sealed yet, or unknown).',
     });
-  return { ...proof, publicKeyPem: await deps.seal.signer.publicKeyPem() };
+  return { ...proven.proof, publicKeyPem };
 }

@@ -21,8 +21,10 @@ import {
   CheckpointExistsError,
   type AuditSource,
   type CheckpointStore,
+  type MerkleTileStore,
   type Signer,
 } from '../ports/audit-seal.js';
+import { extendTiles, type TileRun } from './audit-tiles.js';
 import type { AuditRecord, AuditStatsStore } from '../ports/index.js';
 import { countByDay } from '../domain/audit-stats.js';
 import { crossings, type AlertThresholds, type AuditAlert } from '../domain/audit-alerts.js';
@@ -212,6 +214,8 @@ export interface SealRunResult {
   readonly counted?: number;
   /** Alert thresholds crossed by what this run counted (each crossing reported once). */
   readonly alerts?: readonly AuditAlert[];
+  /** What the run added to the Merkle tiles (when the sealer keeps them). */
+  readonly tiles?: TileRun;
 }
 
 /** What a run reports while it seals (the sealer function logs it; tests may ignore it). */
@@ -226,6 +230,8 @@ export interface SealObserver {
   /** Finished days bundled into one object each (retried by the next run when it fails). */
   rolledUp?(days: readonly { day: string; first: number; last: number }[]): void;
   rollUpFailed?(error: unknown): void;
+  /** The Merkle tiles could not be extended (the next run catches up from the tile pointer). */
+  tilesFailed?(error: unknown): void;
 }
 
 /** The sealer's ports, with the per-day counters it keeps when given them. */
@@ -233,6 +239,8 @@ export type SealRunPorts = Pick<SealInput, 'audit' | 'checkpoints' | 'signer'> &
   readonly stats?: AuditStatsStore;
   /** Thresholds of the auditors' alerts; without them no crossing is computed. */
   readonly alertThresholds?: AlertThresholds;
+  /** The Merkle tiles the proofs read; extended after sealing when given. */
+  readonly tiles?: MerkleTileStore;
 };
 
 async function collectAll<T>(source: AsyncIterable<T>): Promise<T[]> {
@@ -305,7 +313,8 @@ export async function countSealed(
  * when nothing was written, so the cutoff advances every interval and a record back-dated into a
  * quiet period cannot be sealed later as if genuine; 2. while a backlog remains, seal the next, at
  * most `MAX_CHECKPOINTS_PER_RUN` per run; 3. count what was sealed into the per-day counters;
- * 4. report. Records with a non-canonical time and lost races are reported, never sealed over.
+ * 4. append the new leaves to the Merkle tiles (`extendTiles`: from the tile pointer, so a run
+ * that crashed before this step is caught up by the next); 5. report. Records with a non-canonical time and lost races are reported, never sealed over.
  */
 export async function sealRun(
   ports: SealRunPorts,
@@ -353,6 +362,13 @@ export async function sealRun(
     observe.rollUpFailed?.(e);
   }
   if (days.length > 0) observe.rolledUp?.(days.map((d) => ({ day: d.day, first: d.first, last: d.last })));
+  let tiles: TileRun | undefined;
+  if (ports.tiles)
+    try {
+      tiles = await extendTiles({ checkpoints: ports.checkpoints, tiles: ports.tiles });
+    } catch (e) {
+      observe.tilesFailed?.(e);
+    }
   return {
     checkpoints,
     records,
@@ -360,14 +376,15 @@ export async function sealRun(
     more: last.status === 'sealed' && last.more,
     counted,
     ...(alerts.length > 0 ? { alerts } : {}),
+    ...(tiles ? { tiles } : {}),
   };
 }
 
 /**
  * The inclusion proof of one record against the latest signed tree head: its leaf, its place, the
  * audit path and the signed head. Undefined when no checkpoint with a tree seals the record.
- * Reads every checkpoint's listing (the leaves) — bounded per day by the daily anchors still to
- * come (README, "what remains").
+ * Reads every checkpoint's listing (the leaves): the path of logs without Merkle tiles, and the
+ * fallback when a tile-built proof is refused (`proveSealedRecord` in audit-proof.ts).
  */
 export async function proveRecord(
   checkpoints: CheckpointStore,

@@ -79,7 +79,8 @@ export function retentionHorizon(now: Date, years: number | undefined): string |
   return d.toISOString();
 }
 
-async function getCheckpoint(
+/** One checkpoint by sequence (`get`, else from the listing for stores without it). */
+export async function getCheckpoint(
   store: CheckpointStore,
   sequence: number,
 ): Promise<SignedCheckpoint | undefined> {
@@ -242,8 +243,11 @@ async function* filtered(all: AsyncIterable<AuditRecord>, after: string, upTo: s
   for await (const r of all) if (typeof r.at === 'string' && r.at > after && r.at <= upTo) yield r;
 }
 
-/** The first sequence in [lo, hi] whose cutoff is ≥ t (hi + 1 when none), by bisection with `get`. */
-async function firstWithCutoffAtOrAfter(
+/**
+ * The first sequence in [lo, hi] whose cutoff is ≥ t (hi + 1 when none), by bisection with `get`:
+ * the verify window's bounds, and the checkpoint that seals a record of time t (a proof).
+ */
+export async function firstWithCutoffAtOrAfter(
   store: CheckpointStore,
   lo: number,
   hi: number,

@@ -4,9 +4,10 @@
  * head. The clerk of the upload only: anyone else gets the 404 of a missing upload.
  *
  * Primary course: 1. the status, the caller's own (else 404); 2. final (else 409 NOT_FINAL);
- * 3. the decision's audit record proven against the latest signed tree head (else 409
- * NOT_SEALED_YET); 4. the record as stored, read back by its sealed time; 5. the payload — no
- * national number, no name — signed as a compact JWS.
+ * 3. the decision's audit record as stored, read by id (else 409 NOT_SEALED_YET); 4. proven
+ * against the newest signed tree head the Merkle tiles reach, a handful of reads whatever the
+ * log's age (else 409 NOT_SEALED_YET); 5. the payload — no national number, no name — signed as
+ * a compact JWS.
  */
 import type { Principal } from '../domain/principal.js';
 import {
@@ -15,10 +16,15 @@ import {
   type FinalOutcome,
   type ReceiptPayload,
 } from '../domain/receipt.js';
-import { parseCheckpointBody } from '../domain/audit-chain.js';
-import type { AuditSource, CheckpointStore, ReceiptSigner, Signer } from '../ports/audit-seal.js';
+import type {
+  AuditSource,
+  CheckpointStore,
+  MerkleTileStore,
+  ReceiptSigner,
+  Signer,
+} from '../ports/audit-seal.js';
 import type { IntakeStatus, IntakeStatusStore } from '../ports/index.js';
-import { proveRecord } from './audit-seal.js';
+import { proveSealedRecord } from './audit-proof.js';
 import { uploaderOf } from './clerk.js';
 import { RequestRefusedError } from './errors.js';
 import type { Receipt } from '../contract/api.js';
@@ -26,11 +32,16 @@ import type { Receipt } from '../contract/api.js';
 export interface ReceiptDeps {
   readonly statuses: IntakeStatusStore;
   readonly checkpoints: CheckpointStore;
-  readonly auditSource: AuditSource;
+  /** The Merkle tiles: the proof reads a handful of items (without them, the whole history). */
+  readonly tiles?: MerkleTileStore;
+  /** The decision's audit record, read by id as stored. */
+  readonly auditSource: Required<Pick<AuditSource, 'get'>>;
   /** Signs receipts (the receipt key: never the tree heads' key). */
   readonly receipts: ReceiptSigner;
   /** The audit log's key, whose public half verifies the tree head in the proof. */
   readonly log: Pick<Signer, 'publicKeyPem'>;
+  /** A tile-built proof was refused and rebuilt from the history (logged: sequences only). */
+  readonly onTileProblem?: (reason: string) => void;
 }
 
 /** The id of the audit record that decided a final status. */
@@ -59,30 +70,26 @@ export async function issueReceipt(
       en: 'This extract is not final yet; a receipt is issued once it is decided.',
     });
   const recordId = decisionRecordId(s);
-  // One listing of the checkpoints serves both the proof and the record's sealed time.
-  const listed = await deps.checkpoints.list();
-  const once: CheckpointStore = {
-    list: async () => listed,
-    latest: async () => listed.at(-1),
-    put: () => Promise.reject(new Error('read only')),
-  };
-  const proof = await proveRecord(once, recordId);
-  let at: string | undefined;
-  for (const cp of listed) {
-    const parsed = parseCheckpointBody(cp.body);
-    if ('error' in parsed) continue;
-    at ??= parsed.body.records.find((e) => e.id === recordId)?.at;
-  }
   const notSealed = () =>
     new RequestRefusedError('conflict', 'NOT_SEALED_YET', {
       nl: 'De beslissing is nog niet verzegeld in het auditlog; probeer over een minuut opnieuw.',
       en: 'The decision is not yet sealed into the audit log; retry in a minute.',
     });
-  if (!proof || !at || !deps.auditSource.between) throw notSealed();
-  let record: object | undefined;
-  for await (const r of deps.auditSource.between(new Date(Date.parse(at) - 1).toISOString(), at))
-    if (r.id === recordId) record = r;
-  if (!record) throw notSealed();
+  // The record as stored (one read by id) gives its time; the proof reads a handful of items.
+  const record = await deps.auditSource.get(recordId);
+  if (!record || typeof record.at !== 'string') throw notSealed();
+  const proven = await proveSealedRecord(
+    {
+      checkpoints: deps.checkpoints,
+      ...(deps.tiles ? { tiles: deps.tiles } : {}),
+      publicKeyPem: await deps.log.publicKeyPem(),
+      ...(deps.onTileProblem ? { onTileProblem: deps.onTileProblem } : {}),
+    },
+    recordId,
+    { at: record.at },
+  );
+  if (proven.status !== 'proven') throw notSealed();
+  const proof = proven.proof;
   const payload: ReceiptPayload = {
     v: RECEIPT_VERSION,
     typ: 'extract-receipt',
@@ -103,7 +110,7 @@ export async function issueReceipt(
           },
         }
       : {}),
-    auditRecord: record as Record<string, unknown>,
+    auditRecord: record as unknown as Record<string, unknown>,
     proof,
     issuedAt: now.toISOString(),
   };

@@ -24,6 +24,7 @@ import { benchApi } from './api-load.js';
 import { benchAuditSection } from './audit.js';
 import { benchAuditGrowthSection } from './audit-growth.js';
 import { benchVerifyGrowthSection } from './verify-growth.js';
+import { benchProofGrowthSection } from './proof-growth.js';
 import { benchCli } from './cli.js';
 import { benchColdStart } from './cold-start.js';
 import { benchHostile } from './hostile.js';
@@ -65,6 +66,7 @@ const sections: Record<Section, () => Promise<string[]>> = {
   growth: async () => [
     ...(await benchAuditGrowthSection(config.growthSizes, config.growthRuns)),
     ...(await benchVerifyGrowthSection(config.growthSizes)),
+    ...(await benchProofGrowthSection(config.growthSizes, 21)),
   ],
   intake: () => benchIntake(config.intakeCount),
   api: () => benchApi({ seconds: config.apiSeconds, connections: config.apiConnections }),

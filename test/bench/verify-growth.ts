@@ -12,44 +12,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSigner } from '../../shared/adapters/local/signer.js';
-import type { CheckpointBody, SignedCheckpoint } from '../../shared/domain/audit-chain.js';
-import {
-  CheckpointExistsError,
-  type AuditSource,
-  type CheckpointStore,
-  type FullVerificationProgress,
-  type FullVerificationStore,
-  type SignedFullVerification,
-  type VerifiedHead,
-  type VerifiedHeadStore,
+import type {
+  AuditSource,
+  FullVerificationProgress,
+  FullVerificationStore,
+  SignedFullVerification,
+  VerifiedHead,
+  VerifiedHeadStore,
 } from '../../shared/ports/audit-seal.js';
 import type { AuditRecord } from '../../shared/ports/index.js';
 import { sealAudit } from '../../shared/use-cases/audit-seal.js';
+import { rollUpDays } from '../../shared/use-cases/audit-days.js';
 import { runFullVerification, verifyIncremental } from '../../shared/use-cases/audit-verify.js';
+import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 import { seedRecords } from '../support/audit-seed.js';
 import { int, ms, ratio, table } from './stats.js';
 
 const PER_DAY = 274;
 const HOUR = 3_600_000;
-
-class Checkpoints implements CheckpointStore {
-  readonly stored = new Map<number, SignedCheckpoint>();
-  top = 0;
-  async put(sequence: number, body: CheckpointBody, signature: Uint8Array) {
-    if (this.stored.has(sequence)) throw new CheckpointExistsError(sequence);
-    this.stored.set(sequence, { sequence, body: JSON.parse(JSON.stringify(body)) as unknown, signature });
-    this.top = Math.max(this.top, sequence);
-  }
-  async list() {
-    return [...this.stored.values()].sort((a, b) => a.sequence - b.sequence);
-  }
-  async latest() {
-    return this.stored.get(this.top);
-  }
-  async get(sequence: number) {
-    return this.stored.get(sequence);
-  }
-}
 
 /** Records sorted by `at`; `between` by bisection, counting what it hands out. */
 class Source implements AuditSource {
@@ -127,8 +107,12 @@ class Full implements FullVerificationStore {
 interface Measure {
   readonly ms: number;
   readonly read: number;
+  /** Checkpoint objects fetched: single checkpoints and day bundles. */
+  readonly objects: number;
   readonly held: number;
   readonly heapMb: number;
+  /** The most the heap held after a collection between batches (the full job), above the start. */
+  readonly retainedMb: number | undefined;
   readonly ok: boolean;
 }
 
@@ -144,10 +128,12 @@ async function one(
   const source = new Source(
     seedRecords(n, { end: new Date(end - HOUR), days, subjects: Math.max(1, n / 8) }),
   );
-  const checkpoints = new Checkpoints();
+  const checkpoints = new MemoryCheckpoints();
   const start = Date.parse(source.records[0]!.at) - HOUR;
   for (let t = start + HOUR; t <= end; t += HOUR)
     await sealAudit({ audit: source, checkpoints, signer, now: new Date(t), graceMs: 0, sealEmpty: true });
+  // The finished days bundled as the sealer does after each run (here all at once).
+  while ((await rollUpDays(checkpoints, 1000)).length > 0);
   const head = new Head();
   const pem = await signer.publicKeyPem();
   // The sealer verified everything up to the last run (catching up at most a day of heads per run).
@@ -178,18 +164,30 @@ async function one(
     sealEmpty: true,
   });
 
-  const measure = async (run: () => Promise<{ ok: boolean; held: number }>): Promise<Measure> => {
+  const measure = async (
+    run: () => Promise<{ ok: boolean; held: number; retained?: number }>,
+  ): Promise<Measure> => {
     gc?.();
     const base = heap();
     let peak = base;
     const timer = setInterval(() => (peak = Math.max(peak, heap())), 5);
     source.read = 0;
+    checkpoints.gets = 0;
+    checkpoints.dayGets = 0;
     const t = performance.now();
     const r = await run();
     const elapsed = performance.now() - t;
     clearInterval(timer);
     peak = Math.max(peak, heap());
-    return { ms: elapsed, read: source.read, held: r.held, heapMb: (peak - base) / 2 ** 20, ok: r.ok };
+    return {
+      ms: elapsed,
+      read: source.read,
+      objects: checkpoints.gets + checkpoints.dayGets,
+      held: r.held,
+      heapMb: (peak - base) / 2 ** 20,
+      retainedMb: r.retained === undefined ? undefined : (r.retained - base) / 2 ** 20,
+      ok: r.ok,
+    };
   };
   // The incremental check: median of 7 calls (one call is a few ms: a GC pause would dominate).
   const calls: Measure[] = [];
@@ -209,19 +207,22 @@ async function one(
   const incremental = calls.sort((a, b) => a.ms - b.ms)[3]!;
   const fullStore = new Full();
   await fullStore.request(new Date(end + HOUR).toISOString());
-  let samplePeak = 0;
+  // What the job keeps between batches: the heap after a collection, each time it asks for more.
+  let retained = 0;
   const full = await measure(async () => {
     const step = await runFullVerification(
       { audit: source, checkpoints, signer, fullVerification: fullStore },
       () => new Date(end + HOUR),
       () => {
-        samplePeak = Math.max(samplePeak, heap());
+        gc?.();
+        retained = Math.max(retained, heap());
         return true;
       },
     );
     return {
       ok: step.status === 'finished' && step.result.ok,
       held: step.status === 'finished' ? step.peakRecordsHeld : -1,
+      ...(gc ? { retained } : {}),
     };
   });
   return { incremental, full, checkpoints: checkpoints.top };
@@ -250,8 +251,10 @@ export async function benchVerifyGrowthSection(sizes: readonly number[]): Promis
           int(results.get(n)!.checkpoints),
           ms(m.ms, 1),
           int(m.read),
+          int(m.objects),
           int(m.held),
           m.heapMb.toFixed(1),
+          m.retainedMb === undefined ? '–' : m.retainedMb.toFixed(1),
           m.ok ? 'yes' : 'NO',
           n === first
             ? ''
@@ -263,10 +266,21 @@ export async function benchVerifyGrowthSection(sizes: readonly number[]): Promis
     return [
       '### Verification: incremental and full',
       '',
-      `The verify API's incremental check (from the stored verified head, one new hour of 11 records sealed since) and the full re-verification job over ${sizes.map(int).join(' / ')} records, in memory behind the ports with the real local signer (test/bench/verify-growth.ts; hourly checkpoints). Records read through the \`AuditSource\` port, the most held at once (one batch), and the peak heap above the start (sampled every 5 ms${gc ? ', after a GC' : ''}). The incremental check: median of 7 calls; the full verification: one run.`,
+      `The verify API's incremental check (from the stored verified head, one new hour of 11 records sealed since) and the full re-verification job over ${sizes.map(int).join(' / ')} records, in memory behind the ports with the real local signer (test/bench/verify-growth.ts; hourly checkpoints, finished days bundled as the sealer does). Records read through the \`AuditSource\` port; checkpoint objects fetched (single checkpoints and day bundles: one per day of history, not one per checkpoint); the most records held at once (one batch); the peak heap above the start (sampled every 5 ms${gc ? ', after a GC' : ''}), and — what the job keeps — the most the heap held after a collection between batches. The incremental check: median of 7 calls; the full verification: one run.`,
       '',
       ...table(
-        ['', 'checkpoints', 'ms', 'records read', 'held at once', 'peak heap MB', 'ok', `÷ ${int(first)}`],
+        [
+          '',
+          'checkpoints',
+          'ms',
+          'records read',
+          'objects read',
+          'held at once',
+          'peak heap MB',
+          'kept between batches MB',
+          'ok',
+          `÷ ${int(first)}`,
+        ],
         rows,
       ),
       '',

@@ -76,7 +76,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       TABLES.audit.env,
       EXTRACTS_BUCKET.env,
       KEYS.data.env,
-      // Receipts (issue 16).
+      // Receipts (issue 16): signed with the receipt key; the tree heads' key for its public half.
+      KEYS.receipts.env,
       KEYS.signing.env,
       AUDIT_CHECKPOINTS.env,
     ],
@@ -286,6 +287,8 @@ describe('the real wiring accepts each deployed environment', () => {
       assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
       assert.equal(ports.auditSource.constructor.name, 'DynamoAuditSource');
       assert.equal(ports.receipts.constructor.name, 'JwsReceiptSigner');
+      // Proofs from the Merkle tiles in the control table, not from every checkpoint.
+      assert.equal(ports.tiles?.constructor.name, 'DynamoMerkleTiles');
       resetAuditComposition();
     });
   });
@@ -295,6 +298,7 @@ describe('the real wiring accepts each deployed environment', () => {
       const ports = await auditSealPorts();
       assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
       assert.equal(ports.signer.constructor.name, 'KmsSigner');
+      assert.equal(ports.tiles?.constructor.name, 'DynamoMerkleTiles');
     });
   });
 
@@ -304,6 +308,7 @@ describe('the real wiring accepts each deployed environment', () => {
       assert.equal(ports.checkpoints.constructor.name, 'S3CheckpointStore');
       assert.equal(ports.signer.constructor.name, 'KmsSigner');
       assert.equal(ports.audit.constructor.name, 'DynamoAuditSource');
+      assert.equal(ports.tiles?.constructor.name, 'DynamoMerkleTiles');
     });
   });
 

@@ -14,7 +14,7 @@ import { describe, test } from 'node:test';
 import { KEY_USERS } from '../../infra/constructs/keys.js';
 import { APPEND_ONLY_DENIED_ACTIONS } from '../../infra/constructs/storage.js';
 import { functionRoleName } from '../../infra/naming.js';
-import { EXTRACTS_BUCKET } from '../../shared/config/resources.js';
+import { AUDIT_TILE_KEYS, EXTRACTS_BUCKET } from '../../shared/config/resources.js';
 import {
   ADMINISTRATOR_ARN,
   REGION,
@@ -37,9 +37,11 @@ const arn = (construct: Parameters<typeof logicalId>[0]) =>
 const EXTRACTS = arn(stack.storage.bucket);
 const CHECKPOINTS = arn(stack.checkpoints.bucket);
 const AUDIT_TABLE = arn(stack.storage.tables.audit);
+const CONTROL_TABLE = arn(stack.storage.tables.control);
 const DATA_KEY = arn(stack.keys.data);
 const HMAC_KEY = arn(stack.keys.hmac);
 const SIGNING_KEY = arn(stack.keys.signing);
+const RECEIPT_KEY = arn(stack.keys.receipts);
 const UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-7/0b6f1c1e-2f4a-4c55-9a7e-0e1f2a3b4c5d.pdf`;
 /** Another clerk's upload key. */
 const OTHER_CLERKS_UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-8/0b6f1c1e-2f4a-4c55-9a7e-0e1f2a3b4c5e.pdf`;
@@ -94,6 +96,7 @@ const INSTITUTION = roleId(stack.apiFunctions.institution);
 const INTAKE = roleId(stack.intake);
 const SEALER = roleId(stack.sealer);
 const ADMIN = roleId(stack.apiFunctions.admin);
+const AUDIT_API = roleId(stack.apiFunctions.audit);
 const stackRoles = (m: Model) => m.principals.filter((p) => p.arn !== ADMINISTRATOR_ARN);
 const byName = (m: Model, name: string) => m.principals.find((p) => p.arn.endsWith(`:role/${name}`))!;
 
@@ -282,7 +285,36 @@ const PROPERTIES = {
     return problems;
   },
 
-  /** The HMAC key computes MACs for its named users only; the signing key signs for the sealer only. */
+  /**
+   * The Merkle tiles and their pointer (control-table items, issue 14): the two proof readers (the
+   * audit API, the clerk API's receipts) and the sealer read them; among the stacks' roles only the
+   * sealer updates them, and the operator API's PutItem on the switch table is the one other write
+   * (tiles are untrusted — a wrong one gives a proof the server refuses —, so it cannot forge).
+   */
+  async merkleTiles(m: Model): Promise<string[]> {
+    const problems: string[] = [];
+    for (const key of [`${AUDIT_TILE_KEYS.tilePrefix}0#0`, AUDIT_TILE_KEYS.pointer]) {
+      const item = [{ 'dynamodb:LeadingKeys': key }];
+      for (const id of [AUDIT_API, CLERK, SEALER])
+        if (!(await can(m, principal(m, id), 'dynamodb:GetItem', CONTROL_TABLE, item)))
+          problems.push(`${id} cannot read ${key}`);
+      const roles = new Set(stackRoles(m).map((p) => p.id));
+      const updaters = (await who(m, 'dynamodb:UpdateItem', CONTROL_TABLE, item)).filter((id) =>
+        roles.has(id),
+      );
+      if (JSON.stringify(updaters) !== JSON.stringify([SEALER]))
+        problems.push(`UpdateItem ${key}: ${updaters.join(', ')}`);
+      const putters = (await who(m, 'dynamodb:PutItem', CONTROL_TABLE, item)).filter((id) => roles.has(id));
+      if (JSON.stringify(putters) !== JSON.stringify([ADMIN]))
+        problems.push(`PutItem ${key}: ${putters.join(', ')}`);
+    }
+    return problems;
+  },
+
+  /**
+   * The HMAC key computes MACs for its named users only; the signing key signs for the sealer only
+   * (tree heads), the receipt key for the clerk API only (receipts).
+   */
   async keysForTheirUsersOnly(m: Model): Promise<string[]> {
     const problems: string[] = [];
     const expected = (names: readonly string[]) =>
@@ -296,6 +328,9 @@ const PROPERTIES = {
     const sign = await who(m, 'kms:Sign', SIGNING_KEY);
     if (JSON.stringify(sign) !== JSON.stringify(expected(KEY_USERS.signing)))
       problems.push(`Sign: ${sign.join(', ')}`);
+    const receipts = await who(m, 'kms:Sign', RECEIPT_KEY);
+    if (JSON.stringify(receipts) !== JSON.stringify(expected(KEY_USERS.receipts)))
+      problems.push(`Sign receipts: ${receipts.join(', ')}`);
     return problems;
   },
 };
@@ -363,8 +398,14 @@ describe('held scans', () => {
   });
 });
 
+describe('Merkle tiles', () => {
+  test('the audit and clerk APIs and the sealer read the tiles; among the stacks only the sealer updates them (the operator API may put any switch item, harmless: tiles are verified)', async () => {
+    assert.deepEqual(await PROPERTIES.merkleTiles(model), []);
+  });
+});
+
 describe('keys', () => {
-  test(`only ${KEY_USERS.hmac.join(', ')} compute MACs with the HMAC key, and only ${KEY_USERS.signing.join(', ')} sign with the signing key (tree heads; receipts) — administrators included`, async () => {
+  test(`only ${KEY_USERS.hmac.join(', ')} compute MACs with the HMAC key, only ${KEY_USERS.signing.join(', ')} sign with the signing key (tree heads) and only ${KEY_USERS.receipts.join(', ')} with the receipt key — administrators included`, async () => {
     assert.deepEqual(await PROPERTIES.keysForTheirUsersOnly(model), []);
   });
 
@@ -381,6 +422,16 @@ describe('each property fails when broken', () => {
     Resource: resource,
   });
   const MUTATIONS: [string, keyof typeof PROPERTIES, () => Model][] = [
+    [
+      'the institution function may also update control-table items',
+      'merkleTiles',
+      () => withIdentityStatement(model, INSTITUTION, allow('dynamodb:UpdateItem', CONTROL_TABLE)),
+    ],
+    [
+      'the clerk function loses its control-table read',
+      'merkleTiles',
+      () => withoutIdentityStatement(model, CLERK, 'ControlTable'),
+    ],
     [
       'the uploader is also granted s3:GetObject on the bucket',
       'uploader',
@@ -474,6 +525,11 @@ describe('each property fails when broken', () => {
       'the signing key policy no longer names the sealer',
       'keysForTheirUsersOnly',
       () => withoutResourceStatement(model, SIGNING_KEY, 'OnlyTheAuditSealerSigns'),
+    ],
+    [
+      'the receipt key policy no longer names the clerk API',
+      'keysForTheirUsersOnly',
+      () => withoutResourceStatement(model, RECEIPT_KEY, 'OnlyTheClerkApiSignsReceipts'),
     ],
   ];
   for (const [mutation, property, mutate] of MUTATIONS) {

@@ -35,6 +35,7 @@ const named: [string, string][] = [
   [id(stack.keys.data), 'data key'],
   [id(stack.keys.hmac), 'hmac key'],
   [id(stack.keys.signing), 'signing key'],
+  [id(stack.keys.receipts), 'receipt key'],
 ];
 const mapping = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping')![0];
 
@@ -82,12 +83,15 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem on audit table',
     's3:PutObject on extracts/incoming/*',
     'kms:GenerateDataKey on data key via s3',
-    // Receipts (issue 16): the decision's record by its sealed time, the signed tree heads, the JWS.
-    'dynamodb:Query on audit table/index/byDay',
+    // Receipts (issue 16): the decision's record by id (its time locates its checkpoint; the Merkle
+    // tiles are read with the control-table GetItem above), the signed tree heads, the JWS signed
+    // with the receipt key — the tree heads' key only for its public half, never Sign.
+    'dynamodb:GetItem on audit table',
     's3:GetObject on checkpoints/checkpoints/*',
     's3:ListBucket on checkpoints',
     'kms:Decrypt on data key via s3',
-    'kms:Sign on signing key',
+    'kms:Sign on receipt key',
+    'kms:GetPublicKey on receipt key',
     'kms:GetPublicKey on signing key',
   ],
   institution: [
@@ -100,6 +104,8 @@ const EXPECTED: Record<string, string[]> = {
   audit: [
     'dynamodb:PutItem on audit table',
     'dynamodb:Scan on audit table',
+    // A record's time by id, to locate it for an inclusion proof (issue 14).
+    'dynamodb:GetItem on audit table',
     'dynamodb:Query on audit table/index/byDay',
     'dynamodb:Query on audit table/index/bySubject',
     'dynamodb:Query on audit table/index/byActor',
@@ -221,7 +227,12 @@ describe('properties of every role', () => {
         statements.filter((s) => s.Effect === 'Allow' && contains(s.Resource, arnOf(audit))).flatMap(actions),
       ),
     );
-    assert.deepEqual([...granted].sort(), ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan']);
+    assert.deepEqual([...granted].sort(), [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    ]);
   });
 
   test('the bind helper refuses to grant UpdateItem, DeleteItem or BatchWriteItem on the audit table', () => {
@@ -279,7 +290,7 @@ describe('properties of every role', () => {
     assert.deepEqual(deleters, [id(stack.intake.role)]);
   });
 
-  test('only the functions that pseudonymise use the HMAC key, and only the sealer (tree heads) and the clerk API (receipts) sign', () => {
+  test('only the functions that pseudonymise use the HMAC key; only the sealer signs tree heads and only the clerk API signs receipts, each with its own key', () => {
     const users = (key: string, action: string) =>
       all
         .filter(({ statements }) =>
@@ -295,9 +306,10 @@ describe('properties of every role', () => {
       users(id(stack.keys.hmac), 'kms:GenerateMac'),
       [stack.intake, f.institution, f.audit, f.admin].map(roleOf).sort(),
     );
-    // The sealer signs tree heads; the clerk API signs receipts (issue 16) with the same key, so DBRC
-    // checks a receipt and the tree head inside it with one public key.
-    assert.deepEqual(users(id(stack.keys.signing), 'kms:Sign'), [stack.sealer, f.clerk].map(roleOf).sort());
+    // The sealer alone signs tree heads; the clerk API signs receipts (issue 16) with a key of their
+    // own, so it can never sign a tree head that a forged receipt's proof would need.
+    assert.deepEqual(users(id(stack.keys.signing), 'kms:Sign'), [stack.sealer].map(roleOf));
+    assert.deepEqual(users(id(stack.keys.receipts), 'kms:Sign'), [f.clerk].map(roleOf));
   });
 
   test('only the admin function may flip the intake event source mapping', () => {

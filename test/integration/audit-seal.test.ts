@@ -189,9 +189,12 @@ describe('audit sealing and verification on the local stack', () => {
       getRemainingTimeInMillis: () => 60_000,
     } as unknown as Context;
     const out = await sealerHandler(event, context);
-    const { counted, ...sealedRun } = out;
+    const { counted, tiles, ...sealedRun } = out;
     assert.deepEqual(sealedRun, { checkpoints: 1, records: 1, latestSequence: 3, more: false });
     assert.equal(counted, 3, 'the per-day counters catch up with every checkpoint sealed so far');
+    // So do the Merkle tiles: checkpoints 1–2 were sealed without them (sealAudit alone).
+    assert.equal(tiles?.checkpoints, 3);
+    assert.equal(tiles?.pointer?.sequence, 3);
     // It verified what it sealed and stored that head as verified (in the control table).
     assert.equal((await ports.verifiedHead?.get())?.sequence, 3);
   });

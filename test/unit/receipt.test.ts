@@ -29,6 +29,7 @@ import { sealRun } from '../../shared/use-cases/audit-seal.js';
 import { issueReceipt, type ReceiptDeps } from '../../shared/use-cases/receipt.js';
 import { RequestRefusedError } from '../../shared/use-cases/errors.js';
 import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
+import { MemoryTiles } from '../support/memory-tiles.js';
 
 const base = Date.parse('2026-06-01T10:00:00.000Z');
 const at = (s: number) => new Date(base + s * 1000).toISOString();
@@ -136,13 +137,14 @@ const records: AuditRecord[] = [
   })),
 ];
 
-const source: AuditSource = {
+const source: AuditSource & Required<Pick<AuditSource, 'get'>> = {
   async *all() {
     yield* records;
   },
   async *between(after: string, upTo: string) {
     yield* records.filter((r) => r.at > after && r.at <= upTo);
   },
+  get: async (id: string) => records.find((r) => r.id === id),
 };
 
 const statusStore = {
@@ -160,6 +162,8 @@ describe('signed receipts, verified offline with the public key alone', () => {
   let pem: string;
   let deps: ReceiptDeps;
   const checkpoints = new MemoryCheckpoints();
+  // The sealer keeps the Merkle tiles: receipts are proven from them, not from every checkpoint.
+  const tiles = new MemoryTiles();
   let signer: LocalSigner;
   let receiptSigner: LocalSigner;
   let receiptPem: string;
@@ -173,6 +177,7 @@ describe('signed receipts, verified offline with the public key alone', () => {
     deps = {
       statuses: statusStore,
       checkpoints,
+      tiles,
       auditSource: source,
       receipts: new JwsReceiptSigner(receiptSigner),
       log: signer,
@@ -186,8 +191,8 @@ describe('signed receipts, verified offline with the public key alone', () => {
     const refused = async (p: Promise<unknown>, code: string) =>
       assert.rejects(p, (e: unknown) => e instanceof RequestRefusedError && e.code === code);
     await refused(issueReceipt(deps, CLERK, 'i-applied', new Date()), 'NOT_SEALED_YET');
-    await sealRun({ audit: source, checkpoints, signer }, new Date(base + 9_000));
-    await sealRun({ audit: source, checkpoints, signer }, new Date(base + 60_000));
+    await sealRun({ audit: source, checkpoints, signer, tiles }, new Date(base + 9_000));
+    await sealRun({ audit: source, checkpoints, signer, tiles }, new Date(base + 60_000));
     await refused(
       issueReceipt(deps, { sub: 'griffie-2', role: 'clerk' }, 'i-applied', new Date()),
       'NOT_FOUND',
@@ -197,6 +202,7 @@ describe('signed receipts, verified offline with the public key alone', () => {
   });
 
   it('issues a receipt for every final outcome that verifies with the PEM, the JWK and jose', async () => {
+    const listed = checkpoints.listed;
     for (const [id, outcome, code] of [
       ['i-applied', 'APPLIED', undefined],
       ['i-rejected', 'REJECTED', 'INVALID_RRN'],
@@ -219,6 +225,8 @@ describe('signed receipts, verified offline with the public key alone', () => {
         kid: decodeProtectedHeader(r.receipt).kid,
       };
       await compactVerify(r.receipt, createLocalJWKSet({ keys: [jwk] }));
+      // Proven from the Merkle tiles: no listing of every checkpoint.
+      assert.equal(checkpoints.listed, listed, `${id}: the history was read`);
       assert.doesNotMatch(r.receipt, /\d{11}/); // no national number, not even in base64 (a sanity check)
     }
     const applied = verifyReceipt((await issueReceipt(deps, CLERK, 'i-applied', new Date())).receipt, keys);

@@ -1,4 +1,5 @@
 import {
+  GetItemCommand,
   QueryCommand,
   ScanCommand,
   type AttributeValue,
@@ -96,6 +97,14 @@ export class DynamoAuditSource implements AuditSource {
       for (const item of r.Items ?? []) yield asStored(item);
       start = r.LastEvaluatedKey;
     } while (start);
+  }
+
+  /** One record by id, as stored (a consistent GetItem: a proof or a receipt reads its time). */
+  async get(id: string): Promise<AuditRecord | undefined> {
+    const r = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { id: { S: id } }, ConsistentRead: true }),
+    );
+    return r.Item ? asStored(r.Item) : undefined;
   }
 
   /** Through the byDay index, one day partition at a time: after < at ≤ upTo. */
