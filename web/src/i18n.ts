@@ -240,6 +240,8 @@ const nl = {
   fullStart: 'Volledige controle starten',
   fullRunning: 'Bezig: {checkpoints} checkpoints en {records} records gecontroleerd…',
   fullDone: 'Laatste volledige controle afgerond op {at}: {records} records en {checkpoints} checkpoints.',
+  fullSwept:
+    'Daarna de hele tabel doorzocht ({records} records) naar records die geen checkpoint kan tonen: van vóór het begin van het log, zonder tijd of zonder dag.',
   fullSigned: 'Het resultaat is ondertekend met de sleutel van de checkpoints (handtekening geldig).',
   fullUnsigned: 'De handtekening van het bewaarde resultaat is NIET geldig.',
   kind_ALTERED: 'Gewijzigd',
@@ -557,6 +559,8 @@ const en: Record<Key, string> = {
   fullStart: 'Start full verification',
   fullRunning: 'Running: {checkpoints} checkpoints and {records} records checked…',
   fullDone: 'Last full verification finished at {at}: {records} records and {checkpoints} checkpoints.',
+  fullSwept:
+    'Then swept the whole table ({records} records) for records no checkpoint can show: dated before the log began, without a time or without a day.',
   fullSigned: 'The result is signed with the checkpoints’ key (signature valid).',
   fullUnsigned: 'The signature of the stored result is NOT valid.',
   kind_ALTERED: 'Altered',

@@ -433,6 +433,7 @@ export function AuditVerify() {
         checkedRecords?: number;
         checkedCheckpoints?: number;
         problemCount?: number;
+        sweptRecords?: number;
         problems?: { kind: string; recordId?: string; detail: string }[];
       }
     | undefined;
@@ -570,6 +571,9 @@ export function AuditVerify() {
                 checkpoints: lastResult.checkedCheckpoints ?? 0,
               })}
             </p>
+            {lastResult.sweptRecords !== undefined ? (
+              <p class="muted">{t('fullSwept', { records: lastResult.sweptRecords })}</p>
+            ) : null}
             <p class="muted">{last.signatureValid ? t('fullSigned') : t('fullUnsigned')}</p>
             {(lastResult.problems ?? []).length ? (
               <ul>
