@@ -26,6 +26,10 @@ import { TABLES } from '../../shared/config/resources.js';
 import { countByDay, NO_INSTITUTION } from '../../shared/domain/audit-stats.js';
 import type { AuditFilter } from '../../shared/ports/index.js';
 import { eventsTotal } from '../../shared/use-cases/audit-queries.js';
+import { sealRun } from '../../shared/use-cases/audit-seal.js';
+import { LocalSigner } from '../../shared/adapters/local/signer.js';
+import type { AuditRecord } from '../../shared/ports/index.js';
+import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 import { countingDocumentClient, type ReadCounter } from '../support/counting-dynamo.js';
 
 const SEED: { seed?: number } =
@@ -307,5 +311,60 @@ describe('audit log totals from the cumulative counters', () => {
     await stats.add(4, cutoffs[3]!, countByDay(windowOf(3)));
     await stats.add(5, cutoffs[4]!, countByDay(windowOf(4)));
     await assertTotals(stats, records, cutoffs[4]);
+  });
+
+  it('the sealer backfills before it counts on, and its totals then match the log', async () => {
+    const table = await freshTable();
+    const stats = new DynamoAuditStats(db, table);
+    const keyDir = await mkdtemp(join(tmpdir(), 'ruling-intake-totals-key-'));
+    try {
+      const log: AuditRecord[] = [];
+      const ports = {
+        audit: {
+          async *all() {
+            yield* log;
+          },
+          async *between(after: string, upTo: string) {
+            for (const r of log) if (r.at > after && r.at <= upTo) yield r;
+          },
+        },
+        checkpoints: new MemoryCheckpoints(),
+        signer: new LocalSigner(keyDir),
+        stats,
+      };
+      const write = (n: number, at: number) => {
+        for (let i = 0; i < n; i++)
+          log.push({
+            id: `s${log.length}`,
+            at: new Date(at + i * 1000).toISOString(),
+            actor: { id: 'client-KUL', role: 'institution', institution: i % 2 ? 'KUL' : 'UGENT' },
+            action: 'credit.read',
+            purpose: 'enrolment',
+            outcome: 'ALLOWED',
+            requestId: `s${log.length}`,
+          });
+      };
+      write(6, START);
+      await sealRun(ports, new Date(START + 3_600_000));
+      write(4, START + 86_400_000);
+      await sealRun(ports, new Date(START + 86_400_000 + 3_600_000));
+      assert.equal((await eventsTotal({ stats }, {}))?.total, 10);
+      // As the sealer before the cumulative counters left it.
+      for (const item of (await db.send(new ScanCommand({ TableName: table }))).Items ?? [])
+        if (/^audit-(total|cum)#/.test(String(item.pk)))
+          await db.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk } }));
+      await db.send(
+        new UpdateCommand({ TableName: table, Key: { pk: 'audit-stats' }, UpdateExpression: 'REMOVE cumulative' }),
+      );
+      assert.equal(await eventsTotal({ stats }, {}), undefined);
+      write(5, START + 2 * 86_400_000);
+      const run = await sealRun(ports, new Date(START + 2 * 86_400_000 + 3_600_000));
+      assert.equal(run.counted, 1, 'backfilled, then counted the new checkpoint');
+      const total = await eventsTotal({ stats }, {});
+      assert.equal(total?.total, 15);
+      assert.equal((await eventsTotal({ stats }, { institution: 'KUL', from: startOf(day(1)) }))?.total, 4);
+    } finally {
+      await rm(keyDir, { recursive: true, force: true });
+    }
   });
 });
