@@ -78,7 +78,13 @@ export class AuditSealer extends AppFunction {
 
     this.bindTable('audit', props.auditTable, ['Scan'], { byDay: ['Query'] })
       // PutItem, BatchWriteItem: the one-off backfill of the cumulative counters (totals).
-      .bindTable('control', props.controlTable, ['GetItem', 'BatchGetItem', 'UpdateItem', 'PutItem', 'BatchWriteItem'])
+      .bindTable('control', props.controlTable, [
+        'GetItem',
+        'BatchGetItem',
+        'UpdateItem',
+        'PutItem',
+        'BatchWriteItem',
+      ])
       .bindKey('signing', props.signingKey, ['Sign', 'GetPublicKey'])
       .bindBucket(AUDIT_CHECKPOINTS.env, props.checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,

@@ -269,7 +269,10 @@ export async function cmdAuditEvents(
     ensureOk(r, opts.lang);
     const b = r.body as AuditEventsPage;
     items.push(...b.items);
-    counted ??= { ...(b.total !== undefined ? { total: b.total } : {}), ...(b.countedUpTo ? { countedUpTo: b.countedUpTo } : {}) };
+    counted ??= {
+      ...(b.total !== undefined ? { total: b.total } : {}),
+      ...(b.countedUpTo ? { countedUpTo: b.countedUpTo } : {}),
+    };
     next = b.next;
   } while (next);
   if (opts.json) printJson(items);

@@ -413,11 +413,14 @@ describe(
       // countedUpTo), not those written since (this auditor's own queries), on every page.
       const sealedUpTo = async () => {
         const token = await stack.idp.issueToken({ role: 'auditor' });
-        const res = await fetch(`${base}/v1/audit/events?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(`${base}/v1/audit/events?limit=1`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         return ((await res.json()) as { countedUpTo: string }).countedUpTo;
       };
       const upTo = await sealedUpTo();
-      const stored = (await documentClient().send(new ScanCommand({ TableName: stack.state.tables.audit }))).Items ?? [];
+      const stored =
+        (await documentClient().send(new ScanCommand({ TableName: stack.state.tables.audit }))).Items ?? [];
       const truth = (keep: (r: Record<string, unknown>) => boolean) =>
         stored.filter((r) => String(r.at) <= upTo && keep(r)).length;
       const totalLine = page.locator('.log-total');
@@ -426,12 +429,17 @@ describe(
       assert.ok(everything > 100);
       assert.match(
         await totalLine.innerText(),
-        new RegExp(`^Totaal: ≈ ${everything.toLocaleString('nl-BE').replace('.', '\\.')} records \\(geteld tot \\d`),
+        new RegExp(
+          `^Totaal: ≈ ${everything.toLocaleString('nl-BE').replace('.', '\\.')} records \\(geteld tot \\d`,
+        ),
       );
       // English: the same total in English words and number format.
       await page.getByRole('button', { name: 'English' }).click();
       await totalLine.getByText(/^Total: ≈ /).waitFor();
-      assert.match(await totalLine.innerText(), new RegExp(`records \\(counted up to .*; the next seal counts newer records\\)`));
+      assert.match(
+        await totalLine.innerText(),
+        new RegExp(`records \\(counted up to .*; the next seal counts newer records\\)`),
+      );
       await page.getByRole('button', { name: 'Nederlands' }).click();
       // One institution over whole UTC days: KUL, from 5 days ago to 2 days ago.
       const utcDay = (daysAgo: number) => new Date(Date.now() - daysAgo * day).toISOString().slice(0, 10);
@@ -447,7 +455,10 @@ describe(
       );
       assert.ok(kulTotal > 0);
       await page.locator(`.log-total[data-total="${kulTotal}"]`).waitFor();
-      assert.match(await totalLine.innerText(), new RegExp(`^Totaal voor KUL van .+ tot en met .+: ${kulTotal} records \\(geteld tot `));
+      assert.match(
+        await totalLine.innerText(),
+        new RegExp(`^Totaal voor KUL van .+ tot en met .+: ${kulTotal} records \\(geteld tot `),
+      );
       await shot(page, 'auditor-log-total');
       await page.getByRole('button', { name: 'Wissen' }).click();
 

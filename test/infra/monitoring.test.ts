@@ -262,7 +262,9 @@ describe('dashboard', () => {
     const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0]!;
     const raw = dashboard.Properties['DashboardBody'] as string | { 'Fn::Join': [string, unknown[]] };
     const text =
-      typeof raw === 'string' ? raw : raw['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+      typeof raw === 'string'
+        ? raw
+        : raw['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
     type Widget = {
       properties: {
         title?: string;

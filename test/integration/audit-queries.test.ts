@@ -229,9 +229,17 @@ describe('auditor queries and intake lists read what they return', () => {
     assert.equal(listed.value.items.length, 5);
     assert.equal(listed.value.total, N);
     assert.equal(listed.value.countedUpTo, end.toISOString());
-    const ugent = await listEvents(deps, { ...ctx, requestId: 'req-q5' }, { institution: 'UGENT', limit: '5' });
+    const ugent = await listEvents(
+      deps,
+      { ...ctx, requestId: 'req-q5' },
+      { institution: 'UGENT', limit: '5' },
+    );
     assert.equal(ugent.total, records.filter((r) => r.actor.institution === 'UGENT').length);
-    const bySubject = await listEvents(deps, { ...ctx, requestId: 'req-q6' }, { subject: nationalNumber('020304', 101, true) });
+    const bySubject = await listEvents(
+      deps,
+      { ...ctx, requestId: 'req-q6' },
+      { subject: nationalNumber('020304', 101, true) },
+    );
     assert.equal(bySubject.total, undefined, 'a subject filter is not counted');
   });
 

@@ -33,7 +33,9 @@ import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 import { countingDocumentClient, type ReadCounter } from '../support/counting-dynamo.js';
 
 const SEED: { seed?: number } =
-  process.env.TOTALS_PROPERTY_SEED === 'random' ? {} : { seed: Number(process.env.TOTALS_PROPERTY_SEED ?? 20261204) };
+  process.env.TOTALS_PROPERTY_SEED === 'random'
+    ? {}
+    : { seed: Number(process.env.TOTALS_PROPERTY_SEED ?? 20261204) };
 const RUNS = Number(process.env.TOTALS_PROPERTY_RUNS ?? 10);
 
 const INSTITUTIONS = ['UGENT', 'KUL', 'VUB', undefined] as const;
@@ -104,7 +106,13 @@ const endOf = (d: string) => `${d}T23:59:59.999Z`;
 const startOf = (d: string) => `${d}T00:00:00.000Z`;
 
 /** The truth: records of a scope in [from, to] (whole days), counted up to `upTo`. */
-function expected(records: readonly Rec[], scope: string | undefined, from?: string, to?: string, upTo?: string) {
+function expected(
+  records: readonly Rec[],
+  scope: string | undefined,
+  from?: string,
+  to?: string,
+  upTo?: string,
+) {
   return records.filter(
     (r) =>
       (scope === undefined || (r.actor.institution ?? NO_INSTITUTION) === scope) &&
@@ -195,28 +203,36 @@ describe('audit log totals from the cumulative counters', () => {
 
   it('gives every whole-day period the number of its records, whatever the checkpoints and retries', async () => {
     await fc.assert(
-      fc.asyncProperty(logArb, cutoffsArb, fc.array(modeArb, { minLength: 12, maxLength: 12 }), async (records, cutoffs, modes) => {
-        const table = await freshTable();
-        const stats = new DynamoAuditStats(db, table);
-        let after = '';
-        for (const [i, cutoff] of cutoffs.entries()) {
-          const sequence = i + 1;
-          const counts = countByDay(records.filter((r) => r.at > after && r.at <= cutoff));
-          const mode = modes[i]!;
-          if (mode.kind === 'crash')
-            await new DynamoAuditStats(crashingAfter(db, mode.after), table)
-              .add(sequence, cutoff, counts)
-              .catch(() => undefined);
-          if (mode.kind === 'concurrent')
-            await Promise.all([stats.add(sequence, cutoff, counts), new DynamoAuditStats(db, table).add(sequence, cutoff, counts)]);
-          else await stats.add(sequence, cutoff, counts);
-          if (mode.kind === 'twice') await stats.add(sequence, cutoff, counts);
-          after = cutoff;
-          // Midway too: what is counted is exact up to countedUpTo.
-          if (i === Math.floor(cutoffs.length / 2)) await assertTotals(stats, records, cutoff);
-        }
-        await assertTotals(stats, records, after);
-      }),
+      fc.asyncProperty(
+        logArb,
+        cutoffsArb,
+        fc.array(modeArb, { minLength: 12, maxLength: 12 }),
+        async (records, cutoffs, modes) => {
+          const table = await freshTable();
+          const stats = new DynamoAuditStats(db, table);
+          let after = '';
+          for (const [i, cutoff] of cutoffs.entries()) {
+            const sequence = i + 1;
+            const counts = countByDay(records.filter((r) => r.at > after && r.at <= cutoff));
+            const mode = modes[i]!;
+            if (mode.kind === 'crash')
+              await new DynamoAuditStats(crashingAfter(db, mode.after), table)
+                .add(sequence, cutoff, counts)
+                .catch(() => undefined);
+            if (mode.kind === 'concurrent')
+              await Promise.all([
+                stats.add(sequence, cutoff, counts),
+                new DynamoAuditStats(db, table).add(sequence, cutoff, counts),
+              ]);
+            else await stats.add(sequence, cutoff, counts);
+            if (mode.kind === 'twice') await stats.add(sequence, cutoff, counts);
+            after = cutoff;
+            // Midway too: what is counted is exact up to countedUpTo.
+            if (i === Math.floor(cutoffs.length / 2)) await assertTotals(stats, records, cutoff);
+          }
+          await assertTotals(stats, records, after);
+        },
+      ),
       { numRuns: RUNS, ...SEED },
     );
   });
@@ -296,7 +312,11 @@ describe('audit log totals from the cumulative counters', () => {
       if (/^audit-(total|cum)#/.test(String(item.pk)))
         await db.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk } }));
     await db.send(
-      new UpdateCommand({ TableName: table, Key: { pk: 'audit-stats' }, UpdateExpression: 'REMOVE cumulative' }),
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: 'audit-stats' },
+        UpdateExpression: 'REMOVE cumulative',
+      }),
     );
     assert.equal(await eventsTotal({ stats }, {}), undefined, 'no total before the backfill');
 
@@ -354,7 +374,11 @@ describe('audit log totals from the cumulative counters', () => {
         if (/^audit-(total|cum)#/.test(String(item.pk)))
           await db.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk } }));
       await db.send(
-        new UpdateCommand({ TableName: table, Key: { pk: 'audit-stats' }, UpdateExpression: 'REMOVE cumulative' }),
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: 'audit-stats' },
+          UpdateExpression: 'REMOVE cumulative',
+        }),
       );
       assert.equal(await eventsTotal({ stats }, {}), undefined);
       write(5, START + 2 * 86_400_000);

@@ -53,7 +53,10 @@ describe('cumulative counting steps', () => {
         fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }),
         fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }),
         (a, b, da, db) => {
-          const [x, y] = [countPosition(a, da.toISOString().slice(0, 10)), countPosition(b, db.toISOString().slice(0, 10))];
+          const [x, y] = [
+            countPosition(a, da.toISOString().slice(0, 10)),
+            countPosition(b, db.toISOString().slice(0, 10)),
+          ];
           if (a !== b) assert.equal(x < y, a < b);
           else assert.equal(x < y, da.toISOString().slice(0, 10) < db.toISOString().slice(0, 10));
         },

@@ -192,8 +192,7 @@ const nl = {
   logTotal: 'Totaal{scope}{period}: {approx}{n} {c|record|records}',
   logTotalCounted: 'geteld tot {at}; nieuwere records telt de volgende verzegeling',
   logTotalExact: 'geteld tot {at}',
-  logTotalNone:
-    'Totaal: — (geteld wordt alleen zonder filters of met enkel een instelling, over hele dagen)',
+  logTotalNone: 'Totaal: — (geteld wordt alleen zonder filters of met enkel een instelling, over hele dagen)',
   logTotalScope: ' voor {institution}',
   logTotalFrom: ' vanaf {from}',
   logTotalTo: ' tot en met {to}',

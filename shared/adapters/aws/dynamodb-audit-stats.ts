@@ -257,8 +257,11 @@ export class DynamoAuditStats implements AuditStatsStore {
       new GetCommand({ TableName: this.table, Key: { pk: BACKFILL }, ConsistentRead: true }),
     );
     const progress = (got.Item as
-      | { nextDay: string; throughDay: string; scopes: Record<string, Scope> }
-      | undefined) ?? { nextDay: watermark.firstDay, throughDay, scopes: {} };
+      { nextDay: string; throughDay: string; scopes: Record<string, Scope> } | undefined) ?? {
+      nextDay: watermark.firstDay,
+      throughDay,
+      scopes: {},
+    };
     const scopes = progress.scopes;
     const days: string[] = [];
     for (let d = progress.nextDay; d <= progress.throughDay && days.length < maxDays; d = nextDay(d))
@@ -268,7 +271,9 @@ export class DynamoAuditStats implements AuditStatsStore {
     // up to its last day added, and counting it again adds only the days it had not reached.
     const rows = new Map<string, Record<string, unknown>>();
     for (let i = 0; i < days.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = days.slice(i, i + 100).map((d) => ({ pk: dayKey(d) }));
+      let keys: Record<string, unknown>[] | undefined = days
+        .slice(i, i + 100)
+        .map((d) => ({ pk: dayKey(d) }));
       for (let attempt = 0; keys?.length; attempt++) {
         if (attempt >= 8) throw new Error('the per-day counters could not be read (throttled)');
         const r: BatchGetCommandOutput = await this.db.send(
@@ -323,7 +328,12 @@ export class DynamoAuditStats implements AuditStatsStore {
         this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { pk: totalKey(scope), total: s.total, position: s.position, countedUpTo: watermark.cutoff },
+            Item: {
+              pk: totalKey(scope),
+              total: s.total,
+              position: s.position,
+              countedUpTo: watermark.cutoff,
+            },
           }),
         ),
       ),
