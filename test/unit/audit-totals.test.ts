@@ -87,3 +87,34 @@ describe('period totals', () => {
     assert.equal(nextDay('2026-12-31'), '2027-01-01');
   });
 });
+
+describe('the total as people read it', () => {
+  it('formats the count per language in the CLI and the console, and says "—" when there is none', async () => {
+    const { totalLine } = await import('../../shared/cli/commands.js');
+    const { makeI18n } = await import('../../web/src/i18n.js');
+    const page = { total: 12345, countedUpTo: '2026-12-04T14:02:00.000Z' };
+    assert.equal(
+      totalLine(page, 'nl'),
+      'Totaal: 12.345 records, geteld tot 2026-12-04T14:02:00.000Z (nieuwere records nog niet)',
+    );
+    assert.match(totalLine(page, 'en'), /^Total: 12,345 records, counted up to 2026-12-04T14:02:00\.000Z/);
+    assert.match(totalLine({}, 'nl'), /^Totaal: — /);
+    assert.match(
+      totalLine({ total: 3 }, 'en'),
+      /^Total: — /,
+      'no count without the instant it is counted up to',
+    );
+    const nl = makeI18n('nl', () => undefined);
+    const en = makeI18n('en', () => undefined);
+    assert.equal(nl.num(12345), '12.345');
+    assert.equal(en.num(12345), '12,345');
+    assert.equal(
+      nl.t('logTotal', { scope: '', period: '', approx: '≈ ', n: nl.num(1), c: 1 }),
+      'Totaal: ≈ 1 record',
+    );
+    assert.equal(
+      en.t('logTotal', { scope: ' for KUL', period: '', approx: '', n: en.num(2345), c: 2345 }),
+      'Total for KUL: 2,345 records',
+    );
+  });
+});
