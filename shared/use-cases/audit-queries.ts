@@ -7,7 +7,14 @@ import type { Principal } from '../domain/principal.js';
 import { CSV_HEADER, CSV_ROWS } from '../contract/csv.js';
 import { maskNationalNumber, stripSeparators } from '../domain/national-number.js';
 import { looksLikeNationalNumber } from '../domain/audit-details.js';
-import { ALL_SCOPE, lastDays, nextDay, periodTotal, wholeDays } from '../domain/audit-stats.js';
+import {
+  ALL_SCOPE,
+  NO_INSTITUTION,
+  lastDays,
+  nextDay,
+  periodTotal,
+  wholeDays,
+} from '../domain/audit-stats.js';
 import { alertsFrom, DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../domain/audit-alerts.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type {
@@ -299,6 +306,8 @@ export async function eventsTotal(
   filter: AuditFilter,
 ): Promise<{ total: number; countedUpTo: string } | undefined> {
   if (filter.subject || filter.actorId || filter.action || filter.outcome) return undefined;
+  // `-` is the counters' scope of actors without an institution; as a filter it finds no record.
+  if (filter.institution === NO_INSTITUTION || filter.institution === ALL_SCOPE) return undefined;
   const days = wholeDays(filter.from, filter.to);
   if (!days) return undefined;
   const scope = filter.institution ?? ALL_SCOPE;

@@ -36,7 +36,7 @@ const SEED: { seed?: number } =
   process.env.TOTALS_PROPERTY_SEED === 'random'
     ? {}
     : { seed: Number(process.env.TOTALS_PROPERTY_SEED ?? 20261204) };
-const RUNS = Number(process.env.TOTALS_PROPERTY_RUNS ?? 10);
+const RUNS = Number(process.env.TOTALS_PROPERTY_RUNS ?? 8);
 
 const INSTITUTIONS = ['UGENT', 'KUL', 'VUB', undefined] as const;
 const START = Date.UTC(2026, 10, 1); // 2026-11-01
@@ -169,7 +169,7 @@ describe('audit log totals from the cumulative counters', () => {
     periods.push({ from: day(a) }, { to: day(a) });
     for (let b = a; b <= DAYS; b++) periods.push({ from: day(a), to: day(b) });
   }
-  const scopes = [undefined, 'UGENT', 'KUL', 'VUB', NO_INSTITUTION];
+  const scopes = [undefined, 'UGENT', 'KUL', 'VUB'];
 
   /** Asserts every period's total, in every scope, against the records up to `countedUpTo`. */
   async function assertTotals(stats: DynamoAuditStats, records: readonly Rec[], upTo: string | undefined) {
@@ -266,6 +266,8 @@ describe('audit log totals from the cumulative counters', () => {
       { outcome: 'DENIED' },
       { institution: 'UGENT', from: '2026-10-01T10:00:00.000Z' },
       { to: '2026-10-01T00:00:00.000Z' },
+      // Counted as a scope, but as a filter it finds no record (no actor institution is `-`).
+      { institution: NO_INSTITUTION },
     ] satisfies AuditFilter[]) {
       reads.reset();
       assert.equal(await eventsTotal({ stats }, filter), undefined, JSON.stringify(filter));
