@@ -277,11 +277,11 @@ export interface AuditStatsStore {
    */
   backfillCumulative(throughDay: string, maxDays: number): Promise<boolean>;
   /**
-   * A scope's running total (`ALL_SCOPE` or an institution code) and up to when every record is
-   * counted; undefined while the cumulative counters do not cover the log (nothing counted yet,
-   * or the backfill is not done).
+   * A scope's running total (`ALL_SCOPE` or an institution code), up to when every record is
+   * counted, and the last day counted into it (its newest cumulative day item); undefined while the
+   * cumulative counters do not cover the log (nothing counted yet, or the backfill is not done).
    */
-  cumulative(scope: string): Promise<{ running: number; countedUpTo: string } | undefined>;
+  cumulative(scope: string): Promise<{ running: number; countedUpTo: string; lastDay?: string } | undefined>;
   /** The running total of a scope before its first day ≥ `day` (undefined: no such day). */
   cumulativeBefore(scope: string, day: string): Promise<number | undefined>;
 }

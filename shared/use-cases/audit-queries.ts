@@ -317,6 +317,12 @@ export async function eventsTotal(
     days.toDay ? deps.stats.cumulativeBefore(scope, nextDay(days.toDay)) : Promise.resolve(undefined),
   ]);
   if (!counted) return undefined;
+  // The day index is eventually consistent: just after the sealer first counts a day, its item may
+  // not be found yet. A day the scope's running total has reached must have an item; if the query
+  // found none, give no total rather than a wrong one (the next call, a moment later, has it).
+  const last = counted.lastDay;
+  if (last && days.fromDay && atFrom === undefined && last >= days.fromDay) return undefined;
+  if (last && days.toDay && afterTo === undefined && last > days.toDay) return undefined;
   return { total: periodTotal(counted.running, atFrom, afterTo), countedUpTo: counted.countedUpTo };
 }
 

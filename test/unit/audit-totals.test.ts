@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { AuditStatsStore } from '../../shared/ports/index.js';
 import {
   ALL_SCOPE,
   countByDay,
@@ -116,5 +117,30 @@ describe('the total as people read it', () => {
       en.t('logTotal', { scope: ' for KUL', period: '', approx: '', n: en.num(2345), c: 2345 }),
       'Total for KUL: 2,345 records',
     );
+  });
+});
+
+describe('a day index that has not caught up yet', () => {
+  it('gives no total rather than a wrong one while the newest day item is not found, then the right one', async () => {
+    const { eventsTotal } = await import('../../shared/use-cases/audit-queries.js');
+    // 10 records counted: 7 on 1 December, 3 on 4 December, whose item the index does not show yet.
+    const visible = new Map([['2026-12-01', 0]]);
+    const stats = {
+      cumulative: async () => ({
+        running: 10,
+        countedUpTo: '2026-12-04T10:00:00.000Z',
+        lastDay: '2026-12-04',
+      }),
+      cumulativeBefore: async (_scope: string, day: string) =>
+        [...visible].sort().find(([d]) => d >= day)?.[1],
+    } as unknown as AuditStatsStore;
+    const from = { from: '2026-12-04T00:00:00.000Z' };
+    const upTo = { to: '2026-12-02T23:59:59.999Z' };
+    assert.equal(await eventsTotal({ stats }, from), undefined, 'not 0');
+    assert.equal(await eventsTotal({ stats }, upTo), undefined, 'not 10');
+    assert.equal((await eventsTotal({ stats }, {}))?.total, 10);
+    visible.set('2026-12-04', 7);
+    assert.equal((await eventsTotal({ stats }, from))?.total, 3);
+    assert.equal((await eventsTotal({ stats }, upTo))?.total, 7);
   });
 });

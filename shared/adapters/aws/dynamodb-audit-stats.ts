@@ -210,7 +210,9 @@ export class DynamoAuditStats implements AuditStatsStore {
     );
   }
 
-  async cumulative(scope: string): Promise<{ running: number; countedUpTo: string } | undefined> {
+  async cumulative(
+    scope: string,
+  ): Promise<{ running: number; countedUpTo: string; lastDay?: string } | undefined> {
     const r = await this.db.send(
       new BatchGetCommand({
         RequestItems: {
@@ -230,7 +232,13 @@ export class DynamoAuditStats implements AuditStatsStore {
       typeof total?.countedUpTo === 'string' && total.countedUpTo > watermark.cutoff
         ? total.countedUpTo
         : watermark.cutoff;
-    return { running: typeof total?.total === 'number' ? total.total : 0, countedUpTo: upTo };
+    const position = typeof total?.position === 'string' ? total.position : '';
+    return {
+      running: typeof total?.total === 'number' ? total.total : 0,
+      countedUpTo: upTo,
+      // The position is `<sequence>#<day>`: its day is the scope's newest day (checkpoints are in time order).
+      ...(position.includes('#') ? { lastDay: position.slice(position.indexOf('#') + 1) } : {}),
+    };
   }
 
   async cumulativeBefore(scope: string, day: string): Promise<number | undefined> {
