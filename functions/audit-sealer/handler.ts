@@ -33,6 +33,11 @@ export const logSealing: SealObserver = {
   refused: (recordIds) =>
     logger.warn('audit records with a non-canonical time were not sealed', { recordIds }),
   conflicts: (conflicts) => logger.info('another sealer wrote first', { conflicts }),
+  // The per-day and cumulative counters (chart, alerts, totals, their backfill): the next run retries.
+  statsFailed: (error) =>
+    logger.error('audit counters not updated: the next run retries', {
+      error: error instanceof Error ? error.name : 'unknown',
+    }),
   // Institution codes, days, kinds and counts only: no person.
   alerts: (alerts) => logger.warn('audit alert thresholds crossed', { alerts }),
   rolledUp: (days) => logger.info('finished days bundled', { days }),

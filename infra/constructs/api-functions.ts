@@ -12,7 +12,8 @@
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
  * |             | — nothing on the extracts bucket                                                        |
  * | audit       | audit: PutItem, Scan (verify), GetItem (proofs), Query byDay/bySubject/byActor/         |
- * |             | byInstitution · control: GetItem, BatchGetItem (chart counters, Merkle tiles) · ledger: GetItem, Query · HMAC: GenerateMac · data key:|
+ * |             | byInstitution · control: GetItem, BatchGetItem (chart counters, totals, Merkle tiles),  |
+ * |             | Query byCumulativeDay (totals) · ledger: GetItem, Query · HMAC: GenerateMac · data key: |
  * |             | Decrypt (names in the subject report, checkpoints) · signing key: GetPublicKey ·         |
  * |             | checkpoints: GetObject, ListBucket                                                      |
  * | admin       | control: GetItem, PutItem · intake: GetItem, PutItem, Query byOpenState · ledger: PutItem, UpdateItem |
@@ -123,9 +124,10 @@ export class ApiFunctions extends Construct {
         byActor: ['Query'],
         byInstitution: ['Query'],
       })
-      // The chart's per-day counters, the verified head and the full verification's progress and
-      // result (items the sealer keeps in the control table).
-      .bindTable('control', tables.control, ['GetItem', 'BatchGetItem'])
+      // The chart's per-day counters, the log's running totals, the verified head and the full
+      // verification's progress and result (items the sealer keeps in the control table); a
+      // period's total reads the first cumulative day item at or after a day (byCumulativeDay).
+      .bindTable('control', tables.control, ['GetItem', 'BatchGetItem'], { byCumulativeDay: ['Query'] })
       // Requesting the full verification: that one item only, not the intake switch beside it.
       .bindTableItems('control', tables.control, ['UpdateItem'], [AUDIT_VERIFICATION_KEYS.full])
       .bindTable('ledger', tables.ledger, ['GetItem', 'Query'])

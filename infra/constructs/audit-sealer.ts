@@ -6,8 +6,10 @@
  *
  * - audit table: Scan (the first seal reads everything) and Query on the `byDay` index — no
  *   PutItem, no UpdateItem, no DeleteItem;
- * - control table: GetItem, UpdateItem — the per-day counters of the auditor's chart (`audit-day#…`
- *   items, each checkpoint counted once) and their watermark; the last verified signed head (moved
+ * - control table: GetItem, BatchGetItem, UpdateItem — the per-day counters of the auditor's chart
+ *   (`audit-day#…` items, each checkpoint counted once), the cumulative counters of the log's totals
+ *   (`audit-total#…`, `audit-cum#…`) and their watermark; PutItem, BatchWriteItem — the one-off
+ *   backfill of the cumulative counters from the per-day ones (a log counted before they existed); the last verified signed head (moved
  *   only after the new checkpoints verified); the full re-verification's progress and its signed
  *   result (`{"fullVerification":"start"}`, or the auditor API's request item, starts one; each
  *   run continues it for at most 40 s and stores where it stopped); the Merkle tiles of the
@@ -76,7 +78,14 @@ export class AuditSealer extends AppFunction {
     });
 
     this.bindTable('audit', props.auditTable, ['Scan'], { byDay: ['Query'] })
-      .bindTable('control', props.controlTable, ['GetItem', 'BatchGetItem', 'UpdateItem'])
+      // PutItem, BatchWriteItem: the one-off backfill of the cumulative counters (totals).
+      .bindTable('control', props.controlTable, [
+        'GetItem',
+        'BatchGetItem',
+        'UpdateItem',
+        'PutItem',
+        'BatchWriteItem',
+      ])
       .bindKey('signing', props.signingKey, ['Sign', 'GetPublicKey'])
       .bindBucket(AUDIT_CHECKPOINTS.env, props.checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,

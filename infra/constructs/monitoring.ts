@@ -292,6 +292,21 @@ export class Monitoring extends Construct {
         width: 8,
       }),
     );
+    // The auditors' alerts (issue 16): thresholds crossed per 5 minutes, as the audit-alerts alarm
+    // reads them (≥ 1 fires it); which institution and day: `ruling-intake audit alerts`.
+    dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: "Auditors' alerts (thresholds crossed)",
+        left: [
+          this.opsMetric(AUDIT_ALERTS_METRIC, environment, 'Sum', period).with({
+            label: 'thresholds crossed',
+          }),
+        ],
+        leftAnnotations: [{ value: 1, label: 'audit-alerts alarm', color: cw.Color.RED }],
+        leftYAxis: { min: 0 },
+        width: 24,
+      }),
+    );
     dashboard.addWidgets(
       perFunction('Invocations', (fn) =>
         fn.function.metricInvocations({ period, statistic: 'Sum', label: fn.name }),

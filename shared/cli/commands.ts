@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
 import { looksLikePdf } from '../domain/layout.js';
 import { maskNationalNumber } from '../domain/national-number.js';
-import type { AuditAlerts, HeldItem, HeldPage } from '../contract/api.js';
+import type { AuditAlerts, AuditEventsPage, HeldItem, HeldPage } from '../contract/api.js';
 import type { IntakeStatus } from '../ports/index.js';
 import { printCredit } from './credit-view.js';
 import { EXIT, print, printJson, statusLine, type Lang, type Out } from './output.js';
@@ -249,6 +249,9 @@ export async function cmdAuditEvents(
   const q = new URLSearchParams();
   for (const k of ['subject', 'actor', 'institution', 'action', 'outcome', 'from', 'to'] as const)
     if (typeof opts[k] === 'string') q.set(k, opts[k] as string);
+  // A date alone is a whole UTC day, both ends included (then the period has a total).
+  if (typeof opts.from === 'string' && DATE_ONLY.test(opts.from)) q.set('from', `${opts.from}T00:00:00.000Z`);
+  if (typeof opts.to === 'string' && DATE_ONLY.test(opts.to)) q.set('to', `${opts.to}T23:59:59.999Z`);
   if (opts.csv) {
     const r = await api.call('GET', `/v1/audit/events?${q}`, { accept: 'text/csv' });
     ensureOk(r, opts.lang);
@@ -257,14 +260,19 @@ export async function cmdAuditEvents(
   }
   const items: Record<string, unknown>[] = [];
   let next: string | undefined;
+  let counted: { total?: number; countedUpTo?: string } | undefined;
   do {
     const page = new URLSearchParams(q);
     page.set('limit', '1000');
     if (next) page.set('next', next);
     const r = await api.call('GET', `/v1/audit/events?${page}`);
     ensureOk(r, opts.lang);
-    const b = r.body as { items: Record<string, unknown>[]; next?: string };
+    const b = r.body as AuditEventsPage;
     items.push(...b.items);
+    counted ??= {
+      ...(b.total !== undefined ? { total: b.total } : {}),
+      ...(b.countedUpTo ? { countedUpTo: b.countedUpTo } : {}),
+    };
     next = b.next;
   } while (next);
   if (opts.json) printJson(items);
@@ -280,7 +288,25 @@ export async function cmdAuditEvents(
       print(
         `${e.at}  ${`${e.actor.role}:${e.actor.id}${e.actor.institution ? `@${e.actor.institution}` : ''}`.padEnd(34)} ${e.action.padEnd(24)} ${e.outcome.padEnd(22)} ${e.purpose}${e.subject ? ` subject ${e.subject.slice(0, 12)}…` : ''}`,
       );
+  if (!opts.json) print(totalLine(counted ?? {}, opts.lang === 'en' ? 'en' : 'nl'));
   return 0;
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The total line of `audit events`: the period's count from the sealer's counters, up to when it
+ * counted; "—" when the filter is not counted (subject, actor, action, outcome, part of a day).
+ */
+export function totalLine(page: { total?: number; countedUpTo?: string }, lang: Lang): string {
+  if (page.total === undefined || !page.countedUpTo)
+    return lang === 'nl'
+      ? 'Totaal: — (geteld wordt alleen zonder filter of per instelling, over hele UTC-dagen)'
+      : 'Total: — (counted only without filters or per institution, over whole UTC days)';
+  const n = page.total.toLocaleString(lang === 'nl' ? 'nl-BE' : 'en-GB');
+  return lang === 'nl'
+    ? `Totaal: ${n} records, geteld tot ${page.countedUpTo} (nieuwere records nog niet)`
+    : `Total: ${n} records, counted up to ${page.countedUpTo} (newer records not yet)`;
 }
 
 export async function cmdAuditSubject(nn: string, opts: ApiOut): Promise<number> {

@@ -196,14 +196,16 @@ export function program(): Command {
   api(
     audit
       .command('events')
-      .description('Access records, newest first.')
+      .description(
+        'Access records, newest first, and the total line (counted without filters or per institution, over whole UTC days).',
+      )
       .option('--subject <nationalNumber>')
       .option('--actor <id>')
       .option('--institution <code>')
       .option('--action <action>')
       .option('--outcome <outcome>', 'ALLOWED, DENIED, …')
-      .option('--from <iso>')
-      .option('--to <iso>')
+      .option('--from <iso>', 'an instant, or a date: from the start of that UTC day')
+      .option('--to <iso>', 'an instant, or a date: up to the end of that UTC day')
       .option('--csv', 'CSV output'),
     'auditor',
   ).action((o: ApiOut & Record<string, string | boolean | undefined>) =>

@@ -91,8 +91,13 @@ export const TABLES = {
     id: 'Control',
     env: 'CONTROL_TABLE',
     partitionKey: S('pk'),
-    globalIndexes: [],
-    purpose: 'operational switches',
+    /**
+     * byCumulativeDay: sparse — only the audit log's cumulative day items (`audit-cum#…`) carry
+     * `cumScope` (`*` or an institution code) and `cumDay`; a period's total reads the first item
+     * at or after a day (Query, Limit 1) on each side.
+     */
+    globalIndexes: [{ name: 'byCumulativeDay', partitionKey: S('cumScope'), sortKey: S('cumDay') }],
+    purpose: 'operational switches, the audit log counters and verification state',
   },
 } as const satisfies Record<string, TableDefinition>;
 

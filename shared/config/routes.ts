@@ -95,7 +95,8 @@ export const ROUTES = [
     path: '/v1/audit/events',
     fn: 'audit',
     roles: ['auditor'],
-    summary: 'Access records, filtered and paged; CSV with Accept: text/csv.',
+    summary:
+      'Access records, newest first, filtered and paged, with the total of the unfiltered or institution-only view over whole UTC days; CSV with Accept: text/csv.',
   },
   {
     id: 'auditChart',

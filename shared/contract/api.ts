@@ -212,6 +212,20 @@ export type AuditRecord = z.infer<typeof auditRecordSchema>;
 /** The audit log's records and this schema describe the same object. */
 export type AuditRecordAgrees = Holds<Same<AuditRecord, StoredAuditRecord>>;
 
+/**
+ * `GET /v1/audit/events`: a page of records, newest first, and — on every page, for the unfiltered
+ * and the institution-only views over whole UTC days — how many records the period holds, from the
+ * sealer's cumulative counters (two point reads, whatever the log holds). Records newer than
+ * `countedUpTo` (the last minute or so, not yet sealed) are not in `total`. No `total` for any
+ * other filter (subject, actor, action, outcome, part of a day), nor before the counters cover the
+ * log: never a number that is not the count.
+ */
+export const auditEventsPageSchema = pageSchema(auditRecordSchema).extend({
+  total: z.number().int().min(0).optional().describe('records in the period, up to countedUpTo'),
+  countedUpTo: z.string().optional().describe('every record up to this instant is in total'),
+});
+export type AuditEventsPage = z.infer<typeof auditEventsPageSchema>;
+
 const chainProblemSchema = z.object({
   kind: z.enum(PROBLEM_KINDS),
   recordId: z.string().optional(),

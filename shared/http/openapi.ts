@@ -6,7 +6,7 @@ import * as z from 'zod';
 import {
   auditAlertsSchema,
   auditChartSchema,
-  auditRecordSchema,
+  auditEventsPageSchema,
   batchGetRequestSchema,
   batchGetResponseSchema,
   createUploadSchema,
@@ -39,7 +39,7 @@ export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
   getCredit: { 200: creditViewSchema },
   batchGetCredit: { 200: batchGetResponseSchema },
   declareEnrolment: { 200: enrolmentDeclaredSchema, 201: enrolmentDeclaredSchema },
-  listAuditEvents: { 200: pageSchema(auditRecordSchema) },
+  listAuditEvents: { 200: auditEventsPageSchema },
   auditChart: { 200: auditChartSchema },
   auditAlerts: { 200: auditAlertsSchema },
   proveAuditRecord: {

@@ -254,15 +254,36 @@ export interface AuditDayCount {
  * so the chart reads one item per day instead of the records.
  */
 export interface AuditStatsStore {
-  /** The last checkpoint counted and the first day of the log (undefined before any). */
-  watermark(): Promise<{ sequence: number; cutoff: string; firstDay: string } | undefined>;
   /**
-   * Adds the counts of checkpoint `sequence` (whose window ends at `cutoff`); a sequence already
-   * counted for a day is not counted again.
+   * The last checkpoint counted and the first day of the log (undefined before any); `cumulative`:
+   * the cumulative counters cover the whole log (false while a log counted before they existed
+   * awaits its backfill).
+   */
+  watermark(): Promise<
+    { sequence: number; cutoff: string; firstDay: string; cumulative: boolean } | undefined
+  >;
+  /**
+   * Adds the counts of checkpoint `sequence` (whose window ends at `cutoff`) to the per-day and the
+   * cumulative counters (`cumulativeSteps`); a sequence already counted for a day is not counted
+   * again. Checkpoints must be added in sequence order.
    */
   add(sequence: number, cutoff: string, counts: readonly AuditDayCount[]): Promise<void>;
   /** The counts of these days (days without records are left out). */
   days(days: readonly string[]): Promise<AuditDayCount[]>;
+  /**
+   * One slice of the one-off backfill of the cumulative counters from the per-day counters (a log
+   * counted before they existed): at most `maxDays` days, oldest first, up to `throughDay`. True
+   * once the whole log is covered (then `watermark().cumulative` is true).
+   */
+  backfillCumulative(throughDay: string, maxDays: number): Promise<boolean>;
+  /**
+   * A scope's running total (`ALL_SCOPE` or an institution code), up to when every record is
+   * counted, and the last day counted into it (its newest cumulative day item); undefined while the
+   * cumulative counters do not cover the log (nothing counted yet, or the backfill is not done).
+   */
+  cumulative(scope: string): Promise<{ running: number; countedUpTo: string; lastDay?: string } | undefined>;
+  /** The running total of a scope before its first day ≥ `day` (undefined: no such day). */
+  cumulativeBefore(scope: string, day: string): Promise<number | undefined>;
 }
 
 /** `AWAITING_UPLOAD`: a presigned upload was handed out; `RECEIVED`: the extract is in the bucket. */

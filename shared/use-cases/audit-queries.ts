@@ -7,14 +7,21 @@ import type { Principal } from '../domain/principal.js';
 import { CSV_HEADER, CSV_ROWS } from '../contract/csv.js';
 import { maskNationalNumber, stripSeparators } from '../domain/national-number.js';
 import { looksLikeNationalNumber } from '../domain/audit-details.js';
-import { lastDays } from '../domain/audit-stats.js';
+import {
+  ALL_SCOPE,
+  NO_INSTITUTION,
+  lastDays,
+  nextDay,
+  periodTotal,
+  wholeDays,
+} from '../domain/audit-stats.js';
 import { alertsFrom, DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../domain/audit-alerts.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type {
   AuditAlerts,
   AuditChart,
+  AuditEventsPage,
   FullVerificationStatus,
-  Page,
   SubjectReport,
   Verification,
 } from '../contract/api.js';
@@ -271,13 +278,52 @@ export function eventsCsv(records: readonly AuditRecord[]): string {
   return stringify([[...CSV_COLUMNS]], CSV_HEADER) + stringify(rows, CSV_ROWS);
 }
 
+/**
+ * One page of the audit records (`findEvents`) with, for the unfiltered and the institution-only
+ * views over whole UTC days, the period's total from the sealer's cumulative counters (on every
+ * page: at most one batch read and two one-item queries, whatever the log holds).
+ */
 export async function listEvents(
   deps: AuditQueryDeps,
   ctx: Ctx,
   query: Record<string, string>,
-): Promise<Page<AuditRecord>> {
-  const page = await findEvents(deps, ctx, query);
-  return { items: page.items, ...(page.next ? { next: page.next } : {}) };
+): Promise<AuditEventsPage> {
+  const { filter, limit } = await auditedFilter(deps, ctx, query);
+  const [page, total] = await Promise.all([
+    pageOrRefuse(deps, ctx, filter, limit, query.next),
+    eventsTotal(deps, filter),
+  ]);
+  return { items: page.items, ...(page.next ? { next: page.next } : {}), ...(total ?? {}) };
+}
+
+/**
+ * How many records a filter's period holds, when the counters can say: no subject, actor, action or
+ * outcome filter (they are not counted), whole UTC days, and counters that cover the log. Never
+ * reads records. Counted up to `countedUpTo` (the sealer's cutoff): newer records are not in it.
+ */
+export async function eventsTotal(
+  deps: Pick<AuditQueryDeps, 'stats'>,
+  filter: AuditFilter,
+): Promise<{ total: number; countedUpTo: string } | undefined> {
+  if (filter.subject || filter.actorId || filter.action || filter.outcome) return undefined;
+  // `-` is the counters' scope of actors without an institution; as a filter it finds no record.
+  if (filter.institution === NO_INSTITUTION || filter.institution === ALL_SCOPE) return undefined;
+  const days = wholeDays(filter.from, filter.to);
+  if (!days) return undefined;
+  const scope = filter.institution ?? ALL_SCOPE;
+  const [counted, atFrom, afterTo] = await Promise.all([
+    deps.stats.cumulative(scope),
+    days.fromDay ? deps.stats.cumulativeBefore(scope, days.fromDay) : Promise.resolve(0),
+    days.toDay ? deps.stats.cumulativeBefore(scope, nextDay(days.toDay)) : Promise.resolve(undefined),
+  ]);
+  if (!counted) return undefined;
+  // The day index is eventually consistent: just after the sealer first counts a day, its item may
+  // not be found yet. A day the scope's running total has reached must have an item; if the query
+  // found none, give no total rather than a wrong one (the next call, a moment later, has it).
+  const last = counted.lastDay;
+  if (last && days.fromDay && atFrom === undefined && last >= days.fromDay) return undefined;
+  if (last && days.toDay && afterTo === undefined && last > days.toDay) return undefined;
+  return { total: periodTotal(counted.running, atFrom, afterTo), countedUpTo: counted.countedUpTo };
 }
 
 /**

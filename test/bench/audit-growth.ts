@@ -1,6 +1,7 @@
 /**
- * Growth (issue 14): the auditor's queries, the subject report, the chart and the intake lists on
- * dynalite at growing table sizes — time and items read per call, and the ratio largest ÷ smallest.
+ * Growth (issue 14): the auditor's queries, the subject report, the chart, the log's totals
+ * (issue 15) and the intake lists on dynalite at growing table sizes — time and items read per
+ * call, and the ratio largest ÷ smallest.
  * A fresh local table per size, seeded with BatchWriteItem as the writers store records (about
  * 274 consultations a day: 100,000 a year), read through the real adapters and a client that
  * counts what each call reads. `npm run bench` calls `benchAuditGrowthSection`; or run this file:
@@ -18,7 +19,9 @@ import { countByDay } from '../../shared/domain/audit-stats.js';
 import type { KeyService } from '../../shared/ports/index.js';
 import {
   auditChart,
+  eventsTotal,
   findEvents,
+  listEvents,
   subjectReport,
   type AuditQueryDeps,
 } from '../../shared/use-cases/audit-queries.js';
@@ -129,6 +132,15 @@ async function one(n: number, runs: number): Promise<Row> {
       'page at offset N/2': () => findEvents(deps, ctx(), { limit: '25', next: deep! }),
       'data-subject report': () => subjectReport(deps, ctx(), PERSON),
       'chart, 31 days': () => auditChart(deps, ctx(), { days: '31' }),
+      // The log's totals from the cumulative counters (issue 15): never the records.
+      'total, whole log': () => eventsTotal(deps, {}),
+      'total, institution + period': () =>
+        eventsTotal(deps, {
+          institution: 'KUL',
+          from: `${records[0]!.at.slice(0, 10)}T00:00:00.000Z`,
+          to: `${day}T23:59:59.999Z`,
+        }),
+      'unfiltered first page + total': () => listEvents(deps, ctx(), { limit: '25' }),
       "clerk's list (first page)": () =>
         listUploads({ statuses, uploads: {} as never }, clerk, { limit: '50' }),
       'held list (first page)': () =>
@@ -184,7 +196,7 @@ export async function benchAuditGrowthSection(sizes: readonly number[], runs: nu
   return [
     '## Audit trail and intake lists: growth',
     '',
-    `Each auditor query, the data-subject report, the chart and the intake lists on dynalite with ${sizes.map(int).join(' / ')} audit records (about ${PER_DAY} a day, as 100,000 consultations a year) and as many intake statuses (25 of them held), a fresh table per size seeded with BatchWriteItem; through the real adapters and use cases (each call also writes its own audit record) and a DynamoDB client that counts the items each call reads (as DynamoDB bills them: items a Query evaluated, keys a GetItem or BatchGetItem asked for). Median of ${runs} calls after a warm-up. The page at offset N/2 is fetched with the cursor the previous page handed out.`,
+    `Each auditor query, the data-subject report, the chart, the log's totals (cumulative counters) and the intake lists on dynalite with ${sizes.map(int).join(' / ')} audit records (about ${PER_DAY} a day, as 100,000 consultations a year) and as many intake statuses (25 of them held), a fresh table per size seeded with BatchWriteItem; through the real adapters and use cases (each call also writes its own audit record) and a DynamoDB client that counts the items each call reads (as DynamoDB bills them: items a Query evaluated, keys a GetItem or BatchGetItem asked for). Median of ${runs} calls after a warm-up. The page at offset N/2 is fetched with the cursor the previous page handed out.`,
     '',
     ...table(
       [

@@ -393,6 +393,9 @@ describe(
         lines.slice(1).every((l) => l.includes('"demo-institution-UGENT"') && l.includes('"credit.read"')),
       );
       await page.getByText('CSV gedownload (2 regels).').waitFor();
+      // A subject filter is not counted: no total, never a wrong one.
+      assert.equal(await page.locator('.log-total').getAttribute('data-total'), 'none');
+      assert.match(await page.locator('.log-total').innerText(), /^Totaal: — /);
 
       // Paging: the whole log, 25 per page.
       await page.getByRole('button', { name: 'Wissen' }).click();
@@ -405,6 +408,59 @@ describe(
       assert.notEqual(await page.locator('table.events tbody tr').first().innerText(), firstId);
       await page.getByRole('button', { name: '← Vorige' }).click();
       await page.getByText('Pagina 1', { exact: true }).waitFor();
+
+      // The total of the whole log, newest first above it: the records sealed so far (the counters'
+      // countedUpTo), not those written since (this auditor's own queries), on every page.
+      const sealedUpTo = async () => {
+        const token = await stack.idp.issueToken({ role: 'auditor' });
+        const res = await fetch(`${base}/v1/audit/events?limit=1`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return ((await res.json()) as { countedUpTo: string }).countedUpTo;
+      };
+      const upTo = await sealedUpTo();
+      const stored =
+        (await documentClient().send(new ScanCommand({ TableName: stack.state.tables.audit }))).Items ?? [];
+      const truth = (keep: (r: Record<string, unknown>) => boolean) =>
+        stored.filter((r) => String(r.at) <= upTo && keep(r)).length;
+      const totalLine = page.locator('.log-total');
+      const everything = truth(() => true);
+      assert.equal(Number(await totalLine.getAttribute('data-total')), everything);
+      assert.ok(everything > 100);
+      assert.match(
+        await totalLine.innerText(),
+        new RegExp(
+          `^Totaal: ≈ ${everything.toLocaleString('nl-BE').replace('.', '\\.')} records \\(geteld tot \\d`,
+        ),
+      );
+      // English: the same total in English words and number format.
+      await page.getByRole('button', { name: 'English' }).click();
+      await totalLine.getByText(/^Total: ≈ /).waitFor();
+      assert.match(
+        await totalLine.innerText(),
+        new RegExp(`records \\(counted up to .*; the next seal counts newer records\\)`),
+      );
+      await page.getByRole('button', { name: 'Nederlands' }).click();
+      // One institution over whole UTC days: KUL, from 5 days ago to 2 days ago.
+      const utcDay = (daysAgo: number) => new Date(Date.now() - daysAgo * day).toISOString().slice(0, 10);
+      await page.getByLabel('Instelling').selectOption('KUL');
+      await page.getByLabel('Van (UTC-dag)').fill(utcDay(5));
+      await page.getByLabel('Tot en met (UTC-dag)').fill(utcDay(2));
+      await page.getByRole('button', { name: 'Zoeken' }).click();
+      const kulTotal = truth(
+        (r) =>
+          (r.actor as { institution?: string }).institution === 'KUL' &&
+          String(r.at).slice(0, 10) >= utcDay(5) &&
+          String(r.at).slice(0, 10) <= utcDay(2),
+      );
+      assert.ok(kulTotal > 0);
+      await page.locator(`.log-total[data-total="${kulTotal}"]`).waitFor();
+      assert.match(
+        await totalLine.innerText(),
+        new RegExp(`^Totaal voor KUL van .+ tot en met .+: ${kulTotal} records \\(geteld tot `),
+      );
+      await shot(page, 'auditor-log-total');
+      await page.getByRole('button', { name: 'Wissen' }).click();
 
       await page.getByRole('link', { name: 'Grafiek' }).click();
       await page.locator('.chart-svg g.bar[data-institution="UGENT"]').first().waitFor();
@@ -456,10 +512,9 @@ describe(
       await rewrite('ALLOWED');
       // …which the plain check (what is new since the verified head) does not read again; the
       // auditor checks that record's day…
-      const local = new Date(String(victim.at));
-      const victimDay = `${local.getFullYear()}-${String(local.getMonth() + 1).padStart(2, '0')}-${String(local.getDate()).padStart(2, '0')}`;
-      await page.getByLabel('Van').fill(victimDay);
-      await page.getByLabel('Tot en met').fill(victimDay);
+      const victimDay = String(victim.at).slice(0, 10); // periods are UTC days
+      await page.getByLabel('Van (UTC-dag)').fill(victimDay);
+      await page.getByLabel('Tot en met (UTC-dag)').fill(victimDay);
       await page.getByRole('button', { name: 'Keten verifiëren' }).click();
       await page.getByRole('heading', { name: '✗ Het log is NIET intact.' }).waitFor();
       const broken = await page.locator('.verdict').innerText();

@@ -257,6 +257,42 @@ describe('dashboard', () => {
       assert.ok(body.includes(text), text);
     }
   });
+
+  test("graphs the auditors' alerts as their alarm reads them: the environment's AuditAlerts sum, the alarm's threshold", () => {
+    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0]!;
+    const raw = dashboard.Properties['DashboardBody'] as string | { 'Fn::Join': [string, unknown[]] };
+    const text =
+      typeof raw === 'string'
+        ? raw
+        : raw['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+    type Widget = {
+      properties: {
+        title?: string;
+        metrics?: unknown[][];
+        annotations?: { horizontal?: { value: number; label: string }[] };
+      };
+    };
+    const widgets = (JSON.parse(text) as { widgets: Widget[] }).widgets;
+    const widget = widgets.find((w) => w.properties.title?.startsWith("Auditors' alerts"));
+    assert.ok(widget, "an Auditors' alerts widget");
+    const [alarmName, alarm] = ofType('AWS::CloudWatch::Alarm').find(
+      ([, a]) => a.Properties['AlarmName'] === 'ruling-intake-dev-audit-alerts',
+    )!;
+    assert.ok(alarmName);
+    const dimensions = alarm.Properties['Dimensions'] as { Name: string; Value: string }[];
+    // The same metric as the alarm's, with the same dimension (another environment's would show nothing).
+    assert.deepEqual(widget.properties.metrics?.[0]?.slice(0, 4), [
+      alarm.Properties['Namespace'],
+      AUDIT_ALERTS_METRIC,
+      ENVIRONMENT_DIMENSION,
+      dimensions.find((d) => d.Name === ENVIRONMENT_DIMENSION)?.Value,
+    ]);
+    assert.equal(alarm.Properties['Threshold'], 1);
+    assert.deepEqual(
+      widget.properties.annotations?.horizontal?.map((a) => a.value),
+      [alarm.Properties['Threshold']],
+    );
+  });
 });
 
 describe('ops check', () => {

@@ -112,6 +112,8 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:Query on audit table/index/byInstitution',
     'dynamodb:GetItem on control table',
     'dynamodb:BatchGetItem on control table',
+    // A period's total: the first cumulative day item at or after a day, on each side.
+    'dynamodb:Query on control table/index/byCumulativeDay',
     'dynamodb:UpdateItem on control table if key ["audit-full-verification"]',
     'dynamodb:GetItem on ledger table',
     'dynamodb:Query on ledger table',
@@ -151,6 +153,9 @@ const EXPECTED: Record<string, string[]> = {
     // (alert thresholds crossed, issue 16).
     'dynamodb:BatchGetItem on control table',
     'dynamodb:UpdateItem on control table',
+    // The one-off backfill of the cumulative counters (totals, issue 15).
+    'dynamodb:PutItem on control table',
+    'dynamodb:BatchWriteItem on control table',
     'kms:Sign on signing key',
     'kms:GetPublicKey on signing key',
     's3:PutObject on checkpoints/checkpoints/*',

@@ -24,6 +24,7 @@ import {
 import {
   auditChart,
   findEvents,
+  listEvents,
   subjectReport,
   type AuditQueryDeps,
 } from '../../shared/use-cases/audit-queries.js';
@@ -221,6 +222,25 @@ describe('auditor queries and intake lists read what they return', () => {
       chart.value.counts.reduce((n, c) => n + c.denied, 0),
       records.filter((r) => r.outcome.startsWith('DENIED')).length,
     );
+
+    // The log's total, on the page, from the cumulative counters: the sealed records, not the
+    // auditor queries written since (not sealed yet), in a few reads.
+    const listed = await cost(() => listEvents(deps, { ...ctx, requestId: 'req-q4' }, { limit: '5' }));
+    assert.equal(listed.value.items.length, 5);
+    assert.equal(listed.value.total, N);
+    assert.equal(listed.value.countedUpTo, end.toISOString());
+    const ugent = await listEvents(
+      deps,
+      { ...ctx, requestId: 'req-q5' },
+      { institution: 'UGENT', limit: '5' },
+    );
+    assert.equal(ugent.total, records.filter((r) => r.actor.institution === 'UGENT').length);
+    const bySubject = await listEvents(
+      deps,
+      { ...ctx, requestId: 'req-q6' },
+      { subject: nationalNumber('020304', 101, true) },
+    );
+    assert.equal(bySubject.total, undefined, 'a subject filter is not counted');
   });
 
   it('never stores what an auditor typed in clear: a national number typed as an actor is pseudonymised', async () => {

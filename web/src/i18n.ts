@@ -174,8 +174,8 @@ const nl = {
   fInstitution: 'Instelling',
   fAction: 'Actie',
   fOutcome: 'Resultaat',
-  fFrom: 'Van',
-  fTo: 'Tot en met',
+  fFrom: 'Van (UTC-dag)',
+  fTo: 'Tot en met (UTC-dag)',
   fAny: 'Alle',
   search: 'Zoeken',
   reset: 'Wissen',
@@ -189,6 +189,14 @@ const nl = {
   colPurpose: 'Doel',
   colOutcome: 'Resultaat',
   results: '{n} records op deze pagina',
+  logTotal: 'Totaal{scope}{period}: {approx}{n} {c|record|records}',
+  logTotalCounted: 'geteld tot {at}; nieuwere records telt de volgende verzegeling',
+  logTotalExact: 'geteld tot {at}',
+  logTotalNone: 'Totaal: — (geteld wordt alleen zonder filters of met enkel een instelling, over hele dagen)',
+  logTotalScope: ' voor {institution}',
+  logTotalFrom: ' vanaf {from}',
+  logTotalTo: ' tot en met {to}',
+  logTotalFromTo: ' van {from} tot en met {to}',
   chartTitle: 'Raadplegingen per instelling per dag',
   chartIntro:
     'Raadplegingen door instellingen, per dag. Het gearceerde rode deel van een staaf zijn geweigerde pogingen.',
@@ -495,8 +503,8 @@ const en: Record<Key, string> = {
   fInstitution: 'Institution',
   fAction: 'Action',
   fOutcome: 'Outcome',
-  fFrom: 'From',
-  fTo: 'Up to and including',
+  fFrom: 'From (UTC day)',
+  fTo: 'Up to and including (UTC day)',
   fAny: 'Any',
   search: 'Search',
   reset: 'Clear',
@@ -510,6 +518,14 @@ const en: Record<Key, string> = {
   colPurpose: 'Purpose',
   colOutcome: 'Outcome',
   results: '{n} records on this page',
+  logTotal: 'Total{scope}{period}: {approx}{n} {c|record|records}',
+  logTotalCounted: 'counted up to {at}; the next seal counts newer records',
+  logTotalExact: 'counted up to {at}',
+  logTotalNone: 'Total: — (counted only without filters or with an institution alone, over whole days)',
+  logTotalScope: ' for {institution}',
+  logTotalFrom: ' from {from}',
+  logTotalTo: ' up to and including {to}',
+  logTotalFromTo: ' from {from} up to and including {to}',
   chartTitle: 'Consultations per institution per day',
   chartIntro: 'Consultations by institutions, per day. The hatched red part of a bar is denied attempts.',
   chartDays: 'Period',
@@ -688,6 +704,8 @@ export interface I18n {
   readonly date: (iso: string) => string;
   /** A clock time in the chosen language (`16:52:21`, `4:52:21 pm`). */
   readonly time: (d: Date) => string;
+  /** A count in the chosen language (`12.345`, `12,345`). */
+  readonly num: (n: number) => string;
 }
 
 export function makeI18n(lang: Lang, setLang: (lang: Lang) => void): I18n {
@@ -695,6 +713,7 @@ export function makeI18n(lang: Lang, setLang: (lang: Lang) => void): I18n {
   const dt = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' });
   const d = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
   const tm = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
+  const nf = new Intl.NumberFormat(locale);
   return {
     lang,
     t: translator(lang),
@@ -703,6 +722,7 @@ export function makeI18n(lang: Lang, setLang: (lang: Lang) => void): I18n {
     dateTime: (iso) => (iso ? dt.format(new Date(iso)) : ''),
     date: (iso) => (iso ? d.format(new Date(iso)) : ''),
     time: (value) => tm.format(value),
+    num: (n) => nf.format(n),
   };
 }
 

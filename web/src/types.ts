@@ -7,6 +7,7 @@
 export type {
   AuditAlerts,
   AuditChart,
+  AuditEventsPage,
   AuditRecord,
   BatchItem,
   Correction,

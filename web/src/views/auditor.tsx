@@ -12,9 +12,9 @@ import { useI18n, isKey, type Key } from '../i18n.js';
 import type {
   AuditAlerts,
   AuditChart as ChartCounts,
+  AuditEventsPage,
   AuditRecord,
   FullVerificationStatus,
-  Page,
   SubjectReport,
   Verification,
 } from '../types.js';
@@ -66,9 +66,12 @@ interface Filters {
 }
 const EMPTY: Filters = { subject: '', actor: '', institution: '', action: '', outcome: '', from: '', to: '' };
 
-/** Start of a local calendar day, or its last millisecond, as ISO 8601. */
-const dayStart = (d: string): string => new Date(`${d}T00:00:00`).toISOString();
-const dayEnd = (d: string): string => new Date(`${d}T23:59:59.999`).toISOString();
+/**
+ * Start of a UTC day, or its last millisecond, as ISO 8601: the log's periods are UTC days, like
+ * the chart's and the counters' (a period of whole days has a total; part of a day has none).
+ */
+const dayStart = (d: string): string => `${d}T00:00:00.000Z`;
+const dayEnd = (d: string): string => `${d}T23:59:59.999Z`;
 
 function query(f: Filters): URLSearchParams {
   const q = new URLSearchParams();
@@ -136,13 +139,56 @@ export function EventsTable(props: {
   );
 }
 
+/**
+ * The total of the log's view (unfiltered, or one institution, over whole UTC days) from the
+ * sealer's counters, with its period and the instant it is counted up to ("≈" when the period runs
+ * past it: newer records are not counted yet). Other filters have no total: "—", never a number
+ * that is not the count.
+ */
+function TotalLine(props: { page: AuditEventsPage; filters: Filters }) {
+  const { t, num, date, dateTime } = useI18n();
+  const { page, filters } = props;
+  if (page.total === undefined || !page.countedUpTo)
+    return (
+      <p class="muted log-total" data-total="none">
+        {t('logTotalNone')}
+      </p>
+    );
+  const day = (d: string) => date(`${d}T12:00:00.000Z`);
+  const period =
+    filters.from && filters.to
+      ? t('logTotalFromTo', { from: day(filters.from), to: day(filters.to) })
+      : filters.from
+        ? t('logTotalFrom', { from: day(filters.from) })
+        : filters.to
+          ? t('logTotalTo', { to: day(filters.to) })
+          : '';
+  const open = !filters.to || dayEnd(filters.to) > page.countedUpTo;
+  return (
+    <p class="log-total" data-total={page.total}>
+      <strong>
+        {t('logTotal', {
+          scope: filters.institution ? t('logTotalScope', { institution: filters.institution }) : '',
+          period,
+          approx: open ? '≈ ' : '',
+          n: num(page.total),
+          c: page.total,
+        })}
+      </strong>{' '}
+      <span class="muted">
+        ({t(open ? 'logTotalCounted' : 'logTotalExact', { at: dateTime(page.countedUpTo) })})
+      </span>
+    </p>
+  );
+}
+
 export function AuditLog() {
   const { t } = useI18n();
   const { api } = useApp();
   const [form, setForm] = useState<Filters>(EMPTY);
   const [applied, setApplied] = useState<Filters>();
   const [cursors, setCursors] = useState<string[]>([]);
-  const [page, setPage] = useState<Page<AuditRecord>>();
+  const [page, setPage] = useState<AuditEventsPage>();
   const [touched, setTouched] = useState(false);
   const [exported, setExported] = useState<number>();
   const set = (k: keyof Filters) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
@@ -151,7 +197,7 @@ export function AuditLog() {
     const q = query(f);
     q.set('limit', String(PAGE_SIZE));
     if (cursor) q.set('next', cursor);
-    setPage(await api.json<Page<AuditRecord>>('GET', `/v1/audit/events?${q}`));
+    setPage(await api.json<AuditEventsPage>('GET', `/v1/audit/events?${q}`));
     return true;
   });
   const exportCsv = useAction(async (f: Filters) => {
@@ -243,6 +289,7 @@ export function AuditLog() {
           <h2 id="events-title" class="visually-hidden">
             {t('results', { n: page.items.length })}
           </h2>
+          <TotalLine page={page} filters={applied ?? EMPTY} />
           <EventsTable records={page.items} label={t('logTitle')} empty={t('noEvents')} />
           <nav class="pager" aria-label={t('page', { n: cursors.length + 1 })}>
             <button
