@@ -78,22 +78,42 @@ export class S3CheckpointStore implements CheckpointStore {
   }
 
   /** The bundles' last sequences after `after` (0: all), ascending, at most `max`. */
-  private async dayEnds(after: number, max?: number): Promise<number[]> {
+  private dayEnds(after: number, max?: number): Promise<number[]> {
+    return this.numbered(
+      `${this.options.prefix}${DAY_BUNDLE_FOLDER}`,
+      after,
+      (last) => this.dayKey(last),
+      (key) => lastOfDayBundleName(key.slice(this.options.prefix.length)),
+      max,
+    );
+  }
+
+  /**
+   * The numbers (`parse` of each key) of the objects under `prefix` whose keys sort after
+   * `keyOf(after)` (0: all), ascending; with `max`, one LIST of at most that many keys.
+   */
+  private async numbered(
+    prefix: string,
+    after: number,
+    keyOf: (n: number) => string,
+    parse: (key: string) => number | undefined,
+    max?: number,
+  ): Promise<number[]> {
     const out: number[] = [];
     let token: string | undefined;
     do {
       const r = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
-          Prefix: `${this.options.prefix}${DAY_BUNDLE_FOLDER}`,
-          ...(after > 0 ? { StartAfter: this.dayKey(after) } : {}),
+          Prefix: prefix,
+          ...(after > 0 ? { StartAfter: keyOf(after) } : {}),
           ...(max ? { MaxKeys: max } : {}),
           ...(token ? { ContinuationToken: token } : {}),
         }),
       );
       for (const o of r.Contents ?? []) {
-        const last = o.Key ? lastOfDayBundleName(o.Key.slice(this.options.prefix.length)) : undefined;
-        if (last !== undefined && last > after) out.push(last);
+        const n = o.Key ? parse(o.Key) : undefined;
+        if (n !== undefined && n > after) out.push(n);
       }
       token = r.IsTruncated && !max ? r.NextContinuationToken : undefined;
     } while (token);
@@ -159,25 +179,13 @@ export class S3CheckpointStore implements CheckpointStore {
   }
 
   /** Sequences of the stored checkpoints after `startAfter` (0: all), ascending. */
-  private async sequences(startAfter = 0): Promise<number[]> {
-    const out: number[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.options.prefix,
-          ...(startAfter > 0 ? { StartAfter: this.key(startAfter) } : {}),
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      for (const o of r.Contents ?? []) {
-        const s = o.Key ? this.sequenceOf(o.Key) : undefined;
-        if (s !== undefined && s > startAfter) out.push(s);
-      }
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
-    } while (token);
-    return out.sort((a, b) => a - b);
+  private sequences(startAfter = 0): Promise<number[]> {
+    return this.numbered(
+      this.options.prefix,
+      startAfter,
+      (n) => this.key(n),
+      (key) => this.sequenceOf(key),
+    );
   }
 
   async list(): Promise<SignedCheckpoint[]> {
