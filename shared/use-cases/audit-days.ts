@@ -80,23 +80,30 @@ export function readThroughDays(store: CheckpointStore): CheckpointStore {
   let bundle: DayBundle | undefined;
   let members = new Map<number, SignedCheckpoint>();
   let noBundleFrom = Infinity;
+  const covers = (sequence: number) => !!bundle && bundle.first <= sequence && sequence <= bundle.last;
+  // One lookup at a time: readers asking for many checkpoints of one day at once wait for the
+  // first one's bundle instead of each fetching it.
+  let lookups: Promise<unknown> = Promise.resolve();
+  const lookUp = (sequence: number): Promise<void> => {
+    const next = lookups.then(async () => {
+      if (covers(sequence) || sequence >= noBundleFrom) return;
+      const found = await dayHolding(sequence);
+      if (found && found.first <= sequence) {
+        bundle = found;
+        members = new Map(found.checkpoints.map((c) => [c.sequence, c]));
+      } else if (!found) noBundleFrom = sequence;
+    });
+    lookups = next.catch(() => undefined);
+    return next;
+  };
   return {
     put: (sequence, body, signature) => store.put(sequence, body, signature),
     list: () => store.list(),
     latest: () => store.latest(),
     async get(sequence: number) {
-      if (!(bundle && bundle.first <= sequence && sequence <= bundle.last) && sequence < noBundleFrom) {
-        const found = await dayHolding(sequence);
-        if (found && found.first <= sequence) {
-          bundle = found;
-          members = new Map(found.checkpoints.map((c) => [c.sequence, c]));
-        } else if (!found) noBundleFrom = sequence;
-      }
-      if (bundle && bundle.first <= sequence && sequence <= bundle.last) {
-        const cp = members.get(sequence);
-        if (cp) return cp;
-      }
-      return get(sequence);
+      if (!covers(sequence) && sequence < noBundleFrom) await lookUp(sequence);
+      const cp = covers(sequence) ? members.get(sequence) : undefined;
+      return cp ?? get(sequence);
     },
   };
 }

@@ -4,6 +4,7 @@
  * crash between sealing and writing tiles — or a log sealed before tiles existed — is caught up
  * by the next runs from the checkpoints themselves.
  */
+import { readThroughDays } from './audit-days.js';
 import { parseCheckpointBody } from '../domain/audit-chain.js';
 import { EMPTY_ROOT } from '../domain/merkle.js';
 import { appendToTiles, edgeTiles, rootFromTiles, tileKey } from '../domain/merkle-tiles.js';
@@ -50,6 +51,8 @@ export async function extendTiles(
 ): Promise<TileRun> {
   const maxCheckpoints = limits.checkpoints ?? MAX_TILE_CHECKPOINTS_PER_RUN;
   const maxLeaves = limits.leaves ?? MAX_TILE_LEAVES_PER_RUN;
+  // Catching up over bundled days reads a bundle per day, not a checkpoint per minute.
+  const history = readThroughDays(ports.checkpoints);
   const pointer = (await ports.tiles.pointer()) ?? null;
   const from = pointer?.size ?? 0;
   let size = from;
@@ -61,9 +64,7 @@ export async function extendTiles(
   let ended = false;
   read: while (!ended && added < maxCheckpoints && leaves.length < maxLeaves) {
     const want = Math.min(READ_AHEAD, maxCheckpoints - added);
-    const batch = await Promise.all(
-      Array.from({ length: want }, (_, i) => getCheckpoint(ports.checkpoints, next + i)),
-    );
+    const batch = await Promise.all(Array.from({ length: want }, (_, i) => getCheckpoint(history, next + i)));
     for (const cp of batch) {
       if (!cp || added >= maxCheckpoints || leaves.length >= maxLeaves) {
         ended = !cp;

@@ -32,6 +32,7 @@ import {
   verifyIncremental,
   type FullVerificationResult,
 } from '../../shared/use-cases/audit-verify.js';
+import { readThroughDays } from '../../shared/use-cases/audit-days.js';
 import { MemoryCheckpoints } from '../support/memory-checkpoints.js';
 
 /** The audit table: counts every record it hands out, and the most handed out by one query. */
@@ -619,6 +620,28 @@ describe('daily roll-up: one object per finished day', () => {
     });
     assert.equal(v.ok, false);
     assert.ok(v.problems.some((p) => p.kind === 'BAD_SIGNATURE' && p.checkpoint === 6));
+  });
+
+  it('readers asking for a whole day at once fetch its bundle once, and the minutes after the last bundle one by one', async () => {
+    const h = await log(2, HOUR);
+    const [firstLast] = [...h.checkpoints.days.keys()].sort((a, b) => a - b);
+    const reader = readThroughDays(h.checkpoints);
+    h.checkpoints.gets = 0;
+    h.checkpoints.dayGets = 0;
+    const day = await Promise.all(Array.from({ length: firstLast! }, (_, i) => reader.get!(i + 1)));
+    assert.equal(h.checkpoints.dayGets, 1);
+    assert.equal(h.checkpoints.gets, 0);
+    assert.deepEqual(
+      day.map((c) => c?.sequence),
+      Array.from({ length: firstLast! }, (_, i) => i + 1),
+    );
+    const latest = (await h.checkpoints.latest())!.sequence;
+    const recent = await Promise.all([reader.get!(latest), reader.get!(latest - 1)]);
+    assert.deepEqual(
+      recent.map((c) => c?.sequence),
+      [latest, latest - 1],
+    );
+    assert.equal(h.checkpoints.gets, 2);
   });
 
   it('a log sealed before the roll-up is bundled a few days per run, and two sealers write each bundle once', async () => {
