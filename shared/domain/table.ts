@@ -658,10 +658,11 @@ function middleSplit(ys: readonly number[], mids: readonly number[], tol: number
 
 /**
  * Where one column ends and the next begins, between each pair of neighbouring header cells: the
- * one drawn vertical border between their centres; else the midpoint of the gap (or overlap)
- * between the header texts when no body text stands there; else the gap of the body's text that
- * the table's gaps put there (`gapBounds`); else that midpoint still (a cluster running over it is
- * then rejected by the caller: never a guess).
+ * one drawn vertical border between their centres; else the gap of the body's text that the
+ * table's gaps put there (`gapBounds`); else the midpoint of the gap (or overlap) between the
+ * header texts (a cluster running over it is then rejected by the caller: never a guess). A
+ * midpoint that falls in a gap is not enough: it may be the wrong gap (a right-aligned header
+ * over left-aligned numbers leaves the numbers' column empty).
  */
 function columnBounds(
   header: TableHeader,
@@ -682,8 +683,7 @@ function columnBounds(
     const borders = xs.filter((x, n) => n === 0 || x - xs[n - 1]! > 2);
     const mid = (a.xEnd + b.x) / 2;
     if (borders.length === 1) out.push((xs[0]! + xs[xs.length - 1]!) / 2);
-    else if (gutters.some((g) => g.x <= mid && mid <= g.xEnd) || !byGaps) out.push(mid);
-    else out.push(byGaps[k]!);
+    else out.push(byGaps ? byGaps[k]! : mid);
   }
   // Bounds from different sources that cross each other explain nothing: the midpoints then.
   if (out.some((x, k) => k > 0 && x <= out[k - 1]!)) {
