@@ -14,9 +14,10 @@
  * five key words starts a header cell; the other header words join the key word they overlap
  * horizontally most (`Studiepunten` above `teruggevraagd`).
  *
- * **Columns.** Neighbouring header cells split the page at the midpoint of the gap between them
- * (of their overlap, when wide words make them touch), or at the vertical cell border the PDF
- * draws between them when there is exactly one. The body's items are merged into horizontal
+ * **Columns.** Neighbouring header cells split the page at the vertical cell border the PDF
+ * draws between them when there is exactly one; else in the gap of the body's text that the
+ * table's gaps clearly put there (`gapBounds`); else at the midpoint of the gap between them (of
+ * their overlap, when wide words make them touch). The body's items are merged into horizontal
  * clusters (items whose extents overlap); a column is a whole cluster, never a header word's
  * left edge: a cluster belongs to the column whose part of the page holds its centre. A cluster
  * that also runs under a neighbouring header cell's text (a cell merged over two columns, or
@@ -29,7 +30,8 @@
  * the foot of a page, below its last year, start the next page's first row (a middle- or
  * bottom-aligned row whose year went over the break). A cell
  * that reaches no year otherwise (a year merged over two rows), or that runs from one year into
- * the next in a way that fits both a top- and a bottom-aligned reading, is rejected.
+ * the next (rows without padding) in a way that more than one of a top-, bottom- or centred
+ * reading fits, is rejected.
  */
 import { joinItems, type Cell, type Line } from './layout.js';
 import { rejection } from './messages.js';
