@@ -14,9 +14,10 @@
  * five key words starts a header cell; the other header words join the key word they overlap
  * horizontally most (`Studiepunten` above `teruggevraagd`).
  *
- * **Columns.** Neighbouring header cells split the page at the midpoint of the gap between them
- * (of their overlap, when wide words make them touch), or at the vertical cell border the PDF
- * draws between them when there is exactly one. The body's items are merged into horizontal
+ * **Columns.** Neighbouring header cells split the page at the vertical cell border the PDF
+ * draws between them when there is exactly one; else in the gap of the body's text that the
+ * table's gaps clearly put there (`gapBounds`); else at the midpoint of the gap between them (of
+ * their overlap, when wide words make them touch). The body's items are merged into horizontal
  * clusters (items whose extents overlap); a column is a whole cluster, never a header word's
  * left edge: a cluster belongs to the column whose part of the page holds its centre. A cluster
  * that also runs under a neighbouring header cell's text (a cell merged over two columns, or
@@ -29,7 +30,8 @@
  * the foot of a page, below its last year, start the next page's first row (a middle- or
  * bottom-aligned row whose year went over the break). A cell
  * that reaches no year otherwise (a year merged over two rows), or that runs from one year into
- * the next in a way that fits both a top- and a bottom-aligned reading, is rejected.
+ * the next (rows without padding) in a way that more than one of a top-, bottom- or centred
+ * reading fits, is rejected.
  */
 import { joinItems, type Cell, type Line } from './layout.js';
 import { rejection } from './messages.js';
@@ -357,6 +359,7 @@ export function readTable(
     (rules?.(headerTop.page) ?? []).filter(
       (r) => r.yTop >= (headerBottom.y ?? 0) && r.yBottom <= (headerTop.y ?? 0) + size,
     ),
+    body.flatMap((l) => l.items ?? []),
   );
   const columnOfX = (x: number): number => {
     let k = 0;
@@ -487,16 +490,29 @@ export function readTable(
 
   // Cells that run from one year into the next: read top-aligned (lines below a year belong to
   // it) or bottom-aligned (lines above a year belong to it), whichever the table's cells allow.
+  // A top-aligned row's first line, a bottom-aligned row's last line, stands on its year, in
+  // every row the cell runs through; a centred row's lines are centred on its year (`middleSplit`).
   let topFits = true;
   let bottomFits = true;
+  let middleFits = true;
   let between = false;
+  const middle = new Map<Block, number[]>();
   for (const b of blocks) {
     const rs = anchorsIn(b);
     if (rs.length < 2) continue;
-    if (!onAnchor(b.entries[0]!, rs[0]!)) topFits = false;
-    if (!onAnchor(b.entries[b.entries.length - 1]!, rs[rs.length - 1]!)) bottomFits = false;
+    const everyOn = rs.every((r) => b.entries.some((e) => onAnchor(e, r)));
+    if (!onAnchor(b.entries[0]!, rs[0]!) || !everyOn) topFits = false;
+    if (!onAnchor(b.entries[b.entries.length - 1]!, rs[rs.length - 1]!) || !everyOn) bottomFits = false;
     if (b.entries.some((e) => !rs.some((r) => onAnchor(e, r)))) between = true;
+    const split = middleSplit(
+      b.entries.map((e) => e.y),
+      rs.map((r) => (anchors[r]!.yTop + anchors[r]!.yBottom) / 2),
+      0.25 * size,
+    );
+    if (split) middle.set(b, split);
+    else middleFits = false;
   }
+  const readings = [topFits, bottomFits, middleFits].filter(Boolean).length;
 
   // Lines above the first year of a later page continue the row the page break split (top-aligned
   // rows) or belong to that year's own row (centred or bottom-aligned rows): told by how the
@@ -555,7 +571,9 @@ export function readTable(
         );
       }
     } else {
-      if (between && topFits === bottomFits) {
+      // Cells that run from row to row (no padding between rows) are read only when exactly one
+      // alignment explains every such cell of the table.
+      if (between && readings !== 1) {
         invalid(
           field,
           'a wrapped table cell cannot be told apart from the next row',
@@ -563,8 +581,9 @@ export function readTable(
         );
       }
       const parts: string[][] = rs.map(() => []);
-      for (const e of b.entries) {
-        let n = rs.findIndex((r) => onAnchor(e, r));
+      const split = between && middleFits ? middle.get(b) : undefined;
+      for (const [i, e] of b.entries.entries()) {
+        let n = split ? split[i]! : rs.findIndex((r) => onAnchor(e, r));
         if (n < 0) {
           if (topFits) n = rs.filter((r) => anchors[r]!.yBottom - eps > e.y).length - 1;
           else n = rs.length - rs.filter((r) => anchors[r]!.yTop + eps < e.y).length;
@@ -611,12 +630,50 @@ export function readTable(
 }
 
 /**
- * Where one column ends and the next begins, between each pair of neighbouring header cells: the
- * one drawn vertical border between their centres, else the midpoint of the gap (or overlap)
- * between the cells.
+ * A cell's lines (baselines `ys`, top to bottom) that run through several rows, split as centred
+ * rows: consecutive runs, one per row (centres `mids`, top to bottom), each centred on its row's
+ * year within `tol`, no line step inside a run wider than one between runs. Returns the row (index
+ * into `mids`) of each line, or `undefined` when no such split exists or more than one does.
  */
-function columnBounds(header: TableHeader, rules: readonly { x: number }[]): number[] {
+function middleSplit(ys: readonly number[], mids: readonly number[], tol: number): number[] | undefined {
   const out: number[] = [];
+  let i = 0;
+  for (const [r, mid] of mids.entries()) {
+    const ends: number[] = [];
+    for (let j = i; j < ys.length; j++) if (Math.abs((ys[i]! + ys[j]!) / 2 - mid) <= tol) ends.push(j);
+    if (ends.length !== 1) return undefined;
+    for (let j = i; j <= ends[0]!; j++) out.push(r);
+    i = ends[0]! + 1;
+  }
+  if (i !== ys.length) return undefined;
+  // Rows are at least as far apart as the lines of one cell: a wider step inside a run than
+  // between runs splits the cell elsewhere (a top-aligned table whose rows only look centred).
+  let inside = 0;
+  let across = Infinity;
+  for (let j = 1; j < ys.length; j++) {
+    const step = ys[j - 1]! - ys[j]!;
+    if (out[j] === out[j - 1]) inside = Math.max(inside, step);
+    else across = Math.min(across, step);
+  }
+  return inside <= across + 0.5 ? out : undefined;
+}
+
+/**
+ * Where one column ends and the next begins, between each pair of neighbouring header cells: the
+ * one drawn vertical border between their centres; else the gap of the body's text that the
+ * table's gaps put there (`gapBounds`); else the midpoint of the gap (or overlap) between the
+ * header texts (a cluster running over it is then rejected by the caller: never a guess). A
+ * midpoint that falls in a gap is not enough: it may be the wrong gap (a right-aligned header
+ * over left-aligned numbers leaves the numbers' column empty).
+ */
+function columnBounds(
+  header: TableHeader,
+  rules: readonly { x: number }[],
+  bodyItems: readonly Cell[],
+): number[] {
+  const out: number[] = [];
+  const gutters = bodyGutters(bodyItems);
+  const byGaps = gapBounds(header, gutters);
   for (let k = 0; k + 1 < header.cells.length; k++) {
     const a = header.cells[k]!;
     const b = header.cells[k + 1]!;
@@ -626,7 +683,76 @@ function columnBounds(header: TableHeader, rules: readonly { x: number }[]): num
       .filter((x) => x > (a.x + a.xEnd) / 2 && x < (b.x + b.xEnd) / 2)
       .sort((p, q) => p - q);
     const borders = xs.filter((x, n) => n === 0 || x - xs[n - 1]! > 2);
-    out.push(borders.length === 1 ? (xs[0]! + xs[xs.length - 1]!) / 2 : (a.xEnd + b.x) / 2);
+    const mid = (a.xEnd + b.x) / 2;
+    if (borders.length === 1) out.push((xs[0]! + xs[xs.length - 1]!) / 2);
+    else out.push(byGaps ? byGaps[k]! : mid);
+  }
+  // Bounds from different sources that cross each other explain nothing: the midpoints then.
+  if (out.some((x, k) => k > 0 && x <= out[k - 1]!)) {
+    return header.cells.slice(1).map((b, k) => (header.cells[k]!.xEnd + b.x) / 2);
   }
   return out;
+}
+
+type Gap = { readonly x: number; readonly xEnd: number };
+
+/**
+ * The gaps between the body's text: x ranges that no body item covers on any line, between two
+ * that some item covers. Cell text never crosses a column boundary, so every boundary lies in
+ * one; inside a cell only word spaces that happen to line up on every line leave one.
+ */
+function bodyGutters(items: readonly Cell[]): Gap[] {
+  const sorted = [...items].sort((p, q) => p.x - q.x);
+  const out: Gap[] = [];
+  let end = -Infinity;
+  for (const item of sorted) {
+    if (item.x > end && end > -Infinity) out.push({ x: end, xEnd: item.x });
+    end = Math.max(end, item.xEnd);
+  }
+  return out;
+}
+
+/** More gaps than this (a one-row table of single words) are not searched. */
+const MAX_GAPS = 40;
+
+/**
+ * Column boundaries read from the body's gaps (the space between two cells, not a word space
+ * inside one): one gap per pair of neighbouring header cells, each lying between the two cells'
+ * centres (a header's text stands in its own column, whatever its alignment), in order. Of all
+ * such choices, the one whose narrowest gaps are widest, when it is clearly (twice) better than
+ * every other at the first gap where they differ; `undefined` when no choice is, or none exists.
+ * Each boundary is the middle of its gap's part between the two header centres.
+ */
+function gapBounds(header: TableHeader, gutters: readonly Gap[]): number[] | undefined {
+  if (gutters.length > MAX_GAPS) return undefined;
+  const centres = header.cells.map((c) => (c.x + c.xEnd) / 2);
+  const n = centres.length - 1;
+  const fits = (g: Gap, k: number) => g.xEnd > centres[k]! && g.x < centres[k + 1]!;
+  const choices: number[][] = [];
+  const walk = (k: number, from: number, chosen: number[]) => {
+    if (k === n) {
+      choices.push(chosen);
+      return;
+    }
+    for (let i = from; i < gutters.length; i++) if (fits(gutters[i]!, k)) walk(k + 1, i + 1, [...chosen, i]);
+  };
+  walk(0, 0, []);
+  if (choices.length === 0) return undefined;
+  const widths = choices.map((c) => c.map((i) => gutters[i]!.xEnd - gutters[i]!.x).sort((p, q) => p - q));
+  const better = (p: number[], q: number[]): number => {
+    for (let i = 0; i < p.length; i++) if (p[i] !== q[i]) return p[i]! - q[i]!;
+    return 0;
+  };
+  let best = 0;
+  for (let c = 1; c < choices.length; c++) if (better(widths[c]!, widths[best]!) > 0) best = c;
+  const clearly = widths.every((w, c) => {
+    if (c === best) return true;
+    const i = w.findIndex((x, j) => x !== widths[best]![j]);
+    return i >= 0 && widths[best]![i]! >= 2 * w[i]!;
+  });
+  if (!clearly) return undefined;
+  return choices[best]!.map((i, k) => {
+    const g = gutters[i]!;
+    return (Math.max(g.x, centres[k]!) + Math.min(g.xEnd, centres[k + 1]!)) / 2;
+  });
 }
