@@ -32,6 +32,8 @@ export interface TableDefinition {
   readonly globalIndexes: readonly IndexDefinition[];
   /** Attribute holding an epoch-seconds expiry, when retention applies. */
   readonly ttlAttribute?: string;
+  /** A DynamoDB stream of new item images (read by a function on AWS). */
+  readonly stream?: 'NEW_IMAGE';
   readonly purpose: string;
 }
 
@@ -85,6 +87,23 @@ export const TABLES = {
     ],
     ttlAttribute: 'expiresAt',
     purpose: 'intake status per uploaded extract (expires with the ledger retention: config/retention.ts)',
+  },
+  /**
+   * The change feed (issue 16): outbox entries (`OUT#<outboxId>` / `OUTBOX`, written in the same
+   * transaction as the balance change) and each institution's feed (`FEED#<institution>` /
+   * `<changedAt>#<outboxId>`). The stream carries new outbox entries to the relay function;
+   * byPending is sparse (`pending` is set only until an entry is relayed): the local relay's sweep
+   * and the operator's view of a stuck relay.
+   */
+  changes: {
+    id: 'Changes',
+    env: 'CHANGES_TABLE',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalIndexes: [{ name: 'byPending', partitionKey: S('pending'), sortKey: S('changedAt') }],
+    ttlAttribute: 'expiresAt',
+    stream: 'NEW_IMAGE',
+    purpose: 'change-feed outbox and institution feeds (masked numbers; expire after FEED_RETENTION_DAYS)',
   },
   /** Operational switches (intake pause). */
   control: {
