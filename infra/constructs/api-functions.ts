@@ -9,7 +9,7 @@
  * |             | receipts: audit Query byDay · checkpoints: GetObject, ListBucket · data key: Decrypt via |
  * |             | S3 · signing key: Sign, GetPublicKey                                                    |
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
- * |             | — nothing on the extracts bucket                                                        |
+ * |             | · changes: Query of `FEED#…` partitions (the change feed) — nothing on the extracts bucket |
  * | audit       | audit: PutItem, Scan (verify), Query byDay/bySubject/byActor/byInstitution · control:   |
  * |             | GetItem, BatchGetItem (chart counters) · ledger: GetItem, Query · HMAC: GenerateMac · data key:|
  * |             | Decrypt (names in the subject report, checkpoints) · signing key: GetPublicKey ·         |
@@ -101,8 +101,10 @@ export class ApiFunctions extends Construct {
       .bindKey('data', keys.data, ['Decrypt'], { via: 's3' })
       .bindKey('signing', keys.signing, ['Sign', 'GetPublicKey']);
 
-    this.institution = fn('institution', 'Institution API: learning credit, enrolments', 512)
+    this.institution = fn('institution', 'Institution API: learning credit, enrolments, change feed', 512)
       .bindTable('ledger', tables.ledger, ['GetItem', 'Query', 'PutItem'])
+      // The change feed: feed partitions only (`FEED#…`), never the outbox's pseudonyms.
+      .bindTableItems('changes', tables.changes, ['Query'], ['FEED#*'], 'prefix')
       .bindTable('audit', tables.audit, ['PutItem'])
       .bindKey('hmac', keys.hmac, ['GenerateMac']);
 

@@ -5,7 +5,9 @@
  * - extracts under `incoming/`: read (HeadObject/GetObject, GetObjectVersion: the version an event
  *   names), tag the kept version, delete the processed version (ListBucketVersions limited to the
  *   prefix for the "every version" fallback); a held scan's page images: put under `review/`;
- * - ledger: GetItem, PutItem (ruling claims, entries), UpdateItem (student, balance);
+ * - ledger: GetItem, PutItem (ruling claims, entries), UpdateItem (student, balance); changes:
+ *   PutItem of outbox items (`OUT#…`), in the same TransactWriteItems as the balance update (IAM
+ *   checks each action of a transaction: no transaction-level action exists);
  * - intake statuses: GetItem, PutItem; audit: PutItem only;
  * - HMAC key: GenerateMac; data key: GenerateDataKey (names, Encryption SDK) and Decrypt via S3
  *   (SSE-KMS extracts); the queue consumption grant adds Decrypt for the SQS-encrypted messages.
@@ -35,6 +37,7 @@ import { ENV, EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/confi
 import type { SealConfig } from '../config.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
+import { OUTBOX_PREFIX } from '../../shared/adapters/aws/dynamodb-feed.js';
 
 export const INTAKE_ENTRY = join(PROJECT_ROOT, 'functions/intake/handler.ts');
 
@@ -100,6 +103,8 @@ export class IntakeFunction extends AppFunction {
         objects: ['PutObject'],
       })
       .bindTable('ledger', tables.ledger, ['GetItem', 'PutItem', 'UpdateItem'])
+      // The change's outbox entry, written in the balance change's transaction (outbox items only).
+      .bindTableItems('changes', tables.changes, ['PutItem'], [`${OUTBOX_PREFIX}*`], 'prefix')
       .bindTable('intake', tables.intake, ['GetItem', 'PutItem'])
       .bindTable('control', tables.control, ['GetItem'])
       .bindTable('audit', tables.audit, ['PutItem'])

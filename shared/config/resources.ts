@@ -32,8 +32,8 @@ export interface TableDefinition {
   readonly globalIndexes: readonly IndexDefinition[];
   /** Attribute holding an epoch-seconds expiry, when retention applies. */
   readonly ttlAttribute?: string;
-  /** A DynamoDB stream of new item images (read by a function on AWS). */
-  readonly stream?: 'NEW_IMAGE';
+  /** A DynamoDB stream of changed items' keys (read by a function on AWS). */
+  readonly stream?: 'KEYS_ONLY';
   readonly purpose: string;
 }
 
@@ -91,7 +91,8 @@ export const TABLES = {
   /**
    * The change feed (issue 16): outbox entries (`OUT#<outboxId>` / `OUTBOX`, written in the same
    * transaction as the balance change) and each institution's feed (`FEED#<institution>` /
-   * `<changedAt>#<outboxId>`). The stream carries new outbox entries to the relay function;
+   * `<changedAt>#<outboxId>`). The stream (keys only: no pseudonym or number in it) carries new outbox entries to the relay
+   * function;
    * byPending is sparse (`pending` is set only until an entry is relayed): the local relay's sweep
    * and the operator's view of a stuck relay.
    */
@@ -102,7 +103,7 @@ export const TABLES = {
     sortKey: S('sk'),
     globalIndexes: [{ name: 'byPending', partitionKey: S('pending'), sortKey: S('changedAt') }],
     ttlAttribute: 'expiresAt',
-    stream: 'NEW_IMAGE',
+    stream: 'KEYS_ONLY',
     purpose: 'change-feed outbox and institution feeds (masked numbers; expire after FEED_RETENTION_DAYS)',
   },
   /** Operational switches (intake pause). */

@@ -165,6 +165,8 @@ export interface LedgerStore {
  * it, and each institution's feed.
  */
 export interface ChangeFeedStore {
+  /** One outbox entry (the relay function reads what the stream names). */
+  getOutbox(outboxId: string): Promise<OutboxEntry | undefined>;
   /** Outbox entries not yet relayed, oldest first (the local relay's sweep; on AWS a stream). */
   listPending(limit: number): Promise<OutboxEntry[]>;
   /** Puts the entry in each institution's feed; an item already there is kept (idempotent). */

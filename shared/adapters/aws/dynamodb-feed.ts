@@ -1,9 +1,18 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../config/resources.js';
 import { feedExpiry } from '../../config/retention.js';
 import { feedSortKey, type FeedRecord, type OutboxEntry } from '../../domain/feed.js';
 import type { ChangeFeedStore } from '../../ports/index.js';
 import { isConditionFailure } from './errors.js';
+
+/** The partition key prefix of outbox entries (`OUT#<outboxId>`), also the relay's stream filter. */
+export const OUTBOX_PREFIX = 'OUT#';
 
 /** The value of the sparse `pending` attribute of an outbox entry not yet relayed. */
 const PENDING = 'outbox';
@@ -12,7 +21,7 @@ const PENDING_INDEX = TABLES.changes.globalIndexes[0].name;
 /** The outbox item of a change: what the ledger writes with the balance change. */
 export function outboxItem(e: OutboxEntry): Record<string, unknown> {
   return {
-    pk: `OUT#${e.outboxId}`,
+    pk: `${OUTBOX_PREFIX}${e.outboxId}`,
     sk: 'OUTBOX',
     type: 'OUTBOX',
     pending: PENDING,
@@ -51,6 +60,17 @@ export class DynamoChangeFeedStore implements ChangeFeedStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  async getOutbox(outboxId: string): Promise<OutboxEntry | undefined> {
+    const r = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `${OUTBOX_PREFIX}${outboxId}`, sk: 'OUTBOX' },
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item ? outboxEntryOf(r.Item) : undefined;
+  }
 
   async listPending(limit: number): Promise<OutboxEntry[]> {
     const r = await this.db.send(
@@ -95,7 +115,7 @@ export class DynamoChangeFeedStore implements ChangeFeedStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: `OUT#${outboxId}`, sk: 'OUTBOX' },
+          Key: { pk: `${OUTBOX_PREFIX}${outboxId}`, sk: 'OUTBOX' },
           UpdateExpression: 'REMOVE pending',
           ConditionExpression: 'attribute_exists(pk)',
         }),
