@@ -9,6 +9,8 @@ export type {
   AuditChart,
   AuditRecord,
   BatchItem,
+  Change,
+  ChangesPage,
   Correction,
   FullVerificationStatus,
   CreateUpload,
