@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import {
   AUDIT_CHECKPOINTS,
   AUDIT_VERIFICATION_KEYS,
+  CHANGE_KEYS,
   ENV,
   EXTRACTS_BUCKET,
   type TableName,
@@ -104,7 +105,7 @@ export class ApiFunctions extends Construct {
     this.institution = fn('institution', 'Institution API: learning credit, enrolments, change feed', 512)
       .bindTable('ledger', tables.ledger, ['GetItem', 'Query', 'PutItem'])
       // The change feed: feed partitions only (`FEED#…`), never the outbox's pseudonyms.
-      .bindTableItems('changes', tables.changes, ['Query'], ['FEED#*'], 'prefix')
+      .bindTableItems('changes', tables.changes, ['Query'], [`${CHANGE_KEYS.feedPrefix}*`], 'prefix')
       .bindTable('audit', tables.audit, ['PutItem'])
       .bindKey('hmac', keys.hmac, ['GenerateMac']);
 

@@ -22,9 +22,9 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { OUTBOX_PREFIX } from '../../shared/adapters/aws/dynamodb-feed.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
+import { CHANGE_KEYS } from '../../shared/config/resources.js';
 
 export const CHANGE_RELAY_ENTRY = join(PROJECT_ROOT, 'functions/change-relay/handler.ts');
 
@@ -79,7 +79,7 @@ export class ChangeRelay extends AppFunction {
       filters: [
         lambda.FilterCriteria.filter({
           eventName: lambda.FilterRule.isEqual('INSERT'),
-          dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(OUTBOX_PREFIX) } } },
+          dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(CHANGE_KEYS.outboxPrefix) } } },
         }),
       ],
     });
@@ -91,9 +91,9 @@ export class ChangeRelay extends AppFunction {
         'changes',
         props.changesTable,
         ['GetItem', 'UpdateItem'],
-        [`${OUTBOX_PREFIX}*`],
+        [`${CHANGE_KEYS.outboxPrefix}*`],
         'prefix',
       )
-      .bindTableItems('changes', props.changesTable, ['PutItem'], ['FEED#*'], 'prefix');
+      .bindTableItems('changes', props.changesTable, ['PutItem'], [`${CHANGE_KEYS.feedPrefix}*`], 'prefix');
   }
 }

@@ -33,11 +33,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { ENV, EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/config/resources.js';
+import { CHANGE_KEYS, ENV, EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/config/resources.js';
 import type { SealConfig } from '../config.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
-import { OUTBOX_PREFIX } from '../../shared/adapters/aws/dynamodb-feed.js';
 
 export const INTAKE_ENTRY = join(PROJECT_ROOT, 'functions/intake/handler.ts');
 
@@ -104,7 +103,7 @@ export class IntakeFunction extends AppFunction {
       })
       .bindTable('ledger', tables.ledger, ['GetItem', 'PutItem', 'UpdateItem'])
       // The change's outbox entry, written in the balance change's transaction (outbox items only).
-      .bindTableItems('changes', tables.changes, ['PutItem'], [`${OUTBOX_PREFIX}*`], 'prefix')
+      .bindTableItems('changes', tables.changes, ['PutItem'], [`${CHANGE_KEYS.outboxPrefix}*`], 'prefix')
       .bindTable('intake', tables.intake, ['GetItem', 'PutItem'])
       .bindTable('control', tables.control, ['GetItem'])
       .bindTable('audit', tables.audit, ['PutItem'])

@@ -118,6 +118,13 @@ export const TABLES = {
 
 export type TableName = keyof typeof TABLES;
 
+/**
+ * Partition-key prefixes of the changes table: outbox entries (`OUT#<outboxId>`) and each
+ * institution's feed (`FEED#<institution>`). The IAM grants (dynamodb:LeadingKeys) and the relay's
+ * stream filter name them too.
+ */
+export const CHANGE_KEYS = { outboxPrefix: 'OUT#', feedPrefix: 'FEED#' } as const;
+
 /** The control table's items of the audit verification (`pk` values). */
 export const AUDIT_VERIFICATION_KEYS = {
   /** The last verified signed head (written by the sealer only). */

@@ -5,14 +5,15 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { TABLES } from '../../config/resources.js';
+import { CHANGE_KEYS, TABLES } from '../../config/resources.js';
 import { feedExpiry } from '../../config/retention.js';
 import { feedSortKey, type FeedRecord, type OutboxEntry } from '../../domain/feed.js';
 import type { ChangeFeedStore } from '../../ports/index.js';
 import { isConditionFailure } from './errors.js';
 
-/** The partition key prefix of outbox entries (`OUT#<outboxId>`), also the relay's stream filter. */
-export const OUTBOX_PREFIX = 'OUT#';
+/** The partition key prefixes of outbox entries and feeds (defined once, in resources.ts). */
+export const OUTBOX_PREFIX = CHANGE_KEYS.outboxPrefix;
+const FEED_PREFIX = CHANGE_KEYS.feedPrefix;
 
 /** The value of the sparse `pending` attribute of an outbox entry not yet relayed. */
 const PENDING = 'outbox';
@@ -94,7 +95,7 @@ export class DynamoChangeFeedStore implements ChangeFeedStore {
             new PutCommand({
               TableName: this.table,
               Item: {
-                pk: `FEED#${institution}`,
+                pk: `${FEED_PREFIX}${institution}`,
                 sk: feedSortKey(entry),
                 type: 'FEED',
                 ...shown,
@@ -136,7 +137,10 @@ export class DynamoChangeFeedStore implements ChangeFeedStore {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: after ? 'pk = :pk AND sk > :after' : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `FEED#${institution}`, ...(after ? { ':after': after } : {}) },
+        ExpressionAttributeValues: {
+          ':pk': `${FEED_PREFIX}${institution}`,
+          ...(after ? { ':after': after } : {}),
+        },
         Limit: limit + 1,
         ConsistentRead: true,
       }),
