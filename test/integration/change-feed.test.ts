@@ -156,6 +156,9 @@ describe('the change feed on the local stack', () => {
     );
     assert.ok(!(await feed('UGENT')).items.some((i) => i.nationalNumber === maskNationalNumber(bram)));
     assert.deepEqual((await feed('VUB')).items, []);
+    // The institution is the token's: a parameter naming another changes nothing.
+    assert.deepEqual(await feed('VUB', 'institution=KUL'), await feed('VUB'));
+    assert.ok(!(await feed('UGENT', 'institution=KUL')).items.some((i) => i.rulingNumber === '81002'));
   });
 
   it('pages oldest first and resumes after a cursor without repeating or skipping', async () => {
