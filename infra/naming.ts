@@ -86,6 +86,7 @@ export const FUNCTION_NAMES = [
   'api-admin',
   'audit-sealer',
   'ops-check',
+  'change-relay',
 ] as const;
 /** Functions of the stateful stack: the Cognito trigger lives beside its user pool (no cross-stack cycle). */
 export const STATEFUL_FUNCTION_NAMES = ['pre-token'] as const;

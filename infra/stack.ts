@@ -33,6 +33,7 @@ import type { AppFunction } from './constructs/app-function.js';
 import { AuditCheckpoints } from './constructs/audit-checkpoints.js';
 import { AuthParameters, readAuthSettings } from './constructs/auth-parameters.js';
 import { AuditSealer } from './constructs/audit-sealer.js';
+import { ChangeRelay } from './constructs/change-relay.js';
 import { LongTermBackup } from './constructs/backup.js';
 import { ConsoleDeployment } from './constructs/console-deployment.js';
 import { ConsoleHosting } from './constructs/console-hosting.js';
@@ -257,6 +258,7 @@ export class StatelessStack extends Stack {
   readonly apiFunctions: ApiFunctions;
   readonly api: Api;
   readonly sealer: AuditSealer;
+  readonly changeRelay: ChangeRelay;
   readonly opsCheck: OpsCheck;
   readonly consoleDeployment: ConsoleDeployment;
   readonly monitoring: Monitoring;
@@ -331,6 +333,14 @@ export class StatelessStack extends Stack {
     for (const kind of ALERT_KINDS)
       for (const fn of [this.sealer, byFn.audit])
         fn.setEnv(ALERT_THRESHOLD_ENV[kind], String(config.alertThresholds[kind]));
+    this.changeRelay = new ChangeRelay(this, 'ChangeRelay', {
+      environment,
+      ledgerTable: tables.ledger,
+      changesTable: tables.changes,
+      dataKey: keys.data,
+      asyncFailures: stateful.asyncFailures,
+      logRetention,
+    });
     this.opsCheck = new OpsCheck(this, 'OpsCheck', {
       environment,
       intakeTable: tables.intake,
@@ -379,7 +389,7 @@ export class StatelessStack extends Stack {
 
   /** Every function of the service (all built with `AppFunction`). */
   get functions(): readonly AppFunction[] {
-    return [this.intake, ...this.apiFunctions.all, this.sealer, this.opsCheck];
+    return [this.intake, ...this.apiFunctions.all, this.sealer, this.opsCheck, this.changeRelay];
   }
 }
 

@@ -1,4 +1,4 @@
-/** Institution API: learning credit of their own students (audited, fail closed), enrolment declarations. */
+/** Institution API: learning credit of their own students (audited, fail closed), enrolment declarations, the change feed. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { institutionPorts, tokenVerifier, type InstitutionPorts } from '../../shared/composition/compose.js';
@@ -6,6 +6,7 @@ import { batchGetRequestSchema } from '../../shared/contract/api.js';
 import { createApiHandler, parseJsonBody, respond, type ApiRequest } from '../../shared/http/api.js';
 import { openApiDocument } from '../../shared/http/openapi.js';
 import { logger } from '../../shared/observability/index.js';
+import { listChanges } from '../../shared/use-cases/change-feed.js';
 import { batchGetCredit, declareEnrolment, getCredit } from '../../shared/use-cases/consult.js';
 
 /** What the consult use cases take from a request (each reads the fields it needs). */
@@ -28,6 +29,9 @@ export function createInstitutionHandler(ports: () => Promise<InstitutionPorts>)
         const body = parseJsonBody(r, batchGetRequestSchema);
         return { results: await batchGetCredit(await ports(), r.principal, { ...input(r), body }) };
       }),
+      listChanges: respond(200, async (r) =>
+        listChanges(await ports(), r.principal, { query: r.query, requestId: r.requestId, now: r.now }),
+      ),
       declareEnrolment: async (r) => {
         const body = await declareEnrolment(await ports(), r.principal, input(r));
         return { status: body.created ? 201 : 200, json: body };

@@ -10,7 +10,7 @@
  * |             | checkpoints: GetObject, ListBucket · data key: Decrypt via S3 · receipt key: Sign,      |
  * |             | GetPublicKey · signing key: GetPublicKey                                                |
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
- * |             | — nothing on the extracts bucket                                                        |
+ * |             | · changes: Query of `FEED#…` partitions (the change feed) — nothing on the extracts bucket |
  * | audit       | audit: PutItem, Scan (verify), GetItem (proofs), Query byDay/bySubject/byActor/         |
  * |             | byInstitution · control: GetItem, BatchGetItem (chart counters, totals, Merkle tiles),  |
  * |             | Query byCumulativeDay (totals) · ledger: GetItem, Query · HMAC: GenerateMac · data key: |
@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import {
   AUDIT_CHECKPOINTS,
   AUDIT_VERIFICATION_KEYS,
+  CHANGE_KEYS,
   ENV,
   EXTRACTS_BUCKET,
   type TableName,
@@ -111,8 +112,10 @@ export class ApiFunctions extends Construct {
       .bindKey('receipts', keys.receipts, ['Sign', 'GetPublicKey'])
       .bindKey('signing', keys.signing, ['GetPublicKey']);
 
-    this.institution = fn('institution', 'Institution API: learning credit, enrolments', 512)
+    this.institution = fn('institution', 'Institution API: learning credit, enrolments, change feed', 512)
       .bindTable('ledger', tables.ledger, ['GetItem', 'Query', 'PutItem'])
+      // The change feed: feed partitions only (`FEED#…`), never the outbox's pseudonyms.
+      .bindTableItems('changes', tables.changes, ['Query'], [`${CHANGE_KEYS.feedPrefix}*`], 'prefix')
       .bindTable('audit', tables.audit, ['PutItem'])
       .bindKey('hmac', keys.hmac, ['GenerateMac']);
 

@@ -258,13 +258,21 @@ export class AppFunction extends Construct {
     table: dynamodb.ITable,
     actions: readonly TableAction[],
     keys: readonly string[],
+    /** `prefix`: each key is a pattern ending in `*` (`FEED#*`), matched with StringLike. */
+    match: 'exact' | 'prefix' = 'exact',
   ): this {
     if (APPEND_ONLY_TABLES.includes(name) && actions.some((a) => MUTATING.includes(a)))
       throw new Error(`the ${name} table is append-only`);
+    if (match === 'prefix' && keys.some((k) => !/^[^*?]+\*$/.test(k)))
+      throw new Error(`key patterns must be a fixed prefix followed by *: ${keys.join(', ')}`);
     this.allow(`${name} table items`, {
       actions: [...new Set(actions)].map((a) => `dynamodb:${a}`),
       resources: [table.tableArn],
-      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...keys] } },
+      conditions: {
+        [match === 'prefix' ? 'ForAllValues:StringLike' : 'ForAllValues:StringEquals']: {
+          'dynamodb:LeadingKeys': [...keys],
+        },
+      },
     });
     return this.setEnv(TABLES[name].env, table.tableName);
   }
@@ -321,6 +329,27 @@ export class AppFunction extends Construct {
     if (options.env === false) return this;
     const env = KEYS[name].env;
     return this.setEnv(env, env.endsWith('_ARN') ? key.keyArn : key.keyId);
+  }
+
+  /** Reading a DynamoDB stream, as an event source mapping on it does (no environment variable). */
+  allowStream(streamArn: string): this {
+    this.allow('stream', {
+      actions: [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      ],
+      resources: [streamArn],
+    });
+    return this;
+  }
+
+  /** Sending failed records' descriptions to an encrypted queue (an event source's on-failure destination). */
+  allowFailureQueue(queue: sqs.IQueue, key: kms.IKey): this {
+    this.allow('stream failures', { actions: ['sqs:SendMessage'], resources: [queue.queueArn] });
+    this.bindKey('data', key, ['GenerateDataKey', 'Decrypt'], { via: 'sqs', env: false });
+    return this;
   }
 
   /** Actions on a queue; sets `envName` to its URL. A KMS-encrypted queue needs the key too (`bindKey` via sqs). */

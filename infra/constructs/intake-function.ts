@@ -5,7 +5,9 @@
  * - extracts under `incoming/`: read (HeadObject/GetObject, GetObjectVersion: the version an event
  *   names), tag the kept version, delete the processed version (ListBucketVersions limited to the
  *   prefix for the "every version" fallback); a held scan's page images: put under `review/`;
- * - ledger: GetItem, PutItem (ruling claims, entries), UpdateItem (student, balance);
+ * - ledger: GetItem, PutItem (ruling claims, entries), UpdateItem (student, balance); changes:
+ *   PutItem of outbox items (`OUT#…`), in the same TransactWriteItems as the balance update (IAM
+ *   checks each action of a transaction: no transaction-level action exists);
  * - intake statuses: GetItem, PutItem; audit: PutItem only;
  * - HMAC key: GenerateMac; data key: GenerateDataKey (names, Encryption SDK) and Decrypt via S3
  *   (SSE-KMS extracts); the queue consumption grant adds Decrypt for the SQS-encrypted messages.
@@ -31,7 +33,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { ENV, EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/config/resources.js';
+import { CHANGE_KEYS, ENV, EXTRACTS_BUCKET, LIMITS, type TableName } from '../../shared/config/resources.js';
 import type { SealConfig } from '../config.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
@@ -100,6 +102,8 @@ export class IntakeFunction extends AppFunction {
         objects: ['PutObject'],
       })
       .bindTable('ledger', tables.ledger, ['GetItem', 'PutItem', 'UpdateItem'])
+      // The change's outbox entry, written in the balance change's transaction (outbox items only).
+      .bindTableItems('changes', tables.changes, ['PutItem'], [`${CHANGE_KEYS.outboxPrefix}*`], 'prefix')
       .bindTable('intake', tables.intake, ['GetItem', 'PutItem'])
       .bindTable('control', tables.control, ['GetItem'])
       .bindTable('audit', tables.audit, ['PutItem'])

@@ -284,6 +284,7 @@ export class Storage extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: true,
         ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
+        ...('stream' in def && def.stream ? { stream: dynamodb.StreamViewType[def.stream] } : {}),
         // Append-only tables: no principal may change or remove a record, whatever IAM grants it.
         // (`*` as the resource: a table's policy cannot name the table's own ARN, a cycle.)
         ...(APPEND_ONLY_TABLES.includes(name)

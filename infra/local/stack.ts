@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   readonly apiPort?: number;
   /** How often the local sealer seals new audit records (default 10 s; 0 = only on `seal()`). */
   readonly sealEveryMs?: number;
+  /** How often the local relay fans new outbox entries out to the feeds (default 1 s; 0 = only on `relay()`). */
+  readonly relayEveryMs?: number;
   readonly retryDelayMs?: number;
   readonly pauseCheckIntervalMs?: number;
   /** Deliver messages while intake is paused (an event source mapping left enabled). */
@@ -62,6 +64,8 @@ export interface LocalStack {
   readonly queue: LocalQueue;
   /** Seals the audit records written so far (what the scheduled sealer does every minute on AWS). */
   seal(): Promise<void>;
+  /** Relays pending change-feed outbox entries (what the stream-triggered relay does on AWS). */
+  relay(): Promise<{ relayed: number; waiting: number }>;
   stop(): Promise<void>;
 }
 
@@ -221,15 +225,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         )
       : undefined;
 
+  // The change-feed relay, in-process: on AWS the outbox table's stream invokes the relay function.
+  const { relayPorts } = compose;
+  const { relayPending } = await import('../../shared/use-cases/change-feed.js');
+  let relaying: Promise<{ relayed: number; waiting: number }> = Promise.resolve({ relayed: 0, waiting: 0 });
+  const relay = () => (relaying = relaying.catch(() => undefined).then(() => relayPending(relayPorts())));
+  const relayEvery = options.relayEveryMs ?? 1000;
+  const relayTimer =
+    relayEvery > 0
+      ? setInterval(
+          () =>
+            void relay().catch((e: Error) => process.stderr.write(`[local relay] ${e.name}: ${e.message}\n`)),
+          relayEvery,
+        )
+      : undefined;
+
   return {
     state,
     idp,
     emulators,
     queue,
     seal,
+    relay,
     async stop() {
       if (sealTimer) clearInterval(sealTimer);
+      if (relayTimer) clearInterval(relayTimer);
       await sealing.catch(() => undefined);
+      await relaying.catch(() => undefined);
       unsubscribe();
       await http.stop();
       await queue.stop();

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { apiClient, CliError, ensureOk, localState, localToken, type ApiOptions } from './api-client.js';
 import { looksLikePdf } from '../domain/layout.js';
 import { maskNationalNumber } from '../domain/national-number.js';
-import type { AuditAlerts, AuditEventsPage, HeldItem, HeldPage } from '../contract/api.js';
+import type { AuditAlerts, AuditEventsPage, ChangesPage, HeldItem, HeldPage } from '../contract/api.js';
 import type { IntakeStatus } from '../ports/index.js';
 import { printCredit } from './credit-view.js';
 import { EXIT, print, printJson, statusLine, type Lang, type Out } from './output.js';
@@ -394,5 +394,36 @@ export async function cmdAuditAlerts(opts: ApiOut & { days?: string }): Promise<
       print(`${a.day}  ${a.institution.padEnd(8)} ${a.kind.padEnd(26)} ${a.count} > ${a.threshold}`);
     if (b.alerts.length > 0) print(`${b.alerts.length} alert(s) in the last ${b.days.length} days${counted}`);
   }
+  return 0;
+}
+
+/**
+ * The institution's change feed (`GET /v1/changes`): every change after `--after` (all pages),
+ * oldest first, then the cursor to pass next time (printed last; `--json`: `next`).
+ */
+export async function cmdChanges(opts: ApiOut & { after?: string; limit?: string }): Promise<number> {
+  const api = await apiClient(opts, 'institution:UGENT');
+  const items: ChangesPage['items'] = [];
+  let after = opts.after;
+  let more = true;
+  while (more) {
+    const q = new URLSearchParams({ limit: opts.limit ?? '200', ...(after ? { after } : {}) });
+    const r = await api.call('GET', `/v1/changes?${q.toString()}`);
+    ensureOk(r, opts.lang);
+    const page = r.body as ChangesPage;
+    items.push(...page.items);
+    after = page.next ?? after;
+    more = page.more && page.items.length > 0;
+  }
+  if (opts.json) {
+    printJson({ items, ...(after ? { next: after } : {}) });
+    return 0;
+  }
+  for (const c of items)
+    print(
+      `${c.changedAt}  ${c.nationalNumber}  ruling ${c.rulingNumber}  ${c.academicYear}  ${c.delta >= 0 ? '+' : ''}${c.delta}`,
+    );
+  if (items.length === 0) print('No changes.');
+  if (after) print(`next: --after ${after}`);
   return 0;
 }

@@ -148,6 +148,18 @@ export function program(): Command {
   ).action((n: string, y: string, o: ApiOut) => run(async () => (await commands()).cmdEnrol(n, y, o))());
   api(
     p
+      .command('changes')
+      .description(
+        'As an institution: your change feed — rulings that changed the credit of students you see (masked numbers), oldest first; prints the cursor for next time.',
+      )
+      .option('--after <cursor>', 'the cursor printed last time (next: --after …)')
+      .option('--limit <n>', 'changes per request (1–200)', '200'),
+    'institution:UGENT',
+  ).action((o: ApiOut & { after?: string; limit?: string }) =>
+    run(async () => (await commands()).cmdChanges(o))(),
+  );
+  api(
+    p
       .command('intake')
       .description(
         'Pause or resume intake (protocol art. 8): while paused, uploads queue and nothing is lost.',

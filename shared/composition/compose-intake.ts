@@ -10,7 +10,7 @@ import { ENV } from '../config/resources.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../domain/pdf-signature.js';
 import type { IntakeDeps } from '../use-cases/process-extract.js';
 import type { IntakeControl } from '../ports/index.js';
-import { auditLog, extractStore, intakeControl, keyPorts, ledgerStore, statusStore } from './compose.js';
+import { auditLog, extractStore, intakeControl, keyPorts, ledgerWithOutbox, statusStore } from './compose.js';
 
 /** How long the intake trusts a "running" read of the pause switch. */
 export const PAUSE_CACHE_MS = 3000;
@@ -48,7 +48,7 @@ export async function intakeDeps(): Promise<IntakeDeps> {
   const seal = sealCheck();
   return {
     extracts: extractStore(),
-    ledger: ledgerStore(),
+    ledger: ledgerWithOutbox(),
     audit: auditLog(),
     statuses: statusStore(),
     control: (pauseSwitch ??= cachedPauseSwitch(() => intakeControl().isPaused())),

@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { ENV, EXTRACTS_BUCKET, KEYS, TABLES } from '../config/resources.js';
 import { DynamoLedgerStore } from '../adapters/aws/dynamodb-ledger.js';
+import { DynamoChangeFeedStore } from '../adapters/aws/dynamodb-feed.js';
 import {
   DynamoAuditLog,
   DynamoIntakeControl,
@@ -29,6 +30,7 @@ import type { AdminDeps } from '../use-cases/admin.js';
 import type { AuditQueryDeps } from '../use-cases/audit-queries.js';
 import type { ClerkDeps } from '../use-cases/clerk.js';
 import type { ConsultDeps } from '../use-cases/consult.js';
+import type { ChangeFeedDeps, RelayDeps } from '../use-cases/change-feed.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TokenVerifier } from '../auth/verify.js';
 import { alertThresholdsFrom } from '../domain/audit-alerts.js';
@@ -112,6 +114,17 @@ export async function keyPorts(): Promise<{ keys: KeyService; names: NameCipher 
 }
 
 export const ledgerStore = () => new DynamoLedgerStore(documentClient(), env(TABLES.ledger.env));
+/**
+ * The intake's ledger: balance changes also write their change-feed outbox entry — in one
+ * transaction on AWS; outbox-first on dynalite, which has no transactions (see OutboxTarget).
+ */
+export const ledgerWithOutbox = () =>
+  new DynamoLedgerStore(documentClient(), env(TABLES.ledger.env), undefined, {
+    table: env(TABLES.changes.env),
+    mode: optional(ENV.dynamoEndpoint) ? 'outbox-first' : 'transaction',
+  });
+/** The change feed: outbox entries and each institution's feed. */
+export const changeFeedStore = () => new DynamoChangeFeedStore(documentClient(), env(TABLES.changes.env));
 export const auditLog = () => new DynamoAuditLog(documentClient(), env(TABLES.audit.env));
 /** The audit log's per-day counters (items of the control table, kept by the sealer). */
 export const auditStats = () => new DynamoAuditStats(documentClient(), env(TABLES.control.env));
@@ -153,7 +166,7 @@ interface Audited {
 }
 
 export type ClerkPorts = ClerkDeps & Audited;
-export type InstitutionPorts = ConsultDeps;
+export type InstitutionPorts = ConsultDeps & ChangeFeedDeps;
 export type AuditorPorts = AuditQueryDeps;
 export type AdminPorts = AdminDeps;
 
@@ -170,7 +183,12 @@ export async function clerkPorts(): Promise<ClerkPorts> {
 
 /** Institution: the ledger and pseudonyms; no extract, no name. */
 export async function institutionPorts(): Promise<InstitutionPorts> {
-  return { ledger: ledgerStore(), audit: auditLog(), keys: await keyServicePort() };
+  return { ledger: ledgerStore(), audit: auditLog(), keys: await keyServicePort(), feed: changeFeedStore() };
+}
+
+/** The change-feed relay: reads the student file (visibility), writes feeds; no key, no name. */
+export function relayPorts(): RelayDeps {
+  return { ledger: ledgerStore(), feed: changeFeedStore() };
 }
 
 /** Auditor: the audit log, the ledger, pseudonyms and names (the data-subject report). */

@@ -32,6 +32,8 @@ export interface TableDefinition {
   readonly globalIndexes: readonly IndexDefinition[];
   /** Attribute holding an epoch-seconds expiry, when retention applies. */
   readonly ttlAttribute?: string;
+  /** A DynamoDB stream of changed items' keys (read by a function on AWS). */
+  readonly stream?: 'KEYS_ONLY';
   readonly purpose: string;
 }
 
@@ -86,6 +88,24 @@ export const TABLES = {
     ttlAttribute: 'expiresAt',
     purpose: 'intake status per uploaded extract (expires with the ledger retention: config/retention.ts)',
   },
+  /**
+   * The change feed (issue 16): outbox entries (`OUT#<outboxId>` / `OUTBOX`, written in the same
+   * transaction as the balance change) and each institution's feed (`FEED#<institution>` /
+   * `<changedAt>#<outboxId>`). The stream (keys only: no pseudonym or number in it) carries new outbox entries to the relay
+   * function;
+   * byPending is sparse (`pending` is set only until an entry is relayed): the local relay's sweep
+   * and the operator's view of a stuck relay.
+   */
+  changes: {
+    id: 'Changes',
+    env: 'CHANGES_TABLE',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalIndexes: [{ name: 'byPending', partitionKey: S('pending'), sortKey: S('changedAt') }],
+    ttlAttribute: 'expiresAt',
+    stream: 'KEYS_ONLY',
+    purpose: 'change-feed outbox and institution feeds (masked numbers; expire after FEED_RETENTION_DAYS)',
+  },
   /** Operational switches (intake pause). */
   control: {
     id: 'Control',
@@ -102,6 +122,13 @@ export const TABLES = {
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof TABLES;
+
+/**
+ * Partition-key prefixes of the changes table: outbox entries (`OUT#<outboxId>`) and each
+ * institution's feed (`FEED#<institution>`). The IAM grants (dynamodb:LeadingKeys) and the relay's
+ * stream filter name them too.
+ */
+export const CHANGE_KEYS = { outboxPrefix: 'OUT#', feedPrefix: 'FEED#' } as const;
 
 /** The control table's items of the audit verification (`pk` values). */
 export const AUDIT_VERIFICATION_KEYS = {

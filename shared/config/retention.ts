@@ -8,6 +8,9 @@
  *   audits), counted from the record's own `at`, so the expiry is derived from the record and the
  *   audit readers can drop it before hashing (a changed expiry is shown as a change).
  * - Intake statuses: as long as the ledger, counted from `receivedAt`.
+ * - Change-feed items and outbox entries: `FEED_RETENTION_DAYS` after the change. The feed is a
+ *   notification channel, not a record: the ledger keeps the change 20 years and `getCredit`
+ *   shows it; an institution polls far more often than yearly.
  */
 import { LIMITS, TABLES } from './resources.js';
 
@@ -34,3 +37,13 @@ export const auditExpiry = (at: string): number => expiryAfter(at, RETENTION_YEA
 
 /** The expiry of an intake status received at `receivedAt`. */
 export const intakeExpiry = (receivedAt: string): number => expiryAfter(receivedAt, RETENTION_YEARS.intake);
+
+/** How long an institution's feed keeps a change (a little over one academic year). */
+export const FEED_RETENTION_DAYS = 400;
+
+/** The expiry of a feed item or outbox entry for a change made at `changedAt`. */
+export function feedExpiry(changedAt: string): number {
+  const d = new Date(changedAt);
+  if (Number.isNaN(d.getTime())) throw new Error(`not a timestamp: ${changedAt}`);
+  return Math.floor(d.getTime() / 1000) + FEED_RETENTION_DAYS * 86_400;
+}

@@ -90,6 +90,15 @@ export const ROUTES = [
     summary: 'Declare that a student is enrolled with the calling institution (audited).',
   },
   {
+    id: 'listChanges',
+    method: 'GET',
+    path: '/v1/changes',
+    fn: 'institution',
+    roles: ['institution'],
+    summary:
+      "The calling institution's change feed: rulings that changed the credit of students it sees, oldest first after the opaque cursor `after`, masked numbers, each read audited.",
+  },
+  {
     id: 'listAuditEvents',
     method: 'GET',
     path: '/v1/audit/events',

@@ -399,3 +399,31 @@ export const myRecordSchema = z.object({
   next: z.string().optional(),
 });
 export type MyRecord = z.infer<typeof myRecordSchema>;
+
+/** One change in an institution's feed: a ruling changed the credit of a student it sees. */
+export const changeSchema = z.object({
+  /** This item's position: `after=<cursor>` resumes behind it. */
+  cursor: z.string(),
+  /** Masked (`85.07.30-xxx.28`): ask `GET /v1/students/{nr}/learning-credit?purpose=…` for the file. */
+  nationalNumber: z.string(),
+  rulingNumber: z.string(),
+  /** The latest academic year the ruling gives credits back for. */
+  academicYear: z.string(),
+  lines: z.array(z.object({ academicYear: z.string(), credits: z.number().int() })),
+  /** The change in the balance (credits given back). */
+  delta: z.number().int(),
+  changedAt: z.string(),
+});
+export type Change = z.infer<typeof changeSchema>;
+
+/**
+ * `GET /v1/changes` (role `institution`): the caller's feed, oldest first after `after`. `next` is
+ * always the position to poll from next time (the last item's cursor, or `after` when nothing is
+ * new); `more` says whether another page is waiting now.
+ */
+export const changesPageSchema = z.object({
+  items: z.array(changeSchema),
+  next: z.string().optional(),
+  more: z.boolean(),
+});
+export type ChangesPage = z.infer<typeof changesPageSchema>;

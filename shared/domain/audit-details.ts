@@ -84,6 +84,11 @@ export const AUDIT_DETAILS = {
     limit: z.number().int().min(1).max(200).optional(),
     page: z.enum(['first', 'next']).optional(),
   }),
+  /** An institution read its change feed: how many changes the page held, first page or resumed. */
+  'changes.read': z.strictObject({
+    count: z.number().int().min(0).max(200),
+    page: z.enum(['first', 'after']),
+  }),
   'enrolment.declare': z.strictObject({ academicYear: z.string().regex(/^\d{4}-\d{4}$/) }),
   'ledger.apply-ruling': z.strictObject({
     intakeId,

@@ -7,6 +7,7 @@ import {
   auditAlertsSchema,
   auditChartSchema,
   auditEventsPageSchema,
+  changesPageSchema,
   batchGetRequestSchema,
   batchGetResponseSchema,
   createUploadSchema,
@@ -37,6 +38,7 @@ export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
   getUpload: { 200: publicStatusSchema },
   getReceipt: { 200: receiptSchema },
   getCredit: { 200: creditViewSchema },
+  listChanges: { 200: changesPageSchema },
   batchGetCredit: { 200: batchGetResponseSchema },
   declareEnrolment: { 200: enrolmentDeclaredSchema, 201: enrolmentDeclaredSchema },
   listAuditEvents: { 200: auditEventsPageSchema },
@@ -129,6 +131,22 @@ function parameters(route: RouteDef) {
       schema: { type: 'string' },
       description:
         'cursor from the previous page (opaque; a cursor not handed out for this query is 400 INVALID_CURSOR)',
+    });
+  }
+  if (route.id === 'listChanges') {
+    query.push({
+      name: 'limit',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: 200 },
+    });
+    query.push({
+      name: 'after',
+      in: 'query',
+      required: false,
+      schema: { type: 'string' },
+      description:
+        'cursor of the last change seen (`next` of the previous call; opaque; one not handed out is 400 INVALID_CURSOR)',
     });
   }
   if (route.id === 'auditChart' || route.id === 'auditAlerts')

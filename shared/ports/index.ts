@@ -3,6 +3,7 @@
  * them for AWS (and, where AWS has no local emulator, for the laptop). Use cases take ports as
  * arguments, so tests pass real local adapters instead of module mocks.
  */
+import type { FeedRecord, OutboxEntry } from '../domain/feed.js';
 import type { PdfText } from '../domain/layout.js';
 import type { SealCheck, SealSigner } from '../domain/pdf-signature.js';
 import type { CreditLine, IntakeOutcome, LedgerEntry, Message, ReasonCode } from '../domain/types.js';
@@ -114,7 +115,10 @@ export interface RulingClaim {
   readonly claimedAt: string;
 }
 
-/** The learning-credit ledger. Every write is a single-item conditional write (no transactions). */
+/**
+ * The learning-credit ledger. Every write is a single-item conditional write, but one: the balance
+ * change and its outbox entry (the change feed) are written together (`applyRuling`).
+ */
 export interface LedgerStore {
   getStudent(pseudonym: string): Promise<Student | undefined>;
   /**
@@ -132,8 +136,18 @@ export interface LedgerStore {
   ): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly existing: RulingClaim }>;
   /** Writes ledger entries; entries already written are kept as they are. */
   putEntries(entries: readonly LedgerEntry[]): Promise<void>;
-  /** Adds `delta` to the balance unless this ruling was already applied to this student. */
-  applyRuling(pseudonym: string, rulingNumber: string, delta: number): Promise<'applied' | 'already-applied'>;
+  /**
+   * Adds `delta` to the balance unless this ruling was already applied to this student, and writes
+   * `change` to the outbox with it: on AWS in one transaction (both or neither); on the local
+   * emulator, which has no transactions, the outbox entry first (keyed deterministically, so a
+   * retry writes it once) — the relay fans out only changes the student item shows applied.
+   */
+  applyRuling(
+    pseudonym: string,
+    rulingNumber: string,
+    delta: number,
+    change?: OutboxEntry,
+  ): Promise<'applied' | 'already-applied'>;
   listEntries(pseudonym: string): Promise<LedgerEntry[]>;
   /**
    * The student, their ledger entries and their enrolments in one consistent read (one query of
@@ -144,6 +158,27 @@ export interface LedgerStore {
   importOpening(pseudonym: string, values: OpeningImport): Promise<'created' | 'updated' | 'unchanged'>;
   putEnrolment(enrolment: Enrolment): Promise<'created' | 'exists'>;
   listEnrolments(pseudonym: string): Promise<Enrolment[]>;
+}
+
+/**
+ * The change feed's store: the outbox (written by the ledger's `applyRuling`), the relay's view of
+ * it, and each institution's feed.
+ */
+export interface ChangeFeedStore {
+  /** One outbox entry (the relay function reads what the stream names). */
+  getOutbox(outboxId: string): Promise<OutboxEntry | undefined>;
+  /** Outbox entries not yet relayed, oldest first (the local relay's sweep; on AWS a stream). */
+  listPending(limit: number): Promise<OutboxEntry[]>;
+  /** Puts the entry in each institution's feed; an item already there is kept (idempotent). */
+  putFeedItems(entry: OutboxEntry, institutions: readonly string[]): Promise<void>;
+  /** The entry left the outbox for every feed it belongs in. */
+  markRelayed(outboxId: string): Promise<void>;
+  /** One institution's feed after a position (`feedSortKey`), oldest first. */
+  readFeed(
+    institution: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ readonly items: FeedRecord[]; readonly more: boolean }>;
 }
 
 export interface OpeningImport {

@@ -10,6 +10,7 @@ import { readExtract } from '../domain/visibility.js';
 import { bytesDetails } from '../domain/audit-details.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
 import { maskNationalNumber } from '../domain/national-number.js';
+import { outboxEntryFor } from '../domain/feed.js';
 import type {
   AuditLog,
   ExtractStore,
@@ -123,7 +124,8 @@ function sameObject(status: IntakeStatus, object: ObjectRef & { size: number }):
  *  6. Append the access record to the audit trail (idempotent id) BEFORE any ledger change: if
  *     the audit log cannot be written the message fails (retried) and nothing was applied.
  *  7. Write the ledger entries, then add the returned credits to the balance — a conditional
- *     write that can succeed once per ruling and student.
+ *     write that can succeed once per ruling and student — with the change's outbox entry for
+ *     the institutions' feed in the same transaction.
  *  8. Record the outcome, delete exactly the object decided on (its version), mark it deleted.
  *
  * Alternative courses: a rejected extract (reason code) or a held one (identity mismatch,
@@ -465,7 +467,13 @@ async function applyExtract(
     }),
   );
   await step('ledger-entries');
-  await deps.ledger.applyRuling(pseudonym, extract.rulingNumber, creditsReturned(extract));
+  // The balance change and its change-feed outbox entry, written together (one per ruling and student).
+  await deps.ledger.applyRuling(
+    pseudonym,
+    extract.rulingNumber,
+    creditsReturned(extract),
+    outboxEntryFor(extract, pseudonym, now().toISOString()),
+  );
   await step('balance');
 
   const done: IntakeStatus = {

@@ -266,7 +266,7 @@ describe(
       mark('clerk', t0);
     });
 
-    it('an institution looks up the corrected student (checked as typed, masked afterwards) and a CSV list', async () => {
+    it('an institution looks up the corrected student (checked as typed, masked afterwards), a CSV list and its change feed', async () => {
       const t0 = performance.now();
       const { context, page } = await signIn('institution:UGENT');
       await page.getByRole('heading', { level: 1, name: 'Leerkrediet van een student opzoeken' }).waitFor();
@@ -310,6 +310,28 @@ describe(
       assert.match(result, new RegExp(`"3","${UNKNOWN_STUDENT}","NOT_FOUND"`));
       assert.match(result, /"4","85.07.30-033.27","INVALID"/);
       await shot(page, 'institution-batch');
+
+      // The change feed: the clerk's ruling for this student, masked, once (the relay runs every second).
+      await page.getByRole('link', { name: 'Wijzigingen' }).click();
+      await page
+        .getByRole('heading', { level: 1, name: 'Wijzigingen in het leerkrediet van uw studenten' })
+        .waitFor();
+      const change = page.locator('table.changes tr[data-ruling="9412"]');
+      await change.waitFor();
+      assert.equal(await change.count(), 1, 'one entry for the one change');
+      assert.match(await change.innerText(), /85\.07\.30-xxx\.28[\s\S]*9412[\s\S]*2023-2024[\s\S]*\+39/);
+      assert.ok(!(await page.content()).includes('033.28'), 'no unmasked number in the feed');
+      await page.getByRole('button', { name: 'Nieuwe wijzigingen ophalen' }).click();
+      await page
+        .getByRole('button', { name: 'Nieuwe wijzigingen ophalen' })
+        .and(page.locator(':enabled'))
+        .waitFor();
+      assert.equal(
+        await page.locator('table.changes tr[data-ruling="9412"]').count(),
+        1,
+        'nothing new, no repeat',
+      );
+      await shot(page, 'institution-changes');
       assert.deepEqual(problemsOf(page), []);
       await context.close();
       mark('institution', t0);

@@ -35,6 +35,7 @@ import { SEALER_ENTRY } from '../../infra/constructs/audit-sealer.js';
 import { INTAKE_ENTRY, IntakeFunction } from '../../infra/constructs/intake-function.js';
 import { KeyRing } from '../../infra/constructs/keys.js';
 import { OPS_CHECK_ENTRY } from '../../infra/constructs/ops-check.js';
+import { CHANGE_RELAY_ENTRY } from '../../infra/constructs/change-relay.js';
 import { PRE_TOKEN_ENTRY } from '../../infra/constructs/identity.js';
 import { Storage } from '../../infra/constructs/storage.js';
 import { lambdaEnv } from '../support/lambda-env.js';
@@ -157,6 +158,7 @@ const FUNCTION_ENTRIES: Partial<Record<FunctionName, string>> = {
   ...Object.fromEntries(Object.entries(API_ENTRIES).map(([fn, entry]) => [`api-${fn}`, entry])),
   'audit-sealer': SEALER_ENTRY,
   'ops-check': OPS_CHECK_ENTRY,
+  'change-relay': CHANGE_RELAY_ENTRY,
   'pre-token': PRE_TOKEN_ENTRY,
 };
 const functionEntries = () => Object.entries(FUNCTION_ENTRIES) as [FunctionName, string][];

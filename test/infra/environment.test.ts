@@ -14,6 +14,7 @@ import {
   auditorPorts,
   clerkPorts,
   institutionPorts,
+  relayPorts,
   resetComposition,
 } from '../../shared/composition/compose.js';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
@@ -56,6 +57,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       ...COMMON,
       EXTRACTS_BUCKET.env,
       TABLES.ledger.env,
+      // The change's outbox entry, written with the balance change (issue 16).
+      TABLES.changes.env,
       TABLES.intake.env,
       TABLES.control.env,
       TABLES.audit.env,
@@ -85,7 +88,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
   [
     'institution',
     stack.apiFunctions.institution,
-    [...API, TABLES.ledger.env, TABLES.audit.env, KEYS.hmac.env],
+    // The change feed (issue 16): the changes table.
+    [...API, TABLES.ledger.env, TABLES.audit.env, KEYS.hmac.env, TABLES.changes.env],
   ],
   [
     'audit',
@@ -126,6 +130,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
     [...COMMON, TABLES.audit.env, TABLES.control.env, KEYS.signing.env, AUDIT_CHECKPOINTS.env, ...ALERTS],
   ],
   ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
+  // The change-feed relay: the student file (who sees the student) and the changes table.
+  ['change-relay', stack.changeRelay, [...COMMON, TABLES.ledger.env, TABLES.changes.env]],
   // The Cognito trigger (stateful stack): reads the event's attributes and the shipped register only.
   ['pre-token', stack.identity.preToken!, [...COMMON]],
 ];
@@ -253,7 +259,7 @@ describe('the real wiring accepts each deployed environment', () => {
   /** Each API function's composition, and what it must build from that function's environment alone. */
   const API_WIRING = {
     clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit', 'control']],
-    institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys']],
+    institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys', 'feed']],
     audit: [
       stack.apiFunctions.audit,
       auditorPorts,
@@ -319,6 +325,15 @@ describe('the real wiring accepts each deployed environment', () => {
     });
   });
 
+  test('change-relay: the handler loads and relayPorts() builds from its environment alone', async () => {
+    await withEnv(deployed(stack.changeRelay), async () => {
+      const mod = await import('../../functions/change-relay/handler.js');
+      assert.equal(typeof mod.handler, 'function');
+      const ports = relayPorts();
+      assert.deepEqual(Object.keys(ports).sort(), ['feed', 'ledger']);
+    });
+  });
+
   test('ops-check: the handler loads from its environment alone and tags its metrics with the environment', async () => {
     await withEnv(deployed(stack.opsCheck), async () => {
       const mod = await import('../../functions/ops-check/handler.js');
@@ -361,11 +376,16 @@ describe('function construct: concurrency and asynchronous invocations', () => {
       'api-admin': undefined,
       'audit-sealer': 1,
       'ops-check': 1,
+      'change-relay': undefined,
     });
   });
 
   test('the intake is bounded on its event source mapping instead (a reserved limit would throttle messages into the DLQ)', () => {
-    const mapping = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')!;
+    const mapping = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties['FunctionName']).includes(id(stack.intake.function)),
+    )!;
     assert.deepEqual(mapping.Properties['ScalingConfig'], { MaximumConcurrency: INTAKE_MAX_CONCURRENCY });
   });
 

@@ -409,8 +409,8 @@ describe('keys', () => {
     assert.deepEqual(await PROPERTIES.keysForTheirUsersOnly(model), []);
   });
 
-  test('the model sees every role of both stacks (uploader, seven functions, the Cognito trigger, console deployment) and the administrator', () => {
-    assert.equal(model.principals.length, 11, model.principals.map((p) => p.id).join(', '));
+  test('the model sees every role of both stacks (uploader, eight functions, the Cognito trigger, console deployment) and the administrator', () => {
+    assert.equal(model.principals.length, 12, model.principals.map((p) => p.id).join(', '));
   });
 });
 

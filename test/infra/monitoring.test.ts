@@ -91,7 +91,7 @@ describe('alarms', () => {
     }
   });
 
-  test('each of the seven functions has an errors and a throttles alarm on its own metrics', () => {
+  test('each of the eight functions has an errors and a throttles alarm on its own metrics', () => {
     for (const fn of stack.functions) {
       for (const [suffix, metric] of [
         ['errors', 'Errors'],

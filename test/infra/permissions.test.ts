@@ -37,11 +37,18 @@ const named: [string, string][] = [
   [id(stack.keys.signing), 'signing key'],
   [id(stack.keys.receipts), 'receipt key'],
 ];
-const mapping = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping')![0];
+// The intake's event source mapping (the relay has one on the changes stream too).
+const mapping = Object.entries(resources).find(
+  ([, r]) =>
+    r.Type === 'AWS::Lambda::EventSourceMapping' &&
+    contains(r.Properties['FunctionName'], ref(id(stack.intake.function))),
+)![0];
+const changesStream = { 'Fn::GetAtt': [id(stack.storage.tables.changes), 'StreamArn'] };
 
 /** A statement's resource as a readable name: `audit table`, `audit table/index/byDay`, `extracts/incoming/*`… */
 function nameOf(resource: unknown): string {
   if (contains(resource, ref(mapping))) return 'intake event source mapping';
+  if (contains(resource, changesStream)) return 'changes stream';
   for (const [logical, label] of named) {
     if (!contains(resource, arnOf(logical))) continue;
     const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
@@ -60,13 +67,16 @@ function grants(fn: AppFunction): string[] {
       const via = s.Condition?.['StringEquals']?.['kms:ViaService'];
       const prefix = s.Condition?.['StringLike']?.['s3:prefix'];
       const keys = s.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
-      const suffix = via
-        ? ` via ${JSON.stringify(via).match(/"(s3|sqs)\./)?.[1]}`
-        : prefix
-          ? ` if prefix ${JSON.stringify(prefix)}`
-          : keys
-            ? ` if key ${JSON.stringify(keys)}`
-            : '';
+      const like = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+      const suffix = like
+        ? ` if key like ${JSON.stringify(like)}`
+        : via
+          ? ` via ${JSON.stringify(via).match(/"(s3|sqs)\./)?.[1]}`
+          : prefix
+            ? ` if prefix ${JSON.stringify(prefix)}`
+            : keys
+              ? ` if key ${JSON.stringify(keys)}`
+              : '';
       return actions(s).flatMap((a) =>
         resourcesOf(s).map((r) => `${s.Effect === 'Deny' ? 'DENY ' : ''}${a} on ${nameOf(r)}${suffix}`),
       );
@@ -100,6 +110,8 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem on ledger table',
     'dynamodb:PutItem on audit table',
     'kms:GenerateMac on hmac key',
+    // The change feed (issue 16): feed partitions only, never the outbox (pseudonyms).
+    'dynamodb:Query on changes table if key like ["FEED#*"]',
   ],
   audit: [
     'dynamodb:PutItem on audit table',
@@ -168,6 +180,21 @@ const EXPECTED: Record<string, string[]> = {
     'kms:GenerateDataKey on data key via sqs',
     'kms:Decrypt on data key via sqs',
   ],
+  // The change-feed relay: the student file (who sees the student), the outbox entry it is told
+  // of and its pending mark, the feed items; the stream; failed records to the failure queue.
+  'change-relay': [
+    'dynamodb:Query on ledger table',
+    'dynamodb:GetItem on changes table if key like ["OUT#*"]',
+    'dynamodb:UpdateItem on changes table if key like ["OUT#*"]',
+    'dynamodb:PutItem on changes table if key like ["FEED#*"]',
+    'dynamodb:DescribeStream on changes stream',
+    'dynamodb:GetRecords on changes stream',
+    'dynamodb:GetShardIterator on changes stream',
+    'dynamodb:ListStreams on changes stream',
+    'sqs:SendMessage on async failures',
+    'kms:GenerateDataKey on data key via sqs',
+    'kms:Decrypt on data key via sqs',
+  ],
   'ops-check': [
     'dynamodb:Query on intake table/index/byOpenState',
     'sqs:SendMessage on async failures',
@@ -180,6 +207,7 @@ const functions: Record<string, AppFunction> = {
   ...stack.apiFunctions.byRouteFunction,
   sealer: stack.sealer,
   'ops-check': stack.opsCheck,
+  'change-relay': stack.changeRelay,
 };
 
 describe('each function has exactly the rights its code uses', () => {

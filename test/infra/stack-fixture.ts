@@ -49,6 +49,7 @@ export type Stacks = Pick<
     | 'api'
     | 'sealer'
     | 'opsCheck'
+    | 'changeRelay'
     | 'consoleDeployment'
     | 'monitoring'
     | 'functions'
@@ -160,6 +161,7 @@ export function synthesize(
     api: stateless.api,
     sealer: stateless.sealer,
     opsCheck: stateless.opsCheck,
+    changeRelay: stateless.changeRelay,
     consoleDeployment: stateless.consoleDeployment,
     monitoring: stateless.monitoring,
     functions: stateless.functions,

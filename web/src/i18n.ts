@@ -101,6 +101,14 @@ const nl = {
   // institution
   navLookup: 'Student opzoeken',
   navBatch: 'Lijst opzoeken (CSV)',
+  navChanges: 'Wijzigingen',
+  changesTitle: 'Wijzigingen in het leerkrediet van uw studenten',
+  changesIntro:
+    'Elk arrest dat het leerkrediet verandert van een student die uw instelling ziet, met het nummer gemaskeerd. Het oudste eerst; elke raadpleging van deze lijst wordt gelogd. Voor het volledige dossier zoekt u de student op met een doel.',
+  changesNone: 'Nog geen wijzigingen.',
+  changesNewer: 'Nieuwe wijzigingen ophalen',
+  colChangedAt: 'Gewijzigd op',
+  colDelta: 'Wijziging',
   lookupTitle: 'Leerkrediet van een student opzoeken',
   lookupIntro:
     'U ziet alleen studenten die bij uw instelling ingeschreven zijn of over wie een arrest uw instelling vermeldt. Elke raadpleging wordt gelogd met het doel dat u opgeeft.',
@@ -433,6 +441,14 @@ const en: Record<Key, string> = {
   announce: '{file}: {status}',
   navLookup: 'Look up a student',
   navBatch: 'Look up a list (CSV)',
+  navChanges: 'Changes',
+  changesTitle: 'Changes to the learning credit of your students',
+  changesIntro:
+    'Every ruling that changes the learning credit of a student your institution sees, with the number masked. Oldest first; every read of this list is logged. For the full file, look the student up with a purpose.',
+  changesNone: 'No changes yet.',
+  changesNewer: 'Fetch new changes',
+  colChangedAt: 'Changed at',
+  colDelta: 'Change',
   lookupTitle: 'Look up a student’s learning credit',
   lookupIntro:
     'You see only students enrolled with your institution or named with it in a ruling. Every consultation is logged with the purpose you give.',

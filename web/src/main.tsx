@@ -20,7 +20,7 @@ import {
 import { I18nContext, initialLang, makeI18n, saveLang, useI18n, type Key, type Lang } from './i18n.js';
 import { App, Link, navigate, usePath } from './ui.js';
 import { ClerkHome } from './views/clerk.js';
-import { InstitutionBatch, InstitutionLookup } from './views/institution.js';
+import { InstitutionBatch, InstitutionChanges, InstitutionLookup } from './views/institution.js';
 import { AuditAlertList, AuditChart, AuditLog, AuditSubject, AuditVerify } from './views/auditor.js';
 import { OperatorImports, OperatorIntake } from './views/operator.js';
 import { StudentRecord } from './views/student.js';
@@ -37,6 +37,7 @@ const SCREENS: Record<Role, readonly Screen[]> = {
   institution: [
     { path: '/', label: 'navLookup', view: () => <InstitutionLookup /> },
     { path: '/batch', label: 'navBatch', view: () => <InstitutionBatch /> },
+    { path: '/changes', label: 'navChanges', view: () => <InstitutionChanges /> },
   ],
   auditor: [
     { path: '/', label: 'navLog', view: () => <AuditLog /> },

@@ -10,6 +10,8 @@ export type {
   AuditEventsPage,
   AuditRecord,
   BatchItem,
+  Change,
+  ChangesPage,
   Correction,
   FullVerificationStatus,
   CreateUpload,

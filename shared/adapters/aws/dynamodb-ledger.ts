@@ -2,10 +2,13 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { LIMITS } from '../../config/resources.js';
+import type { OutboxEntry } from '../../domain/feed.js';
+import { outboxItem } from './dynamodb-feed.js';
 import { isConditionFailure } from './errors.js';
 import type {
   Enrolment,
@@ -44,9 +47,26 @@ function toStudent(item: Record<string, unknown>): Student {
   };
 }
 
+/** Where the ledger writes the outbox entry of a balance change (the change feed). */
+export interface OutboxTarget {
+  readonly table: string;
+  /**
+   * `transaction` (AWS): the balance change and the outbox entry in one TransactWriteItems.
+   * `outbox-first` (dynalite, which has no transactions): the entry first, then the balance
+   * change; the relay fans out only entries whose ruling the student item shows applied.
+   */
+  readonly mode: 'transaction' | 'outbox-first';
+}
+
+/** A cancelled transaction whose first action (the balance change) failed its condition. */
+const balanceConditionFailed = (e: unknown): boolean =>
+  (e as { name?: string })?.name === 'TransactionCanceledException' &&
+  (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code ===
+    'ConditionalCheckFailed';
+
 /**
- * The ledger on DynamoDB, written only with single-item conditional writes (dynalite, the local
- * emulator, has no transactions — and none are needed):
+ * The ledger on DynamoDB, written with single-item conditional writes — and one transaction, the
+ * balance change with its outbox entry (see `applyRuling`):
  *  - the student item holds the credits given back and the set of applied ruling numbers, so "add the
  *    credits unless this ruling is in the set" is one atomic conditional update;
  *  - the ruling claim is a put-if-absent keyed by ruling number;
@@ -57,6 +77,7 @@ export class DynamoLedgerStore implements LedgerStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly outbox?: OutboxTarget,
   ) {}
 
   async getStudent(pseudonym: string): Promise<Student | undefined> {
@@ -149,28 +170,57 @@ export class DynamoLedgerStore implements LedgerStore {
     pseudonym: string,
     rulingNumber: string,
     delta: number,
+    change?: OutboxEntry,
   ): Promise<'applied' | 'already-applied'> {
+    const balance = {
+      TableName: this.table,
+      Key: studentKey(pseudonym),
+      // The 20-year retention runs from the last change.
+      UpdateExpression:
+        'SET rulingCredits = rulingCredits + :d, updatedAt = :now, expiresAt = :exp ADD appliedRulings :r',
+      ConditionExpression: 'attribute_exists(rulingCredits) AND NOT contains(appliedRulings, :rn)',
+      ExpressionAttributeValues: {
+        ':d': delta,
+        ':r': new Set([rulingNumber]),
+        ':rn': rulingNumber,
+        ':now': this.now().toISOString(),
+        ':exp': retentionExpiry(this.now()),
+      },
+    };
+    const outbox = change && this.outbox;
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: studentKey(pseudonym),
-          // The 20-year retention runs from the last change.
-          UpdateExpression:
-            'SET rulingCredits = rulingCredits + :d, updatedAt = :now, expiresAt = :exp ADD appliedRulings :r',
-          ConditionExpression: 'attribute_exists(rulingCredits) AND NOT contains(appliedRulings, :rn)',
-          ExpressionAttributeValues: {
-            ':d': delta,
-            ':r': new Set([rulingNumber]),
-            ':rn': rulingNumber,
-            ':now': this.now().toISOString(),
-            ':exp': retentionExpiry(this.now()),
-          },
-        }),
-      );
+      if (outbox && outbox.mode === 'transaction') {
+        // Both or neither. The outbox put needs no condition of its own: the balance condition lets
+        // this transaction succeed once per ruling and student, so the entry is written once.
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: balance },
+              { Put: { TableName: outbox.table, Item: outboxItem(change) } },
+            ],
+          }),
+        );
+      } else {
+        if (outbox) {
+          // No transactions on the emulator: the entry first, put-if-absent (a retry keeps the
+          // first). An entry whose balance change never lands is never relayed (the relay checks).
+          try {
+            await this.db.send(
+              new PutCommand({
+                TableName: outbox.table,
+                Item: outboxItem(change),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            );
+          } catch (e) {
+            if (!isConditionFailure(e)) throw e;
+          }
+        }
+        await this.db.send(new UpdateCommand(balance));
+      }
       return 'applied';
     } catch (e) {
-      if (!isConditionFailure(e)) throw e;
+      if (!isConditionFailure(e) && !balanceConditionFailed(e)) throw e;
       const student = await this.getStudent(pseudonym);
       if (!student)
         throw new Error('ledger: student vanished between identity check and balance write', { cause: e });

@@ -1,9 +1,10 @@
 /**
  * Higher-education institution: one student's learning credit by national register number (checked
  * as typed, shown masked afterwards), or a CSV list looked up 100 at a time. A purpose is required;
- * every lookup is audited by the API before it answers.
+ * every lookup is audited by the API before it answers. And the institution's change feed: the
+ * rulings that changed the credit of students it sees, masked, oldest first.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { PURPOSES } from '../../../shared/domain/purposes.js';
 import {
   checkNationalNumber,
@@ -20,7 +21,7 @@ import {
 import { downloadText } from '../api.js';
 import { csvParse, csvStringify } from '../csv.js';
 import { useI18n, type Key, type Translate } from '../i18n.js';
-import type { BatchItem, CreditView } from '../types.js';
+import type { BatchItem, Change, ChangesPage, CreditView } from '../types.js';
 import {
   Badge,
   CardForm,
@@ -308,6 +309,60 @@ export function InstitutionBatch() {
           ) : null}
           <DataTable label={t('batchTitle')} columns={batchColumns} rows={rows} rowKey={(r) => r.line} />
         </section>
+      ) : null}
+    </>
+  );
+}
+
+/** The change feed (`GET /v1/changes`): every page on opening, then only what is new on request. */
+export function InstitutionChanges() {
+  const { t, dateTime } = useI18n();
+  const { api } = useApp();
+  const [items, setItems] = useState<Change[]>();
+  const [next, setNext] = useState<string>();
+  const load = useAction(async (after: string | undefined) => {
+    const got: Change[] = [];
+    let cursor = after;
+    for (;;) {
+      const q = new URLSearchParams({ limit: '200', ...(cursor ? { after: cursor } : {}) });
+      const page = await api.json<ChangesPage>('GET', `/v1/changes?${q.toString()}`);
+      got.push(...page.items);
+      cursor = page.next ?? cursor;
+      if (!page.more || page.items.length === 0) break;
+    }
+    setItems((old) => [...(after ? (old ?? []) : []), ...got]);
+    setNext(cursor);
+  });
+  useEffect(() => {
+    void load.run(undefined);
+  }, []);
+  const columns: readonly Column<Change>[] = [
+    { head: t('colChangedAt'), class: 'nowrap', cell: (c) => dateTime(c.changedAt) },
+    { head: t('nn'), class: 'nowrap', cell: (c) => c.nationalNumber },
+    { head: t('colRuling'), cell: (c) => c.rulingNumber },
+    { head: t('colYear'), cell: (c) => c.academicYear },
+    { head: t('colDelta'), num: true, cell: (c) => `${c.delta >= 0 ? '+' : ''}${c.delta}` },
+  ];
+  return (
+    <>
+      <PageTitle>{t('changesTitle')}</PageTitle>
+      <p class="lead">{t('changesIntro')}</p>
+      <p>
+        <button type="button" class="button-primary" disabled={load.busy} onClick={() => void load.run(next)}>
+          {t('changesNewer')}
+        </button>
+      </p>
+      <Problem error={load.error} />
+      {items ? (
+        <DataTable
+          label={t('changesTitle')}
+          class="changes"
+          columns={columns}
+          rows={items}
+          rowKey={(c) => c.cursor}
+          rowProps={(c) => ({ 'data-ruling': c.rulingNumber })}
+          empty={t('changesNone')}
+        />
       ) : null}
     </>
   );

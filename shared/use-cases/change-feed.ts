@@ -1,0 +1,95 @@
+/**
+ * The institutions' change feed (issue 16): the relay that fans an outbox entry out to the feeds
+ * of the institutions that see the student, and the institution's read of its own feed.
+ */
+import { decodeFeedCursor, feedItemOf, visibleInstitutions, type OutboxEntry } from '../domain/feed.js';
+import type { Principal } from '../domain/principal.js';
+import type { ChangesPage } from '../contract/api.js';
+import type { AuditLog, ChangeFeedStore, LedgerStore } from '../ports/index.js';
+import { limitOf } from './clerk.js';
+import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
+
+export interface RelayDeps {
+  readonly ledger: Pick<LedgerStore, 'readStudentFile'>;
+  readonly feed: ChangeFeedStore;
+}
+
+export interface ChangeFeedDeps {
+  readonly feed: ChangeFeedStore;
+  readonly audit: AuditLog;
+}
+
+/**
+ * Relays one outbox entry; safe to run any number of times (at-least-once delivery).
+ * Primary course: 1. read the student file; 2. only a change the student item shows applied is
+ * relayed (on AWS always: the entry was written in the balance change's transaction; on the
+ * emulator an entry may precede its balance change — it waits for the intake's retry); 3. the
+ * institutions that see the student now (enrolled, or named in a ruling line) each get the item,
+ * put-if-absent; 4. the entry leaves the pending index.
+ */
+export async function relayChange(deps: RelayDeps, entry: OutboxEntry): Promise<'relayed' | 'not-applied'> {
+  const { student, entries, enrolments } = await deps.ledger.readStudentFile(entry.pseudonym);
+  if (!student?.appliedRulings.includes(entry.rulingNumber)) return 'not-applied';
+  await deps.feed.putFeedItems(entry, visibleInstitutions(entries, enrolments));
+  await deps.feed.markRelayed(entry.outboxId);
+  return 'relayed';
+}
+
+/** Relays what is pending, oldest first (the local stack's tick; on AWS the stream does this). */
+export async function relayPending(
+  deps: RelayDeps,
+  limit = 100,
+): Promise<{ relayed: number; waiting: number }> {
+  let relayed = 0;
+  let waiting = 0;
+  for (const entry of await deps.feed.listPending(limit)) {
+    if ((await relayChange(deps, entry)) === 'relayed') relayed++;
+    else waiting++;
+  }
+  return { relayed, waiting };
+}
+
+const invalidCursor = () =>
+  new RequestRefusedError('invalid', 'INVALID_CURSOR', {
+    nl: 'Ongeldige cursor (after).',
+    en: 'Invalid cursor (after).',
+  });
+
+/**
+ * `GET /v1/changes?after=<cursor>&limit=<n>`: the caller's own feed, oldest first.
+ * Primary course: 1. the institution from the token (never from input); 2. check the cursor and
+ * limit; 3. read one page; 4. audit the read (one record per call: institution, count, page —
+ * no person) before answering; 5. answer with masked numbers and the next position.
+ */
+export async function listChanges(
+  deps: ChangeFeedDeps,
+  p: Principal,
+  input: { query: Record<string, string>; requestId: string; now: Date },
+): Promise<ChangesPage> {
+  const institution = p.institution;
+  if (p.role !== 'institution' || !institution) {
+    throw new RequestRefusedError('invalid', 'NOT_AN_INSTITUTION', {
+      nl: 'Alleen een instelling heeft een wijzigingenstroom.',
+      en: 'Only an institution has a change feed.',
+    });
+  }
+  const limit = limitOf(input.query, 200, 50);
+  const after = input.query.after ? decodeFeedCursor(input.query.after) : undefined;
+  if (input.query.after && !after) throw invalidCursor();
+  const page = await deps.feed.readFeed(institution, after, limit);
+  await auditOrRefuse(deps.audit, [
+    {
+      id: `${input.requestId}:changes`,
+      at: input.now.toISOString(),
+      actor: actorOf(p),
+      action: 'changes.read',
+      purpose: 'change-feed',
+      outcome: 'ALLOWED',
+      requestId: input.requestId,
+      details: { count: page.items.length, page: after ? 'after' : 'first' },
+    },
+  ]);
+  const items = page.items.map(feedItemOf);
+  const next = items.at(-1)?.cursor ?? input.query.after;
+  return { items, ...(next ? { next } : {}), more: page.more };
+}
