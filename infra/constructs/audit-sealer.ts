@@ -35,7 +35,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { AUDIT_CHECKPOINTS } from '../../shared/config/resources.js';
+import { AUDIT_CHECKPOINTS, AUDIT_TOTAL_KEY_PREFIXES } from '../../shared/config/resources.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
 
@@ -78,14 +78,16 @@ export class AuditSealer extends AppFunction {
     });
 
     this.bindTable('audit', props.auditTable, ['Scan'], { byDay: ['Query'] })
-      // PutItem, BatchWriteItem: the one-off backfill of the cumulative counters (totals).
-      .bindTable('control', props.controlTable, [
-        'GetItem',
-        'BatchGetItem',
-        'UpdateItem',
-        'PutItem',
-        'BatchWriteItem',
-      ])
+      .bindTable('control', props.controlTable, ['GetItem', 'BatchGetItem', 'UpdateItem'])
+      // PutItem, BatchWriteItem: the one-off backfill of the cumulative counters (totals) — those
+      // items only, so the sealer can never put a tile, the switch or the verified head whole.
+      .bindTableItems(
+        'control',
+        props.controlTable,
+        ['PutItem', 'BatchWriteItem'],
+        Object.values(AUDIT_TOTAL_KEY_PREFIXES).map((p) => `${p}*`),
+        'prefix',
+      )
       .bindKey('signing', props.signingKey, ['Sign', 'GetPublicKey'])
       .bindBucket(AUDIT_CHECKPOINTS.env, props.checkpoints, {
         prefix: AUDIT_CHECKPOINTS.prefix,

@@ -152,6 +152,13 @@ export const AUDIT_TILE_KEYS = {
   tilePrefix: 'audit-tile#',
 } as const;
 
+/**
+ * The key prefixes of the audit log's cumulative counters in the control table (the totals,
+ * issue 15): `audit-total#<scope>`, `audit-cum#<scope>#<day>` and the backfill's
+ * `audit-cum-backfill`. The sealer may put these items whole (the backfill) and no others.
+ */
+export const AUDIT_TOTAL_KEY_PREFIXES = { total: 'audit-total#', cumulative: 'audit-cum' } as const;
+
 export const EXTRACTS_BUCKET = {
   id: 'Extracts',
   env: 'EXTRACTS_BUCKET',

@@ -165,9 +165,9 @@ const EXPECTED: Record<string, string[]> = {
     // (alert thresholds crossed, issue 16).
     'dynamodb:BatchGetItem on control table',
     'dynamodb:UpdateItem on control table',
-    // The one-off backfill of the cumulative counters (totals, issue 15).
-    'dynamodb:PutItem on control table',
-    'dynamodb:BatchWriteItem on control table',
+    // The one-off backfill of the cumulative counters (totals, issue 15): those items only.
+    'dynamodb:PutItem on control table if key like ["audit-total#*","audit-cum*"]',
+    'dynamodb:BatchWriteItem on control table if key like ["audit-total#*","audit-cum*"]',
     'kms:Sign on signing key',
     'kms:GetPublicKey on signing key',
     's3:PutObject on checkpoints/checkpoints/*',

@@ -17,17 +17,17 @@ import {
   nextDay,
   type CumulativeStep,
 } from '../../domain/audit-stats.js';
-import { TABLES } from '../../config/resources.js';
+import { AUDIT_TOTAL_KEY_PREFIXES, TABLES } from '../../config/resources.js';
 
 const WATERMARK = 'audit-stats';
 const dayKey = (day: string) => `audit-day#${day}`;
 const COUNT = /^(allowed|denied|declared|nonDho)#(.+)$/;
 /** A scope's running total: `total`, `position` (the last step taken), `countedUpTo`. */
-const totalKey = (scope: string) => `audit-total#${scope}`;
+const totalKey = (scope: string) => `${AUDIT_TOTAL_KEY_PREFIXES.total}${scope}`;
 /** A scope's day: `cumBefore` (its running total before the day's first record), in the index. */
-const cumDayKey = (scope: string, day: string) => `audit-cum#${scope}#${day}`;
+const cumDayKey = (scope: string, day: string) => `${AUDIT_TOTAL_KEY_PREFIXES.cumulative}#${scope}#${day}`;
 /** The one-off backfill's progress (a log counted before the cumulative counters existed). */
-const BACKFILL = 'audit-cum-backfill';
+const BACKFILL = `${AUDIT_TOTAL_KEY_PREFIXES.cumulative}-backfill`;
 const CUMULATIVE_INDEX = TABLES.control.globalIndexes[0].name;
 
 /**
