@@ -7,6 +7,7 @@
  * On AWS the key ids come from `HMAC_KEY_ID` / `DATA_KEY_ARN`; locally `RULING_INTAKE_LOCAL_KEYS`
  * names the folder of the local keys and the S3/DynamoDB endpoints point at the emulators.
  */
+import { FEED_SETTLE_MS } from '../domain/feed.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -183,7 +184,15 @@ export async function clerkPorts(): Promise<ClerkPorts> {
 
 /** Institution: the ledger and pseudonyms; no extract, no name. */
 export async function institutionPorts(): Promise<InstitutionPorts> {
-  return { ledger: ledgerStore(), audit: auditLog(), keys: await keyServicePort(), feed: changeFeedStore() };
+  return {
+    ledger: ledgerStore(),
+    audit: auditLog(),
+    keys: await keyServicePort(),
+    feed: changeFeedStore(),
+    // On AWS stream shards relay in parallel, so a later change can land first: reads wait until
+    // changes have settled. The local stack relays in one process, oldest first: nothing to wait for.
+    feedSettleMs: optional(ENV.dynamoEndpoint) ? 0 : FEED_SETTLE_MS,
+  };
 }
 
 /** The change-feed relay: reads the student file (visibility), writes feeds; no key, no name. */

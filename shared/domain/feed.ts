@@ -77,6 +77,19 @@ export const feedSortKey = (e: Pick<OutboxEntry, 'changedAt' | 'outboxId'>): str
 
 const SORT_KEY = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z#[0-9a-f]{32}$/;
 
+/**
+ * How long a feed item must have been in the feed's time order before a read hands it out. Items
+ * are ordered by the time of their change, but written by the relay a little later: a later change
+ * relayed first could otherwise be read, and the cursor moved past an earlier change that lands
+ * behind it a moment after. Reads stop at changes younger than this, so a relay that lags by less
+ * never makes a reader miss an entry (README: a relay that lags by more is logged as late).
+ */
+export const FEED_SETTLE_MS = 60_000;
+
+/** The highest sort key a read at `now` hands out: changes at least `settleMs` old. */
+export const settledUpTo = (now: Date, settleMs: number = FEED_SETTLE_MS): string =>
+  `${new Date(now.getTime() - settleMs).toISOString()}#~`;
+
 /** The opaque cursor of a feed position. */
 export const encodeFeedCursor = (sortKey: string): string =>
   Buffer.from(sortKey, 'utf8').toString('base64url');

@@ -173,11 +173,15 @@ export interface ChangeFeedStore {
   putFeedItems(entry: OutboxEntry, institutions: readonly string[]): Promise<void>;
   /** The entry left the outbox for every feed it belongs in. */
   markRelayed(outboxId: string): Promise<void>;
-  /** One institution's feed after a position (`feedSortKey`), oldest first. */
+  /**
+   * One institution's feed after a position (`feedSortKey`) and at or before `upTo` (a sort key
+   * bound: the settled part of the feed), oldest first.
+   */
   readFeed(
     institution: string,
     after: string | undefined,
     limit: number,
+    upTo: string,
   ): Promise<{ readonly items: FeedRecord[]; readonly more: boolean }>;
 }
 

@@ -2,7 +2,14 @@
  * The institutions' change feed (issue 16): the relay that fans an outbox entry out to the feeds
  * of the institutions that see the student, and the institution's read of its own feed.
  */
-import { decodeFeedCursor, feedItemOf, visibleInstitutions, type OutboxEntry } from '../domain/feed.js';
+import {
+  FEED_SETTLE_MS,
+  decodeFeedCursor,
+  feedItemOf,
+  settledUpTo,
+  visibleInstitutions,
+  type OutboxEntry,
+} from '../domain/feed.js';
 import type { Principal } from '../domain/principal.js';
 import type { ChangesPage } from '../contract/api.js';
 import type { AuditLog, ChangeFeedStore, LedgerStore } from '../ports/index.js';
@@ -17,6 +24,8 @@ export interface RelayDeps {
 export interface ChangeFeedDeps {
   readonly feed: ChangeFeedStore;
   readonly audit: AuditLog;
+  /** How old a change must be before a read hands it out (default `FEED_SETTLE_MS`). */
+  readonly feedSettleMs?: number;
 }
 
 /**
@@ -76,7 +85,12 @@ export async function listChanges(
   const limit = limitOf(input.query, 200, 50);
   const after = input.query.after ? decodeFeedCursor(input.query.after) : undefined;
   if (input.query.after && !after) throw invalidCursor();
-  const page = await deps.feed.readFeed(institution, after, limit);
+  const page = await deps.feed.readFeed(
+    institution,
+    after,
+    limit,
+    settledUpTo(input.now, deps.feedSettleMs ?? FEED_SETTLE_MS),
+  );
   await auditOrRefuse(deps.audit, [
     {
       id: `${input.requestId}:changes`,

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createRelayHandler } from '../../functions/change-relay/handler.js';
 import {
+  FEED_SETTLE_MS,
   decodeFeedCursor,
   encodeFeedCursor,
   feedSortKey,
@@ -18,7 +19,7 @@ import {
   type OutboxEntry,
 } from '../../shared/domain/feed.js';
 import type { ChangeFeedStore, Enrolment, LedgerEntry, StudentFile } from '../../shared/ports/index.js';
-import { relayChange, type RelayDeps } from '../../shared/use-cases/change-feed.js';
+import { listChanges, relayChange, type RelayDeps } from '../../shared/use-cases/change-feed.js';
 
 class MemoryFeed implements ChangeFeedStore {
   readonly outbox = new Map<string, OutboxEntry & { pending: boolean }>();
@@ -41,8 +42,10 @@ class MemoryFeed implements ChangeFeedStore {
     const e = this.outbox.get(id);
     if (e) e.pending = false;
   }
-  async readFeed(institution: string, after: string | undefined, limit: number) {
-    const keys = [...(this.feeds.get(institution)?.keys() ?? [])].sort().filter((k) => !after || k > after);
+  async readFeed(institution: string, after: string | undefined, limit: number, upTo: string) {
+    const keys = [...(this.feeds.get(institution)?.keys() ?? [])]
+      .sort()
+      .filter((k) => (!after || k > after) && k <= upTo);
     return {
       items: keys.slice(0, limit).map((k) => this.feeds.get(institution)!.get(k)!),
       more: keys.length > limit,
@@ -81,6 +84,50 @@ const record = (pk: string, seq: string): DynamoDBRecord => ({
   eventID: pk,
   eventName: 'INSERT',
   dynamodb: { Keys: { pk: { S: pk }, sk: { S: 'OUTBOX' } }, SequenceNumber: seq },
+});
+
+describe('reading the feed while relays land out of order', () => {
+  const audit = { append: async () => undefined, appendAll: async () => undefined } as never;
+  const inst = { sub: 'client-ugent', role: 'institution', institution: 'UGENT' } as never;
+  const read = (feed: MemoryFeed, now: number, settleMs: number, after?: string) =>
+    listChanges({ feed, audit, feedSettleMs: settleMs }, inst, {
+      query: after ? { after } : {},
+      requestId: `r-${now}`,
+      now: new Date(now),
+    });
+  const t0 = Date.parse('2026-03-01T10:00:00.000Z');
+  const deps = (feed: MemoryFeed): RelayDeps => ({
+    ledger: ledger({
+      a: { applied: ['1'], enrolled: ['UGENT'] },
+      b: { applied: ['2'], enrolled: ['UGENT'] },
+    }),
+    feed,
+  });
+  const early = entry('1', 'a', new Date(t0).toISOString());
+  const later = entry('2', 'b', new Date(t0 + 1000).toISOString());
+
+  it('without a settle window a cursor passes an earlier change relayed late, and it is never read', async () => {
+    const feed = new MemoryFeed();
+    await relayChange(deps(feed), later);
+    const first = await read(feed, t0 + 2000, 0);
+    assert.equal(first.items.length, 1);
+    await relayChange(deps(feed), early); // lands behind the cursor
+    const next = await read(feed, t0 + 3000, 0, first.next ?? first.items.at(-1)!.cursor);
+    assert.equal(next.items.length, 0);
+  });
+
+  it('with it, a read stops at changes younger than the window, so the late one is read in order', async () => {
+    const feed = new MemoryFeed();
+    await relayChange(deps(feed), later);
+    const first = await read(feed, t0 + 2000, FEED_SETTLE_MS);
+    assert.equal(first.items.length, 0);
+    await relayChange(deps(feed), early);
+    const settled = await read(feed, t0 + 1000 + FEED_SETTLE_MS, FEED_SETTLE_MS);
+    assert.deepEqual(
+      settled.items.map((i) => i.rulingNumber),
+      ['1', '2'],
+    );
+  });
 });
 
 describe('the change relay', () => {

@@ -131,15 +131,20 @@ export class DynamoChangeFeedStore implements ChangeFeedStore {
     institution: string,
     after: string | undefined,
     limit: number,
+    upTo: string,
   ): Promise<{ items: FeedRecord[]; more: boolean }> {
-    // One more than asked tells whether another page follows (no empty last page).
+    // One more than asked tells whether another page follows (no empty last page). Sort keys all
+    // have one length, so `after + '!'` is the smallest key after `after` (BETWEEN is inclusive).
     const r = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        KeyConditionExpression: after ? 'pk = :pk AND sk > :after' : 'pk = :pk',
+        KeyConditionExpression: after
+          ? 'pk = :pk AND sk BETWEEN :from AND :upTo'
+          : 'pk = :pk AND sk <= :upTo',
         ExpressionAttributeValues: {
           ':pk': `${FEED_PREFIX}${institution}`,
-          ...(after ? { ':after': after } : {}),
+          ':upTo': upTo,
+          ...(after ? { ':from': `${after}!` } : {}),
         },
         Limit: limit + 1,
         ConsistentRead: true,
