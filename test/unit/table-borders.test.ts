@@ -3,6 +3,7 @@
  * header text left-aligned and its numbers right-aligned puts the numbers past the midpoint
  * between the header words; without borders the body's gaps tell the same columns.
  */
+import { IDENTIFICATION, line } from '../fixtures/table-lines.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Line } from '../../shared/domain/layout.js';
@@ -12,25 +13,6 @@ import { verticalRules } from '../../shared/adapters/pdf/page-walk.js';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
 
-const IDENTIFICATION = `Raad voor betwistingen inzake studievoortgangsbeslissingen
-UITTREKSEL UIT HET ARREST
-Arrest nr.: 9.412
-Rolnummer: 2024/0815
-Datum van het arrest: 12 maart 2024
-Beslissing: het beroep tot aanpassing van het leerkrediet wordt ingewilligd
-Verzoekende partij
-Naam: Van den Broeck
-Voornamen: Anna Maria
-Adres: Kerkstraat 12 bus 3, 9000 Gent
-Rijksregisternummer: 85.07.30-033.28
-Aanpassing leerkrediet`.split('\n');
-
-const SIZE = 10;
-/** A line of left-aligned items at the given x positions (width: 5 pt a character). */
-function line(y: number, cells: [number, string][]): Line {
-  const items = cells.map(([x, text]) => ({ x, xEnd: x + 5 * text.length, text, size: SIZE }));
-  return { text: cells.map((c) => c[1]).join(' '), cells: items, items, page: 1, y, size: SIZE };
-}
 /** A right-aligned number ending at `right`. */
 const num = (right: number, n: number): [number, string] => [right - 5 * String(n).length, String(n)];
 

@@ -5,6 +5,7 @@
  * ch-table-left-header-right-body-mono.pdf and wp-table-centred-rows-no-padding.pdf are the same
  * classes as real producers print them.
  */
+import { IDENTIFICATION, line } from '../fixtures/table-lines.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Line } from '../../shared/domain/layout.js';
@@ -12,26 +13,7 @@ import { parseLines } from '../../shared/domain/parser.js';
 import { ExtractRejectedError } from '../../shared/domain/errors.js';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
-const SIZE = 10;
 
-const IDENTIFICATION = `Raad voor betwistingen inzake studievoortgangsbeslissingen
-UITTREKSEL UIT HET ARREST
-Arrest nr.: 9.412
-Rolnummer: 2024/0815
-Datum van het arrest: 12 maart 2024
-Beslissing: het beroep tot aanpassing van het leerkrediet wordt ingewilligd
-Verzoekende partij
-Naam: Van den Broeck
-Voornamen: Anna Maria
-Adres: Kerkstraat 12 bus 3, 9000 Gent
-Rijksregisternummer: 85.07.30-033.28
-Aanpassing leerkrediet`.split('\n');
-
-/** Items at the given x positions, 5 pt a character. */
-function line(y: number, cells: [number, string][]): Line {
-  const items = cells.map(([x, text]) => ({ x, xEnd: x + 5 * text.length, text, size: SIZE }));
-  return { text: cells.map((c) => c[1]).join(' '), cells: items, items, page: 1, y, size: SIZE };
-}
 /** Text right-aligned to end at `right`, one item per word (as Chromium emits a monospace font). */
 function rightWords(right: number, text: string): [number, string][] {
   let x = right - 5 * text.length;
