@@ -447,6 +447,8 @@ describe('intake function', () => {
       // The pause switch, read on every message.
       [TABLES.control.env]: ref(tableId('control')),
       [TABLES.audit.env]: ref(tableId('audit')),
+      // The change feed's outbox, written with the balance change (issue 16).
+      [TABLES.changes.env]: ref(tableId('changes')),
       [KEYS.data.env]: arnOf(dataKey),
       [KEYS.hmac.env]: ref(hmacKey),
       // DBRC's seal is not checked unless the deployment configures it (seal-config.test.ts).
