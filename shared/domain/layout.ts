@@ -156,7 +156,7 @@ export function buildLines(positioned: readonly Positioned[], page: number): Lin
           // The same text drawn twice a hair apart is one text (fake bold); other text drawn
           // over text cannot be read in any order (a damaged file drew a line over another).
           if (prev.text === i.text && Math.abs(prev.x - i.x) <= 1) continue;
-          throw rejection('PDF_DAMAGED', 'file');
+          throw rejection('PDF_DAMAGED', 'file', { overprintedPage: page });
         }
         items.push({ x: i.x, xEnd: i.xEnd, text: i.text, size: i.size, ...(tight ? { tight } : {}) });
         tight = false;

@@ -38,6 +38,8 @@ export interface MessageDetails {
   readonly line?: number;
   readonly size?: number;
   readonly pages?: number;
+  /** PDF_DAMAGED because text is printed over other text on this page (not a broken file). */
+  readonly overprintedPage?: number;
 }
 
 const REUPLOAD: Message = {
@@ -97,6 +99,11 @@ export function rejectionMessage(code: RejectionCode, field: ExtractField, d: Me
         en: 'The PDF is password-protected. Save the extract without protection and upload it again.',
       };
     case 'PDF_DAMAGED':
+      if (d.overprintedPage !== undefined)
+        return {
+          nl: `Op pagina ${d.overprintedPage} staat tekst over andere tekst gedrukt (bijvoorbeeld een woord dat breder is dan zijn tabelkolom), zodat die niet eenduidig te lezen is. Maak de kolom breder of de tekst korter, maak de PDF opnieuw aan en laad hem opnieuw op.`,
+          en: `On page ${d.overprintedPage} text is printed over other text (for example a word wider than its table column), so it cannot be read unambiguously. Widen the column or shorten the text, create the PDF again and upload it again.`,
+        };
       return {
         nl: 'De PDF is beschadigd en kan niet (volledig) gelezen worden. Maak het uittreksel opnieuw aan en laad het opnieuw op.',
         en: 'The PDF is damaged and cannot be read (completely). Create the extract again and upload it again.',

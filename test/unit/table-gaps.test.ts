@@ -8,7 +8,7 @@
 import { IDENTIFICATION, line } from '../fixtures/table-lines.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Line } from '../../shared/domain/layout.js';
+import { buildLines, type Line } from '../../shared/domain/layout.js';
 import { parseLines } from '../../shared/domain/parser.js';
 import { ExtractRejectedError } from '../../shared/domain/errors.js';
 
@@ -115,5 +115,22 @@ describe('rows without padding (a cell runs from row to row at the line pitch)',
         ),
       (e) => e instanceof ExtractRejectedError && e.code === 'INVALID_FIELD' && e.field === 'programme',
     );
+  });
+});
+
+describe('text printed over text', () => {
+  it('is refused as PDF_DAMAGED with a message a clerk can act on: which page, and why (not "cannot be opened")', () => {
+    const item = (x: number, text: string) => ({ x, xEnd: x + 5 * text.length, y: 500, size: 10, text });
+    // A programme wider than its column runs into the credits printed beside it.
+    assert.throws(
+      () => buildLines([item(44, 'Bachelor in de industriële wetenschappen'), item(150, '12')], 2),
+      (e: unknown) =>
+        e instanceof ExtractRejectedError &&
+        e.code === 'PDF_DAMAGED' &&
+        /pagina 2 staat tekst over andere tekst/.test(e.messages.nl) &&
+        /page 2 text is printed over other text/.test(e.messages.en),
+    );
+    // The same text drawn twice a hair apart (fake bold) is one text, not damage.
+    assert.equal(buildLines([item(44, 'Totaal'), item(44.5, 'Totaal')], 1)[0]!.text, 'Totaal');
   });
 });
