@@ -122,6 +122,20 @@ function expected(
   ).length;
 }
 
+/** The control table as a sealer from before the cumulative counters left it: none, and no flag. */
+async function asBeforeCumulativeCounters(db: DynamoDBDocumentClient, table: string): Promise<void> {
+  for (const item of (await db.send(new ScanCommand({ TableName: table }))).Items ?? [])
+    if (/^audit-(total|cum)#/.test(String(item.pk)))
+      await db.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk } }));
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk: 'audit-stats' },
+      UpdateExpression: 'REMOVE cumulative',
+    }),
+  );
+}
+
 describe('audit log totals from the cumulative counters', () => {
   let dataDir: string;
   let emulators: Emulators;
@@ -309,17 +323,7 @@ describe('audit log totals from the cumulative counters', () => {
       .add(4, cutoffs[3]!, countByDay(windowOf(3)))
       .catch(() => undefined);
     // What the old sealer left: no cumulative items, no flag.
-    const items = (await db.send(new ScanCommand({ TableName: table }))).Items ?? [];
-    for (const item of items)
-      if (/^audit-(total|cum)#/.test(String(item.pk)))
-        await db.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk } }));
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: { pk: 'audit-stats' },
-        UpdateExpression: 'REMOVE cumulative',
-      }),
-    );
+    await asBeforeCumulativeCounters(db, table);
     assert.equal(await eventsTotal({ stats }, {}), undefined, 'no total before the backfill');
 
     let slices = 0;
@@ -372,16 +376,7 @@ describe('audit log totals from the cumulative counters', () => {
       await sealRun(ports, new Date(START + 86_400_000 + 3_600_000));
       assert.equal((await eventsTotal({ stats }, {}))?.total, 10);
       // As the sealer before the cumulative counters left it.
-      for (const item of (await db.send(new ScanCommand({ TableName: table }))).Items ?? [])
-        if (/^audit-(total|cum)#/.test(String(item.pk)))
-          await db.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk } }));
-      await db.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { pk: 'audit-stats' },
-          UpdateExpression: 'REMOVE cumulative',
-        }),
-      );
+      await asBeforeCumulativeCounters(db, table);
       assert.equal(await eventsTotal({ stats }, {}), undefined);
       write(5, START + 2 * 86_400_000);
       const run = await sealRun(ports, new Date(START + 2 * 86_400_000 + 3_600_000));
