@@ -11,7 +11,8 @@
  *   outbox's pending index until an operator relays it.
  * - Rights: Query on the ledger (the student file: enrolments and ruling lines say who sees the
  *   student); on the changes table GetItem and UpdateItem of outbox items (`OUT#…`: read the
- *   entry, clear its pending mark) and PutItem of feed items (`FEED#…`), by `dynamodb:LeadingKeys`;
+ *   entry, clear its pending mark) and GetItem, PutItem and UpdateItem in the feeds (`FEED#…`:
+ *   positions, placement marks, the last-position hint), by `dynamodb:LeadingKeys`;
  *   the stream read rights the event source needs; SendMessage to the failure queue.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -94,6 +95,12 @@ export class ChangeRelay extends AppFunction {
         [`${CHANGE_KEYS.outboxPrefix}*`],
         'prefix',
       )
-      .bindTableItems('changes', props.changesTable, ['PutItem'], [`${CHANGE_KEYS.feedPrefix}*`], 'prefix');
+      .bindTableItems(
+        'changes',
+        props.changesTable,
+        ['GetItem', 'PutItem', 'UpdateItem'],
+        [`${CHANGE_KEYS.feedPrefix}*`],
+        'prefix',
+      );
   }
 }

@@ -7,7 +7,6 @@
  * On AWS the key ids come from `HMAC_KEY_ID` / `DATA_KEY_ARN`; locally `RULING_INTAKE_LOCAL_KEYS`
  * names the folder of the local keys and the S3/DynamoDB endpoints point at the emulators.
  */
-import { FEED_SETTLE_MS } from '../domain/feed.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -189,9 +188,6 @@ export async function institutionPorts(): Promise<InstitutionPorts> {
     audit: auditLog(),
     keys: await keyServicePort(),
     feed: changeFeedStore(),
-    // On AWS stream shards relay in parallel, so a later change can land first: reads wait until
-    // changes have settled. The local stack relays in one process, oldest first: nothing to wait for.
-    feedSettleMs: optional(ENV.dynamoEndpoint) ? 0 : FEED_SETTLE_MS,
   };
 }
 

@@ -5,8 +5,9 @@
  * - The outbox entry is keyed by ruling number and student pseudonym (`outboxId`), so a retried
  *   ledger write, a redelivered extract or a duplicate that rolls the first intake forward all
  *   name the same entry: it is written at most once, in the same write as the balance change.
- * - A feed item is keyed by institution and `<changedAt>#<outboxId>` (`feedSortKey`): a relay that
- *   runs twice writes the same key, so each institution holds one item per change.
+ * - A feed item is keyed by institution and its position in that feed (`feedSlotKey`); a marker
+ *   keyed by the outbox id says the change has its position, so a relay that runs twice (or
+ *   crashes half-way) still leaves each institution one item per change.
  * - The number is masked (`85.07.30-xxx.28`): an institution that needs the full file asks for the
  *   student by number with a purpose (`getCredit`), which is audited per student.
  */
@@ -37,6 +38,11 @@ export interface OutboxEntry {
 
 /** A change as an institution's feed stores it: the outbox entry without the pseudonym. */
 export type FeedRecord = Omit<OutboxEntry, 'pseudonym'>;
+
+/** A feed record read back with its position (`feedSlotKey`). */
+export interface PlacedFeedRecord extends FeedRecord {
+  readonly position: string;
+}
 
 /** What an institution reads in its feed. */
 export interface FeedItem {
@@ -71,24 +77,28 @@ export function outboxEntryFor(extract: Extract, pseudonym: string, changedAt: s
   };
 }
 
-/** The feed's sort key: time order (newest last), the outbox id making it unique and stable. */
-export const feedSortKey = (e: Pick<OutboxEntry, 'changedAt' | 'outboxId'>): string =>
-  `${e.changedAt}#${e.outboxId}`;
-
-const SORT_KEY = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z#[0-9a-f]{32}$/;
-
 /**
- * How long a feed item must have been in the feed's time order before a read hands it out. Items
- * are ordered by the time of their change, but written by the relay a little later: a later change
- * relayed first could otherwise be read, and the cursor moved past an earlier change that lands
- * behind it a moment after. Reads stop at changes younger than this, so a relay that lags by less
- * never makes a reader miss an entry (README: a relay that lags by more is logged as late).
+ * A feed's positions: each institution's feed numbers its items 1, 2, 3 … in the order the relay
+ * placed them (`SEQ#000000000001`). A relay takes position n only by writing the item there
+ * (put-if-absent) and moves on to n + 1 only after it has seen n taken, so an item at n is never
+ * written before every position below it is: a reader that has read up to n never misses an item
+ * placed later — whatever the relays' order, parallelism or lag. (Ordered by change time instead,
+ * a change relayed late could land behind a reader's cursor and never be read.)
  */
-export const FEED_SETTLE_MS = 60_000;
+export const FEED_SLOT_PREFIX = 'SEQ#';
+const SLOT_DIGITS = 12;
 
-/** The highest sort key a read at `now` hands out: changes at least `settleMs` old. */
-export const settledUpTo = (now: Date, settleMs: number = FEED_SETTLE_MS): string =>
-  `${new Date(now.getTime() - settleMs).toISOString()}#~`;
+/** The sort key of position `n` (1-based) in an institution's feed. */
+export const feedSlotKey = (n: number): string =>
+  `${FEED_SLOT_PREFIX}${String(n).padStart(SLOT_DIGITS, '0')}`;
+
+const SLOT_KEY = new RegExp(`^${FEED_SLOT_PREFIX}(\\d{${SLOT_DIGITS}})$`);
+
+/** The position a sort key names, or undefined when it is not a feed position. */
+export function slotOf(sortKey: string): number | undefined {
+  const m = SLOT_KEY.exec(sortKey);
+  return m ? Number(m[1]) : undefined;
+}
 
 /** The opaque cursor of a feed position. */
 export const encodeFeedCursor = (sortKey: string): string =>
@@ -98,14 +108,14 @@ export const encodeFeedCursor = (sortKey: string): string =>
 export function decodeFeedCursor(cursor: string): string | undefined {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return undefined;
   const sk = Buffer.from(cursor, 'base64url').toString('utf8');
-  return SORT_KEY.test(sk) ? sk : undefined;
+  return slotOf(sk) !== undefined ? sk : undefined;
 }
 
 /** The item an institution sees (the latest academic year first named as `academicYear`). */
-export function feedItemOf(e: FeedRecord): FeedItem {
+export function feedItemOf(e: PlacedFeedRecord): FeedItem {
   const years = e.lines.map((l) => l.academicYear).sort();
   return {
-    cursor: encodeFeedCursor(feedSortKey(e)),
+    cursor: encodeFeedCursor(e.position),
     nationalNumber: e.nationalNumber,
     rulingNumber: e.rulingNumber,
     academicYear: years.at(-1) ?? '',

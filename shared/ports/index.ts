@@ -3,7 +3,7 @@
  * them for AWS (and, where AWS has no local emulator, for the laptop). Use cases take ports as
  * arguments, so tests pass real local adapters instead of module mocks.
  */
-import type { FeedRecord, OutboxEntry } from '../domain/feed.js';
+import type { FeedRecord, OutboxEntry, PlacedFeedRecord } from '../domain/feed.js';
 import type { PdfText } from '../domain/layout.js';
 import type { SealCheck, SealSigner } from '../domain/pdf-signature.js';
 import type { CreditLine, IntakeOutcome, LedgerEntry, Message, ReasonCode } from '../domain/types.js';
@@ -169,20 +169,38 @@ export interface ChangeFeedStore {
   getOutbox(outboxId: string): Promise<OutboxEntry | undefined>;
   /** Outbox entries not yet relayed, oldest first (the local relay's sweep; on AWS a stream). */
   listPending(limit: number): Promise<OutboxEntry[]>;
-  /** Puts the entry in each institution's feed; an item already there is kept (idempotent). */
-  putFeedItems(entry: OutboxEntry, institutions: readonly string[]): Promise<void>;
+  /**
+   * Where the change sits in the institution's feed (its placement marker), or undefined when the
+   * relay has not placed it there yet.
+   */
+  findPlacement(institution: string, outboxId: string): Promise<string | undefined>;
+  /** The highest position known placed and marked in the feed (a hint: positions above may be taken). */
+  lastPosition(institution: string): Promise<number>;
+  /**
+   * Writes the change at position `n` if that position is free (put-if-absent); answers who holds
+   * the position now — this change, or the one that took it first.
+   */
+  claimPosition(
+    institution: string,
+    n: number,
+    record: FeedRecord,
+  ): Promise<Pick<FeedRecord, 'outboxId' | 'changedAt'>>;
+  /** Marks a change as placed at `position` (put-if-absent: the first mark stays). */
+  markPlaced(
+    institution: string,
+    holder: Pick<FeedRecord, 'outboxId' | 'changedAt'>,
+    position: string,
+  ): Promise<void>;
+  /** Raises the last-position hint to `n` (never lowers it). */
+  advancePosition(institution: string, n: number): Promise<void>;
   /** The entry left the outbox for every feed it belongs in. */
   markRelayed(outboxId: string): Promise<void>;
-  /**
-   * One institution's feed after a position (`feedSortKey`) and at or before `upTo` (a sort key
-   * bound: the settled part of the feed), oldest first.
-   */
+  /** One institution's feed after a position (`feedSlotKey`), in position order. */
   readFeed(
     institution: string,
     after: string | undefined,
     limit: number,
-    upTo: string,
-  ): Promise<{ readonly items: FeedRecord[]; readonly more: boolean }>;
+  ): Promise<{ readonly items: PlacedFeedRecord[]; readonly more: boolean }>;
 }
 
 export interface OpeningImport {

@@ -3,10 +3,9 @@
  * of the institutions that see the student, and the institution's read of its own feed.
  */
 import {
-  FEED_SETTLE_MS,
   decodeFeedCursor,
   feedItemOf,
-  settledUpTo,
+  feedSlotKey,
   visibleInstitutions,
   type OutboxEntry,
 } from '../domain/feed.js';
@@ -24,8 +23,41 @@ export interface RelayDeps {
 export interface ChangeFeedDeps {
   readonly feed: ChangeFeedStore;
   readonly audit: AuditLog;
-  /** How old a change must be before a read hands it out (default `FEED_SETTLE_MS`). */
-  readonly feedSettleMs?: number;
+}
+
+/** Positions a relay may walk past in one placement before it gives up (a corrupted hint). */
+const MAX_POSITION_WALK = 10_000;
+
+/**
+ * Places a change in one institution's feed and answers its position; safe to run any number of
+ * times and concurrently with other relays (the invariant `feedSlotKey` states).
+ * 1. A change already marked placed keeps its position (the hint is read before the mark). 2. From the position after the hint, the
+ * relay tries each position in turn: a position is taken only by writing the item there
+ * (put-if-absent), so position n + 1 is tried only once n is seen taken. 3. Whoever holds a
+ * position it passes gets its mark first — a relay that crashed between its item and its mark is
+ * marked by the next relay, so its redelivery finds the mark instead of placing the change twice,
+ * and every position at or below the hint is marked. 4. The hint moves up to the new position.
+ */
+export async function placeInFeed(
+  feed: ChangeFeedStore,
+  institution: string,
+  entry: OutboxEntry,
+): Promise<string> {
+  // The hint first, then the mark: the hint only passes marked positions, so a change whose item
+  // is at or below the hint read here is found marked, and one above it is found by the walk.
+  const from = (await feed.lastPosition(institution)) + 1;
+  const placed = await feed.findPlacement(institution, entry.outboxId);
+  if (placed) return placed;
+  const { pseudonym: _p, ...record } = entry;
+  for (let n = from; n < from + MAX_POSITION_WALK; n++) {
+    const holder = await feed.claimPosition(institution, n, record);
+    await feed.markPlaced(institution, holder, feedSlotKey(n));
+    if (holder.outboxId === entry.outboxId) {
+      await feed.advancePosition(institution, n);
+      return feedSlotKey(n);
+    }
+  }
+  throw new Error(`no free feed position within ${MAX_POSITION_WALK} of the hint ${from - 1}`);
 }
 
 /**
@@ -33,13 +65,15 @@ export interface ChangeFeedDeps {
  * Primary course: 1. read the student file; 2. only a change the student item shows applied is
  * relayed (on AWS always: the entry was written in the balance change's transaction; on the
  * emulator an entry may precede its balance change — it waits for the intake's retry); 3. the
- * institutions that see the student now (enrolled, or named in a ruling line) each get the item,
- * put-if-absent; 4. the entry leaves the pending index.
+ * institutions that see the student now (enrolled, or named in a ruling line) each get the item
+ * at the next position of their feed, once (`placeInFeed`); 4. the entry leaves the pending index.
  */
 export async function relayChange(deps: RelayDeps, entry: OutboxEntry): Promise<'relayed' | 'not-applied'> {
   const { student, entries, enrolments } = await deps.ledger.readStudentFile(entry.pseudonym);
   if (!student?.appliedRulings.includes(entry.rulingNumber)) return 'not-applied';
-  await deps.feed.putFeedItems(entry, visibleInstitutions(entries, enrolments));
+  await Promise.all(
+    visibleInstitutions(entries, enrolments).map((institution) => placeInFeed(deps.feed, institution, entry)),
+  );
   await deps.feed.markRelayed(entry.outboxId);
   return 'relayed';
 }
@@ -85,12 +119,7 @@ export async function listChanges(
   const limit = limitOf(input.query, 200, 50);
   const after = input.query.after ? decodeFeedCursor(input.query.after) : undefined;
   if (input.query.after && !after) throw invalidCursor();
-  const page = await deps.feed.readFeed(
-    institution,
-    after,
-    limit,
-    settledUpTo(input.now, deps.feedSettleMs ?? FEED_SETTLE_MS),
-  );
+  const page = await deps.feed.readFeed(institution, after, limit);
   await auditOrRefuse(deps.audit, [
     {
       id: `${input.requestId}:changes`,

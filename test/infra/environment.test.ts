@@ -4,7 +4,6 @@
  * verifier) is run in-process against each function's environment as deployed — values resolved
  * to plausible deploy-time strings — so a variable the code reads and the stack forgets fails here.
  */
-import { FEED_SETTLE_MS } from '../../shared/domain/feed.js';
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { AppFunction } from '../../infra/constructs/app-function.js';
@@ -260,11 +259,7 @@ describe('the real wiring accepts each deployed environment', () => {
   /** Each API function's composition, and what it must build from that function's environment alone. */
   const API_WIRING = {
     clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit', 'control']],
-    institution: [
-      stack.apiFunctions.institution,
-      institutionPorts,
-      ['ledger', 'audit', 'keys', 'feed', 'feedSettleMs'],
-    ],
+    institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys', 'feed']],
     audit: [
       stack.apiFunctions.audit,
       auditorPorts,
@@ -286,8 +281,6 @@ describe('the real wiring accepts each deployed environment', () => {
         if ('keys' in ports)
           assert.equal(ports['keys']!.constructor.name, 'KmsKeyService', 'KMS, not local files');
         if ('names' in ports) assert.equal(ports['names']!.constructor.name, 'EsdkNameCipher');
-        // On AWS stream shards relay in parallel: feed reads wait for changes to settle.
-        if ('feedSettleMs' in ports) assert.equal(ports['feedSettleMs'], FEED_SETTLE_MS);
       });
       assert.doesNotThrow(() => TokenVerifier.fromEnv(env));
     });

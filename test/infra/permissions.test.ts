@@ -181,12 +181,15 @@ const EXPECTED: Record<string, string[]> = {
     'kms:Decrypt on data key via sqs',
   ],
   // The change-feed relay: the student file (who sees the student), the outbox entry it is told
-  // of and its pending mark, the feed items; the stream; failed records to the failure queue.
+  // of and its pending mark, the feeds (positions, marks, hint); the stream; failed records to the
+  // failure queue.
   'change-relay': [
     'dynamodb:Query on ledger table',
     'dynamodb:GetItem on changes table if key like ["OUT#*"]',
     'dynamodb:UpdateItem on changes table if key like ["OUT#*"]',
+    'dynamodb:GetItem on changes table if key like ["FEED#*"]',
     'dynamodb:PutItem on changes table if key like ["FEED#*"]',
+    'dynamodb:UpdateItem on changes table if key like ["FEED#*"]',
     'dynamodb:DescribeStream on changes stream',
     'dynamodb:GetRecords on changes stream',
     'dynamodb:GetShardIterator on changes stream',

@@ -12,10 +12,10 @@ import { outboxEntryOf, outboxItem } from '../../shared/adapters/aws/dynamodb-fe
 import { documentClient, relayPorts } from '../../shared/composition/compose.js';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import type { ChangesPage } from '../../shared/contract/api.js';
-import { outboxId } from '../../shared/domain/feed.js';
+import { outboxId, slotOf } from '../../shared/domain/feed.js';
 import { maskNationalNumber } from '../../shared/domain/national-number.js';
 import { TABLES } from '../../shared/config/resources.js';
-import { relayChange } from '../../shared/use-cases/change-feed.js';
+import { placeInFeed, relayChange } from '../../shared/use-cases/change-feed.js';
 import { extractText, nationalNumber, pdfFromText, upload, waitForStatus, withStack } from './helpers.js';
 
 const UGENT_LINE = { year: '2023-2024', inst: 'UGent', prog: 'Bachelor in de biologie', req: 20, ret: 15 };
@@ -197,6 +197,49 @@ describe('the change feed on the local stack', () => {
       assert.equal(r.subject, undefined);
       assert.equal((r.actor as { institution?: string }).institution, 'VUB');
     }
+  });
+
+  it('on the emulator, relays running at once and twice over give each change one position, 1..n, in one feed', async () => {
+    // The store's protocol against real conditional writes: 12 changes for one institution, each
+    // relayed twice, all at once; a reader polling meanwhile ends with each exactly once.
+    const { feed: store } = relayPorts();
+    const institution = 'ODISEE';
+    const changes = Array.from({ length: 12 }, (_, i) => ({
+      outboxId: outboxId(`9${i}`, `p${i}`),
+      pseudonym: `p${i}`,
+      rulingNumber: `9${i}`,
+      nationalNumber: maskNationalNumber(anna),
+      lines: [{ academicYear: '2023-2024', credits: 1 }],
+      delta: 1,
+      changedAt: new Date(Date.UTC(2026, 0, 1) - i * 60_000).toISOString(),
+    }));
+    const seen: string[] = [];
+    let after: string | undefined;
+    const poll = async () => {
+      const page = await store.readFeed(institution, after, 5);
+      seen.push(...page.items.map((i) => i.rulingNumber));
+      after = page.items.at(-1)?.position ?? after;
+    };
+    let relaying = true;
+    const reader = (async () => {
+      while (relaying) await poll();
+    })();
+    const positions = await Promise.all(
+      [...changes, ...changes].map((c) => placeInFeed(store, institution, c)),
+    );
+    relaying = false;
+    await reader;
+    for (let more = true; more;) {
+      const before = seen.length;
+      await poll();
+      more = seen.length > before;
+    }
+    assert.deepEqual(
+      [...new Set(positions)].map(slotOf).sort((a, b) => a! - b!),
+      changes.map((_, i) => i + 1),
+    );
+    assert.deepEqual(positions.slice(0, 12), positions.slice(12), 'a second relay finds the first position');
+    assert.deepEqual([...seen].sort(), changes.map((c) => c.rulingNumber).sort());
   });
 
   async function reads(institution: string): Promise<Record<string, unknown>[]> {
