@@ -43,6 +43,7 @@ import {
   type TableName,
 } from '../../shared/config/resources.js';
 import { API_FUNCTIONS, type ApiFunction } from '../../shared/config/routes.js';
+import { FEED_NUMBER_USE } from '../../shared/domain/feed.js';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
 import type { AuthSettings } from './identity.js';
@@ -117,7 +118,10 @@ export class ApiFunctions extends Construct {
       // The change feed: feed partitions only (`FEED#…`), never the outbox's pseudonyms.
       .bindTableItems('changes', tables.changes, ['Query'], [`${CHANGE_KEYS.feedPrefix}*`], 'prefix')
       .bindTable('audit', tables.audit, ['PutItem'])
-      .bindKey('hmac', keys.hmac, ['GenerateMac']);
+      .bindKey('hmac', keys.hmac, ['GenerateMac'])
+      // A feed read with a purpose shows full numbers: it decrypts the feed's numbers, never a name
+      // (the Encryption SDK sends the context to KMS; names carry no `use`).
+      .bindKey('data', keys.data, ['Decrypt'], { context: { use: FEED_NUMBER_USE } });
 
     this.audit = fn('audit', 'Auditor API: access log, verification, subject reports', 1024)
       // GetItem: a record's time by id, to locate it for an inclusion proof (issue 14).

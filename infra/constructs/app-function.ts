@@ -308,7 +308,12 @@ export class AppFunction extends Construct {
     name: KeyName,
     key: kms.IKey,
     actions: readonly KmsAction[],
-    options: { readonly via?: ViaService; readonly env?: boolean } = {},
+    options: {
+      readonly via?: ViaService;
+      readonly env?: boolean;
+      /** Only ciphertexts whose encryption context holds these pairs (`kms:EncryptionContext:<key>`). */
+      readonly context?: Readonly<Record<string, string>>;
+    } = {},
   ): this {
     if (name === 'hmac' || name === 'signing' || name === 'receipts') {
       const restricted = actions.filter((a) => RESTRICTED_KEY_ACTIONS[name].includes(`kms:${a}`));
@@ -319,12 +324,16 @@ export class AppFunction extends Construct {
       }
     }
     const region = Stack.of(this).region;
-    this.allow(`${name} key${options.via ? ` via ${options.via}` : ''}`, {
+    const context = Object.entries(options.context ?? {}).map(([k, v]) => [`kms:EncryptionContext:${k}`, v]);
+    const conditions = {
+      ...(options.via ? { 'kms:ViaService': `${options.via}.${region}.amazonaws.com` } : {}),
+      ...Object.fromEntries(context),
+    };
+    const sid = `${name} key${options.via ? ` via ${options.via}` : ''}${context.length ? ` for ${Object.values(options.context ?? {}).join(' ')}` : ''}`;
+    this.allow(sid, {
       actions: [...new Set(actions)].map((a) => `kms:${a}`),
       resources: [key.keyArn],
-      ...(options.via
-        ? { conditions: { StringEquals: { 'kms:ViaService': `${options.via}.${region}.amazonaws.com` } } }
-        : {}),
+      ...(Object.keys(conditions).length ? { conditions: { StringEquals: conditions } } : {}),
     });
     if (options.env === false) return this;
     const env = KEYS[name].env;

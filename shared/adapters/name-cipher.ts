@@ -18,17 +18,33 @@ export class EsdkNameCipher implements NameCipher {
   constructor(private readonly keyring: KeyringNode) {}
 
   async encrypt(name: PersonName, context: Record<string, string>): Promise<string> {
-    const { result } = await encrypt(this.keyring, JSON.stringify(name), { encryptionContext: context });
-    return Buffer.from(result).toString('base64');
+    return this.seal(JSON.stringify(name), context);
   }
 
   async decrypt(ciphertext: string, context: Record<string, string>): Promise<PersonName> {
+    return JSON.parse(await this.open(ciphertext, context, 'name')) as PersonName;
+  }
+
+  encryptNumber(nationalNumber: string, context: Record<string, string>): Promise<string> {
+    return this.seal(nationalNumber, context);
+  }
+
+  decryptNumber(ciphertext: string, context: Record<string, string>): Promise<string> {
+    return this.open(ciphertext, context, 'number');
+  }
+
+  private async seal(plaintext: string, context: Record<string, string>): Promise<string> {
+    const { result } = await encrypt(this.keyring, plaintext, { encryptionContext: context });
+    return Buffer.from(result).toString('base64');
+  }
+
+  private async open(ciphertext: string, context: Record<string, string>, what: string): Promise<string> {
     const { plaintext, messageHeader } = await decrypt(this.keyring, Buffer.from(ciphertext, 'base64'));
     for (const [k, v] of Object.entries(context)) {
       if (messageHeader.encryptionContext[k] !== v)
-        throw new Error('name ciphertext: encryption context mismatch');
+        throw new Error(`${what} ciphertext: encryption context mismatch`);
     }
-    return JSON.parse(plaintext.toString('utf8')) as PersonName;
+    return plaintext.toString('utf8');
   }
 }
 

@@ -399,15 +399,22 @@ export async function cmdAuditAlerts(opts: ApiOut & { days?: string }): Promise<
 
 /**
  * The institution's change feed (`GET /v1/changes`): every change after `--after` (all pages),
- * oldest first, then the cursor to pass next time (printed last; `--json`: `next`).
+ * oldest first, then the cursor to pass next time (printed last; `--json`: `next`). With
+ * `--purpose` the numbers are in full, each student shown audited with that purpose.
  */
-export async function cmdChanges(opts: ApiOut & { after?: string; limit?: string }): Promise<number> {
+export async function cmdChanges(
+  opts: ApiOut & { after?: string; limit?: string; purpose?: string },
+): Promise<number> {
   const api = await apiClient(opts, 'institution:UGENT');
   const items: ChangesPage['items'] = [];
   let after = opts.after;
   let more = true;
   while (more) {
-    const q = new URLSearchParams({ limit: opts.limit ?? '200', ...(after ? { after } : {}) });
+    const q = new URLSearchParams({
+      limit: opts.limit ?? '200',
+      ...(after ? { after } : {}),
+      ...(opts.purpose ? { purpose: opts.purpose } : {}),
+    });
     const r = await api.call('GET', `/v1/changes?${q.toString()}`);
     ensureOk(r, opts.lang);
     const page = r.body as ChangesPage;

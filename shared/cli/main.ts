@@ -150,12 +150,16 @@ export function program(): Command {
     p
       .command('changes')
       .description(
-        'As an institution: your change feed — rulings that changed the credit of students you see (masked numbers), oldest first; prints the cursor for next time.',
+        'As an institution: your change feed — rulings that changed the credit of students you see (masked numbers unless --purpose), oldest first; prints the cursor for next time.',
       )
       .option('--after <cursor>', 'the cursor printed last time (next: --after …)')
+      .option(
+        '--purpose <purpose>',
+        'show full numbers; each student shown is audited with this purpose (enrolment, study-progress-decision, appeal, student-guidance)',
+      )
       .option('--limit <n>', 'changes per request (1–200)', '200'),
     'institution:UGENT',
-  ).action((o: ApiOut & { after?: string; limit?: string }) =>
+  ).action((o: ApiOut & { after?: string; limit?: string; purpose?: string }) =>
     run(async () => (await commands()).cmdChanges(o))(),
   );
   api(

@@ -187,6 +187,8 @@ export async function institutionPorts(): Promise<InstitutionPorts> {
     ledger: ledgerStore(),
     audit: auditLog(),
     keys: await keyServicePort(),
+    // Full numbers in a purposeful feed read (the key policy lets it decrypt feed numbers only).
+    names: await nameCipherPort(),
     feed: changeFeedStore(),
   };
 }

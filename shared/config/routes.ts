@@ -96,7 +96,7 @@ export const ROUTES = [
     fn: 'institution',
     roles: ['institution'],
     summary:
-      "The calling institution's change feed: rulings that changed the credit of students it sees, oldest first after the opaque cursor `after`, masked numbers, each read audited.",
+      "The calling institution's change feed: rulings that changed the credit of students it sees, oldest first after the opaque cursor `after`; numbers masked, or in full with `purpose` (audited per student); each read audited.",
   },
   {
     id: 'listAuditEvents',

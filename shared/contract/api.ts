@@ -404,7 +404,10 @@ export type MyRecord = z.infer<typeof myRecordSchema>;
 export const changeSchema = z.object({
   /** This item's position: `after=<cursor>` resumes behind it. */
   cursor: z.string(),
-  /** Masked (`85.07.30-xxx.28`): ask `GET /v1/students/{nr}/learning-credit?purpose=…` for the file. */
+  /**
+   * Masked (`85.07.30-xxx.28`); in full (11 digits) when the feed was read with `purpose`, each
+   * student shown audited with it. An entry kept from before full numbers were stored stays masked.
+   */
   nationalNumber: z.string(),
   rulingNumber: z.string(),
   /** The latest academic year the ruling gives credits back for. */

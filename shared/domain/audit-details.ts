@@ -89,6 +89,8 @@ export const AUDIT_DETAILS = {
     count: z.number().int().min(0).max(200),
     page: z.enum(['first', 'after']),
   }),
+  /** A student's full number was shown in a feed read with a purpose (one record per student shown). */
+  'changes.read-number': none,
   'enrolment.declare': z.strictObject({ academicYear: z.string().regex(/^\d{4}-\d{4}$/) }),
   'ledger.apply-ruling': z.strictObject({
     intakeId,

@@ -34,7 +34,22 @@ export interface OutboxEntry {
   readonly delta: number;
   /** When the ledger changed (ISO). */
   readonly changedAt: string;
+  /**
+   * The full number, encrypted (NameCipher, `feedNumberContext`): shown only to an institution that
+   * reads its feed with a purpose, each such read audited on the student. Absent in entries
+   * written before it was kept: those stay masked.
+   */
+  readonly numberCiphertext?: string;
 }
+
+/** The encryption context's `use` of feed numbers: the institution API may decrypt these, no names. */
+export const FEED_NUMBER_USE = 'feed-number';
+
+/** The encryption context of a change's full number: bound to that change. */
+export const feedNumberContext = (outboxId: string): Record<string, string> => ({
+  use: FEED_NUMBER_USE,
+  change: outboxId,
+});
 
 /** A change as an institution's feed stores it: the outbox entry without the pseudonym. */
 export type FeedRecord = Omit<OutboxEntry, 'pseudonym'>;

@@ -135,6 +135,14 @@ function parameters(route: RouteDef) {
   }
   if (route.id === 'listChanges') {
     query.push({
+      name: 'purpose',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', enum: [...PURPOSES] },
+      description:
+        'why the institution needs the students: with it each change shows the full number, and each student shown gets an audit record with this purpose (which the student sees in /v1/me); without it numbers are masked',
+    });
+    query.push({
       name: 'limit',
       in: 'query',
       required: false,

@@ -40,10 +40,16 @@ export interface PersonName {
   readonly givenNames: string;
 }
 
-/** Envelope encryption of names (AWS Encryption SDK; KMS keyring on AWS, raw AES keyring locally). */
+/**
+ * Envelope encryption of names and of the national numbers the change feed keeps for a purposeful
+ * read (AWS Encryption SDK; KMS keyring on AWS, raw AES keyring locally). The context binds a
+ * ciphertext to what it belongs to; decryption checks it.
+ */
 export interface NameCipher {
   encrypt(name: PersonName, context: Record<string, string>): Promise<string>;
   decrypt(ciphertext: string, context: Record<string, string>): Promise<PersonName>;
+  encryptNumber(nationalNumber: string, context: Record<string, string>): Promise<string>;
+  decryptNumber(ciphertext: string, context: Record<string, string>): Promise<string>;
 }
 
 export interface StoredExtract {

@@ -5,14 +5,23 @@
 import {
   decodeFeedCursor,
   feedItemOf,
+  feedNumberContext,
   feedSlotKey,
   visibleInstitutions,
   type OutboxEntry,
 } from '../domain/feed.js';
 import type { Principal } from '../domain/principal.js';
 import type { ChangesPage } from '../contract/api.js';
-import type { AuditLog, ChangeFeedStore, LedgerStore } from '../ports/index.js';
+import type {
+  AuditLog,
+  AuditRecord,
+  ChangeFeedStore,
+  KeyService,
+  LedgerStore,
+  NameCipher,
+} from '../ports/index.js';
 import { limitOf } from './clerk.js';
+import { requirePurpose } from './consult.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 
 export interface RelayDeps {
@@ -23,6 +32,9 @@ export interface RelayDeps {
 export interface ChangeFeedDeps {
   readonly feed: ChangeFeedStore;
   readonly audit: AuditLog;
+  /** A purposeful read: the full number decrypted, the student's pseudonym for the audit record. */
+  readonly keys: Pick<KeyService, 'mac'>;
+  readonly names: Pick<NameCipher, 'decryptNumber'>;
 }
 
 /** Positions a relay may walk past in one placement before it gives up (a corrupted hint). */
@@ -99,10 +111,14 @@ const invalidCursor = () =>
   });
 
 /**
- * `GET /v1/changes?after=<cursor>&limit=<n>`: the caller's own feed, oldest first.
- * Primary course: 1. the institution from the token (never from input); 2. check the cursor and
- * limit; 3. read one page; 4. audit the read (one record per call: institution, count, page —
- * no person) before answering; 5. answer with masked numbers and the next position.
+ * `GET /v1/changes?after=<cursor>&limit=<n>[&purpose=<purpose>]`: the caller's own feed, in
+ * position order.
+ * Primary course: 1. the institution from the token (never from input); 2. check the cursor, limit
+ * and purpose; 3. read one page; 4. with a purpose, decrypt each change's full number (bound to
+ * that change) and name its student; 5. audit before answering: one record for the call
+ * (institution, count, page — no person) and, with a purpose, one per change shown in full, on
+ * its student with that purpose (the student sees it in `GET /v1/me`); 6. answer with masked
+ * numbers, or full ones with a purpose, and the next position.
  */
 export async function listChanges(
   deps: ChangeFeedDeps,
@@ -119,20 +135,53 @@ export async function listChanges(
   const limit = limitOf(input.query, 200, 50);
   const after = input.query.after ? decodeFeedCursor(input.query.after) : undefined;
   if (input.query.after && !after) throw invalidCursor();
+  const purpose = input.query.purpose === undefined ? undefined : requirePurpose(input.query.purpose);
   const page = await deps.feed.readFeed(institution, after, limit);
-  await auditOrRefuse(deps.audit, [
-    {
-      id: `${input.requestId}:changes`,
-      at: input.now.toISOString(),
-      actor: actorOf(p),
-      action: 'changes.read',
-      purpose: 'change-feed',
-      outcome: 'ALLOWED',
-      requestId: input.requestId,
-      details: { count: page.items.length, page: after ? 'after' : 'first' },
-    },
-  ]);
-  const items = page.items.map(feedItemOf);
+  const full = purpose
+    ? await Promise.all(
+        page.items.map(async (e) => {
+          if (!e.numberCiphertext) return undefined;
+          const nationalNumber = await deps.names.decryptNumber(
+            e.numberCiphertext,
+            feedNumberContext(e.outboxId),
+          );
+          return { nationalNumber, subject: await deps.keys.mac('pseudonym', nationalNumber) };
+        }),
+      )
+    : [];
+  const at = input.now.toISOString();
+  const call: AuditRecord = {
+    id: `${input.requestId}:changes`,
+    at,
+    actor: actorOf(p),
+    action: 'changes.read',
+    purpose: purpose ?? 'change-feed',
+    outcome: 'ALLOWED',
+    requestId: input.requestId,
+    details: { count: page.items.length, page: after ? 'after' : 'first' },
+  };
+  const shown: AuditRecord[] = full.flatMap((f, n) =>
+    f
+      ? [
+          {
+            id: `${input.requestId}:changes:${n}`,
+            at,
+            actor: actorOf(p),
+            action: 'changes.read-number',
+            subject: f.subject,
+            purpose: purpose!,
+            outcome: 'ALLOWED',
+            requestId: input.requestId,
+          },
+        ]
+      : [],
+  );
+  await auditOrRefuse(deps.audit, [call, ...shown]);
+  const items = page.items.map((e, n) => {
+    const item = feedItemOf(e);
+    const number = full[n]?.nationalNumber;
+    return number ? { ...item, nationalNumber: number } : item;
+  });
   const next = items.at(-1)?.cursor ?? input.query.after;
   return { items, ...(next ? { next } : {}), more: page.more };
 }

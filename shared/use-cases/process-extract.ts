@@ -10,7 +10,7 @@ import { readExtract } from '../domain/visibility.js';
 import { bytesDetails } from '../domain/audit-details.js';
 import type { Extract, IntakeOutcome } from '../domain/types.js';
 import { maskNationalNumber } from '../domain/national-number.js';
-import { outboxEntryFor } from '../domain/feed.js';
+import { feedNumberContext, outboxEntryFor } from '../domain/feed.js';
 import type {
   AuditLog,
   ExtractStore,
@@ -467,13 +467,16 @@ async function applyExtract(
     }),
   );
   await step('ledger-entries');
-  // The balance change and its change-feed outbox entry, written together (one per ruling and student).
-  await deps.ledger.applyRuling(
-    pseudonym,
-    extract.rulingNumber,
-    creditsReturned(extract),
-    outboxEntryFor(extract, pseudonym, now().toISOString()),
-  );
+  // The balance change and its change-feed outbox entry, written together (one per ruling and
+  // student). The entry keeps the full number encrypted, bound to the change, for a purposeful read.
+  const change = outboxEntryFor(extract, pseudonym, now().toISOString());
+  await deps.ledger.applyRuling(pseudonym, extract.rulingNumber, creditsReturned(extract), {
+    ...change,
+    numberCiphertext: await deps.names.encryptNumber(
+      extract.nationalNumber,
+      feedNumberContext(change.outboxId),
+    ),
+  });
   await step('balance');
 
   const done: IntakeStatus = {

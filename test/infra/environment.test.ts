@@ -88,8 +88,8 @@ const EXPECTED: [string, AppFunction, string[]][] = [
   [
     'institution',
     stack.apiFunctions.institution,
-    // The change feed (issue 16): the changes table.
-    [...API, TABLES.ledger.env, TABLES.audit.env, KEYS.hmac.env, TABLES.changes.env],
+    // The change feed (issue 16): the changes table, and the data key for its full numbers.
+    [...API, TABLES.ledger.env, TABLES.audit.env, KEYS.hmac.env, TABLES.changes.env, KEYS.data.env],
   ],
   [
     'audit',
@@ -259,7 +259,11 @@ describe('the real wiring accepts each deployed environment', () => {
   /** Each API function's composition, and what it must build from that function's environment alone. */
   const API_WIRING = {
     clerk: [stack.apiFunctions.clerk, clerkPorts, ['statuses', 'uploads', 'audit', 'control']],
-    institution: [stack.apiFunctions.institution, institutionPorts, ['ledger', 'audit', 'keys', 'feed']],
+    institution: [
+      stack.apiFunctions.institution,
+      institutionPorts,
+      ['ledger', 'audit', 'keys', 'names', 'feed'],
+    ],
     audit: [
       stack.apiFunctions.audit,
       auditorPorts,

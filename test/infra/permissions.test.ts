@@ -65,6 +65,7 @@ function grants(fn: AppFunction): string[] {
     .filter((s) => !contains(s.Resource, arnOf(logGroup)) && !actions(s).every((a) => a.startsWith('xray:')))
     .flatMap((s: Statement) => {
       const via = s.Condition?.['StringEquals']?.['kms:ViaService'];
+      const use = s.Condition?.['StringEquals']?.['kms:EncryptionContext:use'];
       const prefix = s.Condition?.['StringLike']?.['s3:prefix'];
       const keys = s.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
       const like = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
@@ -76,7 +77,9 @@ function grants(fn: AppFunction): string[] {
             ? ` if prefix ${JSON.stringify(prefix)}`
             : keys
               ? ` if key ${JSON.stringify(keys)}`
-              : '';
+              : use
+                ? ` if context use ${JSON.stringify(use)}`
+                : '';
       return actions(s).flatMap((a) =>
         resourcesOf(s).map((r) => `${s.Effect === 'Deny' ? 'DENY ' : ''}${a} on ${nameOf(r)}${suffix}`),
       );
@@ -110,8 +113,10 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem on ledger table',
     'dynamodb:PutItem on audit table',
     'kms:GenerateMac on hmac key',
-    // The change feed (issue 16): feed partitions only, never the outbox (pseudonyms).
+    // The change feed (issue 16): feed partitions only, never the outbox (pseudonyms); full
+    // numbers for a purposeful read — ciphertexts made for the feed only, never names.
     'dynamodb:Query on changes table if key like ["FEED#*"]',
+    'kms:Decrypt on data key if context use "feed-number"',
   ],
   audit: [
     'dynamodb:PutItem on audit table',

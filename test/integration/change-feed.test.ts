@@ -186,6 +186,57 @@ describe('the change feed on the local stack', () => {
     assert.equal(bad.json.code, 'INVALID_CURSOR');
   });
 
+  it('with a purpose shows full numbers, audits each student shown with it, and the student sees it in /v1/me', async () => {
+    const masked = await feed('UGENT');
+    const full = await feed('UGENT', 'purpose=study-progress-decision');
+    // The same entries at the same positions; only the number differs. The second entry was put
+    // by hand above without the encrypted number (as entries kept from before it was stored): it
+    // stays masked, and no one is audited as shown for it.
+    assert.deepEqual(
+      full.items.map((i) => ({ ...i, nationalNumber: maskNationalNumber(i.nationalNumber) })),
+      [
+        masked.items[0],
+        { ...masked.items[1]!, nationalNumber: maskNationalNumber(masked.items[1]!.nationalNumber) },
+      ],
+    );
+    assert.deepEqual(
+      full.items.map((i) => i.nationalNumber),
+      [anna, maskNationalNumber(anna)],
+    );
+    const bad = await get('institution:UGENT', '/v1/changes?purpose=curiosity');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.code, 'INVALID_PURPOSE');
+
+    // One record per change shown in full, on Anna, with the purpose; none for the masked read.
+    const shown = await get(
+      'auditor',
+      '/v1/audit/events?action=changes.read-number&institution=UGENT&limit=100',
+    );
+    const records = shown.json.items as Record<string, unknown>[];
+    assert.equal(records.length, 1);
+    assert.ok(records.every((r) => r.purpose === 'study-progress-decision' && typeof r.subject === 'string'));
+    assert.ok(!JSON.stringify(records).includes(anna), 'audit records carry the pseudonym, never the number');
+
+    // Anna sees who read her number, when and why; Bram (not in UGENT's feed) sees no such read.
+    const me = async (nr: string) => {
+      const token = await stack.idp.issueToken({ role: 'student', nationalNumber: nr });
+      const res = await fetch(`${stack.state.apiUrl}/v1/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.status, 200);
+      return (
+        (await res.json()) as { accesses: { action: string; purpose?: string; institution?: string }[] }
+      ).accesses;
+    };
+    const annas = (await me(anna)).filter((a) => a.action === 'changes.read-number');
+    assert.equal(annas.length, 1);
+    assert.ok(annas.every((a) => a.purpose === 'study-progress-decision'));
+    assert.deepEqual(
+      (await me(bram)).filter((a) => a.action === 'changes.read-number'),
+      [],
+    );
+  });
+
   it('audits every read of a feed, one record per call, with the institution and no person', async () => {
     const before = await reads('VUB');
     await feed('VUB');

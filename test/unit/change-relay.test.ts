@@ -9,8 +9,12 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createRelayHandler } from '../../functions/change-relay/handler.js';
+import { randomBytes } from 'node:crypto';
+import { localNameCipher } from '../../shared/adapters/name-cipher.js';
 import {
+  FEED_NUMBER_USE,
   decodeFeedCursor,
+  feedNumberContext,
   encodeFeedCursor,
   feedSlotKey,
   slotOf,
@@ -129,6 +133,8 @@ const record = (pk: string, seq: string): DynamoDBRecord => ({
 describe('reading a feed while relays run in parallel, crash and redeliver', () => {
   const audit = { append: async () => undefined, appendAll: async () => undefined } as never;
   const inst = { sub: 'client-ugent', role: 'institution', institution: 'UGENT' } as never;
+  // Reads without a purpose neither decrypt nor pseudonymise.
+  const unused = {} as never;
 
   it('a reader that follows its cursor gets every change exactly once, whatever the interleaving (property)', async () => {
     await fc.assert(
@@ -165,7 +171,7 @@ describe('reading a feed while relays run in parallel, crash and redeliver', () 
           let cursor: string | undefined;
           const poll = async () => {
             for (;;) {
-              const page = await listChanges({ feed, audit }, inst, {
+              const page = await listChanges({ feed, audit, keys: unused, names: unused }, inst, {
                 query: cursor ? { after: cursor, limit: '2' } : { limit: '2' },
                 requestId: 'r',
                 now: new Date(),
@@ -286,5 +292,22 @@ describe('the change relay', () => {
     assert.equal(entry('100', 'p1', '2026-01-01T00:00:00.000Z').outboxId, entry('100', 'p1').outboxId);
     assert.notEqual(outboxId('100', 'p1'), outboxId('100', 'p2'));
     assert.notEqual(outboxId('100', 'p1'), outboxId('1001', 'p'));
+  });
+});
+
+describe('the full number a feed keeps', () => {
+  it('decrypts only for the change it was encrypted for, and never as a name', async () => {
+    const cipher = localNameCipher(randomBytes(32));
+    const a = outboxId('100', 'p1');
+    const ct = await cipher.encryptNumber('85073003328', feedNumberContext(a));
+    assert.equal(await cipher.decryptNumber(ct, feedNumberContext(a)), '85073003328');
+    // Copied onto another change (or another student's entry), it does not open.
+    await assert.rejects(
+      cipher.decryptNumber(ct, feedNumberContext(outboxId('100', 'p2'))),
+      /context mismatch/,
+    );
+    // The institution API's KMS grant is bound to this context's `use`: a name's context lacks it.
+    assert.equal(feedNumberContext(a).use, FEED_NUMBER_USE);
+    await assert.rejects(cipher.decrypt(ct, { pseudonym: 'p1' }), /context mismatch/);
   });
 });

@@ -57,6 +57,7 @@ function feedRecordOf(item: Record<string, unknown>): FeedRecord {
     })),
     delta: Number(item.delta),
     changedAt: String(item.changedAt),
+    ...(typeof item.numberCiphertext === 'string' ? { numberCiphertext: item.numberCiphertext } : {}),
   };
 }
 
