@@ -332,6 +332,10 @@ describe(
         'nothing new, no repeat',
       );
       await shot(page, 'institution-changes');
+      // With a purpose the same entry shows the full number (each student shown is logged with it).
+      await page.getByLabel('Volledige nummers tonen voor').selectOption('study-progress-decision');
+      await page.locator('table.changes tr[data-ruling="9412"]', { hasText: '85.07.30-033.28' }).waitFor();
+      assert.equal(await page.locator('table.changes tr[data-ruling="9412"]').count(), 1);
       assert.deepEqual(problemsOf(page), []);
       await context.close();
       mark('institution', t0);
@@ -585,6 +589,11 @@ describe(
         /Universiteit Gent \(UGENT\)[\s\S]*Studievoortgangsbeslissing[\s\S]*ALLOWED/,
       );
       assert.equal((await page.locator('table.mine tr[data-action="student.read-own"]').count()) >= 1, true);
+      // UGent's read of the change feed with a purpose showed this student's number: it is listed.
+      assert.match(
+        await page.locator('table.mine tr[data-action="changes.read-number"]').first().innerText(),
+        /Universiteit Gent \(UGENT\)[\s\S]*Studievoortgangsbeslissing/,
+      );
       await shot(page, 'student-record');
       await page.getByRole('button', { name: 'English' }).click();
       await page.getByRole('heading', { level: 1, name: 'My learning credit' }).waitFor();

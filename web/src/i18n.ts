@@ -104,8 +104,10 @@ const nl = {
   navChanges: 'Wijzigingen',
   changesTitle: 'Wijzigingen in het leerkrediet van uw studenten',
   changesIntro:
-    'Elk arrest dat het leerkrediet verandert van een student die uw instelling ziet, met het nummer gemaskeerd. Het oudste eerst; elke raadpleging van deze lijst wordt gelogd. Voor het volledige dossier zoekt u de student op met een doel.',
+    'Elk arrest dat het leerkrediet verandert van een student die uw instelling ziet, met het nummer gemaskeerd. Het oudste eerst; elke raadpleging van deze lijst wordt gelogd. Kiest u een doel, dan ziet u de volledige nummers en wordt elke getoonde student met dat doel gelogd — de student ziet dat in zijn overzicht.',
   changesNone: 'Nog geen wijzigingen.',
+  changesPurpose: 'Volledige nummers tonen voor',
+  changesMasked: 'niemand: nummers gemaskeerd',
   changesNewer: 'Nieuwe wijzigingen ophalen',
   colChangedAt: 'Gewijzigd op',
   colDelta: 'Wijziging',
@@ -444,8 +446,10 @@ const en: Record<Key, string> = {
   navChanges: 'Changes',
   changesTitle: 'Changes to the learning credit of your students',
   changesIntro:
-    'Every ruling that changes the learning credit of a student your institution sees, with the number masked. Oldest first; every read of this list is logged. For the full file, look the student up with a purpose.',
+    'Every ruling that changes the learning credit of a student your institution sees, with the number masked. Oldest first; every read of this list is logged. Choose a purpose to see full numbers: each student shown is logged with that purpose, and the student sees it in their overview.',
   changesNone: 'No changes yet.',
+  changesPurpose: 'Show full numbers for',
+  changesMasked: 'no one: numbers masked',
   changesNewer: 'Fetch new changes',
   colChangedAt: 'Changed at',
   colDelta: 'Change',

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { PURPOSES } from '../../../shared/domain/purposes.js';
 import {
   checkNationalNumber,
+  formatNationalNumber,
   maskNationalNumber,
   stripSeparators,
 } from '../../../shared/domain/national-number.js';
@@ -320,11 +321,17 @@ export function InstitutionChanges() {
   const { api } = useApp();
   const [items, setItems] = useState<Change[]>();
   const [next, setNext] = useState<string>();
-  const load = useAction(async (after: string | undefined) => {
+  // With a purpose the feed shows full numbers and logs each student shown with that purpose.
+  const [purpose, setPurpose] = useState('');
+  const load = useAction(async (after: string | undefined, why: string = purpose) => {
     const got: Change[] = [];
     let cursor = after;
     for (;;) {
-      const q = new URLSearchParams({ limit: '200', ...(cursor ? { after: cursor } : {}) });
+      const q = new URLSearchParams({
+        limit: '200',
+        ...(cursor ? { after: cursor } : {}),
+        ...(why ? { purpose: why } : {}),
+      });
       const page = await api.json<ChangesPage>('GET', `/v1/changes?${q.toString()}`);
       got.push(...page.items);
       cursor = page.next ?? cursor;
@@ -338,7 +345,12 @@ export function InstitutionChanges() {
   }, []);
   const columns: readonly Column<Change>[] = [
     { head: t('colChangedAt'), class: 'nowrap', cell: (c) => dateTime(c.changedAt) },
-    { head: t('nn'), class: 'nowrap', cell: (c) => c.nationalNumber },
+    {
+      head: t('nn'),
+      class: 'nowrap',
+      cell: (c) =>
+        /^\d{11}$/.test(c.nationalNumber) ? formatNationalNumber(c.nationalNumber) : c.nationalNumber,
+    },
     { head: t('colRuling'), cell: (c) => c.rulingNumber },
     { head: t('colYear'), cell: (c) => c.academicYear },
     { head: t('colDelta'), num: true, cell: (c) => `${c.delta >= 0 ? '+' : ''}${c.delta}` },
@@ -347,6 +359,16 @@ export function InstitutionChanges() {
     <>
       <PageTitle>{t('changesTitle')}</PageTitle>
       <p class="lead">{t('changesIntro')}</p>
+      <Select
+        label={t('changesPurpose')}
+        value={purpose}
+        onChange={(v) => {
+          // Shown again from the start, masked or in full: nothing on screen mixes the two.
+          setPurpose(v);
+          void load.run(undefined, v);
+        }}
+        options={[{ value: '', label: t('changesMasked') }, ...purposeOptions(t).slice(1)]}
+      />
       <p>
         <button type="button" class="button-primary" disabled={load.busy} onClick={() => void load.run(next)}>
           {t('changesNewer')}
