@@ -25,6 +25,7 @@ import { benchAuditSection } from './audit.js';
 import { benchAuditGrowthSection } from './audit-growth.js';
 import { benchVerifyGrowthSection } from './verify-growth.js';
 import { benchProofGrowthSection } from './proof-growth.js';
+import { benchFeedGrowthSection } from './feed-growth.js';
 import { benchCli } from './cli.js';
 import { benchColdStart } from './cold-start.js';
 import { benchHostile } from './hostile.js';
@@ -67,6 +68,7 @@ const sections: Record<Section, () => Promise<string[]>> = {
     ...(await benchAuditGrowthSection(config.growthSizes, config.growthRuns)),
     ...(await benchVerifyGrowthSection(config.growthSizes)),
     ...(await benchProofGrowthSection(config.growthSizes, 21)),
+    ...(await benchFeedGrowthSection(config.growthSizes, 21)),
   ],
   intake: () => benchIntake(config.intakeCount),
   api: () => benchApi({ seconds: config.apiSeconds, connections: config.apiConnections }),
