@@ -11,6 +11,7 @@
  * |             | GetPublicKey · signing key: GetPublicKey                                                |
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
  * |             | · changes: Query of `FEED#…` partitions (the change feed) — nothing on the extracts bucket |
+ * |             | · webhook key: GetPublicKey (what receivers verify notifications with)                  |
  * | audit       | audit: PutItem, Scan (verify), GetItem (proofs), Query byDay/bySubject/byActor/         |
  * |             | byInstitution · control: GetItem, BatchGetItem (chart counters, totals, Merkle tiles),  |
  * |             | Query byCumulativeDay (totals) · ledger: GetItem, Query · HMAC: GenerateMac · data key: |
@@ -62,6 +63,7 @@ export interface ApiFunctionsProps {
     readonly hmac: kms.IKey;
     readonly signing: kms.IKey;
     readonly receipts: kms.IKey;
+    readonly webhooks: kms.IKey;
   };
   /** The intake function's SQS event source mapping (the pause switch). */
   readonly intakeMapping: { readonly arn: string; readonly uuid: string };
@@ -117,7 +119,9 @@ export class ApiFunctions extends Construct {
       // The change feed: feed partitions only (`FEED#…`), never the outbox's pseudonyms.
       .bindTableItems('changes', tables.changes, ['Query'], [`${CHANGE_KEYS.feedPrefix}*`], 'prefix')
       .bindTable('audit', tables.audit, ['PutItem'])
-      .bindKey('hmac', keys.hmac, ['GenerateMac']);
+      .bindKey('hmac', keys.hmac, ['GenerateMac'])
+      // `GET /v1/changes/webhook-key`: the public half only; only the delivery function signs.
+      .bindKey('webhooks', keys.webhooks, ['GetPublicKey']);
 
     this.audit = fn('audit', 'Auditor API: access log, verification, subject reports', 1024)
       // GetItem: a record's time by id, to locate it for an inclusion proof (issue 14).
