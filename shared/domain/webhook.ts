@@ -201,13 +201,3 @@ export function parseWebhookTargets(
   }
   return out;
 }
-
-/** A URL as it may be logged: scheme, host and path — no query string, no fragment. */
-export function loggableUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
