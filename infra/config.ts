@@ -381,7 +381,10 @@ function webhooks(value: unknown): WebhookTargets {
     throw new ConfigError('webhooks', (e as Error).message);
   }
   if (JSON.stringify(targets).length > MAX_WEBHOOK_CONFIG_CHARS)
-    throw new ConfigError('webhooks', `longer than ${MAX_WEBHOOK_CONFIG_CHARS} characters (4 KB Lambda environment)`);
+    throw new ConfigError(
+      'webhooks',
+      `longer than ${MAX_WEBHOOK_CONFIG_CHARS} characters (4 KB Lambda environment)`,
+    );
   return targets;
 }
 

@@ -229,7 +229,8 @@ export class StatefulStack extends Stack {
     });
     new CfnOutput(this, 'WebhookKeyId', {
       value: this.keys.webhooks.keyId,
-      description: "aws kms get-public-key --key-id <this> exports the key that verifies the change feed's webhooks",
+      description:
+        "aws kms get-public-key --key-id <this> exports the key that verifies the change feed's webhooks",
     });
     new CfnOutput(this, 'ReceiptKeyId', {
       value: this.keys.receipts.keyId,

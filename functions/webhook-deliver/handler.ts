@@ -11,7 +11,11 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { webhookDeliveryPorts } from '../../shared/composition/compose-webhooks.js';
 import { parseNotification } from '../../shared/domain/webhook.js';
 import { logger } from '../../shared/observability/index.js';
-import { deliverNotification, WebhookDeliveryError, type WebhookDeliveryDeps } from '../../shared/use-cases/webhooks.js';
+import {
+  deliverNotification,
+  WebhookDeliveryError,
+  type WebhookDeliveryDeps,
+} from '../../shared/use-cases/webhooks.js';
 
 export async function deliverRecord(record: SQSRecord, deps: WebhookDeliveryDeps): Promise<void> {
   const note = parseNotification(record.body);

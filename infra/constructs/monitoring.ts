@@ -158,7 +158,10 @@ export class Monitoring extends Construct {
     alarm(
       'webhook-dead-letters',
       `A change-feed notification was refused or unanswered ${WEBHOOKS.maxReceives} times and is in the webhook dead-letter queue. The feed still holds the change (the institution reads it with GET /v1/changes); fix or ask after the receiver, then redrive.`,
-      props.webhookDeadLetters.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+      props.webhookDeadLetters.metricApproximateNumberOfMessagesVisible({
+        period: minute,
+        statistic: 'Maximum',
+      }),
       { threshold: 1 },
     );
     alarm(

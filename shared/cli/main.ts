@@ -176,7 +176,10 @@ export function program(): Command {
     .action((a: string, o: Out & { publicKey?: string; maxAge?: string }) => {
       if (a !== 'verify') throw new UsageError(`Unknown webhook action ${a}: use verify.`);
       return run(async () => {
-        const [cmd, { print, printJson }] = await Promise.all([import('./webhook.js'), import('./output.js')]);
+        const [cmd, { print, printJson }] = await Promise.all([
+          import('./webhook.js'),
+          import('./output.js'),
+        ]);
         return cmd.webhookVerifyCommand(o, { print, printJson });
       })();
     });

@@ -65,6 +65,7 @@ let notifier: ChangeNotifier | undefined;
 export function relayPortsWithWebhooks(): RelayDeps {
   const institutions = new Set(Object.keys(webhookTargets()));
   const queueUrl = process.env[ENV.webhookQueueUrl];
-  if (institutions.size && queueUrl) notifier ??= new SqsChangeNotifier(new SQSClient({}), queueUrl, institutions);
+  if (institutions.size && queueUrl)
+    notifier ??= new SqsChangeNotifier(new SQSClient({}), queueUrl, institutions);
   return { ...relayPorts(), ...(notifier ? { notifier } : {}) };
 }

@@ -43,7 +43,11 @@ export interface WebhookPayload extends ChangeNotification {
 }
 
 /** The notification of a feed entry at `position` (a `SEQ#…` sort key) of `institution`'s feed. */
-export function changeNotification(institution: string, position: string, changedAt: string): ChangeNotification {
+export function changeNotification(
+  institution: string,
+  position: string,
+  changedAt: string,
+): ChangeNotification {
   const n = slotOf(position);
   if (n === undefined) throw new TypeError(`not a feed position: ${position}`);
   return {

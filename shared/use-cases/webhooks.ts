@@ -56,7 +56,12 @@ export async function deliverNotification(
   const body = await deps.signer.sign(payload);
   let status: number | undefined;
   try {
-    ({ status } = await deps.transport.post(url, body, webhookHeaders(payload), deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS));
+    ({ status } = await deps.transport.post(
+      url,
+      body,
+      webhookHeaders(payload),
+      deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+    ));
   } catch {
     status = undefined;
   }

@@ -355,7 +355,9 @@ describe('the real wiring accepts each deployed environment', () => {
     const configured = synthesize('dev', { webhooks: '{"UGENT":"https://hooks.ugent.be/learning-credit"}' });
     const other = view(configured.template);
     const resolved = (fn: AppFunction) =>
-      Object.fromEntries(Object.entries(other.envOf(fn)).map(([k, v]) => [k, resolveValue(other.resources, v)]));
+      Object.fromEntries(
+        Object.entries(other.envOf(fn)).map(([k, v]) => [k, resolveValue(other.resources, v)]),
+      );
     await withEnv(resolved(configured.stack.changeRelay), async () => {
       const ports = relayPortsWithWebhooks();
       assert.deepEqual([...(ports.notifier?.institutions ?? [])], ['UGENT']);

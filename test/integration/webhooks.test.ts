@@ -42,13 +42,19 @@ async function startReceiver(): Promise<{ server: Server; url: string; received:
 }
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  for (const until = Date.now() + timeoutMs; !cond(); ) {
+  for (const until = Date.now() + timeoutMs; !cond();) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-const line = (inst: string) => ({ year: '2023-2024', inst, prog: 'Bachelor in de biologie', req: 20, ret: 15 });
+const line = (inst: string) => ({
+  year: '2023-2024',
+  inst,
+  prog: 'Bachelor in de biologie',
+  req: 20,
+  ret: 15,
+});
 
 describe('webhooks on the local stack', () => {
   let stack: Awaited<ReturnType<typeof withStack>>;
@@ -72,7 +78,11 @@ describe('webhooks on the local stack', () => {
     });
   }
   async function importCsv(path: string, csv: string) {
-    const r = await api('operator', path, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+    const r = await api('operator', path, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    });
     assert.equal(r.status, 200, await r.text());
   }
   const requestsTo = (path: string) => receiver.received.filter((r) => r.path === path);
@@ -110,7 +120,10 @@ describe('webhooks on the local stack', () => {
       assert.equal((await waitForStatus(id)).status, 'APPLIED', n);
     }
     assert.deepEqual(await stack.relay(), { relayed: 4, waiting: 0 });
-    await waitFor(() => stack.webhookQueue.stats().deadLetters === 1, 'the failing receiver to be dead-lettered');
+    await waitFor(
+      () => stack.webhookQueue.stats().deadLetters === 1,
+      'the failing receiver to be dead-lettered',
+    );
     await stack.webhookQueue.drain();
   });
   after(async () => {
@@ -171,10 +184,7 @@ describe('webhooks on the local stack', () => {
   });
 
   it('sends nothing for an institution without a webhook, and nothing more than one POST per change', () => {
-    assert.deepEqual(
-      [...new Set(receiver.received.map((r) => r.path))].sort(),
-      ['/down', '/flaky', '/ok'],
-    );
+    assert.deepEqual([...new Set(receiver.received.map((r) => r.path))].sort(), ['/down', '/flaky', '/ok']);
     assert.equal(receiver.received.length, 1 + 3 + WEBHOOKS.maxReceives);
   });
 });

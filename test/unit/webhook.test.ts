@@ -83,10 +83,17 @@ describe('delivery', () => {
 
   it('counts a 2xx answer as delivered, with the id and timestamp headers', async () => {
     posts.length = 0;
-    assert.deepEqual(await deliverNotification(deps(async () => ({ status: 204 })), NOTE, SENT), {
-      outcome: 'delivered',
-      status: 204,
-    });
+    assert.deepEqual(
+      await deliverNotification(
+        deps(async () => ({ status: 204 })),
+        NOTE,
+        SENT,
+      ),
+      {
+        outcome: 'delivered',
+        status: 204,
+      },
+    );
     assert.equal(posts.length, 1);
     assert.deepEqual(posts[0]!.headers, {
       'content-type': 'application/jose',
@@ -111,9 +118,16 @@ describe('delivery', () => {
   it('drops a notification for an institution whose webhook was removed (the feed keeps the change)', async () => {
     posts.length = 0;
     const other = changeNotification('KUL', feedSlotKey(1), NOTE.changedAt);
-    assert.deepEqual(await deliverNotification(deps(async () => ({ status: 200 })), other, SENT), {
-      outcome: 'no-webhook',
-    });
+    assert.deepEqual(
+      await deliverNotification(
+        deps(async () => ({ status: 200 })),
+        other,
+        SENT,
+      ),
+      {
+        outcome: 'no-webhook',
+      },
+    );
     assert.equal(posts.length, 0);
   });
 });
@@ -164,7 +178,10 @@ describe('the relay notifies', () => {
           enrolments: [{ institution: 'UGENT' }],
         }),
       } as unknown as Parameters<typeof relayChange>[0]['ledger'],
-      notifier: { institutions: new Set(['UGENT', 'VUB']), notify: async (n: readonly ChangeNotification[]) => void sent.push(...n) },
+      notifier: {
+        institutions: new Set(['UGENT', 'VUB']),
+        notify: async (n: readonly ChangeNotification[]) => void sent.push(...n),
+      },
     };
     await relayChange(deps, entry('1'));
     await relayChange(deps, entry('2'));
@@ -173,7 +190,8 @@ describe('the relay notifies', () => {
       sent.map((n) => n.id),
       ['UGENT:1', 'VUB:1', 'UGENT:2', 'VUB:2', 'UGENT:1', 'VUB:1'],
     );
-    for (const n of sent) assert.deepEqual(Object.keys(n).sort(), ['changedAt', 'cursor', 'id', 'institution', 'type']);
+    for (const n of sent)
+      assert.deepEqual(Object.keys(n).sort(), ['changedAt', 'cursor', 'id', 'institution', 'type']);
     assert.ok(!JSON.stringify(sent).includes('85.07.30'), 'no number, not even masked');
   });
 });
@@ -193,9 +211,12 @@ describe('the webhook configuration', () => {
     ] as const)
       assert.throws(() => parseWebhookTargets(bad), why);
     // Locally a receiver on the laptop.
-    assert.deepEqual(parseWebhookTargets('{"UGENT":"http://127.0.0.1:9000/lc"}', { allowLoopbackHttp: true }), {
-      UGENT: 'http://127.0.0.1:9000/lc',
-    });
+    assert.deepEqual(
+      parseWebhookTargets('{"UGENT":"http://127.0.0.1:9000/lc"}', { allowLoopbackHttp: true }),
+      {
+        UGENT: 'http://127.0.0.1:9000/lc',
+      },
+    );
     assert.throws(
       () => parseWebhookTargets('{"UGENT":"http://10.0.0.1/lc"}', { allowLoopbackHttp: true }),
       /must be https/,

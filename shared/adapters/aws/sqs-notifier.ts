@@ -27,7 +27,9 @@ export class SqsChangeNotifier implements ChangeNotifier {
         }),
       );
       if (r.Failed?.length)
-        throw new Error(`the webhook queue refused ${r.Failed.length} notification(s): ${r.Failed[0]?.Code ?? ''}`);
+        throw new Error(
+          `the webhook queue refused ${r.Failed.length} notification(s): ${r.Failed[0]?.Code ?? ''}`,
+        );
     }
   }
 }
