@@ -2,6 +2,8 @@
  * The local stack: the same intake handler as on AWS, driven by s3rver's object events through
  * a persistent in-process queue with SQS semantics (retries, dead letters after 3 receives), with
  * dynalite for DynamoDB and local key files for KMS. Used by `npm start`, the CLI and the tests.
+ * The change feed's relay runs in-process; its webhook notifications (when `WEBHOOK_TARGETS` names
+ * an institution) go through a second persistent queue to the same delivery handler as on AWS.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -39,7 +39,10 @@ describe('webhook configuration', () => {
     for (const fn of stack.functions.filter((f) => f !== stack.changeRelay && f !== stack.webhookDelivery))
       assert.equal(envOf(fn)[ENV.webhookTargets], undefined, fn.name);
     const queue = propsOf(id(stack.storage.webhookQueue));
-    assert.equal((queue['RedrivePolicy'] as { maxReceiveCount: number }).maxReceiveCount, WEBHOOKS.maxReceives);
+    assert.equal(
+      (queue['RedrivePolicy'] as { maxReceiveCount: number }).maxReceiveCount,
+      WEBHOOKS.maxReceives,
+    );
     assert.equal(queue['VisibilityTimeout'], WEBHOOKS.visibilityTimeoutSeconds);
     assert.ok(queue['KmsMasterKeyId'], 'encrypted with the data key');
   });
