@@ -54,6 +54,7 @@ export class WebhookDelivery extends AppFunction {
     this.eventSource = new SqsEventSource(props.queue, {
       batchSize: WEBHOOKS.batchSize,
       reportBatchItemFailures: true,
+      maxConcurrency: WEBHOOKS.maxConcurrency,
     });
     this.function.addEventSource(this.eventSource);
     this.bindKey('webhooks', props.webhookKey, ['Sign', 'GetPublicKey']);

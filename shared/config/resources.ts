@@ -259,6 +259,11 @@ export const WEBHOOKS = {
   /** One batch: at most 10 POSTs in parallel, each limited to 5 s (`WEBHOOK_TIMEOUT_MS`). */
   functionTimeoutSeconds: 30,
   batchSize: 10,
+  /**
+   * Concurrent deliveries at most (the event source's maximum concurrency): a burst of rulings
+   * reaches the receivers as at most 5 × 10 POSTs at once, not as many as Lambda would scale to.
+   */
+  maxConcurrency: 5,
 } as const;
 
 /** The limits of the format and the intake are domain rules: defined in the domain, re-exported here. */

@@ -45,5 +45,12 @@ describe('webhook configuration', () => {
     );
     assert.equal(queue['VisibilityTimeout'], WEBHOOKS.visibilityTimeoutSeconds);
     assert.ok(queue['KmsMasterKeyId'], 'encrypted with the data key');
+    const mapping = Object.values(view(template).resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties['FunctionName']).includes(id(stack.webhookDelivery.function)),
+    )!;
+    assert.equal(mapping.Properties['FunctionResponseTypes']?.toString(), 'ReportBatchItemFailures');
+    assert.deepEqual(mapping.Properties['ScalingConfig'], { MaximumConcurrency: WEBHOOKS.maxConcurrency });
   });
 });
