@@ -35,6 +35,7 @@
  * | `alertMaxSelfDeclaredEnrolments` | 20                        | auditors' alert: self-declared enrolments per institution per UTC day above this |
  * | `alertMaxNonDhoReads`     | 50                               | auditors' alert: reads of students not enrolled through DHO, per institution per day |
  * | `alertMaxDeniedAttempts`  | 10                               | auditors' alert: denied attempts per institution per day       |
+ * | `webhooks`                | `{}` (no notifications)          | JSON: institution code → https URL of its change-feed webhook  |
  */
 import type { Node } from 'constructs';
 import { X509Certificate } from 'node:crypto';
@@ -55,6 +56,7 @@ export const ALERT_CONTEXT_KEYS: Readonly<Record<AlertKind, string>> = {
 };
 import { defaultRegister } from '../shared/domain/institutions.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../shared/domain/pdf-signature.js';
+import { parseWebhookTargets, type WebhookTargets } from '../shared/domain/webhook.js';
 
 export interface ExternalIssuer {
   readonly issuer: string;
@@ -112,6 +114,8 @@ export interface DeployConfig {
   readonly clientGenerations: Readonly<Record<string, number>>;
   /** DBRC's seal on extracts: the policy and, unless `off`, the trust anchors (compact PEM). */
   readonly seal: SealConfig;
+  /** Change-feed webhooks (issue 16): institution code → https URL; `{}`: no notifications. */
+  readonly webhooks: WebhookTargets;
 }
 
 export interface SealConfig {
@@ -126,6 +130,9 @@ export interface SealConfig {
 export const MAX_TRUST_ANCHOR_CHARS = 3000;
 
 export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 365;
+
+/** Most the webhook configuration may take of a function's 4 KB environment (about 30 institutions). */
+export const MAX_WEBHOOK_CONFIG_CHARS = 3000;
 
 /** Every context key the configuration reads (besides `environment`); the README documents each. */
 export const CONTEXT_KEYS = [
@@ -155,6 +162,7 @@ export const CONTEXT_KEYS = [
   'apiBurstLimit',
   'signaturePolicy',
   'signatureTrustAnchors',
+  'webhooks',
   ...(Object.values(ALERT_CONTEXT_KEYS) as string[]),
 ] as const;
 
@@ -361,6 +369,25 @@ function sealConfig(policyValue: unknown, anchorsValue: unknown): SealConfig {
   return { policy, ...(trustAnchors ? { trustAnchors } : {}) };
 }
 
+/**
+ * The webhooks: a JSON object of institution code → URL; codes of the register, https only (no
+ * loopback http on AWS), and the whole must fit the functions' 4 KB environment.
+ */
+function webhooks(value: unknown): WebhookTargets {
+  let targets: WebhookTargets;
+  try {
+    targets = parseWebhookTargets(value);
+  } catch (e) {
+    throw new ConfigError('webhooks', (e as Error).message);
+  }
+  if (JSON.stringify(targets).length > MAX_WEBHOOK_CONFIG_CHARS)
+    throw new ConfigError(
+      'webhooks',
+      `longer than ${MAX_WEBHOOK_CONFIG_CHARS} characters (4 KB Lambda environment)`,
+    );
+  return targets;
+}
+
 /** Reads and validates the deployment configuration from a construct's context. */
 export function readDeployConfig(node: Node): DeployConfig {
   const get = (key: (typeof CONTEXT_KEYS)[number]): unknown => node.tryGetContext(key);
@@ -468,5 +495,6 @@ export function readDeployConfig(node: Node): DeployConfig {
     ) as Record<AlertKind, number>,
     clientGenerations: clientGenerations('clientGenerations', get('clientGenerations')),
     seal: sealConfig(get('signaturePolicy'), get('signatureTrustAnchors')),
+    webhooks: webhooks(get('webhooks')),
   };
 }

@@ -169,9 +169,13 @@ export const GUARD_ACKNOWLEDGMENTS: readonly GuardAcknowledgment[] = [
   {
     rule: 'sqs_dlq_check',
     control: 'CT.SQS.PR.1',
-    stateful: ['Storage/IntakeDeadLetters/Resource', 'Storage/AsyncFailures/Resource'],
+    stateful: [
+      'Storage/IntakeDeadLetters/Resource',
+      'Storage/WebhookDeadLetters/Resource',
+      'Storage/AsyncFailures/Resource',
+    ],
     reason:
-      'These queues are dead-letter queues themselves (of the intake queue and of the scheduled functions); each has an alarm on its first message (test/infra/monitoring.test.ts).',
+      'These queues are dead-letter queues themselves (of the intake queue, the webhook queue and the scheduled functions); each has an alarm on its first message (test/infra/monitoring.test.ts).',
   },
 ];
 

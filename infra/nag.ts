@@ -33,6 +33,7 @@ const ROLE_POLICY: Readonly<Record<FunctionName, string>> = {
   'audit-sealer': 'AuditSealer/Role/DefaultPolicy/Resource',
   'ops-check': 'OpsCheck/Role/DefaultPolicy/Resource',
   'change-relay': 'ChangeRelay/Role/DefaultPolicy/Resource',
+  'webhook-deliver': 'WebhookDelivery/Role/DefaultPolicy/Resource',
   // Relative to the stateful stack: the trigger lives beside its user pool.
   'pre-token': 'Identity/PreToken/Role/DefaultPolicy/Resource',
 };

@@ -87,6 +87,7 @@ export const FUNCTION_NAMES = [
   'audit-sealer',
   'ops-check',
   'change-relay',
+  'webhook-deliver',
 ] as const;
 /** Functions of the stateful stack: the Cognito trigger lives beside its user pool (no cross-stack cycle). */
 export const STATEFUL_FUNCTION_NAMES = ['pre-token'] as const;

@@ -43,6 +43,7 @@ import { KeyRing } from './constructs/keys.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OpsCheck } from './constructs/ops-check.js';
 import { Storage } from './constructs/storage.js';
+import { WebhookDelivery } from './constructs/webhook-delivery.js';
 import { ALERT_KINDS, ALERT_THRESHOLD_ENV } from '../shared/domain/audit-alerts.js';
 import {
   assertEnvironmentName,
@@ -70,6 +71,7 @@ export interface StatefulResources {
     readonly hmac: kms.IKey;
     readonly signing: kms.IKey;
     readonly receipts: kms.IKey;
+    readonly webhooks: kms.IKey;
     readonly alarms: kms.IKey;
   };
   readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
@@ -77,6 +79,8 @@ export interface StatefulResources {
   readonly intakeQueue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly asyncFailures: sqs.IQueue;
+  readonly webhookQueue: sqs.IQueue;
+  readonly webhookDeadLetters: sqs.IQueue;
   readonly checkpoints: s3.IBucket;
   readonly httpApi: HttpApi;
   readonly auth: AuthSettings;
@@ -191,6 +195,8 @@ export class StatefulStack extends Stack {
       intakeQueue: this.storage.queue,
       deadLetterQueue: this.storage.deadLetterQueue,
       asyncFailures: this.storage.asyncFailures,
+      webhookQueue: this.storage.webhookQueue,
+      webhookDeadLetters: this.storage.webhookDeadLetters,
       checkpoints: this.checkpoints.bucket,
       httpApi: this.apiEndpoint.httpApi,
       auth: this.identity.settings,
@@ -205,6 +211,7 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'IntakeQueueUrl', { value: this.storage.queue.queueUrl });
     new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: this.storage.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AsyncFailureQueueUrl', { value: this.storage.asyncFailures.queueUrl });
+    new CfnOutput(this, 'WebhookDeadLetterQueueUrl', { value: this.storage.webhookDeadLetters.queueUrl });
     new CfnOutput(this, 'UploaderRoleArn', { value: this.storage.uploaderRole.roleArn });
     for (const name of Object.keys(TABLES) as TableName[]) {
       new CfnOutput(this, `${TABLES[name].id}TableName`, { value: this.storage.tables[name].tableName });
@@ -219,6 +226,11 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'SigningKeyId', {
       value: this.keys.signing.keyId,
       description: 'aws kms get-public-key --key-id <this> exports the audit checkpoint verification key',
+    });
+    new CfnOutput(this, 'WebhookKeyId', {
+      value: this.keys.webhooks.keyId,
+      description:
+        "aws kms get-public-key --key-id <this> exports the key that verifies the change feed's webhooks",
     });
     new CfnOutput(this, 'ReceiptKeyId', {
       value: this.keys.receipts.keyId,
@@ -259,6 +271,7 @@ export class StatelessStack extends Stack {
   readonly api: Api;
   readonly sealer: AuditSealer;
   readonly changeRelay: ChangeRelay;
+  readonly webhookDelivery: WebhookDelivery;
   readonly opsCheck: OpsCheck;
   readonly consoleDeployment: ConsoleDeployment;
   readonly monitoring: Monitoring;
@@ -339,6 +352,15 @@ export class StatelessStack extends Stack {
       changesTable: tables.changes,
       dataKey: keys.data,
       asyncFailures: stateful.asyncFailures,
+      webhooks: { queue: stateful.webhookQueue, targets: config.webhooks },
+      logRetention,
+    });
+    this.webhookDelivery = new WebhookDelivery(this, 'WebhookDelivery', {
+      environment,
+      queue: stateful.webhookQueue,
+      webhookKey: keys.webhooks,
+      dataKey: keys.data,
+      targets: config.webhooks,
       logRetention,
     });
     this.opsCheck = new OpsCheck(this, 'OpsCheck', {
@@ -374,6 +396,7 @@ export class StatelessStack extends Stack {
       intakeQueue: stateful.intakeQueue,
       deadLetterQueue: stateful.deadLetterQueue,
       asyncFailures: stateful.asyncFailures,
+      webhookDeadLetters: stateful.webhookDeadLetters,
       httpApi: stateful.httpApi,
     });
 
@@ -389,7 +412,14 @@ export class StatelessStack extends Stack {
 
   /** Every function of the service (all built with `AppFunction`). */
   get functions(): readonly AppFunction[] {
-    return [this.intake, ...this.apiFunctions.all, this.sealer, this.opsCheck, this.changeRelay];
+    return [
+      this.intake,
+      ...this.apiFunctions.all,
+      this.sealer,
+      this.opsCheck,
+      this.changeRelay,
+      this.webhookDelivery,
+    ];
   }
 }
 

@@ -1,4 +1,4 @@
-/** Institution API: learning credit of their own students (audited, fail closed), enrolment declarations, the change feed. */
+/** Institution API: learning credit of their own students (audited, fail closed), enrolment declarations, the change feed and its webhook key. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { institutionPorts, tokenVerifier, type InstitutionPorts } from '../../shared/composition/compose.js';
@@ -7,6 +7,9 @@ import { createApiHandler, parseJsonBody, respond, type ApiRequest } from '../..
 import { openApiDocument } from '../../shared/http/openapi.js';
 import { logger } from '../../shared/observability/index.js';
 import { listChanges } from '../../shared/use-cases/change-feed.js';
+import { webhookKey } from '../../shared/use-cases/webhooks.js';
+import { webhookSigner } from '../../shared/composition/compose-webhooks.js';
+import type { WebhookSigner } from '../../shared/ports/index.js';
 import { batchGetCredit, declareEnrolment, getCredit } from '../../shared/use-cases/consult.js';
 
 /** What the consult use cases take from a request (each reads the fields it needs). */
@@ -18,7 +21,10 @@ const input = (r: ApiRequest) => ({
   purpose: r.query.purpose,
 });
 
-export function createInstitutionHandler(ports: () => Promise<InstitutionPorts>) {
+export function createInstitutionHandler(
+  ports: () => Promise<InstitutionPorts>,
+  webhooks: () => Pick<WebhookSigner, 'publicKey'> = webhookSigner,
+) {
   return createApiHandler('institution', {
     verifier: tokenVerifier,
     audit: async () => (await ports()).audit,
@@ -32,6 +38,7 @@ export function createInstitutionHandler(ports: () => Promise<InstitutionPorts>)
       listChanges: respond(200, async (r) =>
         listChanges(await ports(), r.principal, { query: r.query, requestId: r.requestId, now: r.now }),
       ),
+      getWebhookKey: respond(200, async (r) => webhookKey({ webhooks: webhooks() }, r.principal)),
       declareEnrolment: async (r) => {
         const body = await declareEnrolment(await ports(), r.principal, input(r));
         return { status: body.created ? 201 : 200, json: body };

@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { relayPorts } from '../../shared/composition/compose.js';
+import { relayPortsWithWebhooks } from '../../shared/composition/compose-webhooks.js';
 import { OUTBOX_PREFIX } from '../../shared/adapters/aws/dynamodb-feed.js';
 import { logger } from '../../shared/observability/index.js';
 import { relayChange, type RelayDeps } from '../../shared/use-cases/change-feed.js';
@@ -40,4 +40,4 @@ export function createRelayHandler(getDeps: () => RelayDeps) {
   return middy(raw).use(injectLambdaContext(logger));
 }
 
-export const handler = createRelayHandler(relayPorts);
+export const handler = createRelayHandler(relayPortsWithWebhooks);

@@ -11,6 +11,7 @@
  * |             | GetPublicKey · signing key: GetPublicKey                                                |
  * | institution | ledger: GetItem, Query, PutItem (declared enrolments) · audit: PutItem · HMAC: GenerateMac |
  * |             | · changes: Query of `FEED#…` partitions (the change feed) — nothing on the extracts bucket |
+ * |             | · webhook key: GetPublicKey (what receivers verify notifications with)                  |
  * | audit       | audit: PutItem, Scan (verify), GetItem (proofs), Query byDay/bySubject/byActor/         |
  * |             | byInstitution · control: GetItem, BatchGetItem (chart counters, totals, Merkle tiles),  |
  * |             | Query byCumulativeDay (totals) · ledger: GetItem, Query · HMAC: GenerateMac · data key: |
@@ -63,6 +64,7 @@ export interface ApiFunctionsProps {
     readonly hmac: kms.IKey;
     readonly signing: kms.IKey;
     readonly receipts: kms.IKey;
+    readonly webhooks: kms.IKey;
   };
   /** The intake function's SQS event source mapping (the pause switch). */
   readonly intakeMapping: { readonly arn: string; readonly uuid: string };
@@ -121,7 +123,9 @@ export class ApiFunctions extends Construct {
       .bindKey('hmac', keys.hmac, ['GenerateMac'])
       // A feed read with a purpose shows full numbers: it decrypts the feed's numbers, never a name
       // (the Encryption SDK sends the context to KMS; names carry no `use`).
-      .bindKey('data', keys.data, ['Decrypt'], { context: { use: FEED_NUMBER_USE } });
+      .bindKey('data', keys.data, ['Decrypt'], { context: { use: FEED_NUMBER_USE } })
+      // `GET /v1/changes/webhook-key`: the public half only; only the delivery function signs.
+      .bindKey('webhooks', keys.webhooks, ['GetPublicKey']);
 
     this.audit = fn('audit', 'Auditor API: access log, verification, subject reports', 1024)
       // GetItem: a record's time by id, to locate it for an inclusion proof (issue 14).

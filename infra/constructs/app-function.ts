@@ -315,7 +315,7 @@ export class AppFunction extends Construct {
       readonly context?: Readonly<Record<string, string>>;
     } = {},
   ): this {
-    if (name === 'hmac' || name === 'signing' || name === 'receipts') {
+    if (name === 'hmac' || name === 'signing' || name === 'receipts' || name === 'webhooks') {
       const restricted = actions.filter((a) => RESTRICTED_KEY_ACTIONS[name].includes(`kms:${a}`));
       if (restricted.length > 0 && !KEY_USERS[name].includes(this.name)) {
         throw new Error(

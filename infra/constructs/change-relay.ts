@@ -13,7 +13,8 @@
  *   student); on the changes table GetItem and UpdateItem of outbox items (`OUT#…`: read the
  *   entry, clear its pending mark) and GetItem, PutItem and UpdateItem in the feeds (`FEED#…`:
  *   positions, placement marks, the last-position hint), by `dynamodb:LeadingKeys`;
- *   the stream read rights the event source needs; SendMessage to the failure queue.
+ *   the stream read rights the event source needs; SendMessage to the failure queue and to the
+ *   webhook queue (a notification per new entry of an institution that has a webhook).
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -25,7 +26,8 @@ import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../bundling.js';
 import { AppFunction } from './app-function.js';
-import { CHANGE_KEYS } from '../../shared/config/resources.js';
+import { CHANGE_KEYS, ENV } from '../../shared/config/resources.js';
+import type { WebhookTargets } from '../../shared/domain/webhook.js';
 
 export const CHANGE_RELAY_ENTRY = join(PROJECT_ROOT, 'functions/change-relay/handler.ts');
 
@@ -39,6 +41,8 @@ export interface ChangeRelayProps {
   readonly changesTable: dynamodb.ITable;
   readonly dataKey: kms.IKey;
   readonly asyncFailures: sqs.IQueue;
+  /** The webhook queue and who has a webhook (issue 16): a notification per new entry of theirs. */
+  readonly webhooks: { readonly queue: sqs.IQueue; readonly targets: WebhookTargets };
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -101,6 +105,10 @@ export class ChangeRelay extends AppFunction {
         ['GetItem', 'PutItem', 'UpdateItem'],
         [`${CHANGE_KEYS.feedPrefix}*`],
         'prefix',
-      );
+      )
+      // Webhook notifications: SendMessage on that queue only (SSE-KMS: the data key via SQS,
+      // granted above with the failure queue). The targets tell it which institutions have one.
+      .bindQueue(ENV.webhookQueueUrl, props.webhooks.queue, ['SendMessage'])
+      .setEnv(ENV.webhookTargets, JSON.stringify(props.webhooks.targets));
   }
 }

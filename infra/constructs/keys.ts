@@ -15,8 +15,8 @@
  *   pseudonymising functions' roles (`KEY_USERS.hmac`) — an administrator with `kms:*` cannot turn
  *   the key into an oracle that confirms a guessed national number;
  * - signing key: a Deny of `Sign` to every principal but the audit sealer's role (checkpoints);
- *   receipt key: the same for the clerk API's role (receipts, issue 16); anyone may read the
- *   public keys;
+ *   receipt key: the same for the clerk API's role (receipts, issue 16); webhook key: the same for
+ *   the webhook delivery function's role (notifications, issue 16); anyone may read the public keys;
  * - data key: S3 may use it for the extracts bucket's event notifications to the encrypted queue,
  *   CloudWatch Logs for this environment's log groups.
  */
@@ -43,15 +43,18 @@ export const KEY_USERS: Readonly<Record<RestrictedKey, readonly FunctionName[]>>
   // own, so it can never sign a tree head.
   signing: ['audit-sealer'],
   receipts: ['api-clerk'],
+  // The change feed's webhook notifications (issue 16): the delivery function alone signs them.
+  webhooks: ['webhook-deliver'],
 };
 
-export type RestrictedKey = 'hmac' | 'signing' | 'receipts';
+export type RestrictedKey = 'hmac' | 'signing' | 'receipts' | 'webhooks';
 
 /** The key actions `KEY_USERS` restricts (other actions stay with IAM, e.g. `GetPublicKey`). */
 export const RESTRICTED_KEY_ACTIONS: Readonly<Record<RestrictedKey, readonly string[]>> = {
   hmac: ['kms:GenerateMac', 'kms:VerifyMac'],
   signing: ['kms:Sign'],
   receipts: ['kms:Sign'],
+  webhooks: ['kms:Sign'],
 };
 
 export const ALARM_KEY_ALIAS = `${SERVICE_NAME}/alarms`;
@@ -66,6 +69,8 @@ export class KeyRing extends Construct {
   readonly signing: kms.Key;
   /** Signs the clerks' receipts (not tree heads). */
   readonly receipts: kms.Key;
+  /** Signs the change feed's webhook notifications. */
+  readonly webhooks: kms.Key;
   /** Encrypts the alarm topic (CloudWatch alarms publish to it). */
   readonly alarms: kms.Key;
 
@@ -87,6 +92,7 @@ export class KeyRing extends Construct {
     this.hmac = key(KEYS.hmac, 'keyed pseudonyms of national register numbers');
     this.signing = key(KEYS.signing, 'signatures of audit checkpoints');
     this.receipts = key(KEYS.receipts, "signatures of the clerks' receipts");
+    this.webhooks = key(KEYS.webhooks, "signatures of the change feed's webhook notifications");
     this.alarms = new kms.Key(this, 'AlarmKey', {
       description: `${SERVICE_NAME} (${environment}): the alarm topic`,
       enableKeyRotation: true,
@@ -99,7 +105,7 @@ export class KeyRing extends Construct {
 
     // Grants only for AWS services acting on our behalf (DynamoDB, SQS, S3, CloudWatch Logs, AWS
     // Backup): nobody may create a grant to pass a key on (Control Tower CT.KMS.PR.3).
-    for (const k of [this.data, this.hmac, this.signing, this.receipts, this.alarms]) {
+    for (const k of [this.data, this.hmac, this.signing, this.receipts, this.webhooks, this.alarms]) {
       k.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'GrantsOnlyForAwsServices',
@@ -171,6 +177,7 @@ export class KeyRing extends Construct {
     onlyFor(this.hmac, 'OnlyThePseudonymisingFunctionsComputeMacs', 'hmac');
     onlyFor(this.signing, 'OnlyTheAuditSealerSigns', 'signing');
     onlyFor(this.receipts, 'OnlyTheClerkApiSignsReceipts', 'receipts');
+    onlyFor(this.webhooks, 'OnlyTheWebhookDeliverySigns', 'webhooks');
 
     // CloudWatch alarms publish to the encrypted alarm topic: SNS needs a data key on their behalf.
     // AWS documents this grant without conditions; the key encrypts alarm notifications only, and

@@ -7,6 +7,7 @@
  * | -------------------------- | --------------------------------------------------------- | ------------------------------ |
  * | `intake-dead-letters`      | AWS/SQS ApproximateNumberOfMessagesVisible, intake DLQ    | ≥ 1 message (1 min)            |
  * | `async-failures`           | the same, async-failure queue (sealer, ops check)         | ≥ 1 message (1 min)            |
+ * | `webhook-dead-letters`     | the same, webhook DLQ (change-feed notifications)         | ≥ 1 message (1 min)            |
  * | `<function>-errors`        | AWS/Lambda Errors, each function                          | ≥ 1 in 5 min                   |
  * | `<function>-throttles`     | AWS/Lambda Throttles, each function                       | ≥ 1 in 5 min                   |
  * | `audit-sealing-lag`        | sealer Invocations − Errors (successful runs), per minute | none in 5 consecutive minutes  |
@@ -47,7 +48,7 @@ import {
   OPS_METRICS,
   UNKNOWN_UPLOADS_METRIC,
 } from '../../shared/config/ops-metrics.js';
-import { AUDIT_CHECKPOINTS, LIMITS, SERVICE_NAME } from '../../shared/config/resources.js';
+import { AUDIT_CHECKPOINTS, LIMITS, SERVICE_NAME, WEBHOOKS } from '../../shared/config/resources.js';
 import { alarmArnPattern, alarmName } from '../naming.js';
 import type { AppFunction } from './app-function.js';
 import { OPS_CHECK_EVERY } from './ops-check.js';
@@ -67,6 +68,8 @@ export interface MonitoringProps {
   readonly intakeQueue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly asyncFailures: sqs.IQueue;
+  /** Change-feed notifications no receiver accepted after `WEBHOOKS.maxReceives` attempts. */
+  readonly webhookDeadLetters: sqs.IQueue;
   readonly httpApi: IHttpApi;
 }
 
@@ -150,6 +153,15 @@ export class Monitoring extends Construct {
       'unknown-uploads',
       'An object appeared under incoming/ for which the upload API issued no upload (UNKNOWN_UPLOAD): someone wrote to the bucket past the API. It was not processed and is kept; find it with `ruling-intake status` (uploader "unknown") and the S3 access logs.',
       this.opsMetric(UNKNOWN_UPLOADS_METRIC, environment, 'Sum', fiveMinutes),
+      { threshold: 1 },
+    );
+    alarm(
+      'webhook-dead-letters',
+      `A change-feed notification was refused or unanswered ${WEBHOOKS.maxReceives} times and is in the webhook dead-letter queue. The feed still holds the change (the institution reads it with GET /v1/changes); fix or ask after the receiver, then redrive.`,
+      props.webhookDeadLetters.metricApproximateNumberOfMessagesVisible({
+        period: minute,
+        statistic: 'Maximum',
+      }),
       { threshold: 1 },
     );
     alarm(

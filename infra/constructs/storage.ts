@@ -1,6 +1,7 @@
 /**
  * Stateful intake resources: the extracts bucket, the S3 server access log bucket, the intake
  * queue and its dead-letter queue, the queue that receives failed asynchronous invocations, the
+ * webhook queue and its dead-letter queue (the change feed's notifications, issue 16), the
  * four DynamoDB tables of `TABLES`, and the uploader role. Everything but the access logs (S3
  * server access logging only delivers to SSE-S3 buckets) is encrypted with the data key, and
  * everything is retained when the stack goes away.
@@ -20,6 +21,7 @@ import {
   EXTRACTS_BUCKET,
   LIMITS,
   TABLES,
+  WEBHOOKS,
   type KeySchemaAttribute,
   type TableDefinition,
   type TableName,
@@ -115,6 +117,9 @@ export class Storage extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   /** Failed asynchronous invocations (the scheduled functions' on-failure destination). */
   readonly asyncFailures: sqs.Queue;
+  /** Webhook notifications of the change feed (relay → delivery function), and those that failed `WEBHOOKS.maxReceives` times. */
+  readonly webhookQueue: sqs.Queue;
+  readonly webhookDeadLetters: sqs.Queue;
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly uploaderRole: iam.Role;
   /** S3 server access logs of every bucket of the service, one prefix per bucket. */
@@ -149,6 +154,24 @@ export class Storage extends Construct {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: dataKey,
       retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Webhook notifications (issue 16): no personal data in them, encrypted all the same (one key
+    // for every queue). Kept 14 days in the DLQ: time to fix a receiver and redrive.
+    this.webhookDeadLetters = new sqs.Queue(this, WEBHOOKS.deadLettersId, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: dataKey,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.webhookQueue = new sqs.Queue(this, WEBHOOKS.queueId, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: dataKey,
+      visibilityTimeout: Duration.seconds(WEBHOOKS.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.webhookDeadLetters, maxReceiveCount: WEBHOOKS.maxReceives },
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

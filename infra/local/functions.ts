@@ -8,3 +8,4 @@ export { createClerkHandler } from '../../functions/api-clerk/handler.js';
 export { createInstitutionHandler } from '../../functions/api-institution/handler.js';
 export { createAuditHandler } from '../../functions/api-audit/handler.js';
 export { createAdminHandler } from '../../functions/api-admin/handler.js';
+export { createWebhookHandler } from '../../functions/webhook-deliver/handler.js';

@@ -2,10 +2,12 @@
  * The local stack: the same intake handler as on AWS, driven by s3rver's object events through
  * a persistent in-process queue with SQS semantics (retries, dead letters after 3 receives), with
  * dynalite for DynamoDB and local key files for KMS. Used by `npm start`, the CLI and the tests.
+ * The change feed's relay runs in-process; its webhook notifications (when `WEBHOOK_TARGETS` names
+ * an institution) go through a second persistent queue to the same delivery handler as on AWS.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ENV, LIMITS } from '../../shared/config/resources.js';
+import { ENV, LIMITS, WEBHOOKS } from '../../shared/config/resources.js';
 import type { IntakeDeps } from '../../shared/use-cases/process-extract.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startLocalHttp, type ApiLambda } from './http.js';
@@ -51,6 +53,13 @@ export interface LocalStackOptions {
   readonly pollWhilePaused?: boolean;
   /** Replaces or adds ports (tests inject crashes through `afterStep`). */
   readonly overrideDeps?: (deps: IntakeDeps) => IntakeDeps;
+  /**
+   * Webhooks: institution code → URL (`http://127.0.0.1…` allowed locally). Sets `WEBHOOK_TARGETS`
+   * as the CDK sets it on AWS; unset: the variable as `npm start` found it in the environment.
+   */
+  readonly webhooks?: Readonly<Record<string, string>>;
+  /** Wait before a failed webhook delivery is tried again (default 5 s; SQS's visibility timeout on AWS). */
+  readonly webhookRetryDelayMs?: number;
   /** Write `stack.json` so the CLI can find this stack (default true). */
   readonly publish?: boolean;
   /** Serve the web console (`web/dist`, or this folder) at the root URL; `false`: do not (default: serve). */
@@ -62,6 +71,8 @@ export interface LocalStack {
   readonly idp: LocalIdp;
   readonly emulators: Emulators;
   readonly queue: LocalQueue;
+  /** The webhook queue: notifications the relay queued, delivered by the webhook handler; its dead letters. */
+  readonly webhookQueue: LocalQueue;
   /** Seals the audit records written so far (what the scheduled sealer does every minute on AWS). */
   seal(): Promise<void>;
   /** Relays pending change-feed outbox entries (what the stream-triggered relay does on AWS). */
@@ -161,6 +172,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     handlerTimeoutMs: LIMITS.intakeFunctionTimeoutSeconds * 1000,
   });
   await queue.open();
+  // Webhooks: the same delivery handler as on AWS, behind a persistent queue with the webhook
+  // queue's redrive (WEBHOOKS.maxReceives); the relay below sends to it.
+  const targetsBefore = process.env[ENV.webhookTargets];
+  if (options.webhooks) process.env[ENV.webhookTargets] = JSON.stringify(options.webhooks);
+  const webhooks = await import('../../shared/composition/compose-webhooks.js');
+  webhooks.resetWebhookComposition();
+  const webhookInstitutions = new Set(Object.keys(webhooks.webhookTargets())); // checked now: fail at start
+  const webhookQueue = new LocalQueue({
+    dataDir: options.dataDir,
+    name: 'webhooks',
+    batchSize: WEBHOOKS.batchSize,
+    maxReceives: WEBHOOKS.maxReceives,
+    retryDelayMs: options.webhookRetryDelayMs ?? 5000,
+    handlerTimeoutMs: WEBHOOKS.functionTimeoutSeconds * 1000,
+  });
+  await webhookQueue.open();
   // The same compositions as the Lambda functions; the operator's queue is the local one.
   // Locally the clerk sees the pause switch: an upload made while paused shows as waiting.
   api.clerk = fns.createClerkHandler(once(async () => ({ ...(await compose.clerkPorts()), control })));
@@ -173,7 +200,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           enqueue: async (key: string, versionId?: string) =>
             void (await queue.send(s3EventBody(emulators.bucket, key, emulators.region, versionId))),
         },
-        queueStats: async () => ({ ...queue.stats() }),
+        queueStats: async () => ({ ...queue.stats(), webhookDeadLetters: webhookQueue.stats().deadLetters }),
       }),
     ),
   );
@@ -186,6 +213,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await queue.send(body);
   });
   await queue.start(handler);
+  await webhookQueue.start(fns.createWebhookHandler(webhooks.webhookDeliveryPorts));
   if (options.publish !== false) await writeState(options.dataDir, state);
 
   const { auditSealPorts } = await import('../../shared/composition/compose-audit.js');
@@ -229,7 +257,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { relayPorts } = compose;
   const { relayPending } = await import('../../shared/use-cases/change-feed.js');
   let relaying: Promise<{ relayed: number; waiting: number }> = Promise.resolve({ relayed: 0, waiting: 0 });
-  const relay = () => (relaying = relaying.catch(() => undefined).then(() => relayPending(relayPorts())));
+  const notifier = {
+    institutions: webhookInstitutions,
+    notify: async (notes: readonly { readonly id: string }[]) => {
+      for (const n of notes) await webhookQueue.send(JSON.stringify(n));
+    },
+  };
+  const relayDeps = () => ({ ...relayPorts(), ...(webhookInstitutions.size ? { notifier } : {}) });
+  const relay = () => (relaying = relaying.catch(() => undefined).then(() => relayPending(relayDeps())));
   const relayEvery = options.relayEveryMs ?? 1000;
   const relayTimer =
     relayEvery > 0
@@ -245,6 +280,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     idp,
     emulators,
     queue,
+    webhookQueue,
     seal,
     relay,
     async stop() {
@@ -255,7 +291,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       unsubscribe();
       await http.stop();
       await queue.stop();
+      await webhookQueue.stop();
       await emulators.stop();
+      if (options.webhooks) {
+        if (targetsBefore === undefined) delete process.env[ENV.webhookTargets];
+        else process.env[ENV.webhookTargets] = targetsBefore;
+      }
       if (options.publish !== false) await clearState(options.dataDir);
     },
   };

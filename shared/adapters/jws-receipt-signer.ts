@@ -8,6 +8,8 @@ import { createPublicKey } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, type JWK } from 'jose';
 import type { ReceiptSigner, Signer } from '../ports/audit-seal.js';
 import { b64u, derToJose, receiptHeader } from '../domain/receipt.js';
+import { webhookHeader, type WebhookPayload } from '../domain/webhook.js';
+import type { WebhookSigner } from '../ports/index.js';
 
 export class JwsReceiptSigner implements ReceiptSigner {
   private kid: Promise<string> | undefined;
@@ -31,6 +33,40 @@ export class JwsReceiptSigner implements ReceiptSigner {
 
   async signReceipt(payload: object): Promise<string> {
     const input = `${b64u(JSON.stringify(receiptHeader(await this.keyId())))}.${b64u(JSON.stringify(payload))}`;
+    const der = await this.signer.sign(Buffer.from(input));
+    const jws = `${input}.${b64u(derToJose(der))}`;
+    await compactVerify(jws, createPublicKey(await this.signer.publicKeyPem()));
+    return jws;
+  }
+}
+
+/**
+ * Webhook notifications (issue 16) as compact JWS (ES256, `typ` learning-credit-change+jwt, `kid`
+ * the key's RFC 7638 thumbprint), signed through the `Signer` port with the webhook key (KMS on
+ * AWS, `webhook.pem` locally); each signature is checked before it is sent, as for receipts.
+ */
+export class JwsWebhookSigner implements WebhookSigner {
+  private kid: Promise<string> | undefined;
+
+  constructor(private readonly signer: Signer) {}
+
+  private keyId(): Promise<string> {
+    this.kid ??= this.signer
+      .publicKeyPem()
+      .then((pem) => calculateJwkThumbprint(createPublicKey(pem).export({ format: 'jwk' }) as JWK))
+      .catch((e: unknown) => {
+        this.kid = undefined;
+        throw e;
+      });
+    return this.kid;
+  }
+
+  async publicKey(): Promise<{ publicKeyPem: string; kid: string }> {
+    return { publicKeyPem: await this.signer.publicKeyPem(), kid: await this.keyId() };
+  }
+
+  async sign(payload: WebhookPayload): Promise<string> {
+    const input = `${b64u(JSON.stringify(webhookHeader(await this.keyId())))}.${b64u(JSON.stringify(payload))}`;
     const der = await this.signer.sign(Buffer.from(input));
     const jws = `${input}.${b64u(derToJose(der))}`;
     await compactVerify(jws, createPublicKey(await this.signer.publicKeyPem()));

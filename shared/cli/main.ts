@@ -150,18 +150,51 @@ export function program(): Command {
     p
       .command('changes')
       .description(
-        'As an institution: your change feed — rulings that changed the credit of students you see (masked numbers unless --purpose), oldest first; prints the cursor for next time.',
+        'As an institution: your change feed — rulings that changed the credit of students you see (masked numbers unless --purpose), oldest first; prints the cursor for next time. `changes webhook-key` prints (or --out saves) the public key that verifies your webhook notifications.',
       )
+      .argument('[what]', '`webhook-key`: the webhook public key instead of the feed')
       .option('--after <cursor>', 'the cursor printed last time (next: --after …)')
       .option(
         '--purpose <purpose>',
         'show full numbers; each student shown is audited with this purpose (enrolment, study-progress-decision, appeal, student-guidance)',
       )
-      .option('--limit <n>', 'changes per request (1–200)', '200'),
+      .option('--limit <n>', 'changes per request (1–200)', '200')
+      .option('--out <file>', 'for webhook-key: save the PEM here (e.g. webhook.pem)'),
     'institution:UGENT',
-  ).action((o: ApiOut & { after?: string; limit?: string; purpose?: string }) =>
-    run(async () => (await commands()).cmdChanges(o))(),
+  ).action(
+    (
+      what: string | undefined,
+      o: ApiOut & { after?: string; limit?: string; purpose?: string; out?: string },
+    ) => {
+      if (what === undefined) return run(async () => (await commands()).cmdChanges(o))();
+      if (what !== 'webhook-key') throw new UsageError(`Unknown changes action ${what}: use webhook-key.`);
+      return run(async () => {
+        const [cmd, { print, printJson }] = await Promise.all([
+          import('./webhook.js'),
+          import('./output.js'),
+        ]);
+        return cmd.webhookKeyCommand(o, { print, printJson });
+      })();
+    },
   );
+  p.command('webhook')
+    .description(
+      'As a webhook receiver: `webhook verify --public-key webhook.pem < body` checks a received notification (signature, age) and prints its payload; exit 5 when it does not verify.',
+    )
+    .argument('<action>', 'verify')
+    .option('--public-key <pem>', 'the webhook public key (`changes webhook-key --out webhook.pem`)')
+    .option('--max-age <seconds>', 'refuse a notification sent longer ago than this', '300')
+    .addOption(json())
+    .action((a: string, o: Out & { publicKey?: string; maxAge?: string }) => {
+      if (a !== 'verify') throw new UsageError(`Unknown webhook action ${a}: use verify.`);
+      return run(async () => {
+        const [cmd, { print, printJson }] = await Promise.all([
+          import('./webhook.js'),
+          import('./output.js'),
+        ]);
+        return cmd.webhookVerifyCommand(o, { print, printJson });
+      })();
+    });
   api(
     p
       .command('intake')

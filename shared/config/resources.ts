@@ -224,6 +224,46 @@ export const KEYS = {
     rotation: false,
     env: 'RECEIPT_KEY_ID',
   },
+  /**
+   * Signs the webhook notifications of the change feed (issue 16). A key of its own: only the
+   * delivery function may sign with it, so a function that faces the internet with other duties
+   * can never produce a notification a receiver would accept.
+   */
+  webhooks: {
+    id: 'WebhookKey',
+    alias: 'ruling-intake/webhooks',
+    spec: 'ECC_NIST_P256',
+    usage: 'SIGN_VERIFY',
+    rotation: false,
+    env: 'WEBHOOK_KEY_ID',
+  },
+} as const;
+
+/**
+ * Webhook delivery of the change feed (issue 16): a queue the relay fills (one thin notification
+ * per new entry of an institution that has a webhook), consumed by the delivery function; a
+ * notification failing `maxReceives` times goes to the dead-letter queue. The configuration is one
+ * JSON object, institution code → URL (`ENV.webhookTargets`; CDK context `webhooks`).
+ */
+export const WEBHOOKS = {
+  queueId: 'WebhookQueue',
+  deadLettersId: 'WebhookDeadLetters',
+  /** Attempts before a notification is dead-lettered. */
+  maxReceives: 8,
+  /**
+   * The wait between attempts (SQS visibility timeout): 8 attempts span about 35 minutes, so a
+   * receiver that restarts or deploys does not lose a notification. At least 6 × the function
+   * timeout, as AWS advises for an SQS event source.
+   */
+  visibilityTimeoutSeconds: 300,
+  /** One batch: at most 10 POSTs in parallel, each limited to 5 s (`WEBHOOK_TIMEOUT_MS`). */
+  functionTimeoutSeconds: 30,
+  batchSize: 10,
+  /**
+   * Concurrent deliveries at most (the event source's maximum concurrency): a burst of rulings
+   * reaches the receivers as at most 5 × 10 POSTs at once, not as many as Lambda would scale to.
+   */
+  maxConcurrency: 5,
 } as const;
 
 /** The limits of the format and the intake are domain rules: defined in the domain, re-exported here. */
@@ -256,6 +296,13 @@ export const ENV = {
   signaturePolicy: 'SIGNATURE_POLICY',
   /** The seal's trust anchors: PEM certificates (on AWS), or locally also a path to a PEM file. */
   signatureTrustAnchors: 'SIGNATURE_TRUST_ANCHORS',
+  /**
+   * Webhooks (issue 16): JSON object institution code → URL. The relay reads which institutions
+   * have one, the delivery function where to POST. Unset or `{}`: no notifications.
+   */
+  webhookTargets: 'WEBHOOK_TARGETS',
+  /** The webhook queue the relay sends notifications to (AWS). */
+  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
 } as const;
 
 export const SERVICE_NAME = 'ruling-intake';

@@ -99,6 +99,15 @@ export const ROUTES = [
       "The calling institution's change feed: rulings that changed the credit of students it sees, oldest first after the opaque cursor `after`; numbers masked, or in full with `purpose` (audited per student); each read audited.",
   },
   {
+    id: 'getWebhookKey',
+    method: 'GET',
+    path: '/v1/changes/webhook-key',
+    fn: 'institution',
+    roles: ['institution'],
+    summary:
+      'The public key (SPKI PEM) and its key id (RFC 7638 thumbprint) that verify the signed webhook notifications of the change feed.',
+  },
+  {
     id: 'listAuditEvents',
     method: 'GET',
     path: '/v1/audit/events',

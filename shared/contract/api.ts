@@ -430,3 +430,12 @@ export const changesPageSchema = z.object({
   more: z.boolean(),
 });
 export type ChangesPage = z.infer<typeof changesPageSchema>;
+
+/** `GET /v1/changes/webhook-key`: what verifies the webhook notifications (issue 16). */
+export const webhookKeySchema = z.object({
+  publicKeyPem: z
+    .string()
+    .describe('the webhook key (SPKI PEM, EC P-256): verifies the JWS of each notification'),
+  kid: z.string().describe("the key's RFC 7638 thumbprint: the `kid` of every notification's header"),
+});
+export type WebhookKey = z.infer<typeof webhookKeySchema>;

@@ -120,7 +120,7 @@ export function signingInput(header: object, payload: ReceiptPayload): string {
 export type ReceiptCheck =
   { readonly ok: true; readonly payload: ReceiptPayload } | { readonly ok: false; readonly reason: string };
 
-function publicKeyOf(key: PublicKeyInput): KeyObject {
+export function publicKeyOf(key: PublicKeyInput): KeyObject {
   const k =
     typeof key === 'string'
       ? key.trim().startsWith('{')

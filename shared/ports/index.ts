@@ -5,6 +5,7 @@
  */
 import type { FeedRecord, OutboxEntry, PlacedFeedRecord } from '../domain/feed.js';
 import type { PdfText } from '../domain/layout.js';
+import type { ChangeNotification, WebhookPayload } from '../domain/webhook.js';
 import type { SealCheck, SealSigner } from '../domain/pdf-signature.js';
 import type { CreditLine, IntakeOutcome, LedgerEntry, Message, ReasonCode } from '../domain/types.js';
 
@@ -207,6 +208,36 @@ export interface ChangeFeedStore {
     after: string | undefined,
     limit: number,
   ): Promise<{ readonly items: PlacedFeedRecord[]; readonly more: boolean }>;
+}
+
+/**
+ * Queues the webhook notifications of new feed entries (issue 16): an SQS queue on AWS, the local
+ * persistent queue locally. `institutions`: who has a webhook (the others get no notification).
+ * Resolves once every notification is durably queued; throws otherwise (the relay is retried).
+ */
+export interface ChangeNotifier {
+  readonly institutions: ReadonlySet<string>;
+  notify(notes: readonly ChangeNotification[]): Promise<void>;
+}
+
+/** Signs a webhook payload as a compact JWS (ES256, `typ` learning-credit-change+jwt, `kid`). */
+export interface WebhookSigner {
+  sign(payload: WebhookPayload): Promise<string>;
+  /** The public key (SPKI PEM) and its RFC 7638 thumbprint, for receivers. */
+  publicKey(): Promise<{ readonly publicKeyPem: string; readonly kid: string }>;
+}
+
+/**
+ * POSTs a body to a URL within a time limit; answers the HTTP status. Throws on a network error or
+ * the timeout. Never follows a redirect (a 3xx is an answer, not a delivery).
+ */
+export interface WebhookTransport {
+  post(
+    url: string,
+    body: string,
+    headers: Readonly<Record<string, string>>,
+    timeoutMs: number,
+  ): Promise<{ readonly status: number }>;
 }
 
 export interface OpeningImport {

@@ -16,10 +16,12 @@ import type {
   AuditLog,
   AuditRecord,
   ChangeFeedStore,
+  ChangeNotifier,
   KeyService,
   LedgerStore,
   NameCipher,
 } from '../ports/index.js';
+import { changeNotification } from '../domain/webhook.js';
 import { limitOf } from './clerk.js';
 import { requirePurpose } from './consult.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
@@ -27,6 +29,8 @@ import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 export interface RelayDeps {
   readonly ledger: Pick<LedgerStore, 'readStudentFile'>;
   readonly feed: ChangeFeedStore;
+  /** Webhook notifications (optional): one per new entry of an institution that has a webhook. */
+  readonly notifier?: ChangeNotifier;
 }
 
 export interface ChangeFeedDeps {
@@ -78,14 +82,27 @@ export async function placeInFeed(
  * relayed (on AWS always: the entry was written in the balance change's transaction; on the
  * emulator an entry may precede its balance change — it waits for the intake's retry); 3. the
  * institutions that see the student now (enrolled, or named in a ruling line) each get the item
- * at the next position of their feed, once (`placeInFeed`); 4. the entry leaves the pending index.
+ * at the next position of their feed, once (`placeInFeed`); 4. each of them that has a webhook gets
+ * a notification queued (`notifier`; the same id again on a redelivery); 5. the entry leaves the
+ * pending index.
  */
 export async function relayChange(deps: RelayDeps, entry: OutboxEntry): Promise<'relayed' | 'not-applied'> {
   const { student, entries, enrolments } = await deps.ledger.readStudentFile(entry.pseudonym);
   if (!student?.appliedRulings.includes(entry.rulingNumber)) return 'not-applied';
-  await Promise.all(
-    visibleInstitutions(entries, enrolments).map((institution) => placeInFeed(deps.feed, institution, entry)),
+  const institutions = visibleInstitutions(entries, enrolments);
+  const positions = await Promise.all(
+    institutions.map((institution) => placeInFeed(deps.feed, institution, entry)),
   );
+  // 4. Before the entry leaves the outbox: a crash in between re-sends the same ids (at least once).
+  const { notifier } = deps;
+  if (notifier) {
+    const notes = institutions.flatMap((institution, i) =>
+      notifier.institutions.has(institution)
+        ? [changeNotification(institution, positions[i]!, entry.changedAt)]
+        : [],
+    );
+    if (notes.length) await notifier.notify(notes);
+  }
   await deps.feed.markRelayed(entry.outboxId);
   return 'relayed';
 }

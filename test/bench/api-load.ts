@@ -88,7 +88,13 @@ export async function benchApi(options: {
       routes: {
         getCredit: async () => ({ status: 200, json: constantBody }),
         // Every route of the function must have an implementation; the bench calls only getCredit.
-        ...{ getOpenApi: unused, batchGetCredit: unused, declareEnrolment: unused, listChanges: unused },
+        ...{
+          getOpenApi: unused,
+          batchGetCredit: unused,
+          declareEnrolment: unused,
+          listChanges: unused,
+          getWebhookKey: unused,
+        },
       },
     });
     const none: ApiLambda = async () => ({ statusCode: 404, body: '{"code":"NOT_FOUND"}' });

@@ -36,6 +36,7 @@ import { INTAKE_ENTRY, IntakeFunction } from '../../infra/constructs/intake-func
 import { KeyRing } from '../../infra/constructs/keys.js';
 import { OPS_CHECK_ENTRY } from '../../infra/constructs/ops-check.js';
 import { CHANGE_RELAY_ENTRY } from '../../infra/constructs/change-relay.js';
+import { WEBHOOK_DELIVER_ENTRY } from '../../infra/constructs/webhook-delivery.js';
 import { PRE_TOKEN_ENTRY } from '../../infra/constructs/identity.js';
 import { Storage } from '../../infra/constructs/storage.js';
 import { lambdaEnv } from '../support/lambda-env.js';
@@ -159,6 +160,7 @@ const FUNCTION_ENTRIES: Partial<Record<FunctionName, string>> = {
   'audit-sealer': SEALER_ENTRY,
   'ops-check': OPS_CHECK_ENTRY,
   'change-relay': CHANGE_RELAY_ENTRY,
+  'webhook-deliver': WEBHOOK_DELIVER_ENTRY,
   'pre-token': PRE_TOKEN_ENTRY,
 };
 const functionEntries = () => Object.entries(FUNCTION_ENTRIES) as [FunctionName, string][];

@@ -21,6 +21,12 @@ import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { auditSealPorts, resetAuditComposition } from '../../shared/composition/compose-audit.js';
 import { receiptPorts } from '../../shared/composition/compose-receipt.js';
 import {
+  relayPortsWithWebhooks,
+  resetWebhookComposition,
+  webhookDeliveryPorts,
+  webhookSigner,
+} from '../../shared/composition/compose-webhooks.js';
+import {
   AUDIT_CHECKPOINTS,
   ENV,
   EXTRACTS_BUCKET,
@@ -88,8 +94,17 @@ const EXPECTED: [string, AppFunction, string[]][] = [
   [
     'institution',
     stack.apiFunctions.institution,
-    // The change feed (issue 16): the changes table, and the data key for its full numbers.
-    [...API, TABLES.ledger.env, TABLES.audit.env, KEYS.hmac.env, TABLES.changes.env, KEYS.data.env],
+    // The change feed (issue 16): the changes table, the data key for its full numbers, the
+    // webhook key for its public half.
+    [
+      ...API,
+      TABLES.ledger.env,
+      TABLES.audit.env,
+      KEYS.hmac.env,
+      TABLES.changes.env,
+      KEYS.data.env,
+      KEYS.webhooks.env,
+    ],
   ],
   [
     'audit',
@@ -131,7 +146,14 @@ const EXPECTED: [string, AppFunction, string[]][] = [
   ],
   ['ops-check', stack.opsCheck, [...COMMON, TABLES.intake.env]],
   // The change-feed relay: the student file (who sees the student) and the changes table.
-  ['change-relay', stack.changeRelay, [...COMMON, TABLES.ledger.env, TABLES.changes.env]],
+  // And the webhook queue with who has a webhook (the notifications).
+  [
+    'change-relay',
+    stack.changeRelay,
+    [...COMMON, TABLES.ledger.env, TABLES.changes.env, ENV.webhookQueueUrl, ENV.webhookTargets],
+  ],
+  // Webhook delivery: the key it signs with and where to POST; no table, no bucket.
+  ['webhook-deliver', stack.webhookDelivery, [...COMMON, KEYS.webhooks.env, ENV.webhookTargets]],
   // The Cognito trigger (stateful stack): reads the event's attributes and the shipped register only.
   ['pre-token', stack.identity.preToken!, [...COMMON]],
 ];
@@ -148,6 +170,7 @@ async function withEnv<T>(env: Record<string, string>, run: () => Promise<T>): P
   Object.assign(process.env, env, { AWS_REGION: 'eu-central-1' });
   resetComposition();
   resetAuditComposition();
+  resetWebhookComposition();
   return run();
 }
 afterEach(() => {
@@ -183,6 +206,9 @@ describe('function environments', () => {
     assert.deepEqual(envOf(f.clerk)[KEYS.data.env], arnOf(id(stack.keys.data)));
     assert.deepEqual(envOf(f.audit)[KEYS.signing.env], ref(id(stack.keys.signing)));
     assert.deepEqual(envOf(stack.sealer)[TABLES.audit.env], ref(id(stack.storage.tables.audit)));
+    assert.deepEqual(envOf(stack.changeRelay)[ENV.webhookQueueUrl], ref(id(stack.storage.webhookQueue)));
+    assert.deepEqual(envOf(stack.webhookDelivery)[KEYS.webhooks.env], ref(id(stack.keys.webhooks)));
+    assert.deepEqual(envOf(f.institution)[KEYS.webhooks.env], ref(id(stack.keys.webhooks)));
   });
 });
 
@@ -338,6 +364,29 @@ describe('the real wiring accepts each deployed environment', () => {
     });
   });
 
+  test('webhooks: with the context `webhooks`, the relay builds its notifier for exactly those institutions and the delivery function knows their URLs', async () => {
+    const configured = synthesize('dev', { webhooks: '{"UGENT":"https://hooks.ugent.be/learning-credit"}' });
+    const other = view(configured.template);
+    const resolved = (fn: AppFunction) =>
+      Object.fromEntries(
+        Object.entries(other.envOf(fn)).map(([k, v]) => [k, resolveValue(other.resources, v)]),
+      );
+    await withEnv(resolved(configured.stack.changeRelay), async () => {
+      const ports = relayPortsWithWebhooks();
+      assert.deepEqual([...(ports.notifier?.institutions ?? [])], ['UGENT']);
+    });
+    await withEnv(resolved(configured.stack.webhookDelivery), async () => {
+      const mod = await import('../../functions/webhook-deliver/handler.js');
+      assert.equal(typeof mod.handler, 'function');
+      assert.deepEqual(webhookDeliveryPorts().targets, { UGENT: 'https://hooks.ugent.be/learning-credit' });
+      assert.equal(webhookSigner().constructor.name, 'JwsWebhookSigner');
+    });
+    // Without the context: no notifier (no notifications), the queue and function deployed all the same.
+    await withEnv(deployed(stack.changeRelay), async () => {
+      assert.equal(relayPortsWithWebhooks().notifier, undefined);
+    });
+  });
+
   test('ops-check: the handler loads from its environment alone and tags its metrics with the environment', async () => {
     await withEnv(deployed(stack.opsCheck), async () => {
       const mod = await import('../../functions/ops-check/handler.js');
@@ -381,6 +430,7 @@ describe('function construct: concurrency and asynchronous invocations', () => {
       'audit-sealer': 1,
       'ops-check': 1,
       'change-relay': undefined,
+      'webhook-deliver': undefined,
     });
   });
 

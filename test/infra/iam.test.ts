@@ -42,6 +42,7 @@ const DATA_KEY = arn(stack.keys.data);
 const HMAC_KEY = arn(stack.keys.hmac);
 const SIGNING_KEY = arn(stack.keys.signing);
 const RECEIPT_KEY = arn(stack.keys.receipts);
+const WEBHOOK_KEY = arn(stack.keys.webhooks);
 const UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-7/0b6f1c1e-2f4a-4c55-9a7e-0e1f2a3b4c5d.pdf`;
 /** Another clerk's upload key. */
 const OTHER_CLERKS_UPLOAD = `${EXTRACTS}/${EXTRACTS_BUCKET.uploadPrefix}clerk-8/0b6f1c1e-2f4a-4c55-9a7e-0e1f2a3b4c5e.pdf`;
@@ -313,7 +314,8 @@ const PROPERTIES = {
 
   /**
    * The HMAC key computes MACs for its named users only; the signing key signs for the sealer only
-   * (tree heads), the receipt key for the clerk API only (receipts).
+   * (tree heads), the receipt key for the clerk API only (receipts), the webhook key for the
+   * delivery function only (notifications) — whose public half the institution API may read.
    */
   async keysForTheirUsersOnly(m: Model): Promise<string[]> {
     const problems: string[] = [];
@@ -331,6 +333,12 @@ const PROPERTIES = {
     const receipts = await who(m, 'kms:Sign', RECEIPT_KEY);
     if (JSON.stringify(receipts) !== JSON.stringify(expected(KEY_USERS.receipts)))
       problems.push(`Sign receipts: ${receipts.join(', ')}`);
+    const webhooks = await who(m, 'kms:Sign', WEBHOOK_KEY);
+    if (JSON.stringify(webhooks) !== JSON.stringify(expected(KEY_USERS.webhooks)))
+      problems.push(`Sign webhooks: ${webhooks.join(', ')}`);
+    const publicKey = await who(m, 'kms:GetPublicKey', WEBHOOK_KEY);
+    for (const fn of ['api-institution', ...KEY_USERS.webhooks])
+      if (!publicKey.includes(expected([fn])[0]!)) problems.push(`GetPublicKey webhooks: not ${fn}`);
     return problems;
   },
 };
@@ -405,12 +413,12 @@ describe('Merkle tiles', () => {
 });
 
 describe('keys', () => {
-  test(`only ${KEY_USERS.hmac.join(', ')} compute MACs with the HMAC key, only ${KEY_USERS.signing.join(', ')} sign with the signing key (tree heads) and only ${KEY_USERS.receipts.join(', ')} with the receipt key — administrators included`, async () => {
+  test(`only ${KEY_USERS.hmac.join(', ')} compute MACs with the HMAC key, only ${KEY_USERS.signing.join(', ')} sign with the signing key (tree heads) only ${KEY_USERS.receipts.join(', ')} with the receipt key and only ${KEY_USERS.webhooks.join(', ')} with the webhook key — administrators included`, async () => {
     assert.deepEqual(await PROPERTIES.keysForTheirUsersOnly(model), []);
   });
 
-  test('the model sees every role of both stacks (uploader, eight functions, the Cognito trigger, console deployment) and the administrator', () => {
-    assert.equal(model.principals.length, 12, model.principals.map((p) => p.id).join(', '));
+  test('the model sees every role of both stacks (uploader, nine functions, the Cognito trigger, console deployment) and the administrator', () => {
+    assert.equal(model.principals.length, 13, model.principals.map((p) => p.id).join(', '));
   });
 });
 
@@ -530,6 +538,16 @@ describe('each property fails when broken', () => {
       'the receipt key policy no longer names the clerk API',
       'keysForTheirUsersOnly',
       () => withoutResourceStatement(model, RECEIPT_KEY, 'OnlyTheClerkApiSignsReceipts'),
+    ],
+    [
+      'the webhook key policy no longer names the delivery function',
+      'keysForTheirUsersOnly',
+      () => withoutResourceStatement(model, WEBHOOK_KEY, 'OnlyTheWebhookDeliverySigns'),
+    ],
+    [
+      'the institution API loses its read of the webhook public key',
+      'keysForTheirUsersOnly',
+      () => withoutIdentityStatement(model, INSTITUTION, 'WebhooksKey'),
     ],
   ];
   for (const [mutation, property, mutate] of MUTATIONS) {

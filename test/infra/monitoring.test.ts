@@ -54,7 +54,7 @@ const topic = logicalId(stack.monitoring.topic);
 
 describe('alarms', () => {
   test('every alarm notifies the alarm topic when it fires and when it recovers', () => {
-    assert.equal(alarms.size, 3 + 2 * FUNCTION_NAMES.length + 6);
+    assert.equal(alarms.size, 4 + 2 * FUNCTION_NAMES.length + 6);
     for (const [name, a] of alarms) {
       assert.deepEqual(a.AlarmActions, [ref(topic)], name);
       assert.deepEqual(a.OKActions, [ref(topic)], name);
@@ -74,9 +74,10 @@ describe('alarms', () => {
     assert.equal(a.Threshold, 1);
   });
 
-  test('dead letters: a message in the intake DLQ or in the async-failure queue fires within a minute', () => {
+  test('dead letters: a message in the intake DLQ, the webhook DLQ or the async-failure queue fires within a minute', () => {
     for (const [name, queue] of [
       ['intake-dead-letters', stack.storage.deadLetterQueue],
+      ['webhook-dead-letters', stack.storage.webhookDeadLetters],
       ['async-failures', stack.storage.asyncFailures],
     ] as const) {
       const a = alarm(name);
@@ -91,7 +92,7 @@ describe('alarms', () => {
     }
   });
 
-  test('each of the eight functions has an errors and a throttles alarm on its own metrics', () => {
+  test('each function has an errors and a throttles alarm on its own metrics', () => {
     for (const fn of stack.functions) {
       for (const [suffix, metric] of [
         ['errors', 'Errors'],

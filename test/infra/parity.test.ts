@@ -23,6 +23,7 @@ import { S3ExtractStore } from '../../shared/adapters/aws/s3-extracts.js';
 import { loadLocalKeys } from '../../shared/adapters/local/keys.js';
 import {
   LOCAL_RECEIPT_KEY_FILE,
+  LOCAL_WEBHOOK_KEY_FILE,
   LOCAL_SIGNING_KEY_FILE,
   LocalSigner,
 } from '../../shared/adapters/local/signer.js';
@@ -181,6 +182,8 @@ describe('keys: the local key files have the specs of the KMS keys', () => {
     const signing = createPrivateKey(await readFile(join(keyDir, LOCAL_SIGNING_KEY_FILE), 'utf8'));
     await new LocalSigner(keyDir, LOCAL_RECEIPT_KEY_FILE).publicKeyPem();
     const receipts = createPrivateKey(await readFile(join(keyDir, LOCAL_RECEIPT_KEY_FILE), 'utf8'));
+    await new LocalSigner(keyDir, LOCAL_WEBHOOK_KEY_FILE).publicKeyPem();
+    const webhooks = createPrivateKey(await readFile(join(keyDir, LOCAL_WEBHOOK_KEY_FILE), 'utf8'));
     const p256 = (k: typeof signing) =>
       k.asymmetricKeyType === 'ec' && k.asymmetricKeyDetails?.namedCurve === 'prime256v1'
         ? 'ECC_NIST_P256'
@@ -191,12 +194,14 @@ describe('keys: the local key files have the specs of the KMS keys', () => {
       hmac: `HMAC_${local.hmac.length * 8}`,
       signing: p256(signing),
       receipts: p256(receipts),
+      webhooks: p256(webhooks),
     };
     const usageOf = {
       data: 'ENCRYPT_DECRYPT',
       hmac: 'GENERATE_VERIFY_MAC',
       signing: 'SIGN_VERIFY',
       receipts: 'SIGN_VERIFY',
+      webhooks: 'SIGN_VERIFY',
     };
     for (const name of Object.keys(KEYS) as (keyof typeof KEYS)[]) {
       const cloud = propsOf(logicalId(stack.keys[name]));

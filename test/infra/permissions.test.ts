@@ -32,10 +32,13 @@ const named: [string, string][] = [
   [id(stack.checkpoints.bucket), 'checkpoints'],
   [id(stack.storage.queue), 'intake queue'],
   [id(stack.storage.asyncFailures), 'async failures'],
+  [id(stack.storage.webhookQueue), 'webhook queue'],
+  [id(stack.storage.webhookDeadLetters), 'webhook dead letters'],
   [id(stack.keys.data), 'data key'],
   [id(stack.keys.hmac), 'hmac key'],
   [id(stack.keys.signing), 'signing key'],
   [id(stack.keys.receipts), 'receipt key'],
+  [id(stack.keys.webhooks), 'webhook key'],
 ];
 // The intake's event source mapping (the relay has one on the changes stream too).
 const mapping = Object.entries(resources).find(
@@ -117,6 +120,8 @@ const EXPECTED: Record<string, string[]> = {
     // numbers for a purposeful read — ciphertexts made for the feed only, never names.
     'dynamodb:Query on changes table if key like ["FEED#*"]',
     'kms:Decrypt on data key if context use "feed-number"',
+    // GET /v1/changes/webhook-key: the public half; its key policy lets only the delivery sign.
+    'kms:GetPublicKey on webhook key',
   ],
   audit: [
     'dynamodb:PutItem on audit table',
@@ -202,6 +207,20 @@ const EXPECTED: Record<string, string[]> = {
     'sqs:SendMessage on async failures',
     'kms:GenerateDataKey on data key via sqs',
     'kms:Decrypt on data key via sqs',
+    // A notification per new entry of an institution with a webhook (the same key via SQS).
+    'sqs:SendMessage on webhook queue',
+  ],
+  // Webhook delivery: consume the webhook queue (the event source), sign with the webhook key.
+  // No table, no bucket, and the dead-letter queue only through SQS's redrive.
+  'webhook-deliver': [
+    'sqs:ReceiveMessage on webhook queue',
+    'sqs:ChangeMessageVisibility on webhook queue',
+    'sqs:GetQueueUrl on webhook queue',
+    'sqs:DeleteMessage on webhook queue',
+    'sqs:GetQueueAttributes on webhook queue',
+    'kms:Decrypt on data key',
+    'kms:Sign on webhook key',
+    'kms:GetPublicKey on webhook key',
   ],
   'ops-check': [
     'dynamodb:Query on intake table/index/byOpenState',
@@ -216,6 +235,7 @@ const functions: Record<string, AppFunction> = {
   sealer: stack.sealer,
   'ops-check': stack.opsCheck,
   'change-relay': stack.changeRelay,
+  'webhook-deliver': stack.webhookDelivery,
 };
 
 describe('each function has exactly the rights its code uses', () => {

@@ -50,6 +50,7 @@ export type Stacks = Pick<
     | 'sealer'
     | 'opsCheck'
     | 'changeRelay'
+    | 'webhookDelivery'
     | 'consoleDeployment'
     | 'monitoring'
     | 'functions'
@@ -162,6 +163,7 @@ export function synthesize(
     sealer: stateless.sealer,
     opsCheck: stateless.opsCheck,
     changeRelay: stateless.changeRelay,
+    webhookDelivery: stateless.webhookDelivery,
     consoleDeployment: stateless.consoleDeployment,
     monitoring: stateless.monitoring,
     functions: stateless.functions,

@@ -296,6 +296,7 @@ const nl = {
   q_inFlight: 'In verwerking',
   q_delayed: 'Uitgesteld (opnieuw proberen)',
   q_deadLetters: 'Dead-letter',
+  q_webhookDeadLetters: 'Webhooks in dead-letter',
   queueUnknown: 'Aantallen niet beschikbaar op dit platform; zie de CloudWatch-metrics van de wachtrij.',
   deadLetterHint:
     'Berichten in de dead-letterwachtrij: los de oorzaak op en stuur ze opnieuw door (veilig: verwerking is idempotent).',
@@ -632,6 +633,7 @@ const en: Record<Key, string> = {
   q_inFlight: 'Being processed',
   q_delayed: 'Delayed (retrying)',
   q_deadLetters: 'Dead letters',
+  q_webhookDeadLetters: 'Webhook dead letters',
   queueUnknown: 'Counts not available on this platform; see the queue’s CloudWatch metrics.',
   deadLetterHint:
     'Messages in the dead-letter queue: fix the cause and redrive them (safe: processing is idempotent).',

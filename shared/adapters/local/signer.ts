@@ -14,6 +14,8 @@ import type { Signer } from '../../ports/audit-seal.js';
 export const LOCAL_SIGNING_KEY_FILE = 'signing.pem';
 /** File of the local receipt key (the clerks' receipts; like `KEYS.receipts` on AWS). */
 export const LOCAL_RECEIPT_KEY_FILE = 'receipt.pem';
+/** File of the local webhook key (the change notifications; like `KEYS.webhooks` on AWS). */
+export const LOCAL_WEBHOOK_KEY_FILE = 'webhook.pem';
 
 async function readOrCreateKey(dir: string, name: string): Promise<KeyObject> {
   const file = join(dir, name);

@@ -297,7 +297,7 @@ export function OperatorIntake() {
                     key={k}
                     label={isKey(label) ? t(label) : k}
                     value={queue[k]}
-                    bad={k === 'deadLetters' && (queue[k] ?? 0) > 0}
+                    bad={(k === 'deadLetters' || k === 'webhookDeadLetters') && (queue[k] ?? 0) > 0}
                     name={k}
                   />
                 );
