@@ -11,16 +11,16 @@ import { b64u, derToJose, receiptHeader } from '../domain/receipt.js';
 import { webhookHeader, type WebhookPayload } from '../domain/webhook.js';
 import type { WebhookSigner } from '../ports/index.js';
 
-export class JwsReceiptSigner implements ReceiptSigner {
+/**
+ * A compact JWS (ES256) over any header and payload through the `Signer` port, its `kid` the
+ * key's RFC 7638 thumbprint (computed once); each signature is checked before it is handed out.
+ */
+class JwsSigner {
   private kid: Promise<string> | undefined;
 
-  constructor(private readonly signer: Signer) {}
+  constructor(readonly signer: Signer) {}
 
-  publicKeyPem(): Promise<string> {
-    return this.signer.publicKeyPem();
-  }
-
-  private keyId(): Promise<string> {
+  keyId(): Promise<string> {
     this.kid ??= this.signer
       .publicKeyPem()
       .then((pem) => calculateJwkThumbprint(createPublicKey(pem).export({ format: 'jwk' }) as JWK))
@@ -31,12 +31,28 @@ export class JwsReceiptSigner implements ReceiptSigner {
     return this.kid;
   }
 
-  async signReceipt(payload: object): Promise<string> {
-    const input = `${b64u(JSON.stringify(receiptHeader(await this.keyId())))}.${b64u(JSON.stringify(payload))}`;
+  async sign(header: (kid: string) => object, payload: object): Promise<string> {
+    const input = `${b64u(JSON.stringify(header(await this.keyId())))}.${b64u(JSON.stringify(payload))}`;
     const der = await this.signer.sign(Buffer.from(input));
     const jws = `${input}.${b64u(derToJose(der))}`;
     await compactVerify(jws, createPublicKey(await this.signer.publicKeyPem()));
     return jws;
+  }
+}
+
+export class JwsReceiptSigner implements ReceiptSigner {
+  private readonly jws: JwsSigner;
+
+  constructor(signer: Signer) {
+    this.jws = new JwsSigner(signer);
+  }
+
+  publicKeyPem(): Promise<string> {
+    return this.jws.signer.publicKeyPem();
+  }
+
+  signReceipt(payload: object): Promise<string> {
+    return this.jws.sign(receiptHeader, payload);
   }
 }
 
@@ -46,30 +62,17 @@ export class JwsReceiptSigner implements ReceiptSigner {
  * AWS, `webhook.pem` locally); each signature is checked before it is sent, as for receipts.
  */
 export class JwsWebhookSigner implements WebhookSigner {
-  private kid: Promise<string> | undefined;
+  private readonly jws: JwsSigner;
 
-  constructor(private readonly signer: Signer) {}
-
-  private keyId(): Promise<string> {
-    this.kid ??= this.signer
-      .publicKeyPem()
-      .then((pem) => calculateJwkThumbprint(createPublicKey(pem).export({ format: 'jwk' }) as JWK))
-      .catch((e: unknown) => {
-        this.kid = undefined;
-        throw e;
-      });
-    return this.kid;
+  constructor(signer: Signer) {
+    this.jws = new JwsSigner(signer);
   }
 
   async publicKey(): Promise<{ publicKeyPem: string; kid: string }> {
-    return { publicKeyPem: await this.signer.publicKeyPem(), kid: await this.keyId() };
+    return { publicKeyPem: await this.jws.signer.publicKeyPem(), kid: await this.jws.keyId() };
   }
 
-  async sign(payload: WebhookPayload): Promise<string> {
-    const input = `${b64u(JSON.stringify(webhookHeader(await this.keyId())))}.${b64u(JSON.stringify(payload))}`;
-    const der = await this.signer.sign(Buffer.from(input));
-    const jws = `${input}.${b64u(derToJose(der))}`;
-    await compactVerify(jws, createPublicKey(await this.signer.publicKeyPem()));
-    return jws;
+  sign(payload: WebhookPayload): Promise<string> {
+    return this.jws.sign(webhookHeader, payload);
   }
 }

@@ -5,15 +5,14 @@
  * Merkle tiles in the control table.
  */
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
-import { ENV, KEYS, TABLES } from '../config/resources.js';
-import { KmsSigner } from '../adapters/aws/kms-signer.js';
-import { LOCAL_RECEIPT_KEY_FILE, LocalSigner } from '../adapters/local/signer.js';
+import { KEYS, TABLES } from '../config/resources.js';
+import { LOCAL_RECEIPT_KEY_FILE } from '../adapters/local/signer.js';
 import { DynamoAuditSource } from '../adapters/aws/dynamodb-audit-source.js';
 import { DynamoMerkleTiles } from '../adapters/aws/dynamodb-merkle-tiles.js';
 import { logger } from '../observability/index.js';
 import { JwsReceiptSigner } from '../adapters/jws-receipt-signer.js';
 import type { ReceiptDeps } from '../use-cases/receipt.js';
-import { documentClient, kmsClient, statusStore } from './compose.js';
+import { documentClient, signingKey, statusStore } from './compose.js';
 import { signingPorts } from './compose-audit.js';
 
 export function receiptPorts(): ReceiptDeps {
@@ -31,17 +30,7 @@ export function receiptPorts(): ReceiptDeps {
     checkpoints,
     ...(control ? { tiles: new DynamoMerkleTiles(documentClient(), control) } : {}),
     auditSource: new DynamoAuditSource(documentClient(), table),
-    receipts: new JwsReceiptSigner(
-      receiptKey
-        ? new KmsSigner(kmsClient(), receiptKey)
-        : new LocalSigner(
-            getStringFromEnv({
-              key: ENV.localKeyDir,
-              errorMessage: `environment variable ${ENV.localKeyDir} is not set`,
-            }),
-            LOCAL_RECEIPT_KEY_FILE,
-          ),
-    ),
+    receipts: new JwsReceiptSigner(signingKey(receiptKey, LOCAL_RECEIPT_KEY_FILE)),
     log: signer,
     onTileProblem: (reason) => logger.error('a tile-built audit proof was refused', { reason }),
   };

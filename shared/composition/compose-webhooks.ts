@@ -4,19 +4,17 @@
  * the targets from WEBHOOK_TARGETS), the relay's notifier (the webhook queue) and the institution
  * API's view of the public key.
  */
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ENV, KEYS } from '../config/resources.js';
-import { KmsSigner } from '../adapters/aws/kms-signer.js';
 import { SqsChangeNotifier } from '../adapters/aws/sqs-notifier.js';
 import { FetchWebhookTransport } from '../adapters/http-webhook-transport.js';
 import { JwsWebhookSigner } from '../adapters/jws-receipt-signer.js';
-import { LOCAL_WEBHOOK_KEY_FILE, LocalSigner } from '../adapters/local/signer.js';
+import { LOCAL_WEBHOOK_KEY_FILE } from '../adapters/local/signer.js';
 import { parseWebhookTargets, type WebhookTargets } from '../domain/webhook.js';
 import type { ChangeNotifier, WebhookSigner } from '../ports/index.js';
 import type { RelayDeps } from '../use-cases/change-feed.js';
 import type { WebhookDeliveryDeps } from '../use-cases/webhooks.js';
-import { kmsClient, relayPorts } from './compose.js';
+import { relayPorts, signingKey } from './compose.js';
 
 /**
  * The configured targets. On AWS (the CDK checked them at synth) only https; locally (no KMS key
@@ -31,17 +29,7 @@ let signer: WebhookSigner | undefined;
 /** The webhook key's signer (built once per process). */
 export function webhookSigner(): WebhookSigner {
   const keyId = process.env[KEYS.webhooks.env];
-  signer ??= new JwsWebhookSigner(
-    keyId
-      ? new KmsSigner(kmsClient(), keyId)
-      : new LocalSigner(
-          getStringFromEnv({
-            key: ENV.localKeyDir,
-            errorMessage: `environment variable ${ENV.localKeyDir} is not set`,
-          }),
-          LOCAL_WEBHOOK_KEY_FILE,
-        ),
-  );
+  signer ??= new JwsWebhookSigner(signingKey(keyId, LOCAL_WEBHOOK_KEY_FILE));
   return signer;
 }
 

@@ -12,6 +12,9 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { KmsSigner } from '../adapters/aws/kms-signer.js';
+import { LocalSigner } from '../adapters/local/signer.js';
+import type { Signer } from '../ports/audit-seal.js';
 import { ENV, EXTRACTS_BUCKET, KEYS, TABLES } from '../config/resources.js';
 import { DynamoLedgerStore } from '../adapters/aws/dynamodb-ledger.js';
 import { DynamoChangeFeedStore } from '../adapters/aws/dynamodb-feed.js';
@@ -82,6 +85,22 @@ export function documentClient(): DynamoDBDocumentClient {
 export function kmsClient(): KMSClient {
   kms ??= new KMSClient({});
   return kms;
+}
+
+/**
+ * A signing key: KMS `Sign` when the function's environment names the key, else the local EC key
+ * `localFile` in the local key folder (the local stack, tests).
+ */
+export function signingKey(keyId: string | undefined, localFile: string): Signer {
+  return keyId
+    ? new KmsSigner(kmsClient(), keyId)
+    : new LocalSigner(
+        getStringFromEnv({
+          key: ENV.localKeyDir,
+          errorMessage: `environment variable ${ENV.localKeyDir} is not set`,
+        }),
+        localFile,
+      );
 }
 
 let localKeys: ReturnType<typeof loadLocalKeys> | undefined;
