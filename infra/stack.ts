@@ -305,6 +305,11 @@ export class StatelessStack extends Stack {
       tables,
       extracts: stateful.extracts,
       intakeQueue: stateful.intakeQueue,
+      deadLetters: {
+        intake: stateful.deadLetterQueue,
+        webhooks: stateful.webhookDeadLetters,
+        webhookQueue: stateful.webhookQueue,
+      },
       checkpoints: stateful.checkpoints,
       keys,
       intakeMapping: {

@@ -1,4 +1,4 @@
-/** Operator API: intake pause switch, held extracts, imports from DHO. Every action is audited. */
+/** Operator API: intake pause switch and dead letters, held extracts, imports from DHO. Every action is audited. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { adminPorts, tokenVerifier, type AdminPorts } from '../../shared/composition/compose.js';
@@ -15,6 +15,9 @@ export function createAdminHandler(ports: () => Promise<AdminPorts>) {
       getIntake: respond(200, async () => admin.getIntake(await ports())),
       setIntake: respond(200, async (r) =>
         admin.setIntake(await ports(), callerOf(r), parseJsonBody(r, setIntakeRequestSchema).state),
+      ),
+      redriveDeadLetters: respond(200, async (r) =>
+        admin.redriveDeadLetters(await ports(), callerOf(r), r.params.queue!),
       ),
       listHeld: respond(200, async (r) => admin.listHeld(await ports(), callerOf(r), r.query)),
       getHeldPage: respond(200, async (r) =>

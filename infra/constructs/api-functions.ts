@@ -46,18 +46,33 @@ import {
 import { API_FUNCTIONS, type ApiFunction } from '../../shared/config/routes.js';
 import { FEED_NUMBER_USE } from '../../shared/domain/feed.js';
 import { PROJECT_ROOT } from '../bundling.js';
-import { AppFunction } from './app-function.js';
+import { AppFunction, type QueueAction } from './app-function.js';
 import type { AuthSettings } from './identity.js';
 
 export const API_ENTRIES: Readonly<Record<ApiFunction, string>> = Object.fromEntries(
   API_FUNCTIONS.map((fn) => [fn, join(PROJECT_ROOT, `functions/api-${fn}/handler.ts`)]),
 ) as Record<ApiFunction, string>;
 
+/** What the operator API may do on a dead-letter queue: count it, and redrive it. */
+const REDRIVE: readonly QueueAction[] = [
+  'GetQueueAttributes',
+  'StartMessageMoveTask',
+  'ListMessageMoveTasks',
+  'ReceiveMessage',
+  'DeleteMessage',
+];
+
 export interface ApiFunctionsProps {
   readonly environment: string;
   readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
   readonly extracts: s3.IBucket;
   readonly intakeQueue: sqs.IQueue;
+  /** The queues whose dead letters the operator sees and redrives, and where they go back to. */
+  readonly deadLetters: {
+    readonly intake: sqs.IQueue;
+    readonly webhooks: sqs.IQueue;
+    readonly webhookQueue: sqs.IQueue;
+  };
   readonly checkpoints: s3.IBucket;
   readonly keys: {
     readonly data: kms.IKey;
@@ -162,7 +177,12 @@ export class ApiFunctions extends Construct {
       .bindKey('data', keys.data, ['GenerateDataKey'])
       // SendMessage to the SSE-KMS queue: SQS generates (above) and decrypts data keys on the sender's behalf.
       .bindKey('data', keys.data, ['Decrypt'], { via: 'sqs' })
-      .bindQueue(ENV.intakeQueueUrl, props.intakeQueue, ['SendMessage'])
+      .bindQueue(ENV.intakeQueueUrl, props.intakeQueue, ['SendMessage', 'GetQueueAttributes'])
+      // Dead letters: counted, and moved back by an SQS message move task, which runs on the
+      // caller's rights (receive and delete on the DLQ, send to the source queue, the key via SQS).
+      .bindQueue(ENV.intakeDeadLettersUrl, props.deadLetters.intake, REDRIVE)
+      .bindQueue(ENV.webhookDeadLettersUrl, props.deadLetters.webhooks, REDRIVE)
+      .bindQueue(ENV.webhookQueueUrl, props.deadLetters.webhookQueue, ['SendMessage'], { env: false })
       // HeadObject (approve: does the extract still exist?) and tagging (reject). ListBucket turns a
       // missing extract into 404 instead of 403.
       .bindBucket(EXTRACTS_BUCKET.env, extracts, {

@@ -120,6 +120,16 @@ const pascal = (s: string) =>
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join('');
 
+/** The SQS actions a function may be granted on a queue. */
+export type QueueAction =
+  | 'SendMessage'
+  | 'GetQueueAttributes'
+  // A dead-letter redrive: the task, and the rights SQS moves the messages with (the caller's).
+  | 'StartMessageMoveTask'
+  | 'ListMessageMoveTasks'
+  | 'ReceiveMessage'
+  | 'DeleteMessage';
+
 export class AppFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
@@ -361,13 +371,22 @@ export class AppFunction extends Construct {
     return this;
   }
 
-  /** Actions on a queue; sets `envName` to its URL. A KMS-encrypted queue needs the key too (`bindKey` via sqs). */
-  bindQueue(envName: string, queue: sqs.IQueue, actions: readonly 'SendMessage'[]): this {
+  /**
+   * Actions on a queue; sets `envName` to its URL (`{ env: false }`: a right on a queue the code
+   * never names, e.g. the source queue a dead-letter redrive sends back to). A KMS-encrypted queue
+   * needs the key too (`bindKey` via sqs).
+   */
+  bindQueue(
+    envName: string,
+    queue: sqs.IQueue,
+    actions: readonly QueueAction[],
+    options: { readonly env?: false } = {},
+  ): this {
     this.allow(envName.replace(/_URL$/, '').toLowerCase(), {
       actions: [...new Set(actions)].map((a) => `sqs:${a}`),
       resources: [queue.queueArn],
     });
-    return this.setEnv(envName, queue.queueUrl);
+    return options.env === false ? this : this.setEnv(envName, queue.queueUrl);
   }
 
   /**

@@ -26,6 +26,8 @@ import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/prom
 import { join, resolve } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { LIMITS, SERVICE_NAME } from '../../shared/config/resources.js';
+import { DEAD_LETTER_COUNT, type DeadLetterQueue } from '../../shared/domain/dead-letters.js';
+import type { QueueOperations } from '../../shared/ports/index.js';
 
 export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -738,4 +740,28 @@ export class LocalQueue {
       }
     }
   }
+}
+
+/**
+ * The operator's queues on the local stack: the intake queue's counts and each queue's dead
+ * letters, and a redrive that moves them back at once (`MOVED`), as a message move task would.
+ */
+export function localQueueOperations(queues: Readonly<Record<DeadLetterQueue, LocalQueue>>): QueueOperations {
+  return {
+    async counts() {
+      return {
+        ...queues.intake.stats(),
+        ...Object.fromEntries(
+          Object.entries(queues).map(([q, local]) => [
+            DEAD_LETTER_COUNT[q as DeadLetterQueue],
+            local.stats().deadLetters,
+          ]),
+        ),
+      };
+    },
+    async redrive(queue) {
+      const messages = await queues[queue].redriveDeadLetters();
+      return { queue, state: messages ? 'MOVED' : 'EMPTY', messages };
+    },
+  };
 }

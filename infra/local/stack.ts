@@ -16,7 +16,7 @@ import { createLocalIdp, type LocalIdp } from './idp.js';
 import type { ApiFunction } from '../../shared/config/routes.js';
 import { s3EventBody } from '../../shared/adapters/aws/s3-event.js';
 import { intakeIdentity } from '../../shared/domain/extract-keys.js';
-import type { IntakeStatusStore } from '../../shared/ports/index.js';
+import type { IntakeStatusStore, QueueOperations } from '../../shared/ports/index.js';
 
 /** How long one local sealer tick may spend on a requested full verification. */
 const LOCAL_FULL_VERIFICATION_SLICE_MS = 5000;
@@ -28,7 +28,7 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
   return () => (p ??= fn());
 }
-import { LocalQueue } from './queue.js';
+import { LocalQueue, localQueueOperations } from './queue.js';
 import {
   clearState,
   useLocalStack,
@@ -73,6 +73,8 @@ export interface LocalStack {
   readonly queue: LocalQueue;
   /** The webhook queue: notifications the relay queued, delivered by the webhook handler; its dead letters. */
   readonly webhookQueue: LocalQueue;
+  /** The operator's view of both queues: counts and dead-letter redrive (what the admin API uses). */
+  readonly queues: QueueOperations;
   /** Seals the audit records written so far (what the scheduled sealer does every minute on AWS). */
   seal(): Promise<void>;
   /** Relays pending change-feed outbox entries (what the stream-triggered relay does on AWS). */
@@ -188,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     handlerTimeoutMs: WEBHOOKS.functionTimeoutSeconds * 1000,
   });
   await webhookQueue.open();
+  const queues = localQueueOperations({ intake: queue, webhooks: webhookQueue });
   // The same compositions as the Lambda functions; the operator's queue is the local one.
   // Locally the clerk sees the pause switch: an upload made while paused shows as waiting.
   api.clerk = fns.createClerkHandler(once(async () => ({ ...(await compose.clerkPorts()), control })));
@@ -200,7 +203,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           enqueue: async (key: string, versionId?: string) =>
             void (await queue.send(s3EventBody(emulators.bucket, key, emulators.region, versionId))),
         },
-        queueStats: async () => ({ ...queue.stats(), webhookDeadLetters: webhookQueue.stats().deadLetters }),
+        queues,
       }),
     ),
   );
@@ -281,6 +284,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     emulators,
     queue,
     webhookQueue,
+    queues,
     seal,
     relay,
     async stop() {

@@ -9,6 +9,7 @@ import { looksLikePdf } from '../domain/layout.js';
 import { maskNationalNumber } from '../domain/national-number.js';
 import type { AuditAlerts, AuditEventsPage, ChangesPage, HeldItem, HeldPage } from '../contract/api.js';
 import type { IntakeStatus } from '../ports/index.js';
+import type { RedriveResult } from '../domain/dead-letters.js';
 import { printCredit } from './credit-view.js';
 import { EXIT, print, printJson, statusLine, type Lang, type Out } from './output.js';
 
@@ -180,6 +181,24 @@ export async function cmdIntake(action: 'pause' | 'resume' | 'status', opts: Api
           .join(', ')}`,
       );
   }
+  return 0;
+}
+
+/** What `redrive` did, in words (a move task on AWS runs on after the call). */
+const REDRIVE_WORDS: Readonly<Record<RedriveResult['state'], (n: number) => string>> = {
+  EMPTY: () => 'No dead letters: nothing to redrive.',
+  MOVED: (n) => `${n} dead letter(s) back on the queue.`,
+  STARTED: (n) => `Moving about ${n} dead letter(s) back to the queue; see: npx ruling-intake intake status`,
+  RUNNING: (n) => `A redrive is already running (about ${n} left); nothing new started.`,
+};
+
+export async function cmdRedrive(queue: string, opts: ApiOut): Promise<number> {
+  const api = await apiClient(opts, 'operator');
+  const r = await api.call('POST', `/v1/admin/dead-letters/${encodeURIComponent(queue)}:redrive`);
+  ensureOk(r, opts.lang);
+  const b = r.body as RedriveResult;
+  if (opts.json) printJson(b);
+  else print(`${b.queue}: ${REDRIVE_WORDS[b.state](b.messages)}`);
   return 0;
 }
 

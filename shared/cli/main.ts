@@ -210,6 +210,19 @@ export function program(): Command {
   });
   api(
     p
+      .command('redrive')
+      .description(
+        'Put the dead letters of a queue back on it once the cause is fixed: intake (extracts the intake gave up on) or webhooks (notifications a receiver refused). Safe to repeat.',
+      )
+      .argument('<queue>', 'intake | webhooks'),
+    'operator',
+  ).action((q: string, o: ApiOut) => {
+    if (!['intake', 'webhooks'].includes(q))
+      throw new UsageError(`Unknown queue ${q}: use intake or webhooks.`);
+    return run(async () => (await commands()).cmdRedrive(q, o))();
+  });
+  api(
+    p
       .command('held')
       .description(
         'Held extracts: list, page (save a held scan’s page image), approve (after DBRC confirmed the identity, or a scan compared with its page) or reject.',

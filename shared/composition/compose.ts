@@ -28,7 +28,14 @@ import { KmsKeyService } from '../adapters/aws/kms-keys.js';
 import { S3ExtractStore } from '../adapters/aws/s3-extracts.js';
 import { LocalKeyService, loadLocalKeys } from '../adapters/local/keys.js';
 import { kmsNameCipher, localNameCipher } from '../adapters/name-cipher.js';
-import type { AuditLog, IntakeControl, IntakeQueue, KeyService, NameCipher } from '../ports/index.js';
+import type {
+  AuditLog,
+  IntakeControl,
+  IntakeQueue,
+  KeyService,
+  NameCipher,
+  QueueOperations,
+} from '../ports/index.js';
 import type { AdminDeps } from '../use-cases/admin.js';
 import type { AuditQueryDeps } from '../use-cases/audit-queries.js';
 import type { ClerkDeps } from '../use-cases/clerk.js';
@@ -39,6 +46,7 @@ import { TokenVerifier } from '../auth/verify.js';
 import { alertThresholdsFrom } from '../domain/audit-alerts.js';
 import { eventSourceMappingSwitch, SqsIntakeQueue } from '../adapters/aws/intake-queue.js';
 import { S3UploadSigner } from '../adapters/aws/s3-presign.js';
+import { SqsQueueOperations } from '../adapters/aws/sqs-queues.js';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const env = (name: string): string =>
@@ -232,21 +240,25 @@ export async function auditorPorts(): Promise<AuditorPorts> {
 
 /** Operator: the pause switch, held extracts (statuses, extracts, queue) and imports. */
 export async function adminPorts(
-  overrides: { queue?: IntakeQueue; queueStats?: () => Promise<Record<string, number>> } = {},
+  overrides: { queue?: IntakeQueue; queues?: QueueOperations } = {},
 ): Promise<AdminPorts> {
   const mapping = optional(ENV.intakeMappingUuid);
   const [keys, names] = await Promise.all([keyServicePort(), nameCipherPort()]);
+  const sqs = new SQSClient({});
   return {
     control: intakeControl(mapping ? eventSourceMappingSwitch(mapping) : undefined),
     statuses: statusStore(),
     extracts: extractStore(),
-    queue:
-      overrides.queue ??
-      new SqsIntakeQueue(new SQSClient({}), env(ENV.intakeQueueUrl), env(EXTRACTS_BUCKET.env)),
+    queue: overrides.queue ?? new SqsIntakeQueue(sqs, env(ENV.intakeQueueUrl), env(EXTRACTS_BUCKET.env)),
     ledger: ledgerStore(),
     audit: auditLog(),
     keys,
     names,
-    ...(overrides.queueStats ? { queueStats: overrides.queueStats } : {}),
+    queues:
+      overrides.queues ??
+      new SqsQueueOperations(sqs, {
+        intake: env(ENV.intakeQueueUrl),
+        deadLetters: { intake: env(ENV.intakeDeadLettersUrl), webhooks: env(ENV.webhookDeadLettersUrl) },
+      }),
   };
 }

@@ -272,6 +272,9 @@ export { LIMITS } from '../domain/limits.js';
 /** Environment variables shared by functions, the local stack and the CDK stack. */
 export const ENV = {
   intakeQueueUrl: 'INTAKE_QUEUE_URL',
+  /** The dead-letter queues the operator API counts and redrives (AWS). */
+  intakeDeadLettersUrl: 'INTAKE_DEAD_LETTERS_URL',
+  webhookDeadLettersUrl: 'WEBHOOK_DEAD_LETTERS_URL',
   intakeMappingUuid: 'INTAKE_EVENT_SOURCE_MAPPING',
   /** Local stack only: where the S3 and DynamoDB APIs listen (s3rver, dynalite). */
   s3Endpoint: 'RULING_INTAKE_S3_ENDPOINT',

@@ -201,6 +201,15 @@ export const ROUTES = [
     summary: 'Whether intake runs, and queue counts where known.',
   },
   {
+    id: 'redriveDeadLetters',
+    method: 'POST',
+    path: '/v1/admin/dead-letters/{queue}:redrive',
+    fn: 'admin',
+    roles: ['operator'],
+    summary:
+      'Put the dead letters of a queue (`intake`: extracts the intake gave up on; `webhooks`: notifications a receiver refused) back on it, once the cause is fixed. Safe to repeat: processing is idempotent and receivers deduplicate notifications by id.',
+  },
+  {
     id: 'listHeld',
     method: 'GET',
     path: '/v1/admin/held',

@@ -9,6 +9,7 @@
  */
 import * as z from 'zod';
 import type { ChainVerification } from '../domain/audit-types.js';
+import { DEAD_LETTER_QUEUES, REDRIVE_STATES, type RedriveResult } from '../domain/dead-letters.js';
 import { PURPOSES } from '../domain/purposes.js';
 import { PROBLEM_KINDS } from './problem-kinds.js';
 import type { AuditRecord as StoredAuditRecord, IntakeState } from '../ports/index.js';
@@ -178,12 +179,24 @@ export type ImportReport = z.infer<typeof importReportSchema>;
 /** `PUT /v1/admin/intake`: the request. */
 export const setIntakeRequestSchema = z.object({ state: z.enum(['running', 'paused']) });
 
-/** `GET`/`PUT /v1/admin/intake`: the pause switch, and the queue counts where the platform has them. */
+/**
+ * `GET`/`PUT /v1/admin/intake`: the pause switch, and the queue counts (approximate on AWS): the
+ * intake queue's `visible`, `inFlight`, `delayed`, and the dead letters (`deadLetters` of the
+ * intake, `webhookDeadLetters`).
+ */
 export const intakeSwitchSchema = z.object({
   state: setIntakeRequestSchema.shape.state,
-  queue: z.record(z.string(), z.number()).optional(),
+  queue: z.record(z.string(), z.number()),
 });
 export type IntakeSwitch = z.infer<typeof intakeSwitchSchema>;
+
+/** `POST /v1/admin/dead-letters/{queue}:redrive`: what the redrive did (see `RedriveResult`). */
+export const redriveResultSchema = z.object({
+  queue: z.enum(DEAD_LETTER_QUEUES),
+  state: z.enum(REDRIVE_STATES),
+  messages: z.number().int(),
+}) satisfies z.ZodType<RedriveResult>;
+export type { RedriveResult };
 
 /** `POST /v1/admin/held/{intakeId}:reject`: the request. */
 export const rejectHeldRequestSchema = z.object({ reason: z.string().max(500).optional() });

@@ -6,6 +6,7 @@
  * details do not fit is refused (so the caller gets 503 and no data — fail closed).
  */
 import * as z from 'zod';
+import { DEAD_LETTER_QUEUES } from './dead-letters.js';
 import { checkNationalNumber, stripSeparators } from './national-number.js';
 
 const code = z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/);
@@ -110,6 +111,8 @@ export const AUDIT_DETAILS = {
   'held.read-page': z.strictObject({ intakeId, page: z.number().int().min(1) }),
   'held.approve': z.strictObject({ intakeId, code }),
   'held.reject': z.strictObject({ intakeId, code: z.union([code, z.literal('')]), ...bytes }),
+  /** The operator put a queue's dead letters back on it (nothing personal in them). */
+  'dead-letters.redrive': z.strictObject({ queue: z.enum(DEAD_LETTER_QUEUES) }),
   'import.balances': z.strictObject({ lines: z.number().int().min(0) }),
   'import.enrolments': z.strictObject({ lines: z.number().int().min(0) }),
 } as const;

@@ -17,6 +17,7 @@ import {
   errorSchema,
   importReportSchema,
   intakeSwitchSchema,
+  redriveResultSchema,
   pageSchema,
   heldItemSchema,
   heldPageSchema,
@@ -30,6 +31,7 @@ import {
   fullVerificationStatusSchema,
 } from '../contract/api.js';
 import { ROUTES, PURPOSES, type RouteDef, type RouteId } from '../config/routes.js';
+import { DEAD_LETTER_QUEUES } from '../domain/dead-letters.js';
 
 /** Success responses per route: status code → schema (every route has its entry). */
 export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
@@ -63,6 +65,7 @@ export const RESPONSES: Record<RouteId, Record<number, z.ZodType>> = {
   getMyRecord: { 200: myRecordSchema },
   setIntake: { 200: intakeSwitchSchema },
   getIntake: { 200: intakeSwitchSchema },
+  redriveDeadLetters: { 200: redriveResultSchema },
   listHeld: { 200: pageSchema(heldItemSchema) },
   getHeldPage: { 200: heldPageSchema },
   approveHeld: { 202: publicStatusSchema },
@@ -104,7 +107,7 @@ function parameters(route: RouteDef) {
     name: m[1]!,
     in: 'path',
     required: true,
-    schema: { type: 'string' },
+    schema: m[1] === 'queue' ? { type: 'string', enum: [...DEAD_LETTER_QUEUES] } : { type: 'string' },
   }));
   const query: { name: string; in: 'query'; required: boolean; schema: object; description?: string }[] = [];
   if (route.id === 'getCredit')

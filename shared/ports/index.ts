@@ -3,6 +3,7 @@
  * them for AWS (and, where AWS has no local emulator, for the laptop). Use cases take ports as
  * arguments, so tests pass real local adapters instead of module mocks.
  */
+import type { DeadLetterQueue, RedriveResult } from '../domain/dead-letters.js';
 import type { FeedRecord, OutboxEntry, PlacedFeedRecord } from '../domain/feed.js';
 import type { PdfText } from '../domain/layout.js';
 import type { ChangeNotification, WebhookPayload } from '../domain/webhook.js';
@@ -477,6 +478,16 @@ export interface IntakeStatusStore {
 export interface IntakeControl {
   isPaused(): Promise<boolean>;
   setPaused(paused: boolean, by: string): Promise<void>;
+}
+
+/**
+ * The operator's view of the queues: approximate counts (the intake queue's `visible`, `inFlight`,
+ * `delayed`; each queue's dead letters under `DEAD_LETTER_COUNT`) and the redrive of a queue's dead
+ * letters back onto it. SQS on AWS (a message move task), the local persistent queues locally.
+ */
+export interface QueueOperations {
+  counts(): Promise<Record<string, number>>;
+  redrive(queue: DeadLetterQueue): Promise<RedriveResult>;
 }
 
 /** Puts an extract (back) on the intake queue, e.g. after an operator approved it. */

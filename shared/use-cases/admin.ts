@@ -16,6 +16,7 @@ import type { Message } from '../domain/types.js';
 import { RequestRefusedError, actorOf, auditOrRefuse } from './errors.js';
 import type { HeldItem, HeldPage, ImportReport, IntakeSwitch } from '../contract/api.js';
 import { reviewImageKey } from '../domain/extract-keys.js';
+import { DEAD_LETTER_QUEUES, isDeadLetterQueue, type RedriveResult } from '../domain/dead-letters.js';
 import {
   APPROVABLE_HOLDS,
   type AuditLog,
@@ -27,6 +28,7 @@ import {
   type KeyService,
   type LedgerStore,
   type NameCipher,
+  type QueueOperations,
 } from '../ports/index.js';
 import { statusPage, publicStatus } from './clerk.js';
 
@@ -39,8 +41,8 @@ export interface AdminDeps {
   readonly audit: AuditLog;
   readonly keys: KeyService;
   readonly names: NameCipher;
-  /** Queue counts, where the platform can tell (the local stack can). */
-  readonly queueStats?: () => Promise<Record<string, number>>;
+  /** Queue counts and dead-letter redrive (SQS on AWS, the local queues locally). */
+  readonly queues: QueueOperations;
 }
 
 interface Ctx {
@@ -73,8 +75,24 @@ async function audited(
 export async function getIntake(deps: AdminDeps): Promise<IntakeSwitch> {
   return {
     state: (await deps.control.isPaused()) ? 'paused' : 'running',
-    ...(deps.queueStats ? { queue: await deps.queueStats() } : {}),
+    queue: await deps.queues.counts(),
   };
+}
+
+/**
+ * Puts a queue's dead letters back on it (once the cause is fixed): audited first, like every
+ * operator action, with the queue named (a dead letter holds no personal data). Safe to repeat:
+ * the intake processes an extract once, receivers deduplicate notifications by id, and a move that
+ * is still running is reported, not started twice.
+ */
+export async function redriveDeadLetters(deps: AdminDeps, ctx: Ctx, queue: string): Promise<RedriveResult> {
+  if (!isDeadLetterQueue(queue))
+    throw new RequestRefusedError('not-found', 'UNKNOWN_QUEUE', {
+      nl: `Geen wachtrij '${queue.slice(0, 40)}': kies ${DEAD_LETTER_QUEUES.join(' of ')}.`,
+      en: `No queue '${queue.slice(0, 40)}': choose ${DEAD_LETTER_QUEUES.join(' or ')}.`,
+    });
+  await audited(deps, ctx, 'dead-letters.redrive', 'REQUESTED', { details: { queue } });
+  return deps.queues.redrive(queue);
 }
 
 export async function setIntake(

@@ -23,6 +23,7 @@ import { documentClient } from '../../shared/composition/compose.js';
 import { buildConsole } from '../../web/build.js';
 import { intakeDeps } from '../../shared/composition/compose-intake.js';
 import { extractText, pdfFromText, upload, waitForStatus, withStack } from '../integration/helpers.js';
+import { WEBHOOK_EVENT_TYPE } from '../../shared/domain/webhook.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -66,7 +67,14 @@ describe(
       await buildConsole(consoleDir);
       mark('build', t0);
       t0 = performance.now();
-      stack = await withStack({ consoleDir, sealEveryMs: 0 });
+      // ODISEE's webhook refuses every connection (port 9 on loopback): its notifications
+      // dead-letter, and the operator redrives them from the console.
+      stack = await withStack({
+        consoleDir,
+        sealEveryMs: 0,
+        webhooks: { ODISEE: 'http://127.0.0.1:9/hook' },
+        webhookRetryDelayMs: 10,
+      });
       base = stack.state.apiUrl;
       mark('stack', t0);
       t0 = performance.now();
@@ -704,6 +712,26 @@ describe(
       await confirmReject.click();
       await rejectCard.waitFor({ state: 'detached' });
       assert.equal((await waitForStatus(rejectId)).status, 'REJECTED');
+
+      // A webhook notification its receiver refused 8 times: the count turns red with a redrive
+      // button; redriving puts it back (the receiver still refuses, so it dead-letters again).
+      await stack.webhookQueue.send(
+        JSON.stringify({
+          type: WEBHOOK_EVENT_TYPE,
+          id: 'ODISEE:1',
+          institution: 'ODISEE',
+          cursor: 'c1',
+          changedAt: new Date().toISOString(),
+        }),
+      );
+      const webhookDead = page.locator('[data-count="webhookDeadLetters"] dd', { hasText: /^1$/ });
+      await webhookDead.waitFor();
+      await page.getByText('bied ze dan opnieuw aan').waitFor();
+      await shot(page, 'operator-dead-letters', false);
+      await page.getByRole('button', { name: 'Opnieuw aanbieden: Webhooks in dead-letter' }).click();
+      await page.getByText('1 bericht(en) terug in de wachtrij.').waitFor();
+      await webhookDead.waitFor(); // refused 8 times again
+      assert.equal(await page.getByRole('button', { name: /^Opnieuw aanbieden: Dead-letter$/ }).count(), 0);
 
       await page.getByRole('link', { name: 'Import uit DHO' }).click();
       const csv = join(files, 'dho-enrolments.csv');

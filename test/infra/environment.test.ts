@@ -134,6 +134,9 @@ const EXPECTED: [string, AppFunction, string[]][] = [
       KEYS.hmac.env,
       KEYS.data.env,
       ENV.intakeQueueUrl,
+      // The dead-letter queues the operator counts and redrives (not the webhook queue they go back to).
+      ENV.intakeDeadLettersUrl,
+      ENV.webhookDeadLettersUrl,
       EXTRACTS_BUCKET.env,
       ENV.intakeMappingUuid,
     ],
@@ -298,7 +301,7 @@ describe('the real wiring accepts each deployed environment', () => {
     admin: [
       stack.apiFunctions.admin,
       adminPorts,
-      ['control', 'statuses', 'extracts', 'queue', 'ledger', 'audit', 'keys', 'names'],
+      ['control', 'statuses', 'extracts', 'queue', 'queues', 'ledger', 'audit', 'keys', 'names'],
     ],
   } as const satisfies Record<string, readonly [AppFunction, () => Promise<object>, readonly string[]]>;
 

@@ -31,6 +31,7 @@ const named: [string, string][] = [
   [id(stack.storage.bucket), 'extracts'],
   [id(stack.checkpoints.bucket), 'checkpoints'],
   [id(stack.storage.queue), 'intake queue'],
+  [id(stack.storage.deadLetterQueue), 'intake dead letters'],
   [id(stack.storage.asyncFailures), 'async failures'],
   [id(stack.storage.webhookQueue), 'webhook queue'],
   [id(stack.storage.webhookDeadLetters), 'webhook dead letters'],
@@ -158,6 +159,19 @@ const EXPECTED: Record<string, string[]> = {
     'kms:GenerateDataKey on data key',
     'kms:Decrypt on data key via sqs',
     'sqs:SendMessage on intake queue',
+    // The queue counts of the operator's screen, and the dead-letter redrive: a message move task
+    // runs on the caller's rights (receive and delete on the DLQ, send to the queue it came from).
+    'sqs:GetQueueAttributes on intake queue',
+    ...['intake dead letters', 'webhook dead letters'].flatMap((dlq) =>
+      [
+        'GetQueueAttributes',
+        'StartMessageMoveTask',
+        'ListMessageMoveTasks',
+        'ReceiveMessage',
+        'DeleteMessage',
+      ].map((a) => `sqs:${a} on ${dlq}`),
+    ),
+    'sqs:SendMessage on webhook queue',
     's3:GetObject on extracts/incoming/*',
     // The page image of a held scan, shown to the operator beside the values read.
     's3:GetObject on extracts/review/*',

@@ -45,7 +45,10 @@ describe('a paused intake with its poller enabled', () => {
     const compose = await import('../../shared/composition/compose.js');
     const send = (key: string, versionId?: string) =>
       stack.queue.send(s3EventBody(stack.emulators.bucket, key, stack.emulators.region, versionId));
-    const admin = await compose.adminPorts({ queue: { enqueue: async (k, v) => void (await send(k, v)) } });
+    const admin = await compose.adminPorts({
+      queue: { enqueue: async (k, v) => void (await send(k, v)) },
+      queues: stack.queues,
+    });
     const operator = { p: { sub: 'op-1', role: 'operator' as const }, now: new Date() };
     await setIntake(admin, { ...operator, requestId: 'pause-1' }, 'paused');
     assert.equal(stack.queue.isPaused(), false, 'the poller keeps delivering: only the function can hold');

@@ -137,7 +137,10 @@ describe('intake on a versioned bucket (as on AWS)', () => {
     // The operator approves the held extract: the held version (v1) is re-hashed and re-queued.
     const enqueued: [string, string | undefined][] = [];
     const admin = {
-      ...(await adminPorts({ queue: { enqueue: async (k, v) => void enqueued.push([k, v]) } })),
+      ...(await adminPorts({
+        queue: { enqueue: async (k, v) => void enqueued.push([k, v]) },
+        queues: stack.queues,
+      })),
       extracts: bucket,
     };
     const ctx = {
@@ -179,7 +182,7 @@ describe('intake on a versioned bucket (as on AWS)', () => {
     // Bytes under the held version id differ from those hashed (what a swap would look like).
     bucket.versions.set(held.key, [{ versionId: v1, bytes: new TextEncoder().encode('%PDF-1.7 other') }]);
     const admin = {
-      ...(await adminPorts({ queue: { enqueue: async () => undefined } })),
+      ...(await adminPorts({ queue: { enqueue: async () => undefined }, queues: stack.queues })),
       extracts: bucket,
     };
     await assert.rejects(

@@ -4,8 +4,9 @@
  * verifiable with the key of `GET /v1/changes/webhook-key`, whose cursor leads to the change in
  * `GET /v1/changes`, with no personal data in it; a receiver failing twice gets the same
  * `webhook-id` a third time and is delivered; one that always fails is dead-lettered after
- * `WEBHOOKS.maxReceives` attempts while the feed keeps the change; an institution without a
- * webhook gets no request.
+ * `WEBHOOKS.maxReceives` attempts while the feed keeps the change, and once its receiver is back
+ * the operator's redrive delivers it once, with the same id; an institution without a webhook gets
+ * no request.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -23,22 +24,36 @@ interface Received {
   readonly body: string;
 }
 
-/** A receiver on 127.0.0.1: records every request; `/flaky` answers 500 twice, then 200; `/down` always 500. */
-async function startReceiver(): Promise<{ server: Server; url: string; received: Received[] }> {
+/**
+ * A receiver on 127.0.0.1: records every request; `/flaky` answers 500 twice, then 200; `/down`
+ * 500 until `recover()`.
+ */
+async function startReceiver(): Promise<{
+  server: Server;
+  url: string;
+  received: Received[];
+  recover: () => void;
+}> {
   const received: Received[] = [];
   let flaky = 0;
+  let down = true;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url ?? '').split('?')[0]!;
       received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const status = path === '/down' ? 500 : path === '/flaky' && ++flaky <= 2 ? 500 : 200;
+      const status = path === '/down' && down ? 500 : path === '/flaky' && ++flaky <= 2 ? 500 : 200;
       res.writeHead(status).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    recover: () => void (down = false),
+  };
 }
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -69,7 +84,7 @@ describe('webhooks on the local stack', () => {
 
   async function api(who: string, path: string, init: RequestInit = {}) {
     if (!tokens.has(who)) {
-      const [role, institution] = who.split(':') as ['institution' | 'operator', string?];
+      const [role, institution] = who.split(':') as ['institution' | 'operator' | 'auditor', string?];
       tokens.set(who, await stack.idp.issueToken({ role, ...(institution ? { institution } : {}) }));
     }
     return fetch(`${stack.state.apiUrl}${path}`, {
@@ -186,5 +201,44 @@ describe('webhooks on the local stack', () => {
   it('sends nothing for an institution without a webhook, and nothing more than one POST per change', () => {
     assert.deepEqual([...new Set(receiver.received.map((r) => r.path))].sort(), ['/down', '/flaky', '/ok']);
     assert.equal(receiver.received.length, 1 + 3 + WEBHOOKS.maxReceives);
+  });
+
+  it('redrives the dead letter once the receiver is back: delivered once with the same id, audited, and a second redrive finds nothing', async () => {
+    const [dead] = await stack.webhookQueue.deadLetters();
+    const id = JSON.parse(dead!.body).id as string;
+    // Only the operator may, and only a queue that has dead letters.
+    assert.equal(
+      (await api('institution:UA', '/v1/admin/dead-letters/webhooks:redrive', { method: 'POST' })).status,
+      403,
+    );
+    const unknown = await api('operator', '/v1/admin/dead-letters/ledger:redrive', { method: 'POST' });
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { code: string }).code, 'UNKNOWN_QUEUE');
+
+    receiver.recover();
+    const before = requestsTo('/down').length;
+    const r = await api('operator', '/v1/admin/dead-letters/webhooks:redrive', { method: 'POST' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { queue: 'webhooks', state: 'MOVED', messages: 1 });
+    await waitFor(() => requestsTo('/down').length === before + 1, 'the redriven notification');
+    await stack.webhookQueue.drain();
+    const last = requestsTo('/down').at(-1)!;
+    assert.equal(last.headers['webhook-id'], id, 'the same id: receivers deduplicate');
+    assert.equal(stack.webhookQueue.stats().deadLetters, 0);
+    assert.equal(requestsTo('/down').length, before + 1, 'delivered once, not retried');
+
+    const again = await api('operator', '/v1/admin/dead-letters/webhooks:redrive', { method: 'POST' });
+    assert.deepEqual(await again.json(), { queue: 'webhooks', state: 'EMPTY', messages: 0 });
+    const intake = await api('operator', '/v1/admin/dead-letters/intake:redrive', { method: 'POST' });
+    assert.deepEqual(await intake.json(), { queue: 'intake', state: 'EMPTY', messages: 0 });
+    // Each request is in the audit trail, naming the queue (nothing personal).
+    const events = (await (await api('auditor', '/v1/audit/events?action=dead-letters.redrive')).json()) as {
+      items: { actor: { role: string }; details?: Record<string, unknown>; outcome: string }[];
+    };
+    assert.deepEqual(events.items.map((e) => [e.actor.role, e.details?.queue, e.outcome]).sort(), [
+      ['operator', 'intake', 'REQUESTED'],
+      ['operator', 'webhooks', 'REQUESTED'],
+      ['operator', 'webhooks', 'REQUESTED'],
+    ]);
   });
 });

@@ -25,6 +25,7 @@ export type {
   Page,
   PublicStatus,
   Receipt,
+  RedriveResult,
   SubjectReport,
   Verification,
 } from '../../shared/contract/api.js';

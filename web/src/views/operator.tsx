@@ -4,7 +4,19 @@
  */
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useI18n, isKey } from '../i18n.js';
-import type { HeldItem, HeldPage, ImportReport, IntakeSwitch, PublicStatus } from '../types.js';
+import type {
+  HeldItem,
+  HeldPage,
+  ImportReport,
+  IntakeSwitch,
+  PublicStatus,
+  RedriveResult,
+} from '../types.js';
+import {
+  DEAD_LETTER_COUNT,
+  DEAD_LETTER_QUEUES,
+  type DeadLetterQueue,
+} from '../../../shared/domain/dead-letters.js';
 import {
   Badge,
   CardForm,
@@ -30,6 +42,7 @@ const IMPORT_HEADER = {
 } as const;
 
 const QUEUE_ORDER = ['visible', 'inFlight', 'delayed', 'deadLetters'];
+const DEAD_LETTER_KEYS: readonly string[] = Object.values(DEAD_LETTER_COUNT);
 
 /** The context of a held extract: ruling, docket, masked number, names read vs registered, credits. */
 function HeldReviewView(props: { item: HeldItem }) {
@@ -234,9 +247,16 @@ export function OperatorIntake() {
   const toggle = useAction(async (to: 'running' | 'paused') => {
     setIntake(await api.json<IntakeSwitch>('PUT', '/v1/admin/intake', { state: to }));
   });
+  // Dead letters back on their queue (audited); the counts show the effect on the next refresh.
+  const [redriven, setRedriven] = useState<RedriveResult>();
+  const redrive = useAction(async (q: DeadLetterQueue) => {
+    setRedriven(await api.json<RedriveResult>('POST', `/v1/admin/dead-letters/${q}:redrive`));
+    await refreshIntake();
+  });
 
   const running = intake?.state === 'running';
   const queue = intake?.queue;
+  const deadQueues = queue ? DEAD_LETTER_QUEUES.filter((q) => (queue[DEAD_LETTER_COUNT[q]] ?? 0) > 0) : [];
   const keys = queue
     ? [
         ...QUEUE_ORDER.filter((k) => k in queue),
@@ -247,7 +267,7 @@ export function OperatorIntake() {
   return (
     <>
       <PageTitle>{t('intakeTitle')}</PageTitle>
-      <Problem error={error ?? toggle.error} />
+      <Problem error={error ?? toggle.error ?? redrive.error} />
       <div class="grid-2">
         <section
           class={`card intake-card ${intake ? (running ? 'is-running' : 'is-paused') : ''}`}
@@ -297,16 +317,30 @@ export function OperatorIntake() {
                     key={k}
                     label={isKey(label) ? t(label) : k}
                     value={queue[k]}
-                    bad={(k === 'deadLetters' || k === 'webhookDeadLetters') && (queue[k] ?? 0) > 0}
+                    bad={DEAD_LETTER_KEYS.includes(k) && (queue[k] ?? 0) > 0}
                     name={k}
                   />
                 );
               })}
             </dl>
-          ) : intake ? (
-            <p class="muted">{t('queueUnknown')}</p>
           ) : null}
-          {queue && (queue.deadLetters ?? 0) > 0 ? <p class="hint">{t('deadLetterHint')}</p> : null}
+          {deadQueues.length ? (
+            <>
+              <p class="hint">{t('deadLetterHint')}</p>
+              <div class="form-actions">
+                {deadQueues.map((q) => (
+                  <button type="button" key={q} disabled={redrive.busy} onClick={() => void redrive.run(q)}>
+                    {t('redrive', { queue: t(`q_${DEAD_LETTER_COUNT[q]}` as 'q_deadLetters') })}
+                  </button>
+                ))}
+              </div>
+            </>
+          ) : null}
+          {redriven ? (
+            <Notice kind={redriven.state === 'EMPTY' ? 'info' : 'ok'}>
+              {t(`redrive_${redriven.state}`, { n: redriven.messages })}
+            </Notice>
+          ) : null}
           {updated ? <p class="muted small">{t('updatedAt', { time: time(updated) })}</p> : null}
         </section>
       </div>
