@@ -10,6 +10,7 @@
  */
 import { Command, Option } from 'commander';
 import type { ApiOptions } from './api-client.js';
+import { DEAD_LETTER_QUEUES, isDeadLetterQueue } from '../domain/dead-letters.js';
 import type { Lang, Out } from './output.js';
 
 type ApiOut = Out & ApiOptions & { lang: Lang };
@@ -214,11 +215,11 @@ export function program(): Command {
       .description(
         'Put the dead letters of a queue back on it once the cause is fixed: intake (extracts the intake gave up on) or webhooks (notifications a receiver refused). Safe to repeat.',
       )
-      .argument('<queue>', 'intake | webhooks'),
+      .argument('<queue>', DEAD_LETTER_QUEUES.join(' | ')),
     'operator',
   ).action((q: string, o: ApiOut) => {
-    if (!['intake', 'webhooks'].includes(q))
-      throw new UsageError(`Unknown queue ${q}: use intake or webhooks.`);
+    if (!isDeadLetterQueue(q))
+      throw new UsageError(`Unknown queue ${q}: use ${DEAD_LETTER_QUEUES.join(' or ')}.`);
     return run(async () => (await commands()).cmdRedrive(q, o))();
   });
   api(

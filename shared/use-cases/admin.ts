@@ -88,8 +88,9 @@ export async function getIntake(deps: AdminDeps): Promise<IntakeSwitch> {
 export async function redriveDeadLetters(deps: AdminDeps, ctx: Ctx, queue: string): Promise<RedriveResult> {
   if (!isDeadLetterQueue(queue))
     throw new RequestRefusedError('not-found', 'UNKNOWN_QUEUE', {
-      nl: `Geen wachtrij '${queue.slice(0, 40)}': kies ${DEAD_LETTER_QUEUES.join(' of ')}.`,
-      en: `No queue '${queue.slice(0, 40)}': choose ${DEAD_LETTER_QUEUES.join(' or ')}.`,
+      // The path is not echoed: whatever was typed there stays out of the answer and the logs.
+      nl: `Onbekende wachtrij: kies ${DEAD_LETTER_QUEUES.join(' of ')}.`,
+      en: `Unknown queue: choose ${DEAD_LETTER_QUEUES.join(' or ')}.`,
     });
   await audited(deps, ctx, 'dead-letters.redrive', 'REQUESTED', { details: { queue } });
   return deps.queues.redrive(queue);

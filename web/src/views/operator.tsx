@@ -1,6 +1,7 @@
 /**
- * AHOVOKS operator: the intake switch (protocol art. 8) with the queue and dead-letter counts, the
- * held extracts with approve / reject, and imports from DHO with their line reports.
+ * AHOVOKS operator: the intake switch (protocol art. 8) with the queue and dead-letter counts and
+ * the redrive of dead letters, the held extracts with approve / reject, and imports from DHO with
+ * their line reports.
  */
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useI18n, isKey } from '../i18n.js';
