@@ -171,6 +171,7 @@ describe('the /v1 API on the local stack', () => {
       approveHeld: '/v1/admin/held/0nothing000-0000000000000000:approve',
       getHeldPage: '/v1/admin/held/0nothing000-0000000000000000/pages/1',
       rejectHeld: '/v1/admin/held/0nothing000-0000000000000000:reject',
+      redriveDeadLetters: '/v1/admin/dead-letters/intake:redrive',
     };
     const bodies: Record<string, Parameters<typeof call>[2]> = {
       batchGetCredit: { json: { purpose: 'enrolment', nationalNumbers: [student] } },
