@@ -182,11 +182,12 @@ export const setIntakeRequestSchema = z.object({ state: z.enum(['running', 'paus
 /**
  * `GET`/`PUT /v1/admin/intake`: the pause switch, and the queue counts (approximate on AWS): the
  * intake queue's `visible`, `inFlight`, `delayed`, and the dead letters (`deadLetters` of the
- * intake, `webhookDeadLetters`).
+ * intake, `webhookDeadLetters`). A `PUT` that set the switch answers without counts when they
+ * cannot be read at that moment.
  */
 export const intakeSwitchSchema = z.object({
   state: setIntakeRequestSchema.shape.state,
-  queue: z.record(z.string(), z.number()),
+  queue: z.record(z.string(), z.number()).optional(),
 });
 export type IntakeSwitch = z.infer<typeof intakeSwitchSchema>;
 

@@ -104,7 +104,13 @@ export async function setIntake(
   await audited(deps, ctx, 'intake.set', state.toUpperCase());
   await deps.control.setPaused(state === 'paused', `${ctx.p.role}:${ctx.p.sub}`);
   if (state === 'running') await requeueReceived(deps);
-  return getIntake(deps);
+  // The switch is set: the answer says so even when the queue counts cannot be read just now
+  // (the screen's next GET, which fails loudly, shows why).
+  const counts = await deps.queues.counts().catch(() => undefined);
+  return {
+    state: (await deps.control.isPaused()) ? 'paused' : 'running',
+    ...(counts ? { queue: counts } : {}),
+  };
 }
 
 /** Statuses re-enqueued per page of the open-state index on resume. */

@@ -103,4 +103,26 @@ describe('a paused intake with its poller enabled', () => {
     assert.equal(await balanceOf(rrn), balance, 'applied exactly once');
     assert.equal((await opsReport(deps.statuses, later)).stalledIntakeIds.includes(id), false);
   });
+
+  it('pauses and resumes when the queue counts cannot be read, and says so without counts', async () => {
+    const compose = await import('../../shared/composition/compose.js');
+    const admin = {
+      ...(await compose.adminPorts({ queue: { enqueue: async () => undefined }, queues: stack.queues })),
+      queues: {
+        ...stack.queues,
+        counts: async (): Promise<Record<string, number>> => {
+          throw new Error('the queue service is not answering');
+        },
+      },
+    };
+    const operator = { p: { sub: 'op-1', role: 'operator' as const }, now: new Date() };
+    assert.deepEqual(await setIntake(admin, { ...operator, requestId: 'pause-x' }, 'paused'), {
+      state: 'paused',
+    });
+    assert.equal(await admin.control.isPaused(), true);
+    assert.deepEqual(await setIntake(admin, { ...operator, requestId: 'resume-x' }, 'running'), {
+      state: 'running',
+    });
+    assert.equal(await admin.control.isPaused(), false);
+  });
 });

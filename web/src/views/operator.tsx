@@ -246,7 +246,9 @@ export function OperatorIntake() {
   }, []);
 
   const toggle = useAction(async (to: 'running' | 'paused') => {
-    setIntake(await api.json<IntakeSwitch>('PUT', '/v1/admin/intake', { state: to }));
+    const answer = await api.json<IntakeSwitch>('PUT', '/v1/admin/intake', { state: to });
+    // Without counts (not readable at that moment) the last ones stay until the next refresh.
+    setIntake((before) => ({ ...answer, queue: answer.queue ?? before?.queue }));
   });
   // Dead letters back on their queue (audited); the counts show the effect on the next refresh.
   const [redriven, setRedriven] = useState<RedriveResult>();
