@@ -72,10 +72,20 @@ async function audited(
   ]);
 }
 
-export async function getIntake(deps: AdminDeps): Promise<IntakeSwitch> {
+/**
+ * The switch and the queue counts. `countsMayFail`: answer without counts when they cannot be read
+ * (after setting the switch, which took effect whatever the counts do).
+ */
+export async function getIntake(
+  deps: AdminDeps,
+  options: { readonly countsMayFail?: boolean } = {},
+): Promise<IntakeSwitch> {
+  const counts = options.countsMayFail
+    ? await deps.queues.counts().catch(() => undefined)
+    : await deps.queues.counts();
   return {
     state: (await deps.control.isPaused()) ? 'paused' : 'running',
-    queue: await deps.queues.counts(),
+    ...(counts ? { queue: counts } : {}),
   };
 }
 
@@ -106,11 +116,7 @@ export async function setIntake(
   if (state === 'running') await requeueReceived(deps);
   // The switch is set: the answer says so even when the queue counts cannot be read just now
   // (the screen's next GET, which fails loudly, shows why).
-  const counts = await deps.queues.counts().catch(() => undefined);
-  return {
-    state: (await deps.control.isPaused()) ? 'paused' : 'running',
-    ...(counts ? { queue: counts } : {}),
-  };
+  return getIntake(deps, { countsMayFail: true });
 }
 
 /** Statuses re-enqueued per page of the open-state index on resume. */
